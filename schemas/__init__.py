@@ -1,0 +1,25 @@
+"""One pydantic model per DuckDB table; the DDL and the Arrow schemas are derived from them (see ddl.py).
+
+Module names match the tables they describe (``articles.py`` -> table ``articles``).
+"""
+
+from schemas.articles import Article, BoilerplateRemoval
+from schemas.date_mentions import DateMention
+from schemas.quality_results import QualityResult
+from schemas.rejects import Reject
+from schemas.runs import Run
+from schemas.source_files import SourceFile
+
+#: Every table, in load order (parents before children).
+TABLES = (Run, SourceFile, Article, DateMention, QualityResult, Reject)
+
+__all__ = [
+    "Article",
+    "BoilerplateRemoval",
+    "DateMention",
+    "QualityResult",
+    "Reject",
+    "Run",
+    "SourceFile",
+    "TABLES",
+]

@@ -1,0 +1,18 @@
+from datetime import datetime
+
+from schemas.base import TableModel
+
+
+class Reject(TableModel):
+    """An input file that could not become an article, with a reason a person can act on."""
+
+    table = "rejects"
+    primary_key = ("source_path", "content_sha256")
+
+    source_path: str
+    content_sha256: str  # empty string when the file could not be read at all
+    size_bytes: int | None
+    reason: str
+    detail: str | None
+    run_id: str
+    rejected_at: datetime

@@ -1,0 +1,109 @@
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from dateline import store
+from schemas import TABLES, Article, DateMention, Reject, SourceFile
+from schemas.ddl import arrow_schema, create_table_sql
+
+NOW = datetime(2026, 1, 1, 12, 0)
+
+
+def make_article(article_id="a" * 16, **over) -> Article:
+    fields = dict(
+        article_id=article_id, source_path=f"in/{article_id}.txt", content_sha256=article_id * 4, size_bytes=10,
+        encoding="utf-8", title="T", publisher=None, publisher_evidence=None, byline=None, dateline_text=None,
+        published_claimed=date(2021, 5, 1), published_claimed_at=None, pubdate_method="dateline",
+        pubdate_confidence="DATE", published_inferred_min=None, published_inferred_max=None, date_status="no_evidence",
+        date_score=None, date_evidence=None, body="body " * 30, boilerplate=[{"rule": "ad_marker", "text": "[ad_1]"}],
+        word_count=30, quality_status="passed", run_id="r1", loaded_at=NOW,
+    )
+    fields.update(over)
+    return Article(**fields)
+
+
+def test_ddl_is_derived_from_the_models():
+    sql = create_table_sql(Article)
+    assert '"published_claimed" DATE' in sql
+    assert '"boilerplate" STRUCT("rule" VARCHAR, "text" VARCHAR)[] NOT NULL' in sql
+    assert "CHECK (\"date_status\" IN ('consistent', 'inconsistent', 'no_evidence', 'missing'))" in sql
+    assert 'PRIMARY KEY ("article_id")' in sql
+    # every model field becomes exactly one column, with the Arrow schema in step
+    con = duckdb.connect()
+    for model in TABLES:
+        con.execute(create_table_sql(model))
+        cols = [r[0] for r in con.execute(f"DESCRIBE {model.table}").fetchall()]
+        assert cols == list(model.model_fields) == arrow_schema(model).names
+
+
+def test_check_constraint_rejects_an_unknown_status(tmp_path):
+    con = store.connect(tmp_path / "x.duckdb")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "INSERT INTO articles (article_id, source_path, content_sha256, size_bytes, encoding, pubdate_confidence,"
+            " date_status, body, boilerplate, word_count, quality_status, run_id, loaded_at) VALUES"
+            " ('x', 'p', 's', 1, 'utf-8', 'NONE', 'maybe', 'b', [], 1, 'passed', 'r', now())"
+        )
+
+
+def test_load_batch_is_idempotent_and_transactional(tmp_path):
+    db = tmp_path / "t.duckdb"
+    a = make_article()
+    batch = store.Batch(
+        articles=[a],
+        date_mentions=[DateMention(article_id=a.article_id, mention_index=0, start_char=0, end_char=4, text="2021",
+                                   timex_type="DATE", value="2021", kind="year", granularity="year", tense="past",
+                                   explicit_year=True, earliest=date(2021, 1, 1), latest=date(2021, 12, 31), run_id="r1")],
+        source_files=[SourceFile(source_path=a.source_path, content_sha256=a.content_sha256, size_bytes=10,
+                                 outcome="loaded", article_id=a.article_id, run_id="r1", seen_at=NOW)],
+        rejects=[Reject(source_path="in/bad.txt", content_sha256="", size_bytes=None, reason="empty file",
+                        detail=None, run_id="r1", rejected_at=NOW)],
+    )
+    with store.connect(db) as con:
+        first = store.load_batch(con, batch)
+        second = store.load_batch(con, batch)
+        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 0, "rejects": 1}
+        assert set(second.values()) == {0}
+        assert con.execute("SELECT boilerplate[1].rule FROM articles").fetchone() == ("ad_marker",)
+        assert store.loaded_hashes(con, [a.content_sha256, "nope"]) == {a.content_sha256}
+
+        # A batch that fails half-way leaves nothing behind: the bad mention breaks NOT NULL after the
+        # article row went in, inside the same transaction.
+        b = make_article("b" * 16)
+        broken = store.Batch(articles=[b], date_mentions=[batch.date_mentions[0].model_copy(update={"article_id": "b" * 16, "text": None})])
+        with pytest.raises(duckdb.Error):
+            store.load_batch(con, broken)
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def test_read_only_connections_cannot_write(tmp_path):
+    db = tmp_path / "ro.duckdb"
+    store.connect(db).close()
+    for statement in ("DELETE FROM articles", "DROP TABLE articles", "CREATE TABLE x (i INT)"):
+        with pytest.raises(duckdb.Error):
+            store.query(db, statement)
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    db = tmp_path / "busy.duckdb"
+    store.connect(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(db)!r})
+            print("ready", flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(store.DatabaseBusyError, match="in use by another process"):
+            store.connect(db)
+    finally:
+        holder.communicate("\n", timeout=30)
