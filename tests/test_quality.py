@@ -1,0 +1,379 @@
+"""dateline.quality against real Great Expectations (no mocks), on small frames built here.
+
+The first test that validates pays the GX import and context build (about 6-10 s); the rest reuse it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from dateline.quality import QualityOutcome, QualityValidationError, validate_articles
+
+TODAY = date(2025, 1, 15)
+BODY = (
+    "The finance ministers of the group met in Lisbon on Tuesday to agree a common position on the new "
+    "fiscal rules, which are due to take effect next year after months of negotiation between the capitals."
+)
+assert len(BODY) >= 100 and len(BODY.split()) >= 20
+
+UNIQUE = "expect_column_values_to_be_unique(article_id)"
+ID_NOT_NULL = "expect_column_values_to_not_be_null(article_id)"
+BODY_NOT_NULL = "expect_column_values_to_not_be_null(body)"
+WORDS_NOT_NULL = "expect_column_values_to_not_be_null(word_count)"
+WORDS = "expect_column_values_to_be_between(word_count)"
+BODY_LEN = "expect_column_value_lengths_to_be_between(body)"
+BOILERPLATE = "expect_column_values_to_not_match_regex_list(body)"
+CLAIMED_RANGE = "expect_column_values_to_be_between(published_claimed)"
+WINDOW = (
+    "expect_claimed_date_within_inferred_window(published_claimed,published_inferred_min,published_inferred_max)"
+)
+STATUS_NOT_NULL = "expect_column_values_to_not_be_null(date_status)"
+STATUS_SET = "expect_column_values_to_be_in_set(date_status)"
+SCORE = "expect_column_values_to_be_between(date_score)"
+TITLE_NOT_NULL = "expect_column_values_to_not_be_null(title)"
+TITLE_BLANK = "expect_column_values_to_not_match_regex(title)"
+
+ALL = [
+    ID_NOT_NULL, UNIQUE, BODY_NOT_NULL, WORDS_NOT_NULL, WORDS, BODY_LEN, BOILERPLATE,
+    CLAIMED_RANGE, WINDOW, STATUS_NOT_NULL, STATUS_SET, SCORE, TITLE_NOT_NULL, TITLE_BLANK,
+]  # fmt: skip
+
+
+def article(article_id: str = "a1", **overrides) -> dict:
+    row = {
+        "article_id": article_id,
+        "title": "Ministers agree fiscal rules",
+        "body": BODY,
+        "word_count": len(BODY.split()),
+        "published_claimed": pd.Timestamp("2024-06-11"),
+        "published_inferred_min": pd.Timestamp("2024-06-10"),
+        "published_inferred_max": pd.Timestamp("2024-06-12"),
+        "date_status": "consistent",
+        "date_score": 0.05,
+    }
+    row.update(overrides)
+    return row
+
+
+def frame(*rows: dict) -> pd.DataFrame:
+    df = pd.DataFrame(list(rows))
+    for col in ("published_claimed", "published_inferred_min", "published_inferred_max"):
+        df[col] = pd.to_datetime(df[col])
+    return df
+
+
+def run(*rows: dict, today: date = TODAY) -> QualityOutcome:
+    return validate_articles(frame(*rows), today=today)
+
+
+def failed(outcome: QualityOutcome, article_id: str) -> set[str]:
+    return {r["expectation"] for r in outcome.results if r["article_id"] == article_id and not r["success"]}
+
+
+def result_for(outcome: QualityOutcome, article_id: str, expectation: str) -> dict:
+    (row,) = [r for r in outcome.results if r["article_id"] == article_id and r["expectation"] == expectation]
+    return row
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_good_article_passes_every_expectation():
+    outcome = run(article("good"))
+    assert outcome.success
+    assert outcome.status == {"good": "passed"}
+    assert failed(outcome, "good") == set()
+    assert sorted(r["expectation"] for r in outcome.results) == sorted(ALL)
+    assert all(r["observed"] is None and r["details"] is None for r in outcome.results)
+    assert outcome.suite_name == "dateline_articles"
+    assert outcome.statistics["evaluated_expectations"] == len(ALL)
+    assert outcome.statistics["successful_expectations"] == len(ALL)
+
+
+def test_every_article_gets_a_row_for_every_expectation_with_its_severity():
+    outcome = run(article("a"), article("b", title=None), article("c", word_count=3))
+    assert len(outcome.results) == 3 * len(ALL)
+    for aid in "abc":
+        assert sorted(r["expectation"] for r in outcome.results if r["article_id"] == aid) == sorted(ALL)
+    severities = {r["expectation"]: r["severity"] for r in outcome.results}
+    assert {e for e, s in severities.items() if s == "warning"} == {TITLE_NOT_NULL, TITLE_BLANK}
+    assert all(severities[e] == "critical" for e in ALL if e not in (TITLE_NOT_NULL, TITLE_BLANK))
+    assert result_for(outcome, "a", WINDOW)["column"] == (
+        "published_claimed,published_inferred_min,published_inferred_max"
+    )
+    assert result_for(outcome, "a", WORDS)["column"] == "word_count"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"word_count": 19}, {WORDS}),
+        ({"word_count": 100_001}, {WORDS}),
+        ({"body": "Too short to be an article, however many words it claims to have."}, {BODY_LEN}),
+        ({"body": None}, {BODY_NOT_NULL}),
+        ({"word_count": None}, {WORDS_NOT_NULL}),
+        ({"published_claimed": pd.Timestamp("1989-12-31"), "published_inferred_min": None,
+          "published_inferred_max": None}, {CLAIMED_RANGE}),
+        ({"published_claimed": pd.Timestamp(TODAY + timedelta(days=2)), "published_inferred_min": None,
+          "published_inferred_max": None}, {CLAIMED_RANGE}),
+        ({"published_claimed": pd.Timestamp("2024-06-20")}, {WINDOW}),
+        ({"published_claimed": pd.Timestamp("2024-06-01")}, {WINDOW}),
+        ({"date_status": "probably_fine"}, {STATUS_SET}),
+        ({"date_status": None}, {STATUS_NOT_NULL}),
+        ({"date_score": 1.5}, {SCORE}),
+        ({"date_score": -0.1}, {SCORE}),
+    ],  # fmt: skip
+)
+def test_each_critical_expectation_fails_its_broken_row_and_quarantines_it(overrides, expected):
+    outcome = run(article("good"), article("bad", **overrides))
+    assert failed(outcome, "bad") == expected
+    assert failed(outcome, "good") == set()
+    assert outcome.status == {"good": "passed", "bad": "quarantined"}
+    assert not outcome.success
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "[ad_1]",
+        "[ad_12]",
+        "Subscribers agree to the privacy policy.",
+        "Sign up for our newsletter",
+        "sign up for our free weekly newsletter",
+        "Sign up for our daily newsletter",
+        "Most read in World",
+        "Jane Doe contributed to this report.",
+        "Reuters CONTRIBUTED TO THE REPORT",
+    ],
+)
+def test_residual_boilerplate_quarantines_and_reports_the_marker(marker):
+    outcome = run(article("clean"), article("dirty", body=f"{BODY} {marker} {BODY}"))
+    assert failed(outcome, "dirty") == {BOILERPLATE}
+    assert outcome.status["dirty"] == "quarantined"
+    assert outcome.status["clean"] == "passed"
+    row = result_for(outcome, "dirty", BOILERPLATE)
+    assert marker.rstrip(".").lower() in row["observed"].lower()  # the marker, with a little context
+    assert len(row["observed"]) <= 120
+    assert row["details"].startswith("matches ")
+
+
+def test_boilerplate_lookalikes_are_not_flagged():
+    body = BODY + " We read in the report that ad_1 was cancelled; the newsletter team signed up early."
+    assert failed(run(article("a", body=body)), "a") == set()
+
+
+def test_claimed_date_bounds_are_inclusive_of_1990_and_of_tomorrow():
+    outcome = run(
+        article("y1990", published_claimed=pd.Timestamp("1990-01-01"), published_inferred_min=None,
+                published_inferred_max=None),
+        article("tomorrow_late", published_claimed=pd.Timestamp(TODAY) + pd.Timedelta(days=1, hours=23),
+                published_inferred_min=None, published_inferred_max=None),
+        article("missing", published_claimed=None),
+    )  # fmt: skip
+    assert outcome.status == {"y1990": "passed", "tomorrow_late": "passed", "missing": "passed"}
+
+
+def test_claimed_upper_bound_follows_today():
+    row = article("a", published_claimed=pd.Timestamp("2025-03-01"), published_inferred_min=None,
+                  published_inferred_max=None)  # fmt: skip
+    assert run(row, today=date(2025, 1, 15)).status == {"a": "quarantined"}
+    assert run(row, today=date(2025, 3, 1)).status == {"a": "passed"}  # same cached suite, new bound
+
+
+def test_window_tolerance_and_missing_evidence():
+    outcome = run(
+        article("one_day_late", published_claimed=pd.Timestamp("2024-06-13")),  # max + 1 day: time zones
+        article("one_day_early", published_claimed=pd.Timestamp("2024-06-09")),  # min - 1 day
+        article("two_days_late", published_claimed=pd.Timestamp("2024-06-14")),
+        article("late_by_hours", published_claimed=pd.Timestamp("2024-06-13 12:00")),  # max + 1.5 days
+        article("no_claim", published_claimed=None),
+        article("no_bounds", published_claimed=pd.Timestamp("2001-01-01"), published_inferred_min=None,
+                published_inferred_max=None),
+        article("only_min_ok", published_claimed=pd.Timestamp("2030-01-01"), published_inferred_max=None,
+                published_inferred_min=pd.Timestamp("2024-06-10")),
+        article("only_min_bad", published_claimed=pd.Timestamp("2024-01-01"), published_inferred_max=None,
+                published_inferred_min=pd.Timestamp("2024-06-10")),
+        article("only_max_ok", published_claimed=pd.Timestamp("2001-01-01"), published_inferred_min=None),
+        article("only_max_bad", published_claimed=pd.Timestamp("2024-07-01"), published_inferred_min=None),
+        today=date(2100, 1, 1),
+    )  # fmt: skip
+    window_failures = {r["article_id"] for r in outcome.results if r["expectation"] == WINDOW and not r["success"]}
+    assert window_failures == {"two_days_late", "late_by_hours", "only_min_bad", "only_max_bad"}
+    row = result_for(outcome, "two_days_late", WINDOW)
+    assert row["observed"] == (
+        "published_claimed=2024-06-14, published_inferred_min=2024-06-10, published_inferred_max=2024-06-12"
+    )
+
+
+def test_window_accepts_python_dates_and_tz_aware_claims():
+    df = pd.DataFrame(
+        [
+            article("dates", published_claimed=date(2024, 6, 11), published_inferred_min=date(2024, 6, 10),
+                    published_inferred_max=date(2024, 6, 12)),
+            article("dates_bad", published_claimed=date(2024, 6, 20), published_inferred_min=date(2024, 6, 10),
+                    published_inferred_max=date(2024, 6, 12)),
+        ]
+    )  # fmt: skip
+    assert validate_articles(df, today=TODAY).status == {"dates": "passed", "dates_bad": "quarantined"}
+
+    aware = frame(article("aware"), article("aware_bad", published_claimed=pd.Timestamp("2024-07-01")))
+    aware["published_claimed"] = aware["published_claimed"].dt.tz_localize("Australia/Sydney")
+    assert validate_articles(aware, today=TODAY).status == {"aware": "passed", "aware_bad": "quarantined"}
+
+
+def test_custom_expectation_tolerance_is_configurable():
+    from expectations.articles import ExpectClaimedDateWithinInferredWindow
+
+    df = frame(article("a", published_claimed=pd.Timestamp("2024-06-13")), article("b"))
+    context = _quiet_context()
+    batch = (
+        context.data_sources.add_pandas("p").add_dataframe_asset("d").add_batch_definition_whole_dataframe("w")
+    ).get_batch(batch_parameters={"dataframe": df})
+    cols = ["published_claimed", "published_inferred_min", "published_inferred_max"]
+    strict = batch.validate(
+        ExpectClaimedDateWithinInferredWindow(column_list=cols, tolerance_days=0),
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"]},
+    )
+    assert not strict.success
+    assert strict.result["unexpected_index_list"][0]["article_id"] == "a"
+    assert strict.result["unexpected_count"] == 1
+    assert batch.validate(ExpectClaimedDateWithinInferredWindow(column_list=cols)).success
+    with pytest.raises(Exception, match="column_list"):
+        ExpectClaimedDateWithinInferredWindow(column_list=cols[:2])
+
+
+def test_title_problems_only_warn():
+    outcome = run(article("ok"), article("none", title=None), article("empty", title=""), article("blank", title="  "))
+    assert outcome.status == {"ok": "passed", "none": "warned", "empty": "warned", "blank": "warned"}
+    assert outcome.success  # warnings do not fail the batch
+    assert failed(outcome, "none") == {TITLE_NOT_NULL}
+    assert failed(outcome, "empty") == {TITLE_BLANK}
+    assert result_for(outcome, "blank", TITLE_BLANK)["severity"] == "warning"
+
+
+def test_critical_beats_warning():
+    outcome = run(article("both", title=None, word_count=2))
+    assert failed(outcome, "both") == {TITLE_NOT_NULL, WORDS}
+    assert outcome.status == {"both": "quarantined"}
+
+
+def test_failing_ids_are_mapped_to_the_right_articles():
+    rows = [article(f"id{i:03d}") for i in range(50)]
+    rows[7] = article("id007", word_count=5)
+    rows[23] = article("id023", body=BODY + " [ad_2]")
+    rows[41] = article("id041", published_claimed=pd.Timestamp("2024-08-01"))
+    rows[42] = article("id042", title="")
+    df = frame(*rows)
+    df.index = pd.Index(range(1000, 1050))[::-1]  # a non-default index must not confuse the mapping
+    outcome = validate_articles(df, today=TODAY)
+    assert {a: s for a, s in outcome.status.items() if s != "passed"} == {
+        "id007": "quarantined", "id023": "quarantined", "id041": "quarantined", "id042": "warned",
+    }  # fmt: skip
+    assert failed(outcome, "id007") == {WORDS}
+    assert result_for(outcome, "id007", WORDS)["observed"] == "5"
+    assert failed(outcome, "id023") == {BOILERPLATE}
+    assert failed(outcome, "id041") == {WINDOW}
+    assert len(outcome.status) == 50 and len(outcome.results) == 50 * len(ALL)
+
+
+def test_duplicate_ids_are_both_flagged():
+    outcome = run(article("dup"), article("dup"), article("other"))
+    dup_rows = [r for r in outcome.results if r["article_id"] == "dup" and r["expectation"] == UNIQUE]
+    assert [r["success"] for r in dup_rows] == [False, False]
+    assert dup_rows[0]["observed"] == "dup"
+    assert outcome.status == {"dup": "quarantined", "other": "passed"}
+
+
+def test_missing_article_id_is_reported_under_a_row_key():
+    outcome = run(article("a"), article(None))
+    assert outcome.status == {"a": "passed", "<row 1: no article_id>": "quarantined"}
+    assert failed(outcome, "<row 1: no article_id>") == {ID_NOT_NULL}
+
+
+def test_callers_frame_is_not_mutated():
+    df = frame(article("a"), article("b", body=BODY + " [ad_1]"))
+    before = df.copy(deep=True)
+    dtypes = df.dtypes.copy()
+    validate_articles(df, today=TODAY)
+    pd.testing.assert_frame_equal(df, before)
+    assert (df.dtypes == dtypes).all()
+
+
+def test_pandas_string_dtypes_are_accepted():
+    df = frame(article("a"), article("b", title=""), article("c", body=BODY + " Most read in Europe"))
+    for col in ("article_id", "title", "body", "date_status"):
+        df[col] = df[col].astype("string")
+    assert validate_articles(df, today=TODAY).status == {"a": "passed", "b": "warned", "c": "quarantined"}
+
+
+def test_empty_frame_returns_empty_outcome():
+    outcome = validate_articles(frame(article("x")).iloc[0:0], today=TODAY)
+    assert outcome == QualityOutcome(results=[], status={}, suite_name="dateline_articles", success=True,
+                                     statistics={})  # fmt: skip
+
+
+def test_missing_contract_column_is_an_error():
+    with pytest.raises(ValueError, match="date_score"):
+        validate_articles(frame(article("a")).drop(columns=["date_score"]), today=TODAY)
+
+
+def _quiet_context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def test_results_are_not_kept_in_the_cached_context():
+    import dateline.quality as quality
+
+    run(article("a"))
+    run(article("b"))
+    assert quality._get_runtime().context.validation_results_store.list_keys() == []
+
+
+def test_repeated_runs_do_not_reuse_an_earlier_batch():
+    assert run(article("x", word_count=2)).status == {"x": "quarantined"}
+    assert run(article("y")).status == {"y": "passed"}
+    assert run(article("x", word_count=2)).status == {"x": "quarantined"}
+
+
+def test_an_expectation_that_raised_is_an_error_not_a_pass():
+    """A real GX run whose expectation errors (the pandas 3 trap: string bounds on a datetime column)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    from dateline.quality import _outcome
+
+    df = frame(article("a"))
+    df["_dateline_row"] = range(len(df))
+    context = _quiet_context()
+    bd = context.data_sources.add_pandas("p").add_dataframe_asset("d").add_batch_definition_whole_dataframe("w")
+    suite = context.suites.add(gx.ExpectationSuite(name="broken"))
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(column="published_claimed", min_value="1990-01-01",
+                                          meta={"severity": "critical"})
+    )  # fmt: skip
+    vd = context.validation_definitions.add(gx.ValidationDefinition(name="v", data=bd, suite=suite))
+    result = vd.run(
+        batch_parameters={"dataframe": df},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id", "_dateline_row"]},
+    )
+    with pytest.raises(QualityValidationError) as err:
+        _outcome(result, ["a"], {}, "broken")
+    assert err.value.result is result
+    assert "expect_column_values_to_be_between(published_claimed)" in str(err.value)
+
+
+def test_build_suite_is_reusable():
+    from dateline.quality import build_suite
+
+    suite = build_suite()
+    assert suite.name == "dateline_articles"
+    assert len(suite.expectations) == len(ALL)
+    assert all(e.meta["severity"] in ("critical", "warning") for e in suite.expectations)
