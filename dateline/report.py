@@ -1,0 +1,43 @@
+"""Human-readable summaries of a run: a markdown artifact for the Prefect UI and a terminal table."""
+
+from __future__ import annotations
+
+from schemas import Run
+
+
+def _md_table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join("" if v is None else str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def run_markdown(run: Run, summary: dict) -> str:
+    parts = [
+        f"# news-etl run `{run.run_id}`",
+        f"Inputs: {', '.join(run.input_paths)} | code {run.code_version}",
+        "",
+        "## Files",
+        _md_table(
+            ["seen", "loaded", "already loaded", "duplicates", "rejected", "passed", "warned", "quarantined"],
+            [[run.files_seen, summary["loaded"], run.already_loaded, summary["duplicates"], summary["rejected"],
+              summary["passed"], summary["warned"], summary["quarantined"]]],
+        ),
+        "",
+        "## Quality failures",
+    ]
+    failures = summary["expectation_failures"]
+    parts.append(
+        _md_table(["expectation", "severity", "articles"], [[f["expectation"], f["severity"], f["articles"]] for f in failures])
+        if failures else "None."
+    )
+    parts += ["", "## Date anomalies (claimed date contradicted by the story)"]
+    anomalies = summary["date_anomalies"]
+    parts.append(
+        _md_table(
+            ["article", "title", "claimed", "inferred window", "score"],
+            [[a["article_id"], a["title"], a["claimed"], f"{a['inferred_min']} .. {a['inferred_max']}", a["score"]]
+             for a in anomalies],
+        )
+        if anomalies else "None."
+    )
+    return "\n".join(parts) + "\n"
