@@ -1,0 +1,67 @@
+"""The dateline sanity rules, on hand-built mentions (so these tests pin the rules, not the tagger)."""
+
+from datetime import date
+
+from dateline.sanity import ArticleDates, judge_article, judge_batch
+from dateline.timex import Mention
+
+
+def mention(text, value, *, tense, kind="absolute", gran="day", explicit=True, first=None, last=None, anchor=None):
+    return Mention(start=0, end=len(text), text=text, type="DATE", value=value, kind=kind, granularity=gran,
+                   tense=tense, explicit_year=explicit, anchor=anchor, earliest=first, latest=last)
+
+
+SUMMIT = mention("June 16, 2021", "2021-06-16", tense="future", first=date(2021, 6, 16), last=date(2021, 6, 16))
+HELSINKI = mention("July 2018", "2018-07", tense="past", gran="month", kind="month_year",
+                   first=date(2018, 7, 1), last=date(2018, 7, 31))
+NEXT_MONTH = mention("next month", "2024-04", tense="future", kind="relative", gran="month", explicit=False,
+                     anchor="+1M", first=date(2024, 4, 1), last=date(2024, 4, 30))
+
+
+def test_a_2024_dateline_on_a_story_previewing_a_2021_summit_is_inconsistent():
+    v = judge_article(ArticleDates("x", date(2024, 3, 29), [HELSINKI, SUMMIT, NEXT_MONTH]))
+    assert v.status == "inconsistent"
+    assert v.score > 0.9
+    # 'next month' ties the article to the month before the summit
+    assert (v.inferred_min, v.inferred_max) == (date(2021, 5, 1), date(2021, 5, 31))
+    assert "June 16, 2021" in v.evidence_text()
+
+
+def test_the_right_dateline_is_consistent_and_history_does_not_accuse():
+    v = judge_article(ArticleDates("x", date(2021, 5, 25), [HELSINKI, SUMMIT, NEXT_MONTH]))
+    assert v.status == "consistent"
+    assert v.score == 0.0
+    assert v.inferred_min <= date(2021, 5, 25) <= v.inferred_max
+
+
+def test_one_day_off_is_consistent_two_days_off_is_not():
+    assert judge_article(ArticleDates("x", date(2021, 6, 17), [SUMMIT])).status == "consistent"
+    assert judge_article(ArticleDates("x", date(2021, 6, 18), [SUMMIT])).status == "inconsistent"
+
+
+def test_missing_and_no_evidence():
+    assert judge_article(ArticleDates("x", None, [SUMMIT])).status == "missing"
+    year_less = mention("June 16", "2021-06-16", tense="future", kind="month_day", explicit=False,
+                        first=date(2021, 6, 16), last=date(2021, 6, 16))
+    assert judge_article(ArticleDates("x", date(2021, 5, 1), [year_less])).status == "no_evidence"
+    assert judge_article(ArticleDates("x", date(2021, 5, 1), [])).status == "no_evidence"
+
+
+def test_mentions_in_unknown_tense_do_not_bound_the_window():
+    v = judge_article(ArticleDates("x", date(2021, 5, 1), [mention("2030", "2030", tense="unknown", kind="year",
+                                                                      gran="year", first=date(2030, 1, 1),
+                                                                      last=date(2030, 12, 31))]))
+    assert v.status == "no_evidence" and v.inferred_min is None and v.inferred_max is None
+
+
+def test_related_articles_lend_the_year_of_a_shared_date():
+    story = "Biden Putin Geneva Kremlin Sullivan Patrushev Lavrov Blinken Navalny Ukraine"
+    dated = ArticleDates("a", None, [SUMMIT], story)
+    yearless = ArticleDates("b", None, [mention("June 16", "XXXX-06-16", tense="future", kind="month_day",
+                                                explicit=False)], story)
+    unrelated = ArticleDates("c", None, [mention("June 16", "XXXX-06-16", tense="future", kind="month_day",
+                                                 explicit=False)], "Chicago Motors Detroit Ford Chrysler Toyota")
+    a, b, c = judge_batch([dated, yearless, unrelated])
+    assert b.status == "missing" and b.inferred_max == date(2021, 6, 15)
+    assert "related article" in b.evidence_text()
+    assert c.inferred_max is None
