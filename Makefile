@@ -1,0 +1,41 @@
+# Everything a fresh machine with Python 3.11 needs: `make run` and `make test` set up the venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     ?= data/dateline.duckdb
+UV_VERSION := 0.13.9
+
+# uv does not read pip's configuration; pass this machine's extra indexes and wheel folders through
+# (without printing them) so uv sees what pip sees. Index addresses stay out of the repo.
+UV_ENV = export UV_INDEX_STRATEGY=unsafe-best-match; \
+	x=$$(pip config get global.extra-index-url 2>/dev/null) && export UV_EXTRA_INDEX_URL="$$x"; \
+	x=$$(pip config get global.find-links 2>/dev/null) && export UV_FIND_LINKS="$$x"; true
+
+.PHONY: setup run test lock clean bench eval
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	@$(UV_ENV); $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r requirements.lock
+	@$(UV_ENV); $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+run: setup
+	$(BIN)/dateline run seeds --db $(DB)
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Re-resolve the pinned, hashed lock from pyproject.toml (the override is explained there).
+lock: setup
+	@$(UV_ENV); $(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
+		--no-emit-index-url --no-emit-find-links --no-header -o requirements.lock
+
+eval: setup
+	$(BIN)/python bench/eval_timex.py
+	$(BIN)/python bench/eval_pubdate.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

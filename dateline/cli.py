@@ -1,0 +1,144 @@
+"""The ``dateline`` command: run the pipeline, query the database, tag dates in a text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+DEFAULT_DB = "data/dateline.duckdb"
+
+
+def _prefect_defaults() -> None:
+    """Settings that make Prefect's ephemeral mode work on a fresh, offline machine."""
+    # A first start with a fresh PREFECT_HOME takes 20-27 s here; Prefect's default timeout is 20 s.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # No network but the package registries: telemetry would only log connection errors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _print_table(header: list[str], rows: list[tuple], title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for h in header:
+        table.add_column(str(h), overflow="fold")
+    for row in rows:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def _shorten(text: str | None, width: int) -> str | None:
+    return text if text is None or len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _prefect_defaults()
+    from flows.news_etl import news_etl
+
+    paths = args.paths or ["seeds"]
+    for p in paths:
+        if not Path(p).exists():
+            print(f"dateline: no such file or folder: {p}", file=sys.stderr)
+            return 2
+    result = news_etl(paths=paths, db=args.db, batch_size=args.batch_size)
+    _print_table(
+        ["files", "count"],
+        [("seen", result["files_seen"]), ("loaded as articles", result["loaded"]),
+         ("already loaded (skipped)", result["already_loaded"]), ("duplicates of another file", result["duplicates"]),
+         ("rejected", result["rejected"]), ("articles passed", result["passed"]),
+         ("articles warned", result["warned"]), ("articles quarantined", result["quarantined"]),
+         ("date anomalies", len(result["date_anomalies"]))],
+        title=f"news-etl -> {args.db}",
+    )
+    if result["date_anomalies"]:
+        _print_table(
+            ["article", "title", "claimed", "content says", "score"],
+            [(a["article_id"], _shorten(a["title"], 40), a["claimed"], f"{a['inferred_min']} .. {a['inferred_max']}",
+              a["score"]) for a in result["date_anomalies"]],
+            title="Date anomalies: the story contradicts its dateline",
+        )
+    print(f"Query it: dateline sql \"SELECT * FROM date_anomalies\" --db {args.db}")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from dateline import store
+
+    try:
+        names, rows = store.query(args.db, args.query)
+    except FileNotFoundError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.Error as exc:
+        print(f"dateline: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    _print_table(names, rows)
+    return 0
+
+
+def cmd_dates(args: argparse.Namespace) -> int:
+    from dateline import timex
+
+    if args.jsonl:
+        with open(args.jsonl, encoding="utf-8") if args.jsonl != "-" else sys.stdin as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                doc = json.loads(line)
+                dct = date.fromisoformat(doc["dct"]) if doc.get("dct") else None
+                mentions = [timex.mention_to_dict(m) for m in timex.extract_mentions(doc["text"], dct)]
+                print(json.dumps({"id": doc.get("id"), "mentions": mentions}, ensure_ascii=False))
+        return 0
+    if args.file is None:
+        print("dateline dates: give FILE, - for standard input, or --jsonl IN.jsonl", file=sys.stderr)
+        return 2
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    dct = date.fromisoformat(args.dct) if args.dct else None
+    mentions = timex.extract_mentions(text, dct)
+    if args.json:
+        print(json.dumps([timex.mention_to_dict(m) for m in mentions], ensure_ascii=False, indent=2))
+    else:
+        _print_table(["start", "end", "text", "type", "value", "tense"],
+                     [(m.start, m.end, m.text, m.type, m.value, m.tense) for m in mentions])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dateline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
+    run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
+    run.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default: {DEFAULT_DB})")
+    run.add_argument("--batch-size", type=int, default=500, help="files per task run (default: 500)")
+    run.set_defaults(func=cmd_run)
+
+    sql = sub.add_parser("sql", help="run a query on a read-only connection and print a table")
+    sql.add_argument("query")
+    sql.add_argument("--db", default=DEFAULT_DB)
+    sql.set_defaults(func=cmd_sql)
+
+    dates = sub.add_parser("dates", help="print the date mentions of a text")
+    dates.add_argument("file", nargs="?", help="a text file, or - for standard input")
+    dates.add_argument("--dct", help="document creation time YYYY-MM-DD that relative dates resolve against")
+    dates.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    dates.add_argument("--jsonl", help='many texts: each line {"id", "text", "dct"} -> {"id", "mentions"}')
+    dates.set_defaults(func=cmd_dates)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
