@@ -1,0 +1,1727 @@
+"""Temporal tagger for news text (TIMEX3-style, HeidelTime 'news' behaviour as reference).
+
+Pure Python, no I/O.  ``extract_mentions(text, dct)`` finds date / time / duration / set
+expressions with one compiled regular expression (a cheap pre-pass), then normalises every
+candidate against the document creation time (DCT).  Absolute dates whose layout is not trivial
+(``16 June 2021``, ``06/16/2021``, ``16.06.2021`` ...) are normalised with ``dateparser.parse``,
+cached on a normalised key; trivial layouts (ISO dates, ``Month D, YYYY``) are computed directly.
+
+Under-specified expressions (``June 16``, ``Sunday``, ``in March``, ``the third quarter``) get
+their year / week from the DCT and the tense of the clause around them: future -> the first
+matching date at/after the DCT, past -> the last one at/before it, otherwise the nearest one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+
+__all__ = ["Mention", "extract_mentions", "mention_to_dict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+    type: str  # DATE | TIME | DURATION | SET
+    value: str
+    kind: str
+    granularity: str
+    tense: str
+    explicit_year: bool
+    anchor: str | None
+    earliest: date | None
+    latest: date | None
+
+
+def mention_to_dict(m: Mention) -> dict:
+    d = asdict(m)
+    d["earliest"] = m.earliest.isoformat() if m.earliest else None
+    d["latest"] = m.latest.isoformat() if m.latest else None
+    return d
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------------
+
+_MONTHS_FULL = ["January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December"]
+_MONTH_NUM: dict[str, int] = {}
+for _i, _n in enumerate(_MONTHS_FULL, 1):
+    _MONTH_NUM[_n.lower()] = _i
+    _MONTH_NUM[_n.lower()[:3]] = _i
+_MONTH_NUM["sept"] = 9
+
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_WD_NUM = {w.lower(): i for i, w in enumerate(_WEEKDAYS)}
+
+_NUM_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "a hundred": 100,
+    "one hundred": 100, "thousand": 1000, "a thousand": 1000, "two thousand": 2000,
+    "half a": 0.5, "a half": 0.5, "one and a half": 1.5, "a dozen": 12, "dozen": 12,
+    "a couple of": 2, "couple of": 2,
+}
+_VAGUE_NUM = {"several", "a few", "few", "many", "some", "a number of", "numerous"}
+
+_UNIT_CODE = {
+    "year": "Y", "yr": "Y", "month": "M", "mth": "M", "week": "W", "day": "D", "fortnight": "W",
+    "hour": "H", "hr": "H", "minute": "MIN", "min": "MIN", "second": "S", "decade": "DE",
+    "century": "CE", "quarter": "Q", "weekend": "WE", "night": "D", "morning": "D",
+}
+
+_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4,
+        "last": 4, "final": 4}
+
+_SEASON = {"spring": "SP", "summer": "SU", "fall": "FA", "autumn": "FA", "winter": "WI"}
+_SEASON_START = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+
+_DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
+                 "seventies": 7, "eighties": 8, "nineties": 9}
+
+_TOD = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
+
+# --------------------------------------------------------------------------------------------
+# Regex building blocks
+# --------------------------------------------------------------------------------------------
+
+
+def _alts(words):
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_MF = _alts(_MONTHS_FULL + [m.upper() for m in _MONTHS_FULL])
+_MA = _alts(["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec",
+             "JAN", "FEB", "MAR", "APR", "JUN", "JUL", "AUG", "SEPT", "SEP", "OCT", "NOV", "DEC"])
+MONTH = rf"(?:(?:{_MF})\b|(?:{_MA})(?:\.|\b))"
+MONTH_FULL = rf"(?:(?:{'|'.join(_MONTHS_FULL)})\b)"
+WEEKDAY = rf"(?:(?:{_alts(_WEEKDAYS + [w.upper() for w in _WEEKDAYS])})\b)"
+DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d|,\d|\.\d|:\d)"
+YEAR = r"(?:1[5-9]\d\d|20\d\d)(?!\d|,\d{3})"
+_NW = _alts([k for k in _NUM_WORDS if k not in ("a", "an")])
+_NW_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_NW_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+NUMBER = (rf"(?:\d+(?:\.\d+)?(?:\s+\d/\d)?|(?i:(?:{_NW_TENS})[\s-](?:{_NW_UNITS})|{_NW}"
+          rf"|{_alts(_VAGUE_NUM)}|a|an)(?![\w-]))")
+UNIT = (r"(?i:years?|yrs?|months?|mths|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|"
+        r"decades?|centuries|century|quarters?|fortnights?)\b")
+UNIT_SG = r"(?i:year|month|week|day|hour|minute|second|decade|century|quarter)"
+NUM_HY = (rf"(?:\d+(?:\.\d+)?|(?i:(?:{_NW_TENS})-(?:{_NW_UNITS})|{_NW}))")
+_DURQ = (r"(?i:more than|less than|fewer than|no more than|nearly|almost|about|at least|up to|"
+         r"over|some|roughly|around|approximately|only|just|another|an additional|under|"
+         r"as many as|as much as|at most|upwards of)")
+_REL = r"(?i:this|last|next|past|coming|previous|current|following|same)"
+_MOD = (r"(?i:early|late|mid|the end of|the beginning of|the start of|the middle of|end of|"
+        r"beginning of|start of|middle of|the first half of|the second half of|"
+        r"the last half of|the latter part of)")
+
+_PATTERNS: list[tuple[str, str]] = [
+    # 2021-06-16[T10:00]
+    ("iso", rf"\b(?P<iso_y>\d{{4}})-(?P<iso_m>[01]\d)-(?P<iso_d>[0-3]\d)"
+            rf"(?:[T ](?P<iso_H>[0-2]\d):(?P<iso_M>[0-5]\d))?(?![\d-])"),
+    # 06/16/2021, 16.06.2021, 6/16/21
+    ("num", r"(?<![\d/.\-])(?P<num>\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})|\d{1,2}\.\d{1,2}\.\d{4})"
+            r"(?![\d/]|\.\d)"),
+    # clock times: 10:35 a.m. EST, 5 p.m. Nov. 9, noon Thursday
+    ("time", rf"(?:(?i:around|about|at about|shortly after|shortly before|just after|"
+             rf"just before)\s+)?"
+             rf"(?P<tm_h>\b(?:[01]?\d|2[0-3]))(?::(?P<tm_m>[0-5]\d))?\s*"
+             rf"(?P<tm_ap>(?i:a\.m\.?|p\.m\.?|am\b|pm\b))"
+             rf"(?:\s+(?P<tm_tz>EST|EDT|CST|CDT|PST|PDT|GMT|BST|CET|UTC|(?i:local time)))?"
+             rf"(?:,?\s+(?:(?i:on)\s+)?(?P<tm_rest>{WEEKDAY}|(?i:today|yesterday|tomorrow)\b|"
+             rf"{MONTH}\s*{DAY}))?"),
+    ("time24", rf"(?<![\d:.,])(?P<t24_h>[01]?\d|2[0-3]):(?P<t24_m>[0-5]\d)(?![\d:])"
+               rf"(?:\s+(?P<t24_tz>EST|EDT|CST|CDT|PST|PDT|GMT|BST|CET|UTC|(?i:local time)))?"),
+    ("noon", rf"\b(?P<nn>(?i:noon|midnight|midday))(?:\s+(?P<nn_rest>{WEEKDAY}|"
+             rf"(?i:today|yesterday|tomorrow)\b))?"),
+    # [Weekday,] Month D[-D2][, YYYY]
+    ("mdy", rf"(?:(?P<md_wd>{WEEKDAY}),?\s+)?(?:(?P<md_rel>(?i:around|early|late|mid))[\s-]+)?"
+            rf"\b(?P<md_mon>{MONTH})\s*(?P<md_d>{DAY})"
+            rf"(?:\s*(?:-|–|(?i:to|and|through|or))\s*(?P<md_d2>{DAY}))?"
+            rf"(?:(?:,\s*|\s+)(?P<md_y>{YEAR}))?"),
+    # [Weekday,] D Month [YYYY]
+    ("dmy", rf"(?:(?P<dm_wd>{WEEKDAY}),?\s+)?(?:(?i:the)\s+)?\b(?P<dm_d>{DAY})\s+(?:(?i:of)\s+)?"
+            rf"(?P<dm_mon>{MONTH})(?:,?\s+(?P<dm_y>{YEAR}))?"),
+    # [early|mid|late] Month YYYY
+    ("my", rf"(?:(?P<my_mod>{_MOD})[\s-]+)?\b(?P<my_mon>{MONTH}),?\s+(?:(?i:of)\s+)?"
+           rf"(?P<my_y>{YEAR})"),
+    # quarters: [the] [YYYY] [fiscal] third[-]quarter [of YYYY]
+    ("qtr", rf"(?:(?P<q_det>(?i:the|its|their|this year's|last year's|next year's|this|last|"
+            rf"next|a|the same|the comparable|the year-ago|the year-earlier|the latest|the "
+            rf"current|the fiscal|the company's|the year's))\s+)?"
+            rf"(?:(?P<q_y1>{YEAR})\s+)?(?:(?i:flat|fiscal|calendar)[\s-]+)?"
+            rf"\b(?P<q_ord>(?i:first|second|third|fourth|1st|2nd|3rd|4th))[\s-](?i:quarter|qtr)s?"
+            rf"\b(?:\s+(?:(?i:of)\s+)?(?:(?i:fiscal)\s+)?(?P<q_y2>{YEAR}))?"),
+    ("qq", rf"\b(?:(?P<qq_y0>{YEAR})\s*-?\s*)?Q(?P<qq>[1-4])\b(?:\s*[-/]?\s*(?P<qq_y>{YEAR}|'\d\d))?"),
+    ("half", rf"(?:(?i:the)\s+)?\b(?P<h_ord>(?i:first|second))\s+(?i:half)\b"
+             rf"(?:\s+(?i:of)\s+(?:(?i:fiscal)\s+)?(?P<h_y>{YEAR}))?"),
+    ("gq", rf"(?:(?P<gq_det>(?i:the|this|that|its|last year's|a year ago|the year-ago|"
+           rf"the year-earlier))\s+)\b(?:(?P<gq_mod>(?i:current|latest|last|previous|past|"
+           rf"year-ago|year-earlier|comparable|same|recent|just-ended|fiscal|comparable year-ago|"
+           rf"year earlier|most recent|latest fiscal))\s+)?(?:(?P<gq_y>{YEAR})\s+)?"
+           rf"(?P<gq_u>(?i:quarter|period|fiscal year|year))\b"),
+    # mid-June, early June, the end of March, [last] March [last year]
+    ("mmod", rf"(?P<mm_mod>{_MOD})[\s-]+(?:(?P<mm_rel>(?i:this|last|next))\s+)?"
+             rf"(?P<mm_mon>{MONTH_FULL})"),
+    ("bm", rf"(?:(?P<bm_rel>(?i:last|next|this|this past|this coming|since|until))\s+)?"
+           rf"\b(?P<bm_mon>{MONTH_FULL})(?!\s+\d)(?:\s+(?P<bm_rel2>(?i:this|last|next))\s+"
+           rf"(?i:year))?"),
+    # decades and centuries
+    ("dec", rf"(?:(?i:the)\s+)?(?:(?P<dec_mod>(?i:early|mid|late))[\s-]*)?"
+            rf"(?:(?P<dec>\b(?:1[5-9]|20)\d0)'?s\b|'(?P<dec2>\d)0s\b|"
+            rf"\b(?P<dec3>(?i:{'|'.join(_DECADE_WORDS)}))\b)"),
+    ("cent", r"(?:(?i:the)\s+)?\b(?P<ce>\d{1,2})(?:st|nd|rd|th)[\s-](?i:century)\b"
+             r"|(?:(?i:the)\s+)?\b(?P<cew>(?i:nineteenth|twentieth|twenty-first|eighteenth))"
+             r"[\s-](?i:century)\b"),
+    # early 1990, the end of 1990, mid-1996
+    ("ymod", rf"(?P<ym_mod>{_MOD})[\s-]*(?P<ym_y>{YEAR})(?!\d|'?s\b)"),
+    # seasons
+    ("season", rf"(?:(?P<s_rel>(?i:this past|this coming|this|last|next|the|early|late|mid|"
+               rf"the early|the late))[\s-]+)?\b(?P<s_n>(?i:spring|summer|autumn|winter|fall))\b"
+               rf"(?:\s+(?:(?i:of)\s+)?(?P<s_y>{YEAR}))?"),
+    # N units ago / earlier / later
+    ("ago", rf"(?:(?P<ago_q>{_DURQ})\s+)?\b(?P<ago_n>{NUMBER})\s+(?:(?i:or so)\s+)?"
+            rf"(?P<ago_u>{UNIT})\s+(?:(?i:or so)\s+)?"
+            rf"(?P<ago_dir>(?i:ago|earlier|later|from now|before|after|hence)\b)"),
+    # relative: [early|late] this/last/next week|month|year ...
+    ("rel", rf"(?:(?P<rel_mod>(?i:earlier|later|early|late|mid|around|sometime|"
+            rf"the end of|the beginning of|the start of|the middle of|end of|the rest of|"
+            rf"the remainder of))[\s-]+)?"
+            rf"(?P<rel_the>(?i:the)\s+)?\b(?P<rel_dir>(?i:this|last|next|past|coming|previous|"
+            rf"current|following|same|this past|this coming))\s+"
+            rf"(?P<rel_u>(?i:week|weekend|month|year|decade|century|quarter|fiscal year))\b"),
+    ("yago", rf"(?:(?P<ya_the>(?i:the|a|the comparable|the corresponding))\s+)?"
+             rf"\b(?P<ya>(?i:year|month|week|quarter|day))[\s-](?P<ya_dir>(?i:earlier|ago|before))"
+             rf"(?:\s+(?P<ya_u>(?i:quarter|period|nine months|month|year|"
+             rf"third quarter|fourth quarter|second quarter|first quarter)))?\b"),
+    ("wkend", r"\b(?i:the)\s+(?i:weekend)\b"),
+    # today / yesterday / tomorrow / tonight (+ time of day)
+    ("dw", rf"(?:(?P<dw_mod>(?i:early|late|earlier|later))\s+)?"
+           rf"\b(?P<dw>(?i:the day before yesterday|the day after tomorrow|today|yesterday|"
+           rf"tomorrow|tonight))\b(?!')"
+           rf"(?:\s+(?P<dw_tod>(?i:morning|afternoon|evening|night))\b)?"),
+    ("tod", r"(?:(?P<td_mod>(?i:early|late|later|earlier|mid))[\s-]+)?\b"
+            r"(?P<td_rel>(?i:this|last|that|the next|tomorrow|yesterday))\s+"
+            r"(?P<td>(?i:morning|afternoon|evening|night))\b"),
+    # weekdays
+    ("wd", rf"(?:(?P<wd_rel>(?i:last|next|this|this past|this coming|early|late|earlier|later|"
+           rf"the previous|the following|the next))\s+)?"
+           rf"\b(?P<wd>{WEEKDAY})(?P<wd_s>'s)?(?:\s+(?P<wd_tod>(?i:morning|afternoon|evening|"
+           rf"night))\b)?"),
+    ("wds", rf"\b(?P<wds>(?:{'|'.join(_WEEKDAYS)})s)\b"),
+    # sets
+    ("set", rf"\b(?P<set_w>(?i:daily|weekly|monthly|yearly|hourly|"
+            rf"semiannually|semi-annually|biweekly|nightly))\b"
+            rf"|(?P<set_e>(?i:every|each|per)\s+(?:(?i:other)\s+)?(?:(?P<set_n>{NUMBER})\s+)?"
+            rf"(?P<set_u>(?i:days?|weeks?|months?|years?|quarters?|hours?|minutes?|"
+            rf"mornings?|nights?|evenings?|afternoons?|summers?|winters?|springs?|autumns?|"
+            rf"(?:{'|'.join(_WEEKDAYS)})|(?:{'|'.join(_MONTHS_FULL)}))))\b"),
+    # vague future/past/present references
+    ("ref", r"\b(?P<ref>(?i:the near future|the future|the near term|"
+            r"the short term|the long term|the coming (?:days|weeks|months|years)|"
+            r"coming (?:days|weeks|months|years|quarters)|future quarters|a later date|"
+            r"recent (?:years|months|weeks|days)|recent weeks and months|"
+            r"right now|at present|nowadays|these days|now|currently|presently|"
+            r"recently|formerly|lately|the past))\b"),
+    # durations: [the] [past|next|first] [nearly] N [more] units ; N-unit
+    ("dur", rf"(?:(?P<dur_the>(?i:the|a|an|each of the|for the)\s+)?"
+            rf"(?P<dur_rel>(?i:past|last|next|first|coming|previous|following|latest|final|"
+            rf"remaining|initial|entire|full|whole|same|other))\s+)?"
+            rf"(?:(?P<dur_q>{_DURQ})\s+)?\b(?P<dur_n>{NUMBER})\s+"
+            rf"(?:(?i:more|additional|full|consecutive|straight|trading|business|working|"
+            rf"calendar|long|short)\s+)?(?P<dur_u>{UNIT})(?P<dur_old>[\s-](?i:old|long)\b)?"),
+    ("hy", rf"\b(?P<hy_n>{NUM_HY})-(?P<hy_u>{UNIT_SG})(?P<hy_old>-(?i:old|long))?\b(?!-)"),
+    ("fy", rf"\b(?P<fy>(?i:fiscal|calendar|fy|model year))[\s-]*(?P<fy_y>{YEAR}|'?\d\d\b)"),
+    # years and the YYYY period
+    ("year", rf"(?<![\d$£€¥#.,/:+\-])(?P<yr_the>(?i:the)\s+)?\b(?P<yr>{YEAR})"
+             rf"(?:-(?P<yr2>\d\d)\b(?!-))?(?:\s+(?P<yr_u>(?i:period|year)))?"),
+    # spelled-out years: nineteen ninety-six
+    ("wyear", rf"\b(?P<wy>(?i:nineteen|twenty)\s+(?:(?i:{_NW_TENS})(?:[\s-](?i:{_NW_UNITS}))?|"
+              rf"(?i:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+              rf"nineteen))|(?i:the year two thousand|two thousand(?: and (?:{_NW_UNITS}))?))\b"),
+]
+
+_RULES = {name: re.compile(f"(?<!\\w)(?:{pat})") for name, pat in _PATTERNS}
+_PRIO = {name: i for i, (name, _) in enumerate(_PATTERNS)}
+
+# ---- trigger words -> rules worth trying around them ----------------------------------------
+_R_MONTH = ("mdy", "dmy", "my", "mmod", "bm", "set")
+_R_WEEKDAY = ("mdy", "dmy", "wd", "wds", "set")
+_R_UNIT = ("qtr", "half", "gq", "cent", "ago", "rel", "yago", "dur", "hy", "set", "ref", "dw",
+           "wyear", "year")
+_R_SMALL_UNIT = ("ago", "dur", "hy", "set")
+_R_DAY = ("ago", "yago", "dur", "hy", "set", "ref", "dw")
+_R_WM = ("ago", "rel", "yago", "dur", "hy", "set", "ref")
+_R_YEARNUM = ("iso", "num", "qq", "qtr", "gq", "fy", "ymod", "dec", "year")
+_R_YEARNUM_T = ("time24",) + _R_YEARNUM
+_CORE: dict[str, tuple[str, ...]] = {}
+for _w in _MONTH_NUM:
+    _CORE[_w] = _R_MONTH
+for _w in _WD_NUM:
+    _CORE[_w] = _R_WEEKDAY
+    _CORE[_w + "s"] = _R_WEEKDAY
+for _w in ("year", "years", "yr", "yrs", "decade", "decades", "century", "centuries"):
+    _CORE[_w] = _R_UNIT
+for _w in ("quarter", "quarters", "qtr"):
+    _CORE[_w] = ("qtr", "gq", "ago", "rel", "yago", "dur", "set")
+for _w in ("month", "months", "mths", "week", "weeks", "fortnight", "fortnights"):
+    _CORE[_w] = _R_WM
+for _w in ("day", "days"):
+    _CORE[_w] = _R_DAY
+for _w in ("hour", "hours", "hr", "hrs", "minute", "minutes", "min", "mins", "second",
+           "seconds"):
+    _CORE[_w] = _R_SMALL_UNIT
+_CORE["weekend"] = ("rel", "wkend")
+_CORE["period"] = ("gq", "year")
+_CORE["half"] = ("half",)
+for _w in ("today", "yesterday", "tomorrow", "tonight"):
+    _CORE[_w] = ("dw",)
+for _w in ("morning", "afternoon", "evening", "night", "mornings", "nights", "evenings",
+           "afternoons"):
+    _CORE[_w] = ("tod", "set")
+for _w in ("now", "currently", "presently", "nowadays", "recently", "formerly", "lately",
+           "previously", "past", "future", "soon", "present", "term", "date", "recent"):
+    _CORE[_w] = ("ref",)
+for _w in ("daily", "weekly", "monthly", "annually", "yearly", "hourly", "quarterly",
+           "semiannually", "semi", "biweekly", "nightly"):
+    _CORE[_w] = ("set",)
+for _w in ("spring", "summer", "autumn", "winter", "fall", "springs", "summers", "winters"):
+    _CORE[_w] = ("season", "set")
+for _w in _DECADE_WORDS:
+    _CORE[_w] = ("dec",)
+for _w in ("noon", "midnight", "midday"):
+    _CORE[_w] = ("noon",)
+for _w in ("nineteen", "thousand"):
+    _CORE[_w] = ("wyear",)
+_CORE["twenty"] = ("wyear",)
+_CORE["q"] = ("qq",)
+
+# words an expression may start with before its trigger word
+_PREFIX = set("""the a an its their this last next past coming previous current following same
+early late earlier later mid around about nearly almost more less fewer no at up over some
+roughly approximately only just another additional under as upwards each every per for sometime
+end beginning start middle rest remainder right these recent several few many couple half
+shortly fiscal calendar fy model flat first second third fourth st nd rd th final remaining
+initial entire full whole other that since until comparable corresponding
+nineteen twenty two thousand dozen hundred numerous number
+trading business working consecutive straight long short most much least near foreseeable
+today yesterday tomorrow noon midnight midday""".split())
+_PREFIX.update(k for k in _NUM_WORDS if " " not in k)
+_PREFIX.update(_MONTH_NUM)
+_PREFIX.update(_WD_NUM)
+
+_TOK = re.compile(r"[a-z]+|\d+")
+
+
+def _trie_rx(words) -> str:
+    """Regex alternation factored by first letters, so that sre rejects branches cheaply."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node) -> str:
+        alts = []
+        opt = False
+        for ch in sorted(node):
+            if ch == "":
+                opt = True
+                continue
+            alts.append(re.escape(ch) + build(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if opt:
+            body = "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+_AMPM = re.compile(r"\s*(?:a\.?m\b|p\.?m\b)")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+_UNIT_AFTER_YEAR = re.compile(
+    r"\s*(?:%|(?i:pct|percent|per cent|dlrs?|dollars?|cts|cents|tonnes?|tons?|barrels?|bpd|"
+    r"shares?|mln|million|billion|bln|units?|acres?|feet|ft|meters?|metres?|miles?|km|"
+    r"kilometers?|kg|pounds?|lbs?|ounces?|oz|bushels?|employees|workers|people|points?|"
+    r"gmt|hrs|hours|yen|marks|francs|stg|sterling|cars|vehicles|homes|rooms|beds|jobs|"
+    r"troops|soldiers|students|members|tons|dwt|cubic|sq|square|contracts|lots|"
+    r"[a-z]+-[a-z]+-))\b")
+_YEAR_GOOD_PREV = re.compile(
+    r"(?i:\b(?:in|since|of|from|by|until|till|through|to|the|during|before|after|for|"
+    r"around|circa|about|early|late|mid|fiscal|and|or|than|year|spring|summer|fall|autumn|"
+    r"winter|on|at|between|'s)\s*$)")
+
+# --------------------------------------------------------------------------------------------
+# Date helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _ymd(y: int, m: int, d: int) -> str:
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _add_months(y: int, m: int, k: int) -> tuple[int, int]:
+    t = y * 12 + (m - 1) + k
+    return t // 12, t % 12 + 1
+
+
+def _last_dom(y: int, m: int) -> int:
+    return calendar.monthrange(y, m)[1]
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _week_value(d: date) -> str:
+    iy, iw, _ = d.isocalendar()
+    return f"{iy:04d}-W{iw:02d}"
+
+
+def _quarter_of(d: date) -> tuple[int, int]:
+    return d.year, (d.month - 1) // 3 + 1
+
+
+def _shift_quarter(y: int, q: int, k: int) -> tuple[int, int]:
+    t = y * 4 + (q - 1) + k
+    return t // 4, t % 4 + 1
+
+
+def _bounds(value: str) -> tuple[date | None, date | None]:
+    """First and last calendar day a TIMEX3 date value can denote."""
+    try:
+        v = value.split("T", 1)[0]
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", v):
+            d = date.fromisoformat(v)
+            return d, d
+        if re.fullmatch(r"\d{4}-\d\d", v):
+            y, m = int(v[:4]), int(v[5:])
+            return date(y, m, 1), date(y, m, _last_dom(y, m))
+        if re.fullmatch(r"\d{4}", v):
+            y = int(v)
+            return date(y, 1, 1), date(y, 12, 31)
+        if re.fullmatch(r"\d{3}", v):
+            y = int(v) * 10
+            return date(y, 1, 1), date(y + 9, 12, 31)
+        if re.fullmatch(r"\d{2}", v):
+            y = int(v) * 100
+            return date(max(y, 1), 1, 1), date(y + 99, 12, 31)
+        m = re.fullmatch(r"(\d{4})-W(\d\d)(-WE)?", v)
+        if m:
+            y, w = int(m.group(1)), int(m.group(2))
+            mon = date.fromisocalendar(y, w, 1)
+            if m.group(3):
+                return mon + timedelta(days=5), mon + timedelta(days=6)
+            return mon, mon + timedelta(days=6)
+        m = re.fullmatch(r"(\d{4})-Q([1-4])", v)
+        if m:
+            y, q = int(m.group(1)), int(m.group(2))
+            m1 = 3 * q - 2
+            return date(y, m1, 1), date(y, m1 + 2, _last_dom(y, m1 + 2))
+        m = re.fullmatch(r"(\d{4})-H([12])", v)
+        if m:
+            y, h = int(m.group(1)), int(m.group(2))
+            return (date(y, 1, 1), date(y, 6, 30)) if h == 1 else (date(y, 7, 1), date(y, 12, 31))
+        m = re.fullmatch(r"(\d{4})-(SP|SU|FA|WI)", v)
+        if m:
+            y, s = int(m.group(1)), m.group(2)
+            sm = _SEASON_START[s]
+            ey, em = _add_months(y, sm, 2)
+            return date(y, sm, 1), date(ey, em, _last_dom(ey, em))
+    except ValueError:
+        return None, None
+    return None, None
+
+
+# dateparser: loaded lazily (its import and first call are slow), results cached on a normalised key.
+_DP_SETTINGS = {
+    "DATE_ORDER": "MDY",
+    "PREFER_DAY_OF_MONTH": "first",
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RETURN_AS_TIMEZONE_AWARE": False,
+    "PREFER_LOCALE_DATE_ORDER": False,
+}
+_dateparser = None
+
+
+def _dp_key(span: str) -> str:
+    s = span.lower().replace(",", " ").replace("–", "-")
+    s = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", s)
+    s = re.sub(r"\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?", r"\1", s)
+    s = re.sub(r"\bsept\b", "sep", s)
+    return " ".join(s.split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _dp_parse_key(key: str, order: str) -> tuple[int, int, int] | None:
+    global _dateparser
+    if _dateparser is None:
+        import dateparser  # noqa: PLC0415
+
+        _dateparser = dateparser
+    settings = dict(_DP_SETTINGS)
+    settings["DATE_ORDER"] = order
+    try:
+        dt = _dateparser.parse(key, languages=["en"], settings=settings)
+    except Exception:  # dateparser raises on odd inputs; treat as unparsable
+        return None
+    if dt is None:
+        return None
+    return dt.year, dt.month, dt.day
+
+
+def _dp_parse(span: str, order: str = "MDY") -> tuple[int, int, int] | None:
+    return _dp_parse_key(_dp_key(span), order)
+
+
+# --------------------------------------------------------------------------------------------
+# Tense
+# --------------------------------------------------------------------------------------------
+
+
+_FUT_W = frozenset("""will shall would ll plan plans planning planned intend intends intended
+aim aims expect expects expected scheduled slated due upcoming next set going""".split())
+_PAST_W = frozenset("""said was were had did ago last earlier previously told announced reported
+met began rose fell gave took made came went won lost saw got held left paid sold bought spent
+sent became ran hit cut put knew thought brought fought wrote spoke broke chose""".split())
+_PRES_W = frozenset("is are am says say now currently has have".split())
+_TO_STOP = frozenset("""have be the a an its his her their this that date end our your my
+these those some all about around be""".split()) | frozenset(_MONTH_NUM) | frozenset(_WD_NUM)
+_ED_NOT_PAST = frozenset("""need needed seed speed red bed feed indeed hundred united limited
+based related proposed supposed""".split())
+
+
+def _word_tense(words: list[str], reverse: bool) -> str | None:
+    rng = range(len(words) - 1, -1, -1) if reverse else range(len(words))
+    present = False
+    for i in rng:
+        w = words[i]
+        if w in _FUT_W:
+            if w == "set" and (i + 1 >= len(words) or words[i + 1] != "to"):
+                continue
+            if w == "going" and (i + 1 >= len(words) or words[i + 1] != "to"):
+                continue
+            if w == "last" and reverse is False:
+                continue
+            return "future"
+        if w == "to" and i + 1 < len(words) and words[i + 1] == "be":
+            return "future"
+        if w == "won" and i + 1 < len(words) and words[i + 1] == "t":
+            return "future"
+        if w in _PAST_W or (len(w) > 4 and w.endswith("ed") and w not in _ED_NOT_PAST):
+            return "past"
+        if w in _PRES_W:
+            present = True
+            if reverse:
+                return "present"
+    return "present" if present else None
+
+
+def _tense(text: str, start: int, end: int) -> str:
+    left = text[max(0, start - 80):start]
+    cut = max(left.rfind(". "), left.rfind('"'), left.rfind("\n\n"), left.rfind("“"),
+              left.rfind("”"), left.rfind("; "), left.rfind("? "))
+    if cut >= 0:
+        left = left[cut + 1:]
+    t = _word_tense(_TOK.findall(left.lower()), True)
+    if t is not None and t != "present":
+        return t
+    right = text[end:end + 60]
+    for sep in (". ", '"', "\n\n", "“", "”", "; "):
+        k = right.find(sep)
+        if k >= 0:
+            right = right[:k]
+    t2 = _word_tense(_TOK.findall(right.lower()), False)
+    if t2 is not None and t2 != "present":
+        return t2
+    return t or t2 or "unknown"
+
+
+# --------------------------------------------------------------------------------------------
+# Resolution helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _pick(cands: list[tuple[date, date, object]], dct: date, tense: str, slack: int = 3,
+          window: int = 280):
+    """cands: (first_day, last_day, payload).  Pick by tense relative to the DCT: the first
+    candidate after it (future) or the last one before it (past), as long as that one lies within
+    `window` days of the DCT; otherwise (and without tense) the nearest candidate."""
+    if tense == "future":
+        ok = [c for c in cands if c[1] >= dct - timedelta(days=slack)]
+        if ok:
+            c = min(ok, key=lambda c: c[0])
+            if (c[0] - dct).days <= window:
+                return c
+    elif tense == "past":
+        ok = [c for c in cands if c[0] <= dct + timedelta(days=slack)]
+        if ok:
+            c = max(ok, key=lambda c: c[0])
+            if (dct - c[1]).days <= window:
+                return c
+
+    def dist(c):
+        if c[0] <= dct <= c[1]:
+            return 0
+        return min(abs((c[0] - dct).days), abs((c[1] - dct).days))
+
+    return min(cands, key=dist)
+
+
+def _resolve_month_day(mon: int, day: int, dct: date, tense: str) -> int | None:
+    cands = []
+    for y in (dct.year - 1, dct.year, dct.year + 1):
+        d = _safe_date(y, mon, day)
+        if d:
+            cands.append((d, d, y))
+    if not cands:
+        return None
+    return _pick(cands, dct, tense)[2]
+
+
+def _resolve_month(mon: int, dct: date, tense: str) -> int:
+    cands = []
+    for y in (dct.year - 1, dct.year, dct.year + 1):
+        cands.append((date(y, mon, 1), date(y, mon, _last_dom(y, mon)), y))
+    return _pick(cands, dct, tense, slack=0, window=250)[2]
+
+
+def _resolve_quarter(q: int, dct: date, tense: str) -> int:
+    cands = []
+    for y in (dct.year - 1, dct.year, dct.year + 1):
+        m1 = 3 * q - 2
+        cands.append((date(y, m1, 1), date(y, m1 + 2, _last_dom(y, m1 + 2)), y))
+    if tense != "future":
+        tense = "past"
+    return _pick(cands, dct, tense, slack=0, window=190)[2]
+
+
+def _resolve_weekday(wd: int, dct: date, tense: str, rel: str | None) -> tuple[date, str]:
+    delta = wd - dct.weekday()
+    if rel in ("last", "this past", "the previous"):
+        back = (dct.weekday() - wd) % 7 or 7
+        return dct - timedelta(days=back), "-P"
+    if rel in ("next", "this coming", "the following", "the next"):
+        fwd = (wd - dct.weekday()) % 7 or 7
+        return dct + timedelta(days=fwd), "+P"
+    if rel == "this":
+        return dct + timedelta(days=delta), ("+P" if delta >= 0 else "-P")
+    if tense == "future":
+        return dct + timedelta(days=(wd - dct.weekday()) % 7), "+P"
+    return dct - timedelta(days=(dct.weekday() - wd) % 7), "-P"
+
+
+def _num_value(s: str) -> float | None:
+    s = s.lower().strip()
+    s = re.sub(r"\s+", " ", s)
+    if s in _VAGUE_NUM:
+        return None
+    if s in _NUM_WORDS:
+        return _NUM_WORDS[s]
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(?: (\d)/(\d))?", s)
+    if m:
+        v = float(m.group(1))
+        if m.group(2):
+            v += int(m.group(2)) / max(int(m.group(3)), 1)
+        return v
+    parts = re.split(r"[\s-]", s)
+    if len(parts) == 2 and parts[0] in _NUM_WORDS and parts[1] in _NUM_WORDS:
+        return _NUM_WORDS[parts[0]] + _NUM_WORDS[parts[1]]
+    return None
+
+
+def _unit_of(u: str) -> str:
+    u = u.lower()
+    if u in ("centuries", "century"):
+        return "century"
+    if u in ("mths",):
+        return "month"
+    if u in ("yr", "yrs"):
+        return "year"
+    if u in ("hr", "hrs"):
+        return "hour"
+    if u in ("min", "mins"):
+        return "minute"
+    return u[:-1] if u.endswith("s") else u
+
+
+def _fmt_num(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else f"{n:g}"
+
+
+def _duration_value(n: float | None, unit: str) -> str:
+    code = _UNIT_CODE.get(unit, "X")
+    if unit in ("hour", "minute", "second"):
+        c = {"hour": "H", "minute": "M", "second": "S"}[unit]
+        if n is None:
+            return f"PTX{c}"
+        if not float(n).is_integer() and unit == "hour":
+            return f"PT{int(n)}H{int(round((n % 1) * 60))}M"
+        return f"PT{_fmt_num(n)}{c}"
+    if unit == "fortnight":
+        return "PXW" if n is None else f"P{_fmt_num(n * 2)}W"
+    if unit == "decade":
+        return "PXDE" if n is None else f"P{_fmt_num(n * 10)}Y"
+    if unit == "century":
+        return "PXCE" if n is None else f"P{_fmt_num(n * 100)}Y"
+    if n is None:
+        return f"PX{code}"
+    if not float(n).is_integer() and unit == "year":
+        return f"P{int(n)}Y{int(round((n % 1) * 12))}M"
+    return f"P{_fmt_num(n)}{code}"
+
+
+_GRAN_OF_UNIT = {"year": "year", "month": "month", "week": "week", "day": "day",
+                 "hour": "time", "minute": "time", "second": "time", "decade": "decade",
+                 "century": "century", "quarter": "quarter", "fortnight": "week"}
+
+
+# --------------------------------------------------------------------------------------------
+# Extraction
+# --------------------------------------------------------------------------------------------
+
+
+class _Ctx:
+    __slots__ = ("text", "dct", "last_q", "last_q_pos")
+
+    def __init__(self, text: str, dct: date | None):
+        self.text = text
+        self.dct = dct
+        self.last_q: tuple[int, int] | None = None
+        self.last_q_pos = -10**9
+
+
+def _mk(ctx: _Ctx, s: int, e: int, typ: str, value: str, kind: str, gran: str, tense: str,
+        explicit: bool = False, anchor: str | None = None, rng: tuple[date, date] | None = None):
+    text = ctx.text
+    # trim trailing spaces / punctuation that regex alternatives might include
+    while e > s and text[e - 1] in " \t\n,":
+        e -= 1
+    if rng is not None:
+        lo, hi = rng
+    elif typ in ("DATE", "TIME") and value[:1].isdigit():
+        lo, hi = _bounds(value)
+    else:
+        lo = hi = None
+    return Mention(s, e, text[s:e], typ, value, kind, gran, tense, explicit, anchor, lo, hi)
+
+
+def _prev_word(text: str, s: int) -> str:
+    m = re.search(r"([A-Za-z']+)[\s-]*$", text[max(0, s - 20):s])
+    return m.group(1).lower() if m else ""
+
+
+def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 - a dispatcher
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    if rule == "iso":
+        y, mo, d = int(g("iso_y")), int(g("iso_m")), int(g("iso_d"))
+        if not _safe_date(y, mo, d) or not 1000 <= y <= 2200:
+            return None
+        if g("iso_H"):
+            return _mk(ctx, s, e, "TIME", f"{_ymd(y, mo, d)}T{g('iso_H')}:{g('iso_M')}", "time",
+                       "time", _tense(text, s, e), True)
+        return _mk(ctx, s, e, "DATE", _ymd(y, mo, d), "absolute", "day", _tense(text, s, e), True)
+
+    if rule == "num":
+        span = g("num")
+        order = "DMY" if "." in span else "MDY"
+        r = _dp_parse(span, order)
+        if r is None:
+            return None
+        y, mo, d = r
+        if not 1800 <= y <= 2100:
+            return None
+        return _mk(ctx, s, e, "DATE", _ymd(y, mo, d), "absolute", "day", _tense(text, s, e), True)
+
+    if rule in ("time", "time24", "noon"):
+        tense = _tense(text, s, e)
+        if rule == "time":
+            h = int(g("tm_h"))
+            mi = int(g("tm_m") or 0)
+            ap = g("tm_ap").lower()
+            if h > 12 or h == 0:
+                return None
+            if ap.startswith("p") and h != 12:
+                h += 12
+            if ap.startswith("a") and h == 12:
+                h = 0
+            hhmm = f"{h:02d}:{mi:02d}"
+            rest = g("tm_rest")
+        elif rule == "time24":
+            if g("t24_tz") is None:
+                prev = text[max(0, s - 12):s].lower()
+                if not re.search(r"\b(?:at|by|until|from|before|after|around)\s*$", prev):
+                    return None
+            hhmm = f"{int(g('t24_h')):02d}:{g('t24_m')}"
+            rest = None
+        else:
+            nn = g("nn").lower()
+            hhmm = "24:00" if nn == "midnight" else "12:00"
+            rest = g("nn_rest")
+        day_val, anchor = _day_of(ctx, rest, tense) if rest else (
+            (_ymd(dct.year, dct.month, dct.day), "0D") if dct else ("XXXX-XX-XX", "0D"))
+        if not rest and rule == "noon" and not dct:
+            pass
+        val = f"{day_val}T{hhmm}"
+        rng = None
+        if day_val[:1].isdigit():
+            lo, hi = _bounds(day_val)
+            rng = (lo, hi) if lo else None
+        return _mk(ctx, s, e, "TIME", val, "time", "time", tense, bool(rest and re.search(r"\d{4}", rest)),
+                   anchor if not (rest and re.search(r"\d{4}", rest)) else None,
+                   rng if rng else (None, None))
+
+    if rule in ("mdy", "dmy"):
+        p = "md" if rule == "mdy" else "dm"
+        mon_s = g(f"{p}_mon")
+        mon = _MONTH_NUM.get(mon_s.lower().rstrip(".")[:4].rstrip("t") if mon_s.lower().startswith("sept") else mon_s.lower().rstrip(".")[:3])
+        if mon is None:
+            return None
+        if mon_s.isupper() and len(mon_s) > 3 and rule == "dmy" and False:
+            return None
+        day = int(re.match(r"\d+", g(f"{p}_d")).group())
+        d2 = g("md_d2") if rule == "mdy" else None
+        day2 = int(re.match(r"\d+", d2).group()) if d2 else None
+        if day2 is not None and day2 <= day:
+            # "March 1 or 2" fine; "June 15-16" fine; otherwise drop the range part
+            e = m.start("md_d2") - 1
+            while text[e - 1] in " -–" or text[e - 1].isalpha():
+                e -= 1
+                if text[e - 1].isdigit():
+                    break
+            day2 = None
+        yr = g(f"{p}_y")
+        tense = _tense(text, s, e)
+        if mon_s[:3] == "May" and len(mon_s) == 3 and rule == "dmy" and not yr:
+            pass
+        if yr:
+            y = int(yr)
+            if rule == "dmy":
+                span = text[m.start(f"{p}_d"):m.end(f"{p}_y")]
+                r = _dp_parse(span, "DMY")
+                if r is None:
+                    return None
+                y, mon, day = r
+            elif _safe_date(y, mon, day) is None:
+                return None
+            first = _safe_date(y, mon, day)
+            last = _safe_date(y, mon, day2) if day2 else first
+            if first is None or last is None:
+                return None
+            return _mk(ctx, s, e, "DATE", first.isoformat(), "absolute", "day", tense, True,
+                       None, (first, last))
+        if day > 31:
+            return None
+        if dct is None:
+            if _safe_date(2000, mon, day) is None:
+                return None
+            return _mk(ctx, s, e, "DATE", f"XXXX-{mon:02d}-{day:02d}", "month_day", "day", tense,
+                       False, None, (None, None))
+        y = _resolve_month_day(mon, day, dct, tense)
+        if y is None:
+            return None
+        first = date(y, mon, day)
+        last = _safe_date(y, mon, day2) if day2 else first
+        if last is None:
+            last = first
+        anchor = "0D" if first == dct else ("+P" if first > dct else "-P")
+        return _mk(ctx, s, e, "DATE", first.isoformat(), "month_day", "day", tense, False,
+                   anchor, (first, last))
+
+    if rule == "my":
+        mon = _month_num(g("my_mon"))
+        y = int(g("my_y"))
+        v = f"{y:04d}-{mon:02d}"
+        return _mk(ctx, s, e, "DATE", v, "month_year", "month", _tense(text, s, e), True)
+
+    if rule in ("mmod", "bm"):
+        if rule == "mmod":
+            mon_s, rel, rel2 = g("mm_mon"), (g("mm_rel") or "").lower(), ""
+        else:
+            mon_s, rel, rel2 = g("bm_mon"), (g("bm_rel") or "").lower(), (g("bm_rel2") or "").lower()
+            if rel in ("since", "until"):
+                s = m.start("bm_mon")
+                rel = ""
+            if not rel and not rel2:
+                pw = _prev_word(text, s)
+                nxt = text[m.end():m.end() + 2]
+                if mon_s == "May" and pw not in ("in", "since", "until", "by", "of", "from",
+                                                  "through", "during", "before", "after",
+                                                  "early", "late", "mid", "end", "last",
+                                                  "next", "this", "and", "or", "to", "till",
+                                                  "between", "on"):
+                    return None
+                if mon_s in ("March", "August", "April", "June") and re.match(r" [A-Z]", nxt) \
+                        and pw not in ("in", "since", "until", "by", "of", "from", "during"):
+                    return None  # a name: April Ryan, June Carter, March Madness
+        mon = _month_num(mon_s)
+        tense = _tense(text, s, e)
+        if dct is None:
+            return _mk(ctx, s, e, "DATE", f"XXXX-{mon:02d}", "month_year", "month", tense, False,
+                       None, (None, None))
+        if rel2 == "last":
+            y = dct.year - 1
+        elif rel2 == "next":
+            y = dct.year + 1
+        elif rel2 == "this":
+            y = dct.year
+        elif rel in ("last", "this past"):
+            y = dct.year if mon < dct.month else dct.year - 1
+        elif rel in ("next", "this coming"):
+            y = dct.year if mon > dct.month else dct.year + 1
+        elif rel == "this":
+            y = dct.year
+        else:
+            y = _resolve_month(mon, dct, tense)
+        k = (y - dct.year) * 12 + mon - dct.month
+        return _mk(ctx, s, e, "DATE", f"{y:04d}-{mon:02d}", "month_year", "month", tense, False,
+                   f"{k:+d}M" if k else "0M")
+
+    if rule in ("qtr", "qq", "half", "gq"):
+        return _quarter(ctx, m, rule)
+
+    if rule == "dec":
+        tense = _tense(text, s, e)
+        if g("dec"):
+            v = g("dec")[:3]
+        elif g("dec2"):
+            if dct is None:
+                v = "19" + g("dec2")
+            else:
+                c = dct.year // 100
+                v = f"{c if int(g('dec2')) * 10 <= dct.year % 100 + 5 else c - 1}{g('dec2')}"
+        else:
+            n = _DECADE_WORDS[g("dec3").lower()]
+            if not re.match(r"(?i)the\b", text[s:e]):
+                return None
+            if dct is None:
+                v = f"19{n}"
+            else:
+                c = dct.year // 100
+                v = f"{c if n * 10 <= dct.year % 100 else c - 1}{n}"
+        return _mk(ctx, s, e, "DATE", v, "decade", "decade", tense, True)
+
+    if rule == "cent":
+        if g("ce"):
+            n = int(g("ce"))
+        else:
+            n = {"eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21}[
+                g("cew").lower().replace(" ", "-")]
+        if not 1 <= n <= 22:
+            return None
+        return _mk(ctx, s, e, "DATE", f"{n - 1:02d}", "year", "century", _tense(text, s, e), True)
+
+    if rule == "ymod":
+        y = int(g("ym_y"))
+        return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", _tense(text, s, e), True)
+
+    if rule == "season":
+        return _season(ctx, m)
+
+    if rule == "ago":
+        return _ago(ctx, m)
+
+    if rule == "wkend":
+        tense = _tense(text, s, e)
+        if dct is None:
+            return _mk(ctx, s, e, "DATE", "XXXX-WXX-WE", "relative", "week", tense, False, None,
+                       (None, None))
+        if tense == "future":
+            d = dct + timedelta(days=(5 - dct.weekday()) % 7)
+        else:
+            d = dct - timedelta(days=(dct.weekday() - 5) % 7 if dct.weekday() >= 5 else dct.weekday() + 2)
+        v = _week_value(d) + "-WE"
+        k = (d - dct).days // 7 if d < dct else 0
+        lo, hi = _bounds(v)
+        return _mk(ctx, s, e, "DATE", v, "relative", "week", tense, False,
+                   "0W" if (lo <= dct <= hi) else ("+1W" if d > dct else "-1W"), (lo, hi))
+
+    if rule == "rel":
+        return _relative(ctx, m)
+
+    if rule == "yago":
+        return _yago(ctx, m)
+
+    if rule in ("dw", "tod"):
+        return _dayword(ctx, m, rule)
+
+    if rule == "wd":
+        return _weekday(ctx, m)
+
+    if rule == "wds":
+        wd = _WD_NUM[g("wds")[:-1].lower()]
+        return _mk(ctx, s, e, "SET", f"XXXX-WXX-{wd + 1}", "set", "day", _tense(text, s, e))
+
+    if rule == "set":
+        return _set(ctx, m)
+
+    if rule == "ref":
+        return _ref(ctx, m)
+
+    if rule in ("dur", "hy"):
+        return _duration(ctx, m, rule)
+
+    if rule == "fy":
+        ys = g("fy_y").lstrip("'")
+        if len(ys) == 2:
+            y = (1900 if int(ys) > 30 else 2000) + int(ys)
+        else:
+            y = int(ys)
+        return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", _tense(text, s, e), True)
+
+    if rule == "year":
+        return _year(ctx, m)
+
+    if rule == "wyear":
+        return _wyear(ctx, m)
+    return None
+
+
+def _month_num(s: str) -> int:
+    s = s.lower().rstrip(".")
+    return _MONTH_NUM["sept" if s.startswith("sept") else s[:3]]
+
+
+def _day_of(ctx: _Ctx, rest: str, tense: str) -> tuple[str, str | None]:
+    dct = ctx.dct
+    r = rest.lower()
+    if r in ("today", "yesterday", "tomorrow"):
+        k = {"today": 0, "yesterday": -1, "tomorrow": 1}[r]
+        if dct is None:
+            return "XXXX-XX-XX", f"{k:+d}D" if k else "0D"
+        return (dct + timedelta(days=k)).isoformat(), (f"{k:+d}D" if k else "0D")
+    if r in _WD_NUM:
+        if dct is None:
+            return f"XXXX-WXX-{_WD_NUM[r] + 1}", None
+        d, a = _resolve_weekday(_WD_NUM[r], dct, tense, None)
+        return d.isoformat(), a
+    mm = re.match(r"([A-Za-z]+)\.?\s*(\d+)", rest)
+    if mm:
+        mon = _month_num(mm.group(1))
+        day = int(mm.group(2))
+        if dct is None:
+            return f"XXXX-{mon:02d}-{day:02d}", None
+        y = _resolve_month_day(mon, day, dct, tense) or dct.year
+        d = _safe_date(y, mon, day)
+        if d:
+            return d.isoformat(), ("+P" if d > dct else "-P" if d < dct else "0D")
+    return "XXXX-XX-XX", None
+
+
+def _quarter(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    tense = _tense(text, s, e)
+    explicit = False
+    anchor = None
+    if rule == "half":
+        h = 1 if g("h_ord").lower() == "first" else 2
+        if g("h_y"):
+            y = int(g("h_y"))
+            explicit = True
+        elif dct is None:
+            return _mk(ctx, s, e, "DATE", f"XXXX-H{h}", "quarter", "quarter", tense, False, None,
+                       (None, None))
+        else:
+            cands = [(date(yy, 1 if h == 1 else 7, 1), date(yy, 6 if h == 1 else 12, 30 if h == 1 else 31), yy)
+                     for yy in (dct.year - 1, dct.year, dct.year + 1)]
+            y = _pick(cands, dct, tense if tense == "future" else "past", slack=0)[2]
+        return _mk(ctx, s, e, "DATE", f"{y:04d}-H{h}", "quarter", "quarter", tense, explicit)
+
+    if rule == "gq":
+        u = g("gq_u").lower()
+        mod = (g("gq_mod") or "").lower()
+        det = g("gq_det").lower()
+        yy = g("gq_y")
+        if u in ("year", "fiscal year"):
+            if yy:
+                return _mk(ctx, s, e, "DATE", yy, "year", "year", tense, True)
+            if mod in ("current", "latest fiscal") or (det == "this" and u == "fiscal year"):
+                if dct is None:
+                    return None
+                return _mk(ctx, s, e, "DATE", f"{dct.year:04d}", "relative", "year", tense, False, "0Y")
+            if mod in ("year-ago", "year-earlier", "year earlier", "previous", "past", "last"):
+                return None
+            return None
+        if u == "period" and not (mod or yy):
+            return None
+        if yy:
+            y = int(yy)
+            explicit = True
+            # "the 1988 period/quarter": same quarter as the last one discussed
+            if ctx.last_q and s - ctx.last_q_pos < 600:
+                q = ctx.last_q[1]
+            elif dct:
+                q = _shift_quarter(*_quarter_of(dct), -1)[1]
+            else:
+                return _mk(ctx, s, e, "DATE", f"{y:04d}-QX", "quarter", "quarter", tense, True,
+                           None, (None, None))
+            return _mk(ctx, s, e, "DATE", f"{y:04d}-Q{q}", "quarter", "quarter", tense, True)
+        if dct is None:
+            return _mk(ctx, s, e, "DATE", "XXXX-QX", "quarter", "quarter", tense, False, None,
+                       (None, None))
+        cy, cq = _quarter_of(dct)
+        year_back = mod in ("year-ago", "year-earlier", "year earlier", "comparable year-ago") or \
+            det in ("the year-ago", "the year-earlier", "last year's", "a year ago")
+        if mod in ("current",) or (det == "this" and not mod):
+            y, q = cy, cq
+            k = 0
+        elif mod in ("latest", "most recent", "just-ended", "recent", "latest fiscal"):
+            y, q = _shift_quarter(cy, cq, -1)
+            k = -1
+        elif ctx.last_q and s - ctx.last_q_pos < 1500 and mod not in ("previous", "last", "past"):
+            y, q = ctx.last_q
+            k = None
+        elif mod in ("previous", "last", "past") or tense != "future":
+            y, q = _shift_quarter(cy, cq, -1)
+            k = -1
+        else:
+            y, q = cy, cq
+            k = 0
+        if year_back:
+            y -= 1
+            k = None
+        anchor = f"{k:+d}Q" if k else ("0Q" if k == 0 else None)
+        return _mk(ctx, s, e, "DATE", f"{y:04d}-Q{q}", "quarter", "quarter", tense, False, anchor)
+
+    if rule == "qq":
+        q = int(g("qq"))
+        ys = g("qq_y") or g("qq_y0")
+        y = None
+        if ys:
+            ys = ys.lstrip("'")
+            y = int(ys) if len(ys) == 4 else (1900 if int(ys) > 30 else 2000) + int(ys)
+            explicit = True
+    else:
+        q = _ORD[g("q_ord").lower()]
+        ys = g("q_y2") or g("q_y1")
+        y = int(ys) if ys else None
+        explicit = bool(ys)
+        det = (g("q_det") or "").lower()
+        if y is None and dct is not None:
+            if det in ("this year's", "this"):
+                y = dct.year
+            elif det in ("last year's", "the year-ago", "the year-earlier"):
+                y = dct.year - 1
+            elif det in ("next year's",):
+                y = dct.year + 1
+            elif det == "last":
+                y = dct.year if q < _quarter_of(dct)[1] else dct.year - 1
+            elif det == "next":
+                y = dct.year if q > _quarter_of(dct)[1] else dct.year + 1
+            elif det == "the same" and ctx.last_q:
+                y = ctx.last_q[0]
+    if y is None:
+        if dct is None:
+            ctx.last_q_pos = s
+            return _mk(ctx, s, e, "DATE", f"XXXX-Q{q}", "quarter", "quarter", tense, False, None,
+                       (None, None))
+        y = _resolve_quarter(q, dct, tense)
+    if dct is not None and not explicit:
+        cy, cq = _quarter_of(dct)
+        k = (y - cy) * 4 + q - cq
+        anchor = f"{k:+d}Q" if k else "0Q"
+    ctx.last_q = (y, q)
+    ctx.last_q_pos = s
+    return _mk(ctx, s, e, "DATE", f"{y:04d}-Q{q}", "quarter", "quarter", tense, explicit, anchor)
+
+
+def _season(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    name = g("s_n").lower()
+    rel = (g("s_rel") or "").lower()
+    ys = g("s_y")
+    code = _SEASON[name]
+    if name == "fall" and not ys and rel not in ("this", "last", "next", "this past", "early",
+                                                "late", "this coming"):
+        return None
+    if name == "fall" and not (text[m.start("s_n")] == "f" or text[m.start("s_n")] == "F"):
+        return None
+    if rel in ("the", "early", "late", "mid", "the early", "the late") and not ys:
+        # "the summer" / "early summer": keep, resolved like "this"
+        pass
+    tense = _tense(text, s, e)
+    if ys:
+        return _mk(ctx, s, e, "DATE", f"{int(ys):04d}-{code}", "season", "season", tense, True)
+    if dct is None:
+        return _mk(ctx, s, e, "DATE", f"XXXX-{code}", "season", "season", tense, False, None,
+                   (None, None))
+    sm = _SEASON_START[code]
+    cands = []
+    for y in (dct.year - 1, dct.year, dct.year + 1):
+        lo = date(y, sm, 1)
+        ey, em = _add_months(y, sm, 2)
+        cands.append((lo, date(ey, em, _last_dom(ey, em)), y))
+    if dct.month <= 2 and code == "WI":
+        cands.insert(0, (date(dct.year - 2, 12, 1), date(dct.year - 1, 2, 28), dct.year - 2))
+    cur = next((c for c in cands if c[0] <= dct <= c[1]), None)
+    if rel in ("last", "this past"):
+        past = [c for c in cands if c[1] < dct]
+        y = max(past, key=lambda c: c[0])[2] if past else dct.year - 1
+        anchor = "-1Y" if y < dct.year else "-P"
+    elif rel in ("next", "this coming"):
+        fut = [c for c in cands if c[0] > dct]
+        y = min(fut, key=lambda c: c[0])[2] if fut else dct.year + 1
+        anchor = "+P"
+    elif rel == "this":
+        y = cur[2] if cur else dct.year
+        anchor = "0Y"
+    else:
+        y = cur[2] if cur else _pick(cands, dct, tense, slack=0)[2]
+        anchor = None
+    return _mk(ctx, s, e, "DATE", f"{y:04d}-{code}", "season", "season", tense, False, anchor)
+
+
+def _shift(dct: date, unit: str, k: int) -> tuple[str, str, date, date]:
+    """Value for the unit-sized period k units from the DCT.  Returns value, gran, lo, hi."""
+    if unit == "day":
+        d = dct + timedelta(days=k)
+        return d.isoformat(), "day", d, d
+    if unit in ("week", "weekend"):
+        d = dct + timedelta(weeks=k)
+        v = _week_value(d)
+        if unit == "weekend":
+            v += "-WE"
+        lo, hi = _bounds(v)
+        return v, "week", lo, hi
+    if unit == "month":
+        y, mo = _add_months(dct.year, dct.month, k)
+        v = f"{y:04d}-{mo:02d}"
+        lo, hi = _bounds(v)
+        return v, "month", lo, hi
+    if unit == "quarter":
+        y, q = _shift_quarter(*_quarter_of(dct), k)
+        v = f"{y:04d}-Q{q}"
+        lo, hi = _bounds(v)
+        return v, "quarter", lo, hi
+    if unit == "decade":
+        dec = dct.year // 10 + k
+        v = f"{dec:03d}"
+        lo, hi = _bounds(v)
+        return v, "decade", lo, hi
+    if unit == "century":
+        c = dct.year // 100 + k
+        v = f"{c:02d}"
+        lo, hi = _bounds(v)
+        return v, "century", lo, hi
+    y = dct.year + k
+    return f"{y:04d}", "year", date(y, 1, 1), date(y, 12, 31)
+
+
+_UNIT_ANCHOR = {"day": "D", "week": "W", "weekend": "W", "month": "M", "year": "Y",
+                "quarter": "Q", "decade": "DE", "century": "CE"}
+_XVAL = {"day": "XXXX-XX-XX", "week": "XXXX-WXX", "weekend": "XXXX-WXX-WE", "month": "XXXX-XX",
+         "year": "XXXX", "quarter": "XXXX-QX", "decade": "XXX", "century": "XX"}
+
+
+def _relative(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    u = g("rel_u").lower()
+    if u == "fiscal year":
+        u = "year"
+    d = g("rel_dir").lower()
+    the = bool(g("rel_the"))
+    mod = (g("rel_mod") or "").lower()
+    tense = _tense(text, s, e)
+    if the and d in ("past", "last", "next", "coming", "previous", "following") and \
+            u not in ("weekend",) and not mod:
+        # "the past year", "the next month": a one-unit duration
+        return _mk(ctx, s, e, "DURATION", _duration_value(1, u), "duration",
+                   _GRAN_OF_UNIT.get(u, "none"), tense)
+    if d in ("past",) and not the:
+        return _mk(ctx, s, e, "DURATION", _duration_value(1, u), "duration",
+                   _GRAN_OF_UNIT.get(u, "none"), tense)
+    if d in ("same", "following", "previous") or (d == "current" and u != "year" and u != "quarter"):
+        if d == "following" and dct is None:
+            return None
+        if d in ("same",):
+            return None
+        k = 1 if d == "following" else -1 if d == "previous" else 0
+    else:
+        k = {"this": 0, "current": 0, "last": -1, "next": 1, "coming": 1, "this past": -1,
+             "this coming": 1}[d]
+    if u == "weekend" and d == "this":
+        k = 0
+    if u == "weekend" and d == "last" and dct is not None and dct.weekday() == 6:
+        k = 0
+    anchor = f"{k:+d}{_UNIT_ANCHOR[u]}" if k else f"0{_UNIT_ANCHOR[u]}"
+    if u == "week" and k == 0:
+        anchor = "+0W"
+    if dct is None:
+        return _mk(ctx, s, e, "DATE", _XVAL[u], "relative", _GRAN_OF_UNIT.get(u, "week"), tense,
+                   False, anchor, (None, None))
+    v, gran, lo, hi = _shift(dct, u, k)
+    if u == "quarter":
+        ctx.last_q = tuple(int(x) for x in v.split("-Q"))
+        ctx.last_q_pos = s
+    return _mk(ctx, s, e, "DATE", v, "relative", gran, tense, False, anchor, (lo, hi))
+
+
+def _ago(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    unit = _unit_of(g("ago_u"))
+    n_s = g("ago_n")
+    if n_s.lower() in ("a", "an") and unit == "second":
+        return None
+    n = _num_value(n_s)
+    direction = g("ago_dir").lower()
+    tense = "past" if direction in ("ago", "earlier", "before") else "future"
+    if direction in ("before", "after"):
+        # "two days before the vote": anchored on an event, a duration is all we can say
+        e = m.start("ago_dir")
+        return _mk(ctx, s, e, "DURATION", _duration_value(n, unit), "duration",
+                   _GRAN_OF_UNIT.get(unit, "none"), tense)
+    sign = -1 if tense == "past" else 1
+    if unit in ("hour", "minute", "second"):
+        return _mk(ctx, s, e, "TIME", "PAST_REF" if sign < 0 else "FUTURE_REF", "relative",
+                   "none", tense)
+    if n is None:
+        if direction in ("earlier", "later") and n_s.lower() in _VAGUE_NUM:
+            return None
+        return _mk(ctx, s, e, "DATE", "PAST_REF" if sign < 0 else "FUTURE_REF", "relative",
+                   "none", tense)
+    k = int(round(n)) * sign
+    # a year ago / a year earlier right after a quarter: the same quarter a year before
+    if unit == "year" and n == 1 and ctx.last_q and s - ctx.last_q_pos < 300:
+        y, q = ctx.last_q
+        v = f"{y - 1:04d}-Q{q}"
+        return _mk(ctx, s, e, "DATE", v, "relative", "quarter", tense, False, f"{k:+d}Y")
+    if unit in ("quarter",):
+        if dct is None:
+            return _mk(ctx, s, e, "DATE", "XXXX-QX", "relative", "quarter", tense, False,
+                       f"{k:+d}Q", (None, None))
+    if unit == "fortnight":
+        unit, k = "week", k * 2
+    if unit not in _UNIT_ANCHOR:
+        return None
+    anchor = f"{k:+d}{_UNIT_ANCHOR[unit]}"
+    if dct is None:
+        return _mk(ctx, s, e, "DATE", _XVAL[unit], "relative", _GRAN_OF_UNIT[unit], tense, False,
+                   anchor, (None, None))
+    try:
+        v, gran, lo, hi = _shift(dct, unit, k)
+    except (ValueError, OverflowError):
+        return None
+    return _mk(ctx, s, e, "DATE", v, "relative", gran, tense, False, anchor, (lo, hi))
+
+
+def _yago(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    unit = g("ya").lower()
+    the = (g("ya_the") or "").lower()
+    tail = (g("ya_u") or "").lower()
+    tense = "past"
+    if not the and not tail and unit != "year":
+        return None
+    if the == "a" and not tail:
+        pass
+    if unit != "year":
+        if dct is None or the != "a":
+            return None
+        k = -1
+        v, gran, lo, hi = _shift(dct, unit, k)
+        return _mk(ctx, s, e, "DATE", v, "relative", gran, tense, False,
+                   f"-1{_UNIT_ANCHOR[unit]}", (lo, hi))
+    if dct is None:
+        return _mk(ctx, s, e, "DATE", "XXXX", "relative", "year", tense, False, "-1Y", (None, None))
+    if "quarter" in tail or "period" in tail or (ctx.last_q and s - ctx.last_q_pos < 400):
+        q = None
+        for o, n in _ORD.items():
+            if tail.startswith(o):
+                q = n
+        if q is None:
+            if ctx.last_q:
+                y, q = ctx.last_q
+                y -= 1
+            else:
+                y, q = _shift_quarter(*_quarter_of(dct), -1)
+                y -= 1
+        else:
+            y = _resolve_quarter(q, dct, "past") - 1
+        return _mk(ctx, s, e, "DATE", f"{y:04d}-Q{q}", "relative", "quarter", tense, False, "-1Y")
+    return _mk(ctx, s, e, "DATE", f"{dct.year - 1:04d}", "relative", "year", tense, False, "-1Y")
+
+
+def _dayword(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    tense = _tense(text, s, e)
+    if rule == "dw":
+        w = " ".join(g("dw").lower().split())
+        tod = (g("dw_tod") or "").lower()
+        k = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1,
+             "the day before yesterday": -2, "the day after tomorrow": 2}[w]
+        if w == "tonight":
+            tod = "night"
+    else:
+        rel = g("td_rel").lower()
+        tod = g("td").lower()
+        k = {"this": 0, "last": -1, "that": 0, "the next": 1, "tomorrow": 1, "yesterday": -1}[rel]
+        if rel == "last" and tod != "night":
+            return None
+        if rel == "last" and tod == "night":
+            k = -1
+        if rel == "that" and dct is not None:
+            return None
+    anchor = f"{k:+d}D" if k else "0D"
+    if dct is None:
+        v = "XXXX-XX-XX" + (f"T{_TOD[tod]}" if tod else "")
+        return _mk(ctx, s, e, "TIME" if tod else "DATE", v, "time" if tod else "relative",
+                   "time" if tod else "day", tense, False, anchor, (None, None))
+    d = dct + timedelta(days=k)
+    v = d.isoformat()
+    if tod:
+        return _mk(ctx, s, e, "TIME", f"{v}T{_TOD[tod]}", "time", "time", tense, False, anchor,
+                   (d, d))
+    return _mk(ctx, s, e, "DATE", v, "relative", "day", tense, False, anchor, (d, d))
+
+
+def _weekday(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    wd_s = g("wd")
+    wd = _WD_NUM[wd_s.lower()]
+    rel = (g("wd_rel") or "").lower()
+    tod = (g("wd_tod") or "").lower()
+    if rel in ("early", "late", "earlier", "later"):
+        rel_eff = None
+    else:
+        rel_eff = rel or None
+    if wd_s.isupper() and not rel:
+        pass
+    tense = _tense(text, s, e)
+    if dct is None:
+        v = f"XXXX-WXX-{wd + 1}" + (f"T{_TOD[tod]}" if tod else "")
+        anchor = "-P" if rel_eff in ("last", "this past", "the previous") else \
+            "+P" if rel_eff in ("next", "this coming", "the following", "the next") else \
+            ("+P" if tense == "future" else "-P")
+        return _mk(ctx, s, e, "TIME" if tod else "DATE", v, "time" if tod else "weekday",
+                   "time" if tod else "day", tense, False, anchor, (None, None))
+    d, anchor = _resolve_weekday(wd, dct, tense, rel_eff)
+    if d == dct:
+        anchor = "0D"
+    # "Friday night": TempEval annotators mostly give the day itself (HeidelTime adds TNI)
+    return _mk(ctx, s, e, "DATE", d.isoformat(), "weekday", "day", tense, False, anchor, (d, d))
+
+
+def _set(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    s, e = m.span()
+    tense = _tense(ctx.text, s, e)
+    if g("set_w"):
+        w = g("set_w").lower().replace("-", "")
+        v = {"daily": "P1D", "weekly": "P1W", "monthly": "P1M", "annually": "P1Y",
+             "yearly": "P1Y", "hourly": "PT1H", "quarterly": "P3M", "semiannually": "P6M",
+             "biweekly": "P2W", "nightly": "P1D"}[w]
+        gran = {"D": "day", "W": "week", "M": "month", "Y": "year", "H": "time"}[v[-1]]
+        return _mk(ctx, s, e, "SET", v, "set", gran, tense)
+    u = g("set_u")
+    ul = u.lower()
+    n = _num_value(g("set_n")) if g("set_n") else 1
+    if n is None:
+        n = 1
+    if u in _WEEKDAYS:
+        return _mk(ctx, s, e, "SET", f"XXXX-WXX-{_WD_NUM[ul] + 1}", "set", "day", tense)
+    if u in _MONTHS_FULL:
+        return _mk(ctx, s, e, "SET", f"XXXX-{_MONTH_NUM[ul]:02d}", "set", "month", tense)
+    base = ul[:-1] if ul.endswith("s") else ul
+    if base in _SEASON:
+        return _mk(ctx, s, e, "SET", f"XXXX-{_SEASON[base]}", "set", "season", tense)
+    if base in _TOD:
+        return _mk(ctx, s, e, "SET", f"TXX{_TOD[base]}" if False else f"XXXX-XX-XXT{_TOD[base]}",
+                   "set", "time", tense)
+    if "other" in m.group(0).lower():
+        n *= 2
+    v = _duration_value(n, base)
+    return _mk(ctx, s, e, "SET", v, "set", _GRAN_OF_UNIT.get(base, "none"), tense)
+
+
+_REF_VAL = {
+    "now": "PRESENT_REF", "currently": "PRESENT_REF", "presently": "PRESENT_REF",
+    "right now": "PRESENT_REF", "at present": "PRESENT_REF", "nowadays": "PRESENT_REF",
+    "these days": "PRESENT_REF",
+    "recently": "PAST_REF", "formerly": "PAST_REF", "lately": "PAST_REF", "the past": "PAST_REF",
+    "previously": "PAST_REF",
+}
+
+
+def _ref(ctx: _Ctx, m: re.Match) -> Mention | None:
+    s, e = m.span()
+    w = " ".join(m.group("ref").lower().split())
+    text = ctx.text
+    tense = _tense(text, s, e)
+    if w in ("recent months", "recent weeks", "recent days"):
+        return _mk(ctx, s, e, "DURATION", "PX" + {"m": "M", "w": "W", "d": "D"}[w[7]], "duration",
+                   {"m": "month", "w": "week", "d": "day"}[w[7]], tense)
+    if w in _REF_VAL:
+        v = _REF_VAL[w]
+    elif w.startswith("recent"):
+        v = "PAST_REF"
+    else:
+        v = "FUTURE_REF"
+    if w == "now":
+        nxt = text[e:e + 12].lower()
+        pw = _prev_word(text, s)
+        if re.match(r"\s+(?:that|on|known|defunct|retired|closed|famous|former)\b", nxt) or \
+                pw in ("until", "till", "from", "by", "than", "since", "as", "of", "just",
+                       "even", "for", "right"):
+            return None
+    if w == "the past" and re.match(r"\s+(?:\d|few|several|two|three|four|five|six|seven|eight|"
+                                    r"nine|ten|decade|year|month|week|day|quarter|century)",
+                                    text[e:e + 12].lower()):
+        return None
+    if w == "soon" and _prev_word(text, s) in ("as",):
+        return None
+    kind = "present_ref" if v == "PRESENT_REF" else "relative"
+    return _mk(ctx, s, e, "DATE", v, kind, "none", tense)
+
+
+def _duration(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
+    g = m.group
+    text = ctx.text
+    s, e = m.span()
+    if rule == "hy":
+        unit = _unit_of(g("hy_u"))
+        n = _num_value(g("hy_n"))
+        if n is None:
+            return None
+        if g("hy_n").isdigit() and unit == "year" and len(g("hy_n")) == 4:
+            return None
+        if g("hy_old") and g("hy_old").lower() == "-old" and unit == "year":
+            return None  # an age ("6-year-old"), not a period
+    else:
+        unit = _unit_of(g("dur_u"))
+        n_s = " ".join(g("dur_n").lower().split())
+        if n_s in ("a", "an") and unit == "second":
+            return None
+        n = _num_value(n_s)
+        if n_s in ("a", "an") and unit in ("year", "day", "week", "month", "quarter") and \
+                g("dur_the") is None and g("dur_rel") is None and g("dur_q") is None:
+            pw = _prev_word(text, s)
+            nxt = text[e:e + 8]
+            # "$5 a year", "twice a day" are sets; "a year ago" handled elsewhere
+            if re.search(r"[\d%]\s*$", text[max(0, s - 6):s]) or pw in (
+                    "times", "twice", "once", "thrice", "dlrs", "dollars", "pct", "percent",
+                    "cents", "cts", "tonnes", "barrels", "bpd", "mln", "billion", "million"):
+                return None
+            if re.match(r"\s+(?:earlier|ago|later)", nxt):
+                return None
+        if n_s.replace(".", "").isdigit() and unit in ("second",) and "." in n_s:
+            return None
+        if n_s.isdigit() and len(n_s) >= 4 and unit == "year" and not text[e:e + 1] in "":
+            pass
+        if g("dur_old") and g("dur_old").strip(" -").lower() == "old" and unit == "year":
+            return None  # "52 years old" is an age
+        rel = (g("dur_rel") or "").lower()
+        if rel == "first" and g("dur_the") is None and unit == "quarter":
+            return None
+        if n is None and n_s not in _VAGUE_NUM and n_s not in ("a", "an"):
+            return None
+        if unit == "quarter" and n is not None and n_s in ("a", "an"):
+            return None
+    tense = _tense(text, s, e)
+    return _mk(ctx, s, e, "DURATION", _duration_value(n, unit), "duration",
+               _GRAN_OF_UNIT.get(unit, "none"), tense)
+
+
+def _year(ctx: _Ctx, m: re.Match) -> Mention | None:
+    g = m.group
+    text = ctx.text
+    s, e = m.span()
+    y = int(g("yr"))
+    ys, ye = m.span("yr")
+    after = text[ye:ye + 25]
+    if _UNIT_AFTER_YEAR.match(after) and not g("yr_u"):
+        return None
+    # a bare year must look like one: sane range, and not a count ("1990 people")
+    prev = text[max(0, ys - 25):ys]
+    if g("yr_u") is None and not g("yr_the"):
+        if not (1900 <= y <= 2099) and not _YEAR_GOOD_PREV.search(prev):
+            return None
+        if re.search(r"(?:\d[\s,-]|\bNo\.?\s*|#\s*|\(\s*)$", prev):
+            return None
+        if re.match(r"\s*\)?\s*-\s*\d", after) and not g("yr2"):
+            return None
+    tense = _tense(text, s, e)
+    if g("yr_u") and g("yr_u").lower() == "period" and g("yr_the"):
+        # "the 1988 period": same quarter as the one under discussion
+        if ctx.last_q and s - ctx.last_q_pos < 600:
+            return _mk(ctx, s, e, "DATE", f"{y:04d}-Q{ctx.last_q[1]}", "quarter", "quarter",
+                       tense, True)
+    if g("yr_u") and g("yr_u").lower() == "year" and not g("yr_the"):
+        e = ye
+    if g("yr_the") and not g("yr_u"):
+        # "the 2020 election": the span is the year alone
+        s = ys
+    if g("yr2"):
+        # "1990-91": keep the first year, span the whole expression
+        pass
+    return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", tense, True)
+
+
+def _wyear(ctx: _Ctx, m: re.Match) -> Mention | None:
+    s, e = m.span()
+    w = m.group("wy").lower()
+    if "two thousand" in w:
+        rest = w.split("two thousand", 1)[1].strip()
+        y = 2000 + (_NUM_WORDS.get(rest.replace("and ", ""), 0) if rest else 0)
+    else:
+        parts = w.split(None, 1)
+        hi = _NUM_WORDS[parts[0]]
+        lo = _num_value(parts[1].replace("-", " "))
+        if lo is None:
+            return None
+        y = hi * 100 + int(lo)
+    if not 1900 <= y <= 2099:
+        return None
+    if re.match(r"\s+(?:percent|pct|dollars|people|years|days|months|of)\b", ctx.text[e:e + 12].lower()):
+        return None
+    return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", _tense(ctx.text, s, e), True)
+
+
+@functools.lru_cache(maxsize=None)
+def _combined(rules: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?P<R_{r}>(?<!\\w)(?:{dict(_PATTERNS)[r]}))" for r in rules))
+
+
+def _try(ctx: _Ctx, m: re.Match, rule: str, last_end: int) -> Mention | None:
+    try:
+        mention = _handle(ctx, m, rule)
+    except (ValueError, KeyError, OverflowError, TypeError, AttributeError, IndexError):
+        return None
+    if mention is None or mention.end <= mention.start or mention.start < last_end:
+        return None
+    return mention
+
+
+def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
+    """Find and normalise temporal expressions in ``text`` relative to ``dct``."""
+    if not text:
+        return []
+    if isinstance(dct, datetime):
+        dct = dct.date()
+    ctx = _Ctx(text, dct)
+    low = text.lower()
+    if len(low) != len(text):
+        low = text.translate(_ASCII_LOWER)
+    out: list[Mention] = []
+    last_end = 0
+    core = _CORE
+    prefix = _PREFIX
+    rules_rx = _RULES
+    tok_iter = _TOK.finditer
+    n = len(low)
+    for tm in tok_iter(low):
+        w = tm.group()
+        rules = core.get(w)
+        if rules is None:
+            if w > "9":
+                continue
+            s0, e0 = tm.span()
+            if s0 < last_end:
+                continue
+            nxt = low[e0:e0 + 1]
+            lw = len(w)
+            if lw == 4 and "1500" <= w <= "2099":
+                rules = _R_YEARNUM
+                if nxt == ":" or nxt == "/":
+                    rules = _R_YEARNUM_T
+            elif lw > 2:
+                continue
+            elif nxt == ":":
+                rules = ("time", "time24")
+            elif (nxt == "/" or nxt == ".") and low[e0 + 1:e0 + 2].isdigit():
+                rules = ("num",)
+            elif nxt == "s" or nxt == "'":
+                if lw == 2 and w[1] == "0":
+                    rules = ("dec",)
+                else:
+                    continue
+            elif low.startswith(("st", "nd", "rd", "th"), e0):
+                rules = ("cent",)
+            elif _AMPM.match(low, e0):
+                rules = ("time",)
+            else:
+                continue
+        else:
+            s0, e0 = tm.span()
+            if s0 < last_end:
+                continue
+            if rules is _R_MONTH or rules is _R_WEEKDAY:
+                c = text[s0]
+                if not ("A" <= c <= "Z"):
+                    continue
+            elif w == "q":
+                if not (e0 < n and low[e0] in "1234"):
+                    continue
+        # candidate starts: the trigger and preceding words an expression can begin with
+        starts = []
+        w0 = max(last_end, s0 - 45)
+        pms = list(tok_iter(low, w0, s0))
+        npm = len(pms)
+        for k, pm in enumerate(pms):
+            ps = pm.start()
+            if ps == w0 and w0 > 0 and low[w0 - 1].isalnum():
+                continue
+            pw = pm.group()
+            if pw in prefix or (pw < ":" and npm - k <= 3):
+                starts.append(ps)
+        starts.append(s0)
+        if s0 >= 1 and low[s0 - 1] == "'":
+            starts.insert(0, s0 - 1)
+        done = False
+        for st in starts:
+            m = _combined(rules).match(text, st)
+            if m is None or m.end() <= s0:
+                continue
+            r = m.lastgroup[2:]
+            mention = _try(ctx, m, r, last_end)
+            if mention is None:
+                # slow path: every rule at this start, longest match first
+                cands = []
+                for r2 in rules:
+                    if r2 == r:
+                        continue
+                    m2 = rules_rx[r2].match(text, st)
+                    if m2 is not None and m2.end() > s0:
+                        cands.append((-m2.end(), _PRIO[r2], r2, m2))
+                cands.sort(key=lambda c: c[:2])
+                for _, _, r2, m2 in cands:
+                    mention = _try(ctx, m2, r2, last_end)
+                    if mention is not None:
+                        break
+            if mention is not None:
+                out.append(mention)
+                last_end = mention.end
+                done = True
+                break
+        del done
+    return out

@@ -1,0 +1,247 @@
+"""Tests for dateline.timex (small hand-written cases plus the seed articles)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from dateline.timex import Mention, extract_mentions, mention_to_dict
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def _by_text(mentions: list[Mention]) -> dict[str, Mention]:
+    return {m.text: m for m in mentions}
+
+
+def _find(mentions: list[Mention], fragment: str) -> Mention:
+    for m in mentions:
+        if fragment in m.text:
+            return m
+    raise AssertionError(f"no mention containing {fragment!r} in {[m.text for m in mentions]}")
+
+
+def _seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- API / invariants
+
+
+def test_acceptance_future_month_day_and_next_month():
+    ms = extract_mentions("Biden will meet Putin in Geneva on June 16, next month.", date(2021, 5, 25))
+    by = _by_text(ms)
+    jd = by["June 16"]
+    assert (jd.value, jd.kind, jd.tense, jd.type) == ("2021-06-16", "month_day", "future", "DATE")
+    assert jd.explicit_year is False
+    assert jd.earliest == jd.latest == date(2021, 6, 16)
+    nm = by["next month"]
+    assert (nm.value, nm.kind, nm.anchor) == ("2021-06", "relative", "+1M")
+    assert (nm.earliest, nm.latest) == (date(2021, 6, 1), date(2021, 6, 30))
+
+
+def test_offsets_sorted_non_overlapping_and_dict():
+    text = "On Sunday, officials said the talks of June 15-16 would last two days, every week."
+    ms = extract_mentions(text, date(2021, 4, 27))
+    assert ms
+    prev_end = -1
+    for m in ms:
+        assert text[m.start:m.end] == m.text
+        assert m.start >= prev_end
+        prev_end = m.end
+        d = mention_to_dict(m)
+        json.dumps(d)
+        assert set(d) == {"start", "end", "text", "type", "value", "kind", "granularity", "tense",
+                          "explicit_year", "anchor", "earliest", "latest"}
+
+
+def test_no_dct_gives_unresolved_values():
+    ms = _by_text(extract_mentions("He will arrive on June 16 and leave next month.", None))
+    assert ms["June 16"].value == "XXXX-06-16"
+    assert ms["June 16"].earliest is None and ms["June 16"].latest is None
+    assert ms["next month"].anchor == "+1M"
+    assert ms["next month"].earliest is None
+
+
+# ---------------------------------------------------------------- absolute dates
+
+
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("It happened on June 16, 2021 in Geneva.", "2021-06-16"),
+        ("It happened on 16 June 2021 in Geneva.", "2021-06-16"),
+        ("The filing is dated 2021-06-16.", "2021-06-16"),
+        ("The filing is dated 06/16/2021.", "2021-06-16"),
+        ("The deal closed Sept. 30, 1989, the company said.", "1989-09-30"),
+    ],
+)
+def test_absolute(text, value):
+    ms = extract_mentions(text, date(2022, 1, 1))
+    assert len(ms) == 1, ms
+    assert ms[0].value == value
+    assert ms[0].explicit_year is True
+    assert ms[0].kind == "absolute"
+
+
+def test_month_year_year_decade_quarter_season():
+    dct = date(2021, 5, 25)
+    text = ("Prices peaked in July 2018 and fell in the 1990s; the 2020 election and "
+            "the fourth quarter results matter, as does Q3 1987. They meet this summer.")
+    by = _by_text(extract_mentions(text, dct))
+    assert by["July 2018"].value == "2018-07"
+    assert by["the 1990s"].value == "199"
+    assert by["2020"].value == "2020" and by["2020"].kind == "year"
+    assert by["Q3 1987"].value == "1987-Q3"
+    fq = _find(list(by.values()), "fourth quarter")
+    assert fq.value in ("2020-Q4", "2021-Q4") and fq.kind == "quarter"
+    assert by["this summer"].value == "2021-SU"
+
+
+# ---------------------------------------------------------------- tense-driven resolution
+
+
+def test_weekday_past_and_future():
+    dct = date(2021, 5, 26)  # a Wednesday
+    past = _by_text(extract_mentions("Putin said on Sunday that he was ready.", dct))
+    assert past["Sunday"].value == "2021-05-23"
+    assert past["Sunday"].anchor == "-P"
+    fut = _by_text(extract_mentions("The leaders will meet on Sunday in Geneva.", dct))
+    assert fut["Sunday"].value == "2021-05-30"
+    assert fut["Sunday"].anchor == "+P"
+
+
+def test_month_day_year_follows_tense():
+    dct = date(2021, 6, 30)  # January 5 is about as far back as forward
+    fut = _by_text(extract_mentions("The summit will take place on January 5.", dct))
+    assert fut["January 5"].value == "2022-01-05"
+    past = _by_text(extract_mentions("The summit took place on January 5.", dct))
+    assert past["January 5"].value == "2021-01-05"
+    # far off in the verb's direction but close the other way: the nearer one wins
+    near = _by_text(extract_mentions("The shares are payable Dec. 15, it said.", date(1989, 10, 26)))
+    assert near["Dec. 15"].value == "1989-12-15"
+
+
+@pytest.mark.parametrize(
+    "phrase,value,anchor",
+    [
+        ("yesterday", "2021-05-24", "-1D"),
+        ("today", "2021-05-25", "0D"),
+        ("last week", "2021-W20", "-1W"),
+        ("this week", "2021-W21", "+0W"),
+        ("last year", "2020", "-1Y"),
+        ("next month", "2021-06", "+1M"),
+        ("earlier this month", "2021-05", "0M"),
+        ("a year ago", "2020", "-1Y"),
+    ],
+)
+def test_relative(phrase, value, anchor):
+    ms = extract_mentions(f"The minister spoke {phrase} about it.", date(2021, 5, 25))
+    assert len(ms) == 1, ms
+    assert ms[0].text.lower() == phrase
+    assert (ms[0].value, ms[0].anchor) == (value, anchor)
+
+
+def test_refs_sets_durations():
+    dct = date(2021, 5, 25)
+    by = _by_text(extract_mentions(
+        "Talks are now under way and were recently resumed; they meet every week, publish daily "
+        "reports, and the 24-day strike lasted three years, or 12 months, in the coming weeks.",
+        dct))
+    assert by["now"].value == "PRESENT_REF" and by["now"].kind == "present_ref"
+    assert by["recently"].value == "PAST_REF"
+    assert by["every week"].type == "SET" and by["every week"].value == "P1W"
+    assert by["daily"].type == "SET"
+    assert by["24-day"].type == "DURATION" and by["24-day"].value == "P24D"
+    assert by["three years"].value == "P3Y"
+    assert by["12 months"].type == "DURATION" and by["12 months"].value == "P12M"
+    assert _find(list(by.values()), "coming weeks").value == "FUTURE_REF"
+
+
+def test_mid_early_month():
+    by = _by_text(extract_mentions("He will leave in early June and return mid-June.", date(2021, 5, 25)))
+    assert by["early June"].value == "2021-06"
+    assert by["mid-June"].value == "2021-06"
+
+
+# ---------------------------------------------------------------- things that are not dates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we may go there.",
+        "The 46th President spoke.",
+        "[ad_1]",
+        "the march was long",
+        "Profits rose 19.6 pct to 42.75 dlrs.",
+        "Call 555-2020 or (202) 555-1987 for details.",
+        "They scored 15-16 in the final.",
+        "It took a second to answer.",
+    ],
+)
+def test_not_dates(text):
+    assert [m for m in extract_mentions(text, date(2021, 5, 25)) if m.type == "DATE"] == []
+
+
+def test_two_hour_is_duration_not_date():
+    ms = extract_mentions("The sides described their two-hour discussions as constructive.", date(2021, 5, 19))
+    assert [(m.text, m.type, m.value) for m in ms] == [("two-hour", "DURATION", "PT2H")]
+
+
+# ---------------------------------------------------------------- seeds
+
+
+def test_seed_001():
+    ms = extract_mentions(_seed("001"), date(2021, 5, 25))
+    by = _by_text(ms)
+    assert by["June 16, 2021"].value == "2021-06-16" and by["June 16, 2021"].explicit_year
+    assert by["July 2018"].value == "2018-07"
+    assert by["2016"].value == "2016"
+    assert by["2011"].value == "2011"
+    assert by["next month"].kind == "relative"
+    for t in ("last month", "this week", "Last week", "March", "early June"):
+        assert t in by, t
+    assert by["last month"].value == "2021-04"
+
+
+def test_seed_002_ad_marker():
+    text = _seed("002")
+    ms = extract_mentions(text, date(2021, 5, 25))
+    for m in ms:
+        assert "ad_" not in m.text
+    assert text.index("[ad_1]") + 6 <= ms[0].start
+    by = _by_text(ms)
+    assert by["June 16"].value == "2021-06-16"
+    assert by["April 13"].value == "2021-04-13"
+
+
+def test_seed_004():
+    ms = extract_mentions(_seed("004"), date(2021, 4, 27))
+    assert not any("46th" in m.text for m in ms)
+    jr = _find(ms, "June 15-16")
+    assert jr.text == "June 15-16"
+    assert jr.earliest == date(2021, 6, 15) and jr.latest == date(2021, 6, 16)
+    d24 = _find(ms, "24-day")
+    assert (d24.type, d24.value) == ("DURATION", "P24D")
+    d12 = _find(ms, "12 months")
+    assert (d12.type, d12.value) == ("DURATION", "P12M")
+    assert _find(ms, "this summer").value == "2021-SU"
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_seeds_run_clean(prefix):
+    text = _seed(prefix)
+    for dct in (date(2021, 5, 25), None):
+        ms = extract_mentions(text, dct)
+        for a, b in zip(ms, ms[1:]):
+            assert a.end <= b.start
+        for m in ms:
+            assert text[m.start:m.end] == m.text
+            assert m.type in ("DATE", "TIME", "DURATION", "SET")
+            if m.earliest is not None:
+                assert m.earliest <= m.latest
