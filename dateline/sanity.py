@@ -259,12 +259,14 @@ def judge_article(
         unresolved.append(y)
 
     accusing = [e for e in evidence if e.strength in ("hard", "borrowed")]
-    loose_min, loose_max = _window(accusing, loose=True)
     claimed = article.claimed
-    claimed_fits = claimed is not None and not _outside(claimed, loose_min, loose_max)
+    # The accusing evidence a single publication day can satisfy best (loose bounds, one day of
+    # tolerance). A mention whose tense was misread then stands alone and is outvoted.
+    best_support, agreed = _consistent(accusing, loose=True, tol=TOLERANCE)
+    claimed_fits = claimed is not None and _support(accusing, claimed, loose=True, tol=TOLERANCE) >= best_support
 
     # Resolve the remaining year-less mentions around the best anchor available.
-    tight_min, tight_max = _window(accusing)
+    tight_min, tight_max = _window(_consistent(agreed)[1])
     anchor = claimed if claimed_fits else (tight_max or tight_min)
     if anchor is not None:
         for y in unresolved:
@@ -277,12 +279,7 @@ def judge_article(
 
     evidence.extend(_ties(article.mentions, evidence))
 
-    lo, hi = _window(evidence)
-    if lo and hi and lo > hi:  # soft evidence contradicts itself: fall back to what can accuse
-        lo, hi = tight_min, tight_max
-        if lo and hi and lo > hi:
-            lo, hi = loose_min, loose_max
-
+    lo, hi = _window(_consistent(evidence)[1])
     used = tuple(e for e in evidence if (e.bound == "min" and e.day == lo) or (e.bound == "max" and e.day == hi))
     if claimed is None:
         return DateVerdict("missing", None, lo, hi, used)
@@ -290,13 +287,39 @@ def judge_article(
         return DateVerdict("no_evidence", None, lo, hi, used)
     if claimed_fits:
         return DateVerdict("consistent", 0.0, lo, hi, used)
-    gap_days = (loose_min - claimed).days if loose_min and claimed < loose_min else (claimed - loose_max).days
+    blamed = tuple(e for e in agreed if not _satisfies(e, claimed, loose=True, tol=TOLERANCE))
+    gap_days = max(abs((claimed - e.loose_day).days) for e in blamed)
     score = round(1 - math.exp(-gap_days / 90), 3)  # ~0.3 a month off, ~0.98 a year off
-    blamed = tuple(
-        e for e in accusing
-        if (e.bound == "min" and claimed < e.loose_day - TOLERANCE) or (e.bound == "max" and claimed > e.loose_day + TOLERANCE)
-    )
     return DateVerdict("inconsistent", score, lo, hi, blamed + tuple(e for e in used if e not in blamed))
+
+
+# How much each kind of evidence counts when evidence conflicts.
+_WEIGHT = {"hard": 4, "borrowed": 3, "tie": 2, "anchored": 1}
+
+
+def _satisfies(e: Evidence, day: date, *, loose: bool = False, tol: timedelta = timedelta(0)) -> bool:
+    bound = e.loose_day if loose else e.day
+    return day >= bound - tol if e.bound == "min" else day <= bound + tol
+
+
+def _support(evidence: Sequence[Evidence], day: date, *, loose: bool = False, tol: timedelta = timedelta(0)) -> int:
+    return sum(_WEIGHT[e.strength] for e in evidence if _satisfies(e, day, loose=loose, tol=tol))
+
+
+def _consistent(
+    evidence: Sequence[Evidence], *, loose: bool = False, tol: timedelta = timedelta(0)
+) -> tuple[int, list[Evidence]]:
+    """The heaviest set of bounds that one publication day satisfies, and its weight.
+
+    Support is a step function of the day that only rises at a bound, so trying every bound's own
+    day finds the maximum.
+    """
+    if not evidence:
+        return 0, []
+    days = sorted({e.loose_day if loose else e.day for e in evidence})
+    best = max(days, key=lambda d: _support(evidence, d, loose=loose, tol=tol))
+    kept = [e for e in evidence if _satisfies(e, best, loose=loose, tol=tol)]
+    return _support(kept, best, loose=loose, tol=tol), kept
 
 
 def _outside(day: date, lo: date | None, hi: date | None) -> bool:

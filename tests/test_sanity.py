@@ -65,3 +65,23 @@ def test_related_articles_lend_the_year_of_a_shared_date():
     assert b.status == "missing" and b.inferred_max == date(2021, 6, 15)
     assert "related article" in b.evidence_text()
     assert c.inferred_max is None
+
+
+def test_a_single_misread_tense_is_outvoted_not_believed():
+    misread = mention("in 2019", "2019", tense="future", kind="year", gran="year",
+                      first=date(2019, 1, 1), last=date(2019, 12, 31))
+    past = [mention(f"in {y}", str(y), tense="past", kind="year", gran="year", first=date(y, 1, 1),
+                    last=date(y, 12, 31)) for y in (2020, 2021)]
+    v = judge_article(ArticleDates("x", date(2021, 5, 1), [misread, *past]))
+    assert v.status == "consistent"
+    assert v.inferred_min == date(2021, 1, 1)
+
+
+def test_a_one_against_one_conflict_accuses_nobody():
+    a = mention("in 2020", "2020", tense="past", kind="year", gran="year", first=date(2020, 1, 1), last=date(2020, 12, 31))
+    b = mention("in 2018", "2018", tense="future", kind="year", gran="year", first=date(2018, 1, 1), last=date(2018, 12, 31))
+    # each side of the conflict is as believable as the other: a date agreeing with either stands
+    assert judge_article(ArticleDates("x", date(2018, 6, 1), [a, b])).status == "consistent"
+    assert judge_article(ArticleDates("x", date(2020, 6, 1), [a, b])).status == "consistent"
+    # a date agreeing with neither does not
+    assert judge_article(ArticleDates("x", date(2019, 6, 1), [a, b])).status == "inconsistent"
