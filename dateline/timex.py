@@ -506,11 +506,20 @@ _ED_NOT_PAST = frozenset("""need needed seed speed red bed feed indeed hundred u
 based related proposed supposed""".split())
 
 
+_PASSIVE_AUX = frozenset("be been being is are was were".split())
+# Adjectives that put the noun they modify ahead of the article ("possible dates ... in mid-June").
+_FUT_ADJ = frozenset("possible potential anticipated upcoming prospective".split())
+
+
 def _word_tense(words: list[str], reverse: bool) -> str | None:
     rng = range(len(words) - 1, -1, -1) if reverse else range(len(words))
     present = False
+    weak_past = False
+    infinitive = False
     for i in rng:
         w = words[i]
+        if reverse and w == "to" and i + 1 < len(words) and words[i + 1].isalpha() and words[i + 1] not in _TO_STOP:
+            infinitive = True  # "offered to meet Putin on June 15": maybe a verb, maybe "to Europe"
         if w in _FUT_W:
             if w == "set" and (i + 1 >= len(words) or words[i + 1] != "to"):
                 continue
@@ -523,12 +532,30 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
             return "future"
         if w == "won" and i + 1 < len(words) and words[i + 1] == "t":
             return "future"
-        if w in _PAST_W or (len(w) > 4 and w.endswith("ed") and w not in _ED_NOT_PAST):
+        if reverse and w in _FUT_ADJ:
+            return "future"
+        regular_past = len(w) > 4 and w.endswith("ed") and w not in _ED_NOT_PAST
+        if w in _PAST_W or regular_past:
+            if reverse and i > 0 and words[i - 1] in _PASSIVE_AUX and w not in _PASSIVE_AUX:
+                continue  # a passive participle ("to be held"): the auxiliary before it decides
+            if reverse and regular_past and w not in _PAST_W:
+                if infinitive:
+                    # "offered to meet Putin on June 15-16": the meeting is ahead of the offer, and
+                    # the offer is past; relative to the article it can be either.
+                    return "unknown"
+                # A regular -ed form may be a participle ("possible dates floated sometime in June"):
+                # keep looking for a modal cue earlier in the clause before calling it past.
+                weak_past = True
+                continue
+            if not reverse and weak_past:
+                return "past"
             return "past"
         if w in _PRES_W:
             present = True
-            if reverse:
+            if reverse and not weak_past:
                 return "present"
+    if weak_past:
+        return "past"
     return "present" if present else None
 
 
