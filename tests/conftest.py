@@ -25,3 +25,24 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def seeded(prefect_harness, tmp_path_factory):
+    """The news-etl flow run twice over seeds/ into one DuckDB file (the second run must add nothing)."""
+    import duckdb
+
+    from flows.news_etl import news_etl
+
+    db = tmp_path_factory.mktemp("db") / "dateline.duckdb"
+    first = news_etl(paths=[str(SEEDS)], db=str(db))
+    with duckdb.connect(str(db), read_only=True) as con:
+        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("articles", "date_mentions", "quality_results")}
+    second = news_etl(paths=[str(SEEDS)], db=str(db))
+    return {"db": db, "first": first, "second": second, "counts_after_first": counts}
+
+
+@pytest.fixture(scope="session")
+def seeded_db(seeded):
+    return seeded["db"]

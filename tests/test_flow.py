@@ -5,21 +5,11 @@ from datetime import date
 import duckdb
 import pytest
 
-from tests.conftest import SEEDS
-
 
 @pytest.fixture(scope="module")
-def seeded(prefect_harness, tmp_path_factory):
-    from flows.news_etl import news_etl
-
-    db = tmp_path_factory.mktemp("db") / "dateline.duckdb"
-    first = news_etl(paths=[str(SEEDS)], db=str(db))
-    con = duckdb.connect(str(db))
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("articles", "date_mentions", "quality_results")}
-    con.close()
-    second = news_etl(paths=[str(SEEDS)], db=str(db))
-    con = duckdb.connect(str(db), read_only=True)
-    yield {"db": db, "con": con, "first": first, "second": second, "counts_after_first": counts}
+def con(seeded):
+    con = duckdb.connect(str(seeded["db"]), read_only=True)
+    yield con
     con.close()
 
 
@@ -31,21 +21,20 @@ def article(con, prefix):
     return dict(zip(names, rows[0]))
 
 
-def test_all_five_seeds_are_loaded(seeded):
+def test_all_five_seeds_are_loaded(seeded, con):
     assert seeded["first"]["loaded"] == 5
     assert seeded["first"]["rejected"] == 0
-    assert seeded["con"].execute("SELECT count(*) FROM articles").fetchone() == (5,)
+    assert con.execute("SELECT count(*) FROM articles").fetchone() == (5,)
 
 
-def test_seed_000_header_date_is_consistent(seeded):
-    a = article(seeded["con"], "000")
+def test_seed_000_header_date_is_consistent(seeded, con):
+    a = article(con, "000")
     assert a["published_claimed"] == date(2021, 5, 24)
     assert a["date_status"] == "consistent"
     assert a["body"].startswith("The White House and Kremlin")
 
 
-def test_seed_001_lying_dateline_is_caught(seeded):
-    con = seeded["con"]
+def test_seed_001_lying_dateline_is_caught(seeded, con):
     a = article(con, "001")
     assert a["title"] == "The Biden-Putin summit is set to take place in Switzerland next month"
     assert a["published_claimed"] == date(2024, 3, 29)
@@ -61,16 +50,16 @@ def test_seed_001_lying_dateline_is_caught(seeded):
     assert con.execute("SELECT count(*) FROM clean_articles WHERE article_id = ?", [a["article_id"]]).fetchone() == (0,)
 
 
-def test_seed_002_ad_markers_removed_and_window_inferred(seeded):
-    a = article(seeded["con"], "002")
+def test_seed_002_ad_markers_removed_and_window_inferred(seeded, con):
+    a = article(con, "002")
     assert a["published_claimed"] is None and a["date_status"] == "missing"
     assert "[ad_" not in a["body"]
     assert {"ad_marker"} <= {b["rule"] for b in a["boilerplate"]}
     assert date(2021, 1, 1) <= a["published_inferred_min"] <= a["published_inferred_max"] < date(2021, 6, 16)
 
 
-def test_seed_003_title_publisher_and_boilerplate(seeded):
-    a = article(seeded["con"], "003")
+def test_seed_003_title_publisher_and_boilerplate(seeded, con):
+    a = article(con, "003")
     assert a["title"] == "Russian, U.S. Security Chiefs to Meet Ahead of Possible Putin-Biden Summit – Reports"
     assert a["publisher"] == "The Moscow Times"
     for junk in ("Support The Moscow Times", "Sign up for our free weekly newsletter", "Privacy Policy",
@@ -79,16 +68,15 @@ def test_seed_003_title_publisher_and_boilerplate(seeded):
     assert date(2021, 1, 1) <= a["published_inferred_min"] <= a["published_inferred_max"] < date(2021, 6, 16)
 
 
-def test_seed_004_title_and_widget(seeded):
-    a = article(seeded["con"], "004")
+def test_seed_004_title_and_widget(seeded, con):
+    a = article(con, "004")
     assert a["title"] == ("Biden ‘to meet Vladimir Putin in a mystery country this summer’ after he called "
                           "Russian leader a ‘killer’")
     assert "Most read in" not in a["body"]
     assert date(2021, 1, 1) <= a["published_inferred_min"] <= a["published_inferred_max"] < date(2021, 6, 16)
 
 
-def test_every_article_has_real_quality_results(seeded):
-    con = seeded["con"]
+def test_every_article_has_real_quality_results(seeded, con):
     per_article = con.execute(
         "SELECT article_id, count(*), count(DISTINCT expectation) FROM quality_results GROUP BY 1"
     ).fetchall()
@@ -101,8 +89,7 @@ def test_every_article_has_real_quality_results(seeded):
     assert any("Inferred" in e or "inferred" in e for (e,) in failed), failed
 
 
-def test_a_second_run_adds_nothing(seeded):
-    con = seeded["con"]
+def test_a_second_run_adds_nothing(seeded, con):
     now = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("articles", "date_mentions", "quality_results")}
     assert now == seeded["counts_after_first"]
     assert seeded["second"]["already_loaded"] == 5 and seeded["second"]["loaded"] == 0
@@ -110,7 +97,7 @@ def test_a_second_run_adds_nothing(seeded):
     assert runs == [("Completed", 5, 5, 0), ("Completed", 5, 0, 5)]
 
 
-def test_the_run_publishes_a_summary_artifact(seeded):
+def test_the_run_publishes_a_summary_artifact(seeded, con):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 

@@ -1,0 +1,670 @@
+"""Evaluate the date sanity check (dateline.sanity) by corrupting claimed dates on purpose.
+
+    .venv/bin/python bench/eval_sanity.py [--devsets DIR] [--corpus NAME] [--limit N] [--seed S]
+                                          [--batch-size N] [--show-errors N]
+
+For every dev corpus with a ``txt/`` folder (reuters_dev, giveme5w1h_gold, tempeval3_tbaq) the
+script builds, in memory, a corrupted copy: for half the articles (chosen with ``--seed``) the date
+line (line 2 of the dump) is replaced by the same date shifted by +-1..+-5 years or +-2..+-11 months,
+written in the same format (``26-MAR-1987 15:01:01.79`` stays a wire timestamp, ``2016-11-09
+00:00:00`` stays ISO, a weekday is recomputed when the format has one, a year-less ``August 7`` has
+its month shifted only).  The other half is untouched.  The copies are fed, as ``RawFile`` objects,
+to ``dateline.normalize.normalize_files`` in batches of ``--batch-size`` files (500, as the flow
+does), so the verdicts are exactly the pipeline's, related articles lending each other years.
+
+A corrupted article is a positive; the check "finds" it when it is judged ``inconsistent``.  Reported
+per corpus and overall: precision / recall of ``inconsistent`` over all articles and over articles
+with dated evidence (their body has at least one DATE mention with an explicit year), the share of
+untouched articles judged ``inconsistent`` (false alarms), status counts, recall per shift kind, and
+ms per article for the date stage (parse_text + extract_mentions + judge_batch) and for the sanity
+step alone.
+
+Nothing is written anywhere: the devsets are read in place (default ``../shared/devsets`` relative
+to the project root, or ``$DATELINE_DEVSETS``).  When they are absent the script says so and exits 0.
+Nothing is special-cased per document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import hashlib
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CORPORA = ("reuters_dev", "giveme5w1h_gold", "tempeval3_tbaq")
+STATUSES = ("consistent", "inconsistent", "no_evidence", "missing")
+YEAR_SHIFTS = (1, 2, 3, 4, 5)
+MONTH_SHIFTS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+TARGET_PRECISION = 0.98  # on articles with dated evidence
+TARGET_RECALL = 0.90  # on articles with dated evidence
+TARGET_FALSE_ALARM = 0.02  # untouched articles judged inconsistent
+DATED_DEFINITION = ("dated evidence = the article body has at least one timex mention with "
+                    "type DATE and explicit_year True (e.g. 'in March 1986', 'on 1998-08-07')")
+
+# --------------------------------------------------------------------------------------------------
+# Corrupting a date line, keeping its format
+# --------------------------------------------------------------------------------------------------
+
+_MONTHS_FULL = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+_WEEKDAYS_FULL = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NUM = {m.lower(): i for i, m in enumerate(_MONTHS_FULL, 1)}
+_MONTH_NUM.update({m[:3].lower(): i for i, m in enumerate(_MONTHS_FULL, 1)})
+_MONTH_NUM["sept"] = 9
+_WEEKDAY_NUM = {w.lower(): i for i, w in enumerate(_WEEKDAYS_FULL)}
+_WEEKDAY_NUM.update({w[:3].lower(): i for i, w in enumerate(_WEEKDAYS_FULL)})
+_WEEKDAY_NUM.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
+
+_MON = r"(?P<mon>[A-Za-z]{3,9})"
+_WD = r"(?:(?P<wd>[A-Za-z]{3,9})\.?,?\s+)?"
+_D = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+_Y = r"(?P<y>\d{4})"
+# Tried in order; the first match whose words are real month (and weekday) names is shifted.
+_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("iso", re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)")),
+    ("wire", re.compile(r"(?<!\d)(?P<d>\d{1,2})-(?P<mon>[A-Za-z]{3,4})-(?P<y>\d{4})(?!\d)")),
+    ("slash", re.compile(r"(?<!\d)(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})(?!\d)")),
+    ("dotted", re.compile(r"(?<!\d)(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})(?!\d)")),
+    ("mdy", re.compile(r"(?<![A-Za-z])" + _WD + _MON + r"\.?\s+" + _D + r"(?:\s*,\s*|\s+)" + _Y + r"(?!\d)")),
+    ("dmy", re.compile(r"(?<![A-Za-z\d])" + _WD + _D + r"\s+(?:of\s+)?" + _MON + r"\.?,?\s+" + _Y + r"(?!\d)")),
+    ("month_year", re.compile(r"(?<![A-Za-z])" + _MON + r"\.?,?\s+" + _Y + r"(?!\d)")),
+    ("md_noyear", re.compile(r"(?<![A-Za-z])" + _WD + _MON + r"\.?\s+" + _D + r"(?![\d:])")),
+    ("dm_noyear", re.compile(r"(?<![A-Za-z\d])" + _WD + _D + r"\s+(?:of\s+)?" + _MON + r"\b")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    kind: str  # "years" | "months"
+    amount: int  # signed
+
+    @property
+    def months(self) -> int:
+        return self.amount * 12 if self.kind == "years" else self.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} {self.kind}"
+
+
+def shift_date(d: date, months: int) -> date:
+    """``d`` moved by ``months`` calendar months, the day clamped to the target month's length."""
+    k = d.year * 12 + (d.month - 1) + months
+    y, m = divmod(k, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+def _num(new: int, orig: str, padded: bool) -> str:
+    return f"{new:02d}" if padded else str(new)
+
+
+def _is_padded(*fields: str) -> bool:
+    """A date's numeric fields are zero-padded when one starts with 0 or all are two digits wide."""
+    return any(f.startswith("0") for f in fields) or all(len(f) == 2 for f in fields)
+
+
+def _styled(word: str, orig: str) -> str:
+    if orig.isupper():
+        return word.upper()
+    if orig.islower():
+        return word.lower()
+    return word
+
+
+def _month_word(month: int, orig: str) -> str:
+    """The month's name written the way ``orig`` is: in full or as a 3-letter (``Sept``) abbreviation, same case."""
+    full = _MONTHS_FULL[month - 1]
+    o = orig.lower()
+    if o == "sept":
+        word = "Sept" if month == 9 else full[:3]
+    elif o == _MONTHS_FULL[_MONTH_NUM[o] - 1].lower():  # written in full ("May" counts as full)
+        word = full
+    else:
+        word = full[:3]
+    return _styled(word, orig)
+
+
+def _weekday_word(wd: int, orig: str) -> str:
+    full = _WEEKDAYS_FULL[wd]
+    word = full if len(orig) > 4 or orig.lower() == full.lower() else full[:3]
+    return _styled(word, orig)
+
+
+def _replace_groups(s: str, m: re.Match[str], new: dict[str, str]) -> str:
+    spans = sorted((m.span(g), v) for g, v in new.items() if m.group(g) is not None)
+    out, pos = [], 0
+    for (a, b), v in spans:
+        out.append(s[pos:a])
+        out.append(v)
+        pos = b
+    out.append(s[pos:])
+    return "".join(out)
+
+
+def shift_date_line(line: str, months: int) -> str | None:
+    """The date line with its date moved by ``months`` months (12 per year), written the same way.
+
+    Only the date is rewritten: times, time zones, labels and trailing junk stay verbatim; a weekday
+    is recomputed when the line has one and a year.  A year-less line (``August 7``) has its month
+    moved only; it returns None when that changes nothing (a whole number of years) or when it names
+    a weekday (which cannot be recomputed without a year).  None also when no date is recognised.
+    """
+    if months == 0:
+        return None
+    for fmt, rx in _FORMATS:
+        for m in rx.finditer(line):
+            gd = m.groupdict()
+            mon_s, wd_s = gd.get("mon"), gd.get("wd")
+            if mon_s is not None and mon_s.lower() not in _MONTH_NUM:
+                continue
+            if wd_s is not None and wd_s.lower() not in _WEEKDAY_NUM:
+                continue
+            new = _shift_match(fmt, m, months)
+            if new is None:
+                return None
+            return _replace_groups(line, m, new)
+    return None
+
+
+def _shift_match(fmt: str, m: re.Match[str], months: int) -> dict[str, str] | None:  # noqa: C901
+    g = m.groupdict()
+    if fmt == "slash":  # US month/day/year unless the first number cannot be a month
+        a, b = int(g["a"]), int(g["b"])
+        mdy = a <= 12
+        mon, day = (a, b) if mdy else (b, a)
+        try:
+            d = date(int(g["y"]), mon, day)
+        except ValueError:
+            return None
+        n = shift_date(d, months)
+        pad = _is_padded(g["a"], g["b"])
+        first, second = (n.month, n.day) if mdy else (n.day, n.month)
+        return {"a": _num(first, g["a"], pad), "b": _num(second, g["b"], pad), "y": f"{n.year:04d}"}
+    if fmt in ("iso", "dotted"):
+        try:
+            d = date(int(g["y"]), int(g["m"]), int(g["d"]))
+        except ValueError:
+            return None
+        n = shift_date(d, months)
+        pad = _is_padded(g["m"], g["d"])
+        return {"y": f"{n.year:04d}", "m": _num(n.month, g["m"], pad), "d": _num(n.day, g["d"], pad)}
+    if fmt in ("wire", "mdy", "dmy"):
+        try:
+            d = date(int(g["y"]), _MONTH_NUM[g["mon"].lower()], int(g["d"]))
+        except ValueError:
+            return None
+        n = shift_date(d, months)
+        out = {"y": f"{n.year:04d}", "mon": _month_word(n.month, g["mon"]),
+               "d": _num(n.day, g["d"], g["d"].startswith("0") or (fmt == "wire" and len(g["d"]) == 2))}
+        if g.get("wd"):
+            out["wd"] = _weekday_word(n.weekday(), g["wd"])
+        return out
+    if fmt == "month_year":
+        n = shift_date(date(int(g["y"]), _MONTH_NUM[g["mon"].lower()], 1), months)
+        return {"y": f"{n.year:04d}", "mon": _month_word(n.month, g["mon"])}
+    # year-less: the month only (a leap year, so that February 29 survives)
+    if months % 12 == 0 or g.get("wd"):
+        return None
+    day = int(g["d"])
+    mon = _MONTH_NUM[g["mon"].lower()]
+    if not 1 <= day <= calendar.monthrange(2000, mon)[1]:
+        return None
+    new_mon = (mon - 1 + months) % 12 + 1
+    new_day = min(day, calendar.monthrange(2000, new_mon)[1])
+    return {"mon": _month_word(new_mon, g["mon"]), "d": _num(new_day, g["d"], g["d"].startswith("0"))}
+
+
+def is_yearless(line: str) -> bool:
+    """Does the line carry a recognisable date without a year?"""
+    return shift_date_line(line, 12) is None and shift_date_line(line, 2) is not None
+
+
+def corrupt_text(text: str, shift: Shift) -> str | None:
+    """The dump text with line 2 (the date line) shifted, or None when it cannot be shifted."""
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return None
+    new = shift_date_line(lines[1], shift.months)
+    if new is None or new == lines[1]:
+        return None
+    lines[1] = new
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Devsets
+# --------------------------------------------------------------------------------------------------
+
+
+def default_devsets() -> Path:
+    env = os.environ.get("DATELINE_DEVSETS")
+    return Path(env) if env else ROOT.parent / "shared" / "devsets"
+
+
+def _decode(data: bytes) -> tuple[str, str] | None:
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+@dataclass
+class Item:
+    corpus: str
+    path: str
+    original: bytes
+    data: bytes
+    shift: Shift | None  # None = untouched
+    line_before: str
+    line_after: str
+    # filled after the run
+    loaded: bool = False
+    reject: str | None = None  # why normalize_files did not load it (None: loaded, or a duplicate)
+    status: str | None = None
+    score: float | None = None
+    evidence: str | None = None
+    claimed: date | None = None
+    claimed_expected: date | None = None
+    inferred: tuple[date | None, date | None] = (None, None)
+    dated: bool = False
+    dated_mentions: list[str] = field(default_factory=list)
+
+    @property
+    def corrupted(self) -> bool:
+        return self.shift is not None
+
+
+def build_corpus(corpus: str, files: list[Path], seed: int) -> list[Item]:
+    """Read the files and corrupt half of them (chosen with the seed); nothing is written."""
+    rng = random.Random(f"{seed}:{corpus}")
+    raw = [(str(p), p.read_bytes()) for p in files]
+    plans: list[tuple[str, bytes, str, str, int | None]] = []  # path, bytes, text, enc, line-2
+    corruptible = []
+    for i, (path, data) in enumerate(raw):
+        dec = _decode(data)
+        line = dec[0].split("\n")[1] if dec and "\n" in dec[0] else ""
+        if dec and shift_date_line(line, 2) is not None:
+            corruptible.append(i)
+        plans.append((path, data, dec[0] if dec else "", dec[1] if dec else "", line))
+    chosen = set(rng.sample(corruptible, min(len(corruptible), round(len(raw) / 2))))
+    items = []
+    for i, (path, data, text, enc, line) in enumerate(plans):
+        shift = None
+        new_data, new_line = data, line
+        if i in chosen:
+            kind = "months" if is_yearless(line) else rng.choice(("years", "months"))
+            amount = rng.choice(YEAR_SHIFTS if kind == "years" else MONTH_SHIFTS) * rng.choice((-1, 1))
+            shift = Shift(kind, amount)
+            new_text = corrupt_text(text, shift)
+            assert new_text is not None, (path, line, shift)
+            new_data = new_text.encode(enc)
+            new_line = new_text.split("\n")[1]
+        items.append(Item(corpus, path, data, new_data, shift, line, new_line))
+    return items
+
+
+# --------------------------------------------------------------------------------------------------
+# Running the pipeline
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    articles: int = 0
+    parse: float = 0.0
+    mentions: float = 0.0
+    sanity: float = 0.0
+    normalize_files: float = 0.0
+    normalize_articles: int = 0
+
+    def add(self, o: Timing) -> None:
+        for k in ("articles", "parse", "mentions", "sanity", "normalize_files", "normalize_articles"):
+            setattr(self, k, getattr(self, k) + getattr(o, k))
+
+
+def _warm_up() -> None:
+    from dateline import normalize, sanity, text, timex
+
+    # The second date line and the body's day-first date go through dateparser (loaded lazily).
+    for t in ("A title\nMarch 3, 1987 10:00\n\nNEW YORK, March 3 - The board met on Feb 12, 1987 and will "
+              "meet again on June 16.\n",
+              "Another title\n11/04/1997 08:00:00\n\nThe talks, held on 3 October 1997, will resume in 1998.\n"):
+        p = text.parse_text(t)
+        ms = timex.extract_mentions(p.body, p.published_claimed)
+        sanity.judge_batch([normalize._dates_of("x", p, ms)])
+
+
+def run_corpus(items: list[Item], batch_size: int) -> Timing:
+    """Run the date stage on the items, batch by batch, and record each verdict on its item."""
+    from dateline import normalize, sanity, text, timex
+    from dateline.sources import RawFile, decode_bytes
+
+    from dateline import sources
+
+    storable = getattr(sources, "storable_path", lambda p: p)  # how normalize_files names a file
+    tm = Timing()
+    by_path = {storable(it.path): it for it in items}
+    files = [RawFile(it.path, it.data, hashlib.sha256(it.data).hexdigest()) for it in items]
+    seen: dict[str, str] = {}
+    seen_timed: set[str] = set()
+    for start in range(0, len(files), batch_size):
+        batch = files[start : start + batch_size]
+        # 1. The date stage timed step by step, composed as normalize_files composes it.
+        pending = []
+        for f in batch:
+            if f.sha256 in seen_timed:
+                continue
+            seen_timed.add(f.sha256)
+            dec = decode_bytes(f.data)
+            if dec.text is None:
+                continue
+            t0 = time.perf_counter()
+            p = text.parse_text(dec.text)
+            t1 = time.perf_counter()
+            tm.parse += t1 - t0
+            if not p.body.strip():
+                continue
+            ms = timex.extract_mentions(p.body, p.published_claimed)
+            tm.mentions += time.perf_counter() - t1
+            pending.append((f, p, ms))
+        t0 = time.perf_counter()
+        dates = [normalize._dates_of(normalize.article_id_for(f.sha256), p, ms) for f, p, ms in pending]
+        t1 = time.perf_counter()
+        tm.mentions += t1 - t0  # _dates_of tags the titles: that is extract_mentions work
+        timed_verdicts = sanity.judge_batch(dates)
+        tm.sanity += time.perf_counter() - t1
+        tm.articles += len(pending)
+        # 2. The pipeline itself: these are the verdicts that are scored.
+        t0 = time.perf_counter()
+        out = normalize.normalize_files(batch, "eval-sanity", seen=seen)
+        tm.normalize_files += time.perf_counter() - t0
+        tm.normalize_articles += len(out.articles)
+        seen = out.hashes
+        for r in out.rejects:
+            if r.source_path in by_path:
+                by_path[r.source_path].reject = f"{r.reason}" + (f" ({r.detail})" if r.detail else "")
+        mentions = defaultdict(list)
+        for m in out.date_mentions:
+            mentions[m.article_id].append(m)
+        for a in out.articles:
+            it = by_path[a.source_path]
+            it.loaded = True
+            it.status, it.score, it.evidence = a.date_status, a.date_score, a.date_evidence
+            it.claimed = a.published_claimed
+            it.inferred = (a.published_inferred_min, a.published_inferred_max)
+            dated = [m for m in mentions[a.article_id] if m.timex_type == "DATE" and m.explicit_year]
+            it.dated = bool(dated)
+            it.dated_mentions = [
+                f"'{m.text}' ({m.value}, {m.tense}) in \"...{_context(a.body, m.start_char, m.end_char)}...\""
+                for m in dated
+            ]
+        timed = Counter(v.status for v in timed_verdicts)
+        scored = Counter(a.date_status for a in out.articles)
+        if timed != scored:
+            print(f"WARNING: the timed date stage and normalize_files disagree on a batch: {timed} vs {scored}",
+                  file=sys.stderr)
+    # What the claimed date should be after the corruption (to check it reached the pipeline).
+    for it in items:
+        if it.corrupted and it.loaded:
+            dec = decode_bytes(it.original)
+            orig = text.parse_text(dec.text).published_claimed if dec.text else None
+            it.claimed_expected = shift_date(orig, it.shift.months) if orig else None
+    return tm
+
+
+# --------------------------------------------------------------------------------------------------
+# Scoring and the report
+# --------------------------------------------------------------------------------------------------
+
+
+def _context(body: str, start: int, end: int, width: int = 50) -> str:
+    return " ".join(f"{body[max(0, start - width):start]}[{body[start:end]}]{body[end:end + width]}".split())
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return a / b if b else None
+
+
+@dataclass
+class Scores:
+    n: int
+    not_loaded: int
+    corrupted: int
+    untouched: int
+    status_c: Counter
+    status_u: Counter
+    claim_shifted: int  # corrupted articles whose claimed date is the shifted one
+    claim_missing: int  # corrupted articles with no claimed date at all (year-less / unparsed line)
+    pr_all: tuple[int, int, int]  # tp, fp, fn
+    pr_dated: tuple[int, int, int]
+    n_dated: int
+    dated_c: int
+    dated_u: int
+    fa_all: float | None
+    fa_dated: float | None
+    recall_kind: dict[str, tuple[int, int]]  # kind -> (found, total) over all
+    recall_kind_dated: dict[str, tuple[int, int]]
+
+
+def score(items: list[Item]) -> Scores:
+    loaded = [it for it in items if it.loaded]
+    cor = [it for it in loaded if it.corrupted]
+    unt = [it for it in loaded if not it.corrupted]
+
+    def pr(sub: list[Item]) -> tuple[int, int, int]:
+        tp = sum(1 for it in sub if it.corrupted and it.status == "inconsistent")
+        fp = sum(1 for it in sub if not it.corrupted and it.status == "inconsistent")
+        fn = sum(1 for it in sub if it.corrupted and it.status != "inconsistent")
+        return tp, fp, fn
+
+    def by_kind(sub: list[Item]) -> dict[str, tuple[int, int]]:
+        out = {}
+        for kind in ("years", "months"):
+            k = [it for it in sub if it.corrupted and it.shift.kind == kind]
+            out[kind] = (sum(1 for it in k if it.status == "inconsistent"), len(k))
+        return out
+
+    dated = [it for it in loaded if it.dated]
+    unt_d = [it for it in dated if not it.corrupted]
+    return Scores(
+        n=len(items), not_loaded=len(items) - len(loaded), corrupted=len(cor), untouched=len(unt),
+        status_c=Counter(it.status for it in cor), status_u=Counter(it.status for it in unt),
+        claim_shifted=sum(1 for it in cor if it.claimed is not None and it.claimed == it.claimed_expected),
+        claim_missing=sum(1 for it in cor if it.claimed is None),
+        pr_all=pr(loaded), pr_dated=pr(dated), n_dated=len(dated),
+        dated_c=sum(1 for it in dated if it.corrupted), dated_u=len(unt_d),
+        fa_all=_ratio(sum(1 for it in unt if it.status == "inconsistent"), len(unt)),
+        fa_dated=_ratio(sum(1 for it in unt_d if it.status == "inconsistent"), len(unt_d)),
+        recall_kind=by_kind(loaded), recall_kind_dated=by_kind(dated),
+    )
+
+
+def _f(x: float | None, pct: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{100 * x:.1f}%" if pct else f"{x:.3f}"
+
+
+def _p(t: tuple[int, int, int]) -> float | None:
+    return _ratio(t[0], t[0] + t[1])
+
+
+def _r(t: tuple[int, int, int]) -> float | None:
+    return _ratio(t[0], t[0] + t[2])
+
+
+def _frac(found_total: tuple[int, int]) -> str:
+    f, t = found_total
+    return f"{f / t:.3f} ({f}/{t})" if t else "-"
+
+
+def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args) -> None:
+    names = list(groups)
+    sc = {k: score(v) for k, v in groups.items()}
+    if len(names) > 1:
+        names.append("overall")
+        sc["overall"] = score([it for v in groups.values() for it in v])
+        tall = Timing()
+        for t in timings.values():
+            tall.add(t)
+        timings = dict(timings, overall=tall)
+
+    def met(x: float | None, target: float, ge: bool) -> str:
+        if x is None:
+            return "n/a"
+        return "yes" if (x >= target if ge else x <= target) else "NO"
+
+    rows: list[tuple[str, list[str], str]] = []
+
+    def row(label: str, fn, target: str = "") -> None:
+        rows.append((label, [fn(sc[n], timings.get(n)) for n in names], target))
+
+    row("articles (loaded)", lambda s, t: f"{s.n - s.not_loaded}" + (f" (+{s.not_loaded} not loaded)" if s.not_loaded else ""))
+    row("  corrupted / untouched", lambda s, t: f"{s.corrupted} / {s.untouched}")
+    row("  corrupted, claimed date = shifted", lambda s, t: f"{s.claim_shifted}/{s.corrupted}")
+    row("  corrupted, no claimed date", lambda s, t: f"{s.claim_missing}")
+    row("  with dated evidence (corr/unt)", lambda s, t: f"{s.n_dated} ({s.dated_c}/{s.dated_u})")
+    rows.append(("", [""] * len(names), ""))
+    row("ALL ARTICLES  precision", lambda s, t: _f(_p(s.pr_all)))
+    row("              recall", lambda s, t: _f(_r(s.pr_all)))
+    row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_all)))
+    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind["years"]))
+    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind["months"]))
+    row("              untouched inconsistent", lambda s, t: _f(s.fa_all, True), f"<= {TARGET_FALSE_ALARM:.0%}")
+    rows.append(("", [""] * len(names), ""))
+    row("DATED EVIDENCE precision", lambda s, t: _f(_p(s.pr_dated)), f">= {TARGET_PRECISION}")
+    row("              recall", lambda s, t: _f(_r(s.pr_dated)), f">= {TARGET_RECALL}")
+    row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_dated)))
+    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind_dated["years"]))
+    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind_dated["months"]))
+    row("              untouched inconsistent", lambda s, t: _f(s.fa_dated, True))
+    rows.append(("", [""] * len(names), ""))
+    for st in STATUSES:
+        row(f"status {st} (corr / unt)", lambda s, t, st=st: f"{s.status_c.get(st, 0)} / {s.status_u.get(st, 0)}")
+    rows.append(("", [""] * len(names), ""))
+
+    def ms(x: float, n: int) -> str:
+        return f"{1000 * x / n:.2f}" if n else "-"
+
+    row("ms/article date stage", lambda s, t: ms(t.parse + t.mentions + t.sanity, t.articles))
+    row("  parse_text", lambda s, t: ms(t.parse, t.articles))
+    row("  extract_mentions (body+title)", lambda s, t: ms(t.mentions, t.articles))
+    row("  sanity (judge_batch)", lambda s, t: ms(t.sanity, t.articles))
+    row("ms/article normalize_files (2nd pass)", lambda s, t: ms(t.normalize_files, t.normalize_articles))
+
+    w0 = max(len(r[0]) for r in rows) + 2
+    ws = [max(len(n), *(len(r[1][i]) for r in rows)) + 2 for i, n in enumerate(names)]
+    print(f"Date sanity evaluation: seed {args.seed}, batch size {args.batch_size}, shifts +-{YEAR_SHIFTS[0]}.."
+          f"{YEAR_SHIFTS[-1]} years or +-{MONTH_SHIFTS[0]}..{MONTH_SHIFTS[-1]} months (half each), "
+          f"half the articles corrupted")
+    print("positive = corrupted date line; predicted positive = status 'inconsistent'")
+    print(DATED_DEFINITION)
+    print()
+    print("".ljust(w0) + "".join(n.rjust(w) for n, w in zip(names, ws)) + "  target")
+    print("-" * (w0 + sum(ws) + 10))
+    for label, cells, target in rows:
+        print(label.ljust(w0) + "".join(c.rjust(w) for c, w in zip(cells, ws)) + (f"  {target}" if target else ""))
+    print()
+    print("Targets (met?):")
+    for n in names:
+        s = sc[n]
+        p, r = _p(s.pr_dated), _r(s.pr_dated)
+        print(f"  {n:<16} precision(dated) {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
+              f"recall(dated) {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
+              f"untouched inconsistent {_f(s.fa_all, True)} <= {TARGET_FALSE_ALARM:.0%}: "
+              f"{met(s.fa_all, TARGET_FALSE_ALARM, False)}")
+    print("Timings: after a warm-up (dateparser import); date stage = parse_text + extract_mentions (body and "
+          "title) + judge_batch, composed as normalize_files composes them, each file seen once; normalize_files "
+          "then runs on the same batch (decoding and record building included, tagger caches already warm).")
+
+
+def _describe(it: Item) -> str:
+    lines = [
+        f"  [{it.corpus}] {Path(it.path).name}",
+        f"    date line: {it.line_before!r}" + (f" -> {it.line_after!r} ({it.shift})" if it.corrupted else " (untouched)"),
+        f"    claimed {it.claimed}  status {it.status}  score {it.score}  inferred [{it.inferred[0]} .. {it.inferred[1]}]",
+        f"    evidence: {it.evidence}",
+    ]
+    if it.dated_mentions:
+        lines.append("    explicit-year DATE mentions:")
+        lines += [f"      {d}" for d in it.dated_mentions[:6]]
+        if len(it.dated_mentions) > 6:
+            lines.append(f"      ... (+{len(it.dated_mentions) - 6} more)")
+    return "\n".join(lines)
+
+
+def show_errors(items: list[Item], n: int) -> None:
+    loaded = [it for it in items if it.loaded]
+    fps = sorted((it for it in loaded if not it.corrupted and it.status == "inconsistent"),
+                 key=lambda it: -(it.score or 0))
+    fns = sorted((it for it in loaded if it.corrupted and it.status != "inconsistent"),
+                 key=lambda it: (not it.dated, it.claimed is None, -abs(it.shift.months)))
+    print()
+    print(f"=== {min(n, len(fps))} worst false positives of {len(fps)} (untouched, judged inconsistent; highest score first)")
+    for it in fps[:n]:
+        print(_describe(it))
+    print()
+    print(f"=== {min(n, len(fns))} worst false negatives of {len(fns)} (corrupted, not judged inconsistent; "
+          "dated evidence and biggest shift first)")
+    for it in fns[:n]:
+        print(_describe(it))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--devsets", type=Path, default=None,
+                    help="dev corpora folder (default: $DATELINE_DEVSETS or ../shared/devsets next to the project)")
+    ap.add_argument("--corpus", choices=CORPORA, help="run one corpus only")
+    ap.add_argument("--limit", type=int, default=None, help="at most N articles per corpus (the first N by path)")
+    ap.add_argument("--seed", type=int, default=1987, help="seed choosing the corrupted articles and their shifts")
+    ap.add_argument("--batch-size", type=int, default=500, help="files per normalize_files call, as in the flow")
+    ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print the N worst false positives and negatives")
+    args = ap.parse_args(argv)
+
+    devsets = args.devsets or default_devsets()
+    if not devsets.is_dir():
+        print(f"Dev corpora not found at {devsets}: nothing to evaluate. Set --devsets DIR or $DATELINE_DEVSETS "
+              "to the folder holding reuters_dev/, giveme5w1h_gold/, tempeval3_tbaq/.")
+        return 0
+    groups: dict[str, list[Item]] = {}
+    for corpus in [args.corpus] if args.corpus else CORPORA:
+        txt = devsets / corpus / "txt"
+        if not txt.is_dir():
+            print(f"{corpus}: no txt/ folder under {devsets / corpus}, skipped.")
+            continue
+        files = sorted(txt.glob("*.txt"))
+        if args.limit is not None:
+            files = files[: args.limit]
+        if files:
+            groups[corpus] = build_corpus(corpus, files, args.seed)
+    if not groups:
+        print(f"No dev corpus with a txt/ folder found under {devsets}: nothing to evaluate.")
+        return 0
+
+    _warm_up()
+    timings = {corpus: run_corpus(items, args.batch_size) for corpus, items in groups.items()}
+    print_report(groups, timings, args)
+    not_loaded = [it for v in groups.values() for it in v if not it.loaded]
+    if not_loaded:
+        print(f"Not loaded by normalize_files (left out of every figure): {len(not_loaded)}")
+        for reason, k in Counter(it.reject or "duplicate of another file" for it in not_loaded).most_common():
+            print(f"  {k:5d}  {reason}")
+    if args.show_errors:
+        show_errors([it for v in groups.values() for it in v], args.show_errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
