@@ -168,7 +168,7 @@ def _to_naive_utc(values: "pd.Series") -> "pd.Series":
     return pd.to_datetime(values, utc=True).dt.tz_localize(None)
 
 
-def _prepare(df: "pd.DataFrame") -> "pd.DataFrame":
+def prepare_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     """A new frame with the dtypes GX needs; the caller's frame is left alone."""
     import pandas as pd
 
@@ -286,7 +286,7 @@ def validate_articles(df: "pd.DataFrame", *, today: date | None = None) -> Quali
 
         return QualityOutcome(results=[], status={}, suite_name=SUITE_NAME, success=True, statistics={})
 
-    prepared = _prepare(df)
+    prepared = prepare_frame(df)
     keys = _article_keys(prepared)
     runtime = _get_runtime()
     from expectations.articles import expectation_parameters
