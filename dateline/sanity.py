@@ -9,19 +9,26 @@ How the window is built, strongest evidence first:
 1. *Hard* evidence does not depend on the claimed date: a mention that carries its own year and is
    told in the past (``met in July 2018``) puts the publication after its first day; one told as
    upcoming (``will meet on June 16, 2021``) puts it before its first day (tight) and at the latest
-   on its last day (loose).
+   on its last day (loose). Not hard evidence: deadlines, maturities and period boundaries (``by
+   1992``, ``due 2000``, ``matures on November 15, 2004``, ``the 8-1/2 pct of 2011``, ``runs from
+   1990``), decades and centuries (too coarse), a value the story tells both as past and as upcoming
+   (a tense was misread), and noun modifiers after a determiner (``the 2020 election``). A fiscal
+   year (``fiscal 1988``) counts as April of the year before to March of the year after.
 2. *Borrowed years*: a year-less mention (``on June 16``, ``mid-June``) takes the year that a related
    article in the same batch gives the same day or month explicitly. Syndicated rewrites routinely
-   drop the year their source printed; the story they share still pins it.
+   drop the year their source printed; the story they share still pins it. Related = sharing enough
+   distinctive proper nouns (names most of the batch uses are left out).
 3. *Anchored* year-less mentions are resolved around the best anchor we have (the claimed date when
-   the hard evidence allows it, else the hard window) in the direction their tense says.
+   the hard and borrowed evidence allow it, else their window) in the direction their tense says.
 4. *Ties*: ``next month`` names the month of the nearest upcoming event the story mentions, so the
    article was written the month before; ``earlier this month`` names the month of the latest past
    day-dated event.
 
-Only hard and borrowed evidence can make a claimed date ``inconsistent``, and only with the loose
-bounds plus one day of tolerance (time zones): anchored evidence and ties agree with the claimed date
-by construction, so they narrow the window but never accuse.
+Hard and borrowed evidence can confirm a claimed date (``consistent``); only hard evidence can make
+it ``inconsistent``, and only with the loose bounds plus one day of tolerance (time zones), after the
+heaviest mutually consistent set of bounds has outvoted lone misread tenses. Borrowed years rest on
+a guess that two articles tell one story, anchored evidence and ties agree with the claimed date by
+construction: they narrow the window but never accuse.
 """
 
 from __future__ import annotations
@@ -140,6 +147,45 @@ def _attributive(text: str, m: Mention) -> bool:
     return word in _DETERMINERS or word.endswith(("'s", "’s"))
 
 
+# A date a deadline, maturity, validity limit or period boundary is attached to ("by 1992", "due
+# 2000", "matures on November 15, 2004", "the three years ending March 31, 1990", "runs from 1990
+# to 1999", "record dates were May 13") is a term of an agreement, not an event the story tells:
+# the clause's tense says nothing about which side of it the article was written.
+_DEADLINE_BEFORE = re.compile(
+    r"(?i:\b(?:by|due|until|till|through|thru|to|from|starting|beginning|beyond|before|after|ending|ends|"
+    r"end|effective|payable|matur\w*|expir\w*|record\s+dates?(?:\s+(?:is|are|was|were|of|on))?|"
+    r"(?:no|not)\s+later\s+than|pct(?:\s+of)?|\d/\d(?:\s+pct)?(?:\s+of)?|dates?(?:\s+(?:is|are|was|were|will\s+be))?|"
+    r"shipments?|delivery|deliveries|[-–])"
+    r"(?:\s+(?:on|in|at|of|around|about))?(?:\s+(?:the\s+)?(?:end|beginning|start|middle|close)\s+of)?"
+    r"(?:\s+(?:the|fiscal|fiscal\s+year|calendar|calendar\s+year|year))?\s*)$"
+)
+_DEADLINE_AFTER = re.compile(r"(?i:^(?:/\d\d)?\s*(?:notes?|bonds?|debentures?|eurobonds?|issues?|maturit\w*|"
+                             r"series|loans?|paper)\b)")
+
+
+def _deadline(text: str, m: Mention) -> bool:
+    """Is the mention a deadline or a bond's maturity rather than an event?"""
+    if not text:
+        return False
+    return bool(_DEADLINE_BEFORE.search(text[max(0, m.start - 48) : m.start])
+                or _DEADLINE_AFTER.match(text[m.end : m.end + 16]))
+
+
+def _hard_span(text: str, m: Mention) -> tuple[date, date] | None:
+    """The days an explicit-year DATE mention can denote, if it can bound the publication date."""
+    if m.type != "DATE" or not m.explicit_year or not m.earliest or not m.latest:
+        return None
+    if m.granularity in ("decade", "century"):  # too coarse to judge a dateline by
+        return None
+    if _deadline(text, m):
+        return None
+    if m.kind == "fiscal":
+        # fiscal 1988 runs anywhere from April 1987 (Japan's fiscal 1987 starts then) to March 1989
+        y = m.earliest.year
+        return date(y - 1, 4, 1), date(y + 1, 3, 31)
+    return m.earliest, m.latest
+
+
 def _bounds_from_span(first: date, last: date, tense: str) -> tuple[str, date, date] | None:
     """Map an event's span and the tense it is told in to (bound, tight day, loose day)."""
     if tense == "past":
@@ -156,14 +202,25 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(w for w in _PROPER_NOUN.findall(text) if w not in _SENTENCE_WORDS)
 
 
-def story_clusters(articles: Sequence[ArticleDates], *, min_jaccard: float = 0.2, min_shared: int = 4) -> list[int]:
+def story_clusters(articles: Sequence[ArticleDates], *, min_jaccard: float = 0.2, min_shared: int = 4,
+                   max_df: float = 0.05) -> list[int]:
     """A story-cluster label per article: articles linked, directly or through others, by shared names.
 
-    Two articles are linked when the proper nouns they use overlap strongly (Jaccard over the sets);
-    clusters are the connected components. This is deliberately cheap: it only decides where a year
-    may be borrowed from, and a year is borrowed only when the whole cluster agrees on it.
+    Two articles are linked when the distinctive proper nouns they use overlap strongly (Jaccard over
+    the sets); clusters are the connected components. A name that more than ``max_df`` of the batch
+    uses (at least five articles: ``Reuters``, ``U.S.``, ``Treasury`` on wire copy) tells no story
+    apart, so it is left out of the sets. This is deliberately cheap (pairs are counted through an
+    index of the names, never all against all): it only decides where a year may be borrowed from,
+    and a year is borrowed only when the whole cluster agrees on it.
     """
     names = [_names(a.text) for a in articles]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, ns in enumerate(names):
+        for w in ns:
+            postings[w].append(i)
+    limit = max(5, int(max_df * len(articles)))
+    common = {w for w, ids in postings.items() if len(ids) > limit}
+    names = [ns - common for ns in names]
     parent = list(range(len(articles)))
 
     def root(i: int) -> int:
@@ -172,10 +229,14 @@ def story_clusters(articles: Sequence[ArticleDates], *, min_jaccard: float = 0.2
             i = parent[i]
         return i
 
-    for i in range(len(articles)):
-        for j in range(i + 1, len(articles)):
-            shared = len(names[i] & names[j])
-            if shared >= min_shared and shared / (len(names[i] | names[j]) or 1) >= min_jaccard:
+    for i, ns in enumerate(names):
+        shared: dict[int, int] = defaultdict(int)
+        for w in ns:
+            for j in postings[w]:
+                if j > i:
+                    shared[j] += 1
+        for j, k in shared.items():
+            if k >= min_shared and k / (len(ns | names[j]) or 1) >= min_jaccard:
                 parent[root(i)] = root(j)
     return [root(i) for i in range(len(articles))]
 
@@ -228,15 +289,26 @@ def judge_article(
     """Infer the publication window of one article and judge its claimed date against it."""
     evidence: list[Evidence] = []
     yearless: list[_Yearless] = []
+    hard: list[tuple[Mention, date, date]] = []
     for m in article.mentions:
         if _attributive(article.text, m):
             continue
-        if m.type == "DATE" and m.explicit_year and m.earliest and m.latest:
-            b = _bounds_from_span(m.earliest, m.latest, m.tense)
-            if b:
-                evidence.append(Evidence(b[0], b[1], b[2], "hard", m.text, f"{m.value} told as {m.tense}"))
+        if m.type == "DATE" and m.explicit_year:
+            span = _hard_span(article.text, m)
+            if span is not None and m.tense in ("past", "future"):
+                hard.append((m, *span))
         elif (y := _yearless(m)) is not None and m.tense in ("past", "future"):
             yearless.append(y)
+    # A value told both as past and as upcoming in one story ("down from 11.3 mln in 1986/87" next to
+    # "the same rate as in 1986, according to a forecast") has a misread tense somewhere: drop it.
+    tenses: dict[str, set[str]] = defaultdict(set)
+    for m, _, _ in hard:
+        tenses[m.value].add(m.tense)
+    for m, first, last in hard:
+        if len(tenses[m.value]) == 1:
+            b = _bounds_from_span(first, last, m.tense)
+            if b:
+                evidence.append(Evidence(b[0], b[1], b[2], "hard", m.text, f"{m.value} told as {m.tense}"))
 
     # Borrow years for year-less mentions from related articles that print them.
     unresolved: list[_Yearless] = []
@@ -258,12 +330,17 @@ def judge_article(
                 continue
         unresolved.append(y)
 
-    accusing = [e for e in evidence if e.strength in ("hard", "borrowed")]
+    # Hard and borrowed evidence place the window and can confirm a claimed date; only hard evidence
+    # can accuse one (a borrowed year rests on a guess that two articles tell the same story).
+    supporting = [e for e in evidence if e.strength in ("hard", "borrowed")]
+    accusing = [e for e in supporting if e.strength == "hard"]
     claimed = article.claimed
-    # The accusing evidence a single publication day can satisfy best (loose bounds, one day of
-    # tolerance). A mention whose tense was misread then stands alone and is outvoted.
-    best_support, agreed = _consistent(accusing, loose=True, tol=TOLERANCE)
-    claimed_fits = claimed is not None and _support(accusing, claimed, loose=True, tol=TOLERANCE) >= best_support
+    # The evidence a single publication day can satisfy best (loose bounds, one day of tolerance).
+    # A mention whose tense was misread then stands alone and is outvoted.
+    best_support, agreed = _consistent(supporting, loose=True, tol=TOLERANCE)
+    claimed_fits = claimed is not None and _support(supporting, claimed, loose=True, tol=TOLERANCE) >= best_support
+    best_hard, agreed_hard = _consistent(accusing, loose=True, tol=TOLERANCE)
+    hard_fits = claimed is not None and _support(accusing, claimed, loose=True, tol=TOLERANCE) >= best_hard
 
     # Resolve the remaining year-less mentions around the best anchor available.
     tight_min, tight_max = _window(_consistent(agreed)[1])
@@ -283,11 +360,13 @@ def judge_article(
     used = tuple(e for e in evidence if (e.bound == "min" and e.day == lo) or (e.bound == "max" and e.day == hi))
     if claimed is None:
         return DateVerdict("missing", None, lo, hi, used)
-    if not accusing:
+    if not supporting:
         return DateVerdict("no_evidence", None, lo, hi, used)
     if claimed_fits:
         return DateVerdict("consistent", 0.0, lo, hi, used)
-    blamed = tuple(e for e in agreed if not _satisfies(e, claimed, loose=True, tol=TOLERANCE))
+    if not accusing or hard_fits:
+        return DateVerdict("no_evidence", None, lo, hi, used)
+    blamed = tuple(e for e in agreed_hard if not _satisfies(e, claimed, loose=True, tol=TOLERANCE))
     gap_days = max(abs((claimed - e.loose_day).days) for e in blamed)
     score = round(1 - math.exp(-gap_days / 90), 3)  # ~0.3 a month off, ~0.98 a year off
     return DateVerdict("inconsistent", score, lo, hi, blamed + tuple(e for e in used if e not in blamed))

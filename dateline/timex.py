@@ -358,6 +358,11 @@ _UNIT_AFTER_YEAR = re.compile(
     r"gmt|hrs|hours|yen|marks|francs|stg|sterling|cars|vehicles|homes|rooms|beds|jobs|"
     r"troops|soldiers|students|members|tons|dwt|cubic|sq|square|contracts|lots|"
     r"[a-z]+-[a-z]+-))\b")
+# a 24-hour clock time written as four digits is followed by a time zone ("1530 EST", "1700 gmt")
+_CLOCK_AFTER = re.compile(
+    r"\s*(?:EST|EDT|CST|CDT|MST|MDT|PST|PDT|GMT|BST|CET|CEST|UTC|JST|HKT|SGT|(?i:gmt|hrs|hours|"
+    r"local time))\b")
+_FISCAL_BEFORE = re.compile(r"(?i:\b(?:fiscal|fiscal year|fy|financial year|model year)\s+)$")
 _YEAR_GOOD_PREV = re.compile(
     r"(?i:\b(?:in|since|of|from|by|until|till|through|to|the|during|before|after|for|"
     r"around|circa|about|early|late|mid|fiscal|and|or|than|year|spring|summer|fall|autumn|"
@@ -495,7 +500,8 @@ def _dp_parse(span: str, order: str = "MDY") -> tuple[int, int, int] | None:
 
 
 _FUT_W = frozenset("""will shall would ll plan plans planning planned intend intends intended
-aim aims expect expects expected scheduled slated due upcoming next set going""".split())
+aim aims expect expects expected scheduled slated due upcoming next set going
+could might likely unlikely possibly probably forecast forecasts projected predicts""".split())
 _PAST_W = frozenset("""said was were had did ago last earlier previously told announced reported
 met began rose fell gave took made came went won lost saw got held left paid sold bought spent
 sent became ran hit cut put knew thought brought fought wrote spoke broke chose""".split())
@@ -506,6 +512,7 @@ _ED_NOT_PAST = frozenset("""need needed seed speed red bed feed indeed hundred u
 based related proposed supposed""".split())
 
 
+_DUE_PAST = frozenset("fallen fell was were been became come came".split())
 _PASSIVE_AUX = frozenset("be been being is are was were".split())
 # Adjectives that put the noun they modify ahead of the article ("possible dates ... in mid-June").
 _FUT_ADJ = frozenset("possible potential anticipated upcoming prospective".split())
@@ -521,6 +528,8 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
         if reverse and w == "to" and i + 1 < len(words) and words[i + 1].isalpha() and words[i + 1] not in _TO_STOP:
             infinitive = True  # "offered to meet Putin on June 15": maybe a verb, maybe "to Europe"
         if w in _FUT_W:
+            if w == "due" and i > 0 and words[i - 1] in _DUE_PAST:
+                return "past"  # "had fallen due in 1979", "was due in May": a past deadline
             if w == "set" and (i + 1 >= len(words) or words[i + 1] != "to"):
                 continue
             if w == "going" and (i + 1 >= len(words) or words[i + 1] != "to"):
@@ -538,6 +547,10 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
         if w in _PAST_W or regular_past:
             if reverse and i > 0 and words[i - 1] in _PASSIVE_AUX and w not in _PASSIVE_AUX:
                 continue  # a passive participle ("to be held"): the auxiliary before it decides
+            if reverse and infinitive and w in _PAST_W:
+                # "was unlikely to continue in 1988", "agreed to cut ... in fiscal 1989": the
+                # infinitive's event lies ahead of a past act; relative to the article, either side
+                return "unknown"
             if reverse and regular_past and w not in _PAST_W:
                 if infinitive:
                     # "offered to meet Putin on June 15-16": the meeting is ahead of the offer, and
@@ -559,17 +572,28 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
     return "present" if present else None
 
 
+_HAS_LOWER = re.compile(r"[a-z]")
+_SINCE_BEFORE = re.compile(r"(?i:\bsince\s+(?:(?:early|late|mid|the\s+(?:end|beginning|start|middle)\s+of)[\s-]+)?)$")
+_BASELINE_BEFORE = re.compile(
+    r"(?i:\b(?:from|against|versus|vs\.?|compared\s+with|compared\s+to)\s+(?:[^\s;]+\s+){0,5}"
+    r"(?:in|for|during)\s+(?:the\s+)?)$")
+
+
 def _tense(text: str, start: int, end: int) -> str:
     left = text[max(0, start - 80):start]
     cut = max(left.rfind(". "), left.rfind('"'), left.rfind("\n\n"), left.rfind("“"),
               left.rfind("”"), left.rfind("; "), left.rfind("? "))
     if cut >= 0:
         left = left[cut + 1:]
+    if not _HAS_LOWER.search(left) and not _HAS_LOWER.search(text, end, end + 40):
+        return "unknown"  # an all-caps headline: headlinese has no reliable tense ("CUT SEEN IN 1988")
+    if _SINCE_BEFORE.search(left) or _BASELINE_BEFORE.search(left):
+        return "past"  # "since 1959"; a comparison's baseline: "down from 11.3 mln in 1986/87"
     t = _word_tense(_TOK.findall(left.lower()), True)
     if t is not None and t != "present":
         return t
     right = text[end:end + 60]
-    for sep in (". ", '"', "\n\n", "“", "”", "; "):
+    for sep in (". ", '"', "\n\n", "“", "”", "; ", ": "):
         k = right.find(sep)
         if k >= 0:
             right = right[:k]
@@ -1011,7 +1035,9 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
             y = (1900 if int(ys) > 30 else 2000) + int(ys)
         else:
             y = int(ys)
-        return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", _tense(text, s, e), True)
+        # a fiscal (or model) year is not the calendar year of the same number: kind "fiscal"
+        kind = "year" if g("fy").lower() == "calendar" else "fiscal"
+        return _mk(ctx, s, e, "DATE", f"{y:04d}", kind, "year", _tense(text, s, e), True)
 
     if rule == "year":
         return _year(ctx, m)
@@ -1586,6 +1612,14 @@ def _year(ctx: _Ctx, m: re.Match) -> Mention | None:
     y = int(g("yr"))
     ys, ye = m.span("yr")
     after = text[ye:ye + 25]
+    if not g("yr_u") and not g("yr2") and y % 100 < 60 and _CLOCK_AFTER.match(after):
+        # "at 1530 EST", "1630 EST/2130 gmt": a 24-hour clock time, not a year
+        hhmm = f"{y // 100:02d}:{y % 100:02d}"
+        s = ys
+        day = ctx.dct.isoformat() if ctx.dct else "XXXX-XX-XX"
+        rng = (ctx.dct, ctx.dct) if ctx.dct else (None, None)
+        return _mk(ctx, s, ye, "TIME", f"{day}T{hhmm}", "time", "time", _tense(text, s, ye), False,
+                   "0D", rng)
     if _UNIT_AFTER_YEAR.match(after) and not g("yr_u"):
         return None
     # a bare year must look like one: sane range, and not a count ("1990 people")
@@ -1611,7 +1645,8 @@ def _year(ctx: _Ctx, m: re.Match) -> Mention | None:
     if g("yr2"):
         # "1990-91": keep the first year, span the whole expression
         pass
-    return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", tense, True)
+    kind = "fiscal" if _FISCAL_BEFORE.search(text, max(0, s - 16), s) else "year"
+    return _mk(ctx, s, e, "DATE", f"{y:04d}", kind, "year", tense, True)
 
 
 def _wyear(ctx: _Ctx, m: re.Match) -> Mention | None:

@@ -85,3 +85,48 @@ def test_a_one_against_one_conflict_accuses_nobody():
     assert judge_article(ArticleDates("x", date(2020, 6, 1), [a, b])).status == "consistent"
     # a date agreeing with neither does not
     assert judge_article(ArticleDates("x", date(2019, 6, 1), [a, b])).status == "inconsistent"
+
+
+def _year(text, y, tense, kind="year", start=0):
+    return Mention(start=start, end=start + len(text), text=text, type="DATE", value=str(y), kind=kind,
+                   granularity="year", tense=tense, explicit_year=True, anchor=None,
+                   earliest=date(y, 1, 1), latest=date(y, 12, 31))
+
+
+def test_deadlines_and_maturities_are_not_events():
+    for lead in ("franchised stores to open by ", "notes that mature on ", "the 8-1/2 pct of ", "runs from "):
+        text = lead + "1992"
+        m = _year("1992", 1992, "past", start=len(lead))
+        assert judge_article(ArticleDates("x", date(1987, 4, 2), [m], text)).status == "no_evidence", lead
+
+
+def test_a_value_told_both_as_past_and_as_upcoming_is_no_evidence():
+    text = "the same rate as in 1986 ... down from 11.3 mln in 1986"
+    a, b = _year("1986", 1986, "future", start=19), _year("1986", 1986, "past", start=text.rindex("1986"))
+    assert judge_article(ArticleDates("x", date(1987, 4, 1), [a, b], text)).status == "no_evidence"
+
+
+def test_fiscal_years_and_decades_are_not_calendar_evidence():
+    fiscal = _year("fiscal 1988", 1988, "past", kind="fiscal")
+    assert judge_article(ArticleDates("x", date(1987, 6, 18), [fiscal], "fiscal 1988")).status == "consistent"
+    decade = Mention(0, 9, "the 1990s", "DATE", "199", "decade", "decade", "past", True, None,
+                     date(1990, 1, 1), date(1999, 12, 31))
+    assert judge_article(ArticleDates("x", date(1987, 4, 28), [decade], "the 1990s")).status == "no_evidence"
+
+
+def test_a_borrowed_year_confirms_but_never_accuses():
+    story = "Biden Putin Geneva Kremlin Sullivan Patrushev Lavrov Blinken Navalny Ukraine"
+    dated = ArticleDates("a", None, [SUMMIT], story)
+    june = mention("June 16", "XXXX-06-16", tense="future", kind="month_day", explicit=False)
+    ok, bad = (ArticleDates(k, d, [june], story) for k, d in (("b", date(2021, 6, 1)), ("c", date(2024, 6, 1))))
+    _, b, c = judge_batch([dated, ok, bad])
+    assert b.status == "consistent"
+    assert c.status != "inconsistent"
+
+
+def test_names_most_of_the_batch_shares_do_not_make_a_story():
+    from dateline.sanity import story_clusters
+
+    common = "Reuters Washington Treasury Federal Reserve "
+    arts = [ArticleDates(str(i), None, [], common + f"Alpha{i} Beta{i} Gamma{i}") for i in range(8)]
+    assert len(set(story_clusters(arts))) == 8

@@ -245,3 +245,27 @@ def test_seeds_run_clean(prefix):
             assert m.type in ("DATE", "TIME", "DURATION", "SET")
             if m.earliest is not None:
                 assert m.earliest <= m.latest
+
+
+# ---------------------------------------------------------------- dateline sanity support rules
+
+
+def test_four_digit_clock_time_before_a_time_zone_is_a_time_not_a_year():
+    (m, _) = extract_mentions("The offer will expire at 1630 EST/2130 gmt, March 30, 1987.", date(1987, 3, 2))
+    assert (m.text, m.type, m.value, m.explicit_year) == ("1630", "TIME", "1987-03-02T16:30", False)
+
+
+def test_fiscal_years_are_marked_as_fiscal():
+    by = _by_text(extract_mentions("Congress cut spending in fiscal 1988 and in 1989.", date(1987, 6, 1)))
+    assert by["fiscal 1988"].kind == "fiscal"
+    assert by["1989"].kind == "year"
+
+
+def test_tense_rules_for_dated_years():
+    d = date(1987, 3, 4)
+    assert _find(extract_mentions("the first fatal crash since 1959, when two died", d), "1959").tense == "past"
+    assert _find(extract_mentions("sowing will fall to 10.7 mln, down from 11.3 mln in 1986", d), "1986").tense == "past"
+    assert _find(extract_mentions("credits that had originally fallen due in 1979", d), "1979").tense == "past"
+    assert _find(extract_mentions("he said the programme was to continue in 1988.", d), "1988").tense == "unknown"
+    assert _find(extract_mentions("PRICE SUPPORT CUT SEEN LIKELY IN 1988", d), "1988").tense == "unknown"
+    assert _find(extract_mentions("Armco's earnings could rise in 1988.", d), "1988").tense == "future"
