@@ -105,7 +105,7 @@ MONTH = rf"(?:(?:{_MF})\b|(?:{_MA})(?:\.|\b))"
 MONTH_FULL = rf"(?:(?:{'|'.join(_MONTHS_FULL)})\b)"
 WEEKDAY = rf"(?:(?:{_alts(_WEEKDAYS + [w.upper() for w in _WEEKDAYS])})\b)"
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d|,\d|\.\d|:\d)"
-YEAR = r"(?:1[5-9]\d\d|20\d\d)(?!\d|,\d{3})"
+YEAR = r"(?:1[5-9]\d\d|20\d\d)(?!\d|,\d{3}|\.\d)"
 _NW = _alts([k for k in _NUM_WORDS if k not in ("a", "an")])
 _NW_UNITS = "one|two|three|four|five|six|seven|eight|nine"
 _NW_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
@@ -167,7 +167,7 @@ _PATTERNS: list[tuple[str, str]] = [
            rf"the year-earlier))\s+)\b(?:(?P<gq_mod>(?i:current|latest|last|previous|past|"
            rf"year-ago|year-earlier|comparable|same|recent|just-ended|fiscal|comparable year-ago|"
            rf"year earlier|most recent|latest fiscal))\s+)?(?:(?P<gq_y>{YEAR})\s+)?"
-           rf"(?P<gq_u>(?i:quarter|period|fiscal year|year))\b"),
+           rf"(?P<gq_u>(?i:quarter|period|fiscal year|year))\b(?!-)"),
     # mid-June, early June, the end of March, [last] March [last year]
     ("mmod", rf"(?P<mm_mod>{_MOD})[\s-]+(?:(?P<mm_rel>(?i:this|last|next))\s+)?"
              rf"(?P<mm_mon>{MONTH_FULL})"),
@@ -249,6 +249,12 @@ _PATTERNS: list[tuple[str, str]] = [
               rf"nineteen))|(?i:the year two thousand|two thousand(?: and (?:{_NW_UNITS}))?))\b"),
 ]
 
+# holidays with a known day: [last|next|this] Thanksgiving [Day], Christmas [Day|Eve], Easter ...
+_PATTERNS.append(
+    ("hol", r"(?:(?P<hol_rel>(?i:last|next|this))\s+)?\b(?P<hol>Thanksgiving(?:\s+Day)?|"
+            r"Christmas(?:\s+(?:Day|Eve))?|Easter(?:\s+(?:Sunday|[Ww]eek))?|Independence\s+Day|"
+            r"Labor\s+Day|Memorial\s+Day|Election\s+Day|Veterans\s+Day)\b(?!\s+(?:Day|Eve)\b)"))
+
 _RULES = {name: re.compile(f"(?<!\\w)(?:{pat})") for name, pat in _PATTERNS}
 _PRIO = {name: i for i, (name, _) in enumerate(_PATTERNS)}
 
@@ -303,6 +309,9 @@ for _w in ("nineteen", "thousand"):
     _CORE[_w] = ("wyear",)
 _CORE["twenty"] = ("wyear",)
 _CORE["q"] = ("qq",)
+for _w in ("thanksgiving", "christmas", "easter", "independence", "labor", "memorial", "election",
+           "veterans"):
+    _CORE[_w] = ("hol",)
 
 # words an expression may start with before its trigger word
 _PREFIX = set("""the a an its their this last next past coming previous current following same
@@ -454,6 +463,9 @@ def _bounds(value: str) -> tuple[date | None, date | None]:
 
 
 # dateparser: loaded lazily (its import and first call are slow), results cached on a normalised key.
+# without a tense cue a year-less date must be this much nearer ahead of the DCT than behind it
+# to be put ahead: news mostly reports what has happened ("its record high set on Aug. 6")
+_FUTURE_COST = 1.5
 _DP_SETTINGS = {
     "DATE_ORDER": "MDY",
     "PREFER_DAY_OF_MONTH": "first",
@@ -494,6 +506,21 @@ def _dp_parse(span: str, order: str = "MDY") -> tuple[int, int, int] | None:
     return _dp_parse_key(_dp_key(span), order)
 
 
+_NUM_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})[/.](\d{4})")
+
+
+def _num_date(span: str) -> tuple[int, int, int] | None:
+    """06/16/2021 (month first) and 16.06.2021 (day first) with a four-digit year, computed
+    directly; anything else (two-digit years, a day-first slash date) goes to dateparser."""
+    m = _NUM_DATE.fullmatch(span)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        mo, d = (b, a) if m.group(2) == "." else (a, b)
+        if _safe_date(y, mo, d) is not None:
+            return y, mo, d
+    return _dp_parse(span, "DMY" if "." in span else "MDY")
+
+
 # --------------------------------------------------------------------------------------------
 # Tense
 # --------------------------------------------------------------------------------------------
@@ -527,7 +554,12 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
         w = words[i]
         if reverse and w == "to" and i + 1 < len(words) and words[i + 1].isalpha() and words[i + 1] not in _TO_STOP:
             infinitive = True  # "offered to meet Putin on June 15": maybe a verb, maybe "to Europe"
+        if reverse and w == "to" and i > 0 and words[i - 1] in ("is", "are", "am") and \
+                i + 1 < len(words) and words[i + 1].isalpha() and words[i + 1] not in _TO_STOP:
+            return "future"  # "is to resume trading Tuesday"
         if w in _FUT_W:
+            if w == "expected" and i > 0 and words[i - 1] == "than":
+                continue  # "lower-than-expected earnings": an adjective, not a forecast
             if w == "due" and i > 0 and words[i - 1] in _DUE_PAST:
                 return "past"  # "had fallen due in 1979", "was due in May": a past deadline
             if w == "set" and (i + 1 >= len(words) or words[i + 1] != "to"):
@@ -578,6 +610,9 @@ _BASELINE_BEFORE = re.compile(
     r"(?i:\b(?:from|against|versus|vs\.?|compared\s+with|compared\s+to)\s+(?:[^\s;]+\s+){0,5}"
     r"(?:in|for|during)\s+(?:the\s+)?)$")
 
+# a date right after these is ahead of the writer: "as soon as Tuesday", "effective Feb. 1"
+_FUTURE_BEFORE = re.compile(r"(?i:\b(?:as\s+(?:soon|early)\s+as|effective)\s+(?:on\s+)?)$")
+
 
 def _tense(text: str, start: int, end: int) -> str:
     left = text[max(0, start - 80):start]
@@ -589,6 +624,8 @@ def _tense(text: str, start: int, end: int) -> str:
         return "unknown"  # an all-caps headline: headlinese has no reliable tense ("CUT SEEN IN 1988")
     if _SINCE_BEFORE.search(left) or _BASELINE_BEFORE.search(left):
         return "past"  # "since 1959"; a comparison's baseline: "down from 11.3 mln in 1986/87"
+    if _FUTURE_BEFORE.search(left):
+        return "future"  # "as early as Tuesday", "effective Feb. 1"
     t = _word_tense(_TOK.findall(left.lower()), True)
     if t is not None and t != "present":
         return t
@@ -609,7 +646,7 @@ def _tense(text: str, start: int, end: int) -> str:
 
 
 def _pick(cands: list[tuple[date, date, object]], dct: date, tense: str, slack: int = 3,
-          window: int = 280):
+          window: int = 280, future_cost: float = 1.0):
     """cands: (first_day, last_day, payload).  Pick by tense relative to the DCT: the first
     candidate after it (future) or the last one before it (past), as long as that one lies within
     `window` days of the DCT; otherwise (and without tense) the nearest candidate."""
@@ -629,7 +666,10 @@ def _pick(cands: list[tuple[date, date, object]], dct: date, tense: str, slack: 
     def dist(c):
         if c[0] <= dct <= c[1]:
             return 0
-        return min(abs((c[0] - dct).days), abs((c[1] - dct).days))
+        d = min(abs((c[0] - dct).days), abs((c[1] - dct).days))
+        # news mostly reports what has happened: without a tense cue a date ahead of the DCT
+        # must be clearly nearer than the one behind it
+        return d * future_cost if c[0] > dct else d
 
     return min(cands, key=dist)
 
@@ -642,14 +682,14 @@ def _resolve_month_day(mon: int, day: int, dct: date, tense: str) -> int | None:
             cands.append((d, d, y))
     if not cands:
         return None
-    return _pick(cands, dct, tense)[2]
+    return _pick(cands, dct, tense, future_cost=_FUTURE_COST)[2]
 
 
 def _resolve_month(mon: int, dct: date, tense: str) -> int:
     cands = []
     for y in (dct.year - 1, dct.year, dct.year + 1):
         cands.append((date(y, mon, 1), date(y, mon, _last_dom(y, mon)), y))
-    return _pick(cands, dct, tense, slack=0, window=250)[2]
+    return _pick(cands, dct, tense, slack=0, window=250, future_cost=_FUTURE_COST)[2]
 
 
 def _resolve_quarter(q: int, dct: date, tense: str) -> int:
@@ -659,7 +699,9 @@ def _resolve_quarter(q: int, dct: date, tense: str) -> int:
         cands.append((date(y, m1, 1), date(y, m1 + 2, _last_dom(y, m1 + 2)), y))
     if tense != "future":
         tense = "past"
-    return _pick(cands, dct, tense, slack=0, window=190)[2]
+    # results are reported after the quarter closes: "expects to report third-quarter results"
+    # in October is the quarter that just ended, so a future reference may reach back one quarter
+    return _pick(cands, dct, tense, slack=92 if tense == "future" else 0, window=300)[2]
 
 
 def _resolve_weekday(wd: int, dct: date, tense: str, rel: str | None) -> tuple[date, str]:
@@ -772,6 +814,10 @@ def _mk(ctx: _Ctx, s: int, e: int, typ: str, value: str, kind: str, gran: str, t
     return Mention(s, e, text[s:e], typ, value, kind, gran, tense, explicit, anchor, lo, hi)
 
 
+# "March for Life", "Spring of Life": a capitalised month / season heading a proper name
+_NAME_AFTER = re.compile(r"\s+(?:for|of)\s+(?:the\s+)?[A-Z][a-z]")
+
+
 def _prev_word(text: str, s: int) -> str:
     m = re.search(r"([A-Za-z']+)[\s-]*$", text[max(0, s - 20):s])
     return m.group(1).lower() if m else ""
@@ -791,9 +837,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
         return _mk(ctx, s, e, "DATE", _ymd(y, mo, d), "absolute", "day", _tense(text, s, e), True)
 
     if rule == "num":
-        span = g("num")
-        order = "DMY" if "." in span else "MDY"
-        r = _dp_parse(span, order)
+        r = _num_date(g("num"))
         if r is None:
             return None
         y, mo, d = r
@@ -864,13 +908,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
             pass
         if yr:
             y = int(yr)
-            if rule == "dmy":
-                span = text[m.start(f"{p}_d"):m.end(f"{p}_y")]
-                r = _dp_parse(span, "DMY")
-                if r is None:
-                    return None
-                y, mon, day = r
-            elif _safe_date(y, mon, day) is None:
+            if _safe_date(y, mon, day) is None:
                 return None
             first = _safe_date(y, mon, day)
             last = _safe_date(y, mon, day2) if day2 else first
@@ -919,6 +957,8 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
                                                   "next", "this", "and", "or", "to", "till",
                                                   "between", "on"):
                     return None
+                if _NAME_AFTER.match(text, m.end()):
+                    return None  # a name: the March for Life, the March of the Combatant Mothers
                 if mon_s in ("March", "August", "April", "June") and re.match(r" [A-Z]", nxt) \
                         and pw not in ("in", "since", "until", "by", "of", "from", "during"):
                     return None  # a name: April Ryan, June Carter, March Madness
@@ -1044,6 +1084,9 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
 
     if rule == "wyear":
         return _wyear(ctx, m)
+
+    if rule == "hol":
+        return _holiday(ctx, m)
     return None
 
 
@@ -1153,6 +1196,9 @@ def _quarter(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
             y -= 1
             k = None
         anchor = f"{k:+d}Q" if k else ("0Q" if k == 0 else None)
+        # "the latest quarter", "the year-ago quarter": the quarter under discussion from now on
+        ctx.last_q = (y + 1, q) if year_back else (y, q)
+        ctx.last_q_pos = s
         return _mk(ctx, s, e, "DATE", f"{y:04d}-Q{q}", "quarter", "quarter", tense, False, anchor)
 
     if rule == "qq":
@@ -1213,6 +1259,8 @@ def _season(ctx: _Ctx, m: re.Match) -> Mention | None:
     if rel in ("the", "early", "late", "mid", "the early", "the late") and not ys:
         # "the summer" / "early summer": keep, resolved like "this"
         pass
+    if not ys and text[m.start("s_n")].isupper() and _NAME_AFTER.match(text, m.end()):
+        return None  # a name: "Spring of Life" demonstrations
     tense = _tense(text, s, e)
     if ys:
         return _mk(ctx, s, e, "DATE", f"{int(ys):04d}-{code}", "season", "season", tense, True)
@@ -1297,6 +1345,8 @@ def _relative(ctx: _Ctx, m: re.Match) -> Mention | None:
     d = g("rel_dir").lower()
     the = bool(g("rel_the"))
     mod = (g("rel_mod") or "").lower()
+    if g("rel_u")[:1].isupper() and not g("rel_u").isupper() and text[s - 1:s] in ('"', "“", "`", "'"):
+        return None  # a quoted title: ABC's "This Week"
     tense = _tense(text, s, e)
     if the and d in ("past", "last", "next", "coming", "previous", "following") and \
             u not in ("weekend",) and not mod:
@@ -1481,7 +1531,10 @@ def _weekday(ctx: _Ctx, m: re.Match) -> Mention | None:
     d, anchor = _resolve_weekday(wd, dct, tense, rel_eff)
     if d == dct:
         anchor = "0D"
-    # "Friday night": TempEval annotators mostly give the day itself (HeidelTime adds TNI)
+    if tod:
+        # "Friday night": a part of that day, like "yesterday morning" (HeidelTime: TIME ...TNI)
+        return _mk(ctx, s, e, "TIME", f"{d.isoformat()}T{_TOD[tod]}", "time", "time", tense, False,
+                   anchor, (d, d))
     return _mk(ctx, s, e, "DATE", d.isoformat(), "weekday", "day", tense, False, anchor, (d, d))
 
 
@@ -1543,9 +1596,10 @@ def _ref(ctx: _Ctx, m: re.Match) -> Mention | None:
     if w == "now":
         nxt = text[e:e + 12].lower()
         pw = _prev_word(text, s)
-        if re.match(r"\s+(?:that|on|known|defunct|retired|closed|famous|former)\b", nxt) or \
-                pw in ("until", "till", "from", "by", "than", "since", "as", "of", "just",
-                       "even", "for", "right"):
+        # "until now", "for now" and "now that ..." are the present; "by now", "from now on",
+        # "now-defunct" are not references to it
+        if re.match(r"\s+(?:on|known|defunct|retired|closed|famous|former)\b", nxt) or \
+                pw in ("from", "by", "than", "since", "as", "of", "just", "even", "right"):
             return None
     if w == "the past" and re.match(r"\s+(?:\d|few|several|two|three|four|five|six|seven|eight|"
                                     r"nine|ten|decade|year|month|week|day|quarter|century)",
@@ -1649,6 +1703,73 @@ def _year(ctx: _Ctx, m: re.Match) -> Mention | None:
     return _mk(ctx, s, e, "DATE", f"{y:04d}", kind, "year", tense, True)
 
 
+def _easter(y: int) -> date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = y % 19, y // 100, y % 100
+    d, e = b // 4, b % 4
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month = (h + l_ - 7 * m + 114) // 31
+    return date(y, month, (h + l_ - 7 * m + 114) % 31 + 1)
+
+
+def _nth_weekday(y: int, month: int, wd: int, n: int) -> date:
+    """The n-th given weekday of a month (n = -1: the last one)."""
+    if n > 0:
+        first = date(y, month, 1)
+        return first + timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(y, month, _last_dom(y, month))
+    return last - timedelta(days=(last.weekday() - wd) % 7)
+
+
+def _holiday_date(name: str, y: int) -> date:
+    if name.startswith("thanksgiving"):
+        return _nth_weekday(y, 11, 3, 4)
+    if name.startswith("christmas"):
+        return date(y, 12, 24 if name.endswith("eve") else 25)
+    if name.startswith("easter"):
+        return _easter(y)
+    if name.startswith("independence"):
+        return date(y, 7, 4)
+    if name.startswith("labor"):
+        return _nth_weekday(y, 9, 0, 1)
+    if name.startswith("memorial"):
+        return _nth_weekday(y, 5, 0, -1)
+    if name.startswith("veterans"):
+        return date(y, 11, 11)
+    # US Election Day: the Tuesday after the first Monday of November
+    return _nth_weekday(y, 11, 0, 1) + timedelta(days=1)
+
+
+def _holiday(ctx: _Ctx, m: re.Match) -> Mention | None:
+    text, dct = ctx.text, ctx.dct
+    s, e = m.span()
+    name = " ".join(m.group("hol").lower().split())
+    rel = (m.group("hol_rel") or "").lower()
+    tense = _tense(text, s, e)
+    if dct is None:
+        return None
+    cands = [(d, d, d) for d in (_holiday_date(name, y) for y in (dct.year - 1, dct.year, dct.year + 1))]
+    if rel == "last":
+        ok = [c for c in cands if c[0] < dct]
+        d = max(ok)[0]
+    elif rel == "next":
+        d = min(c for c in cands if c[0] > dct)[0]
+    elif rel == "this":
+        d = next(c for c in cands if c[0].year == dct.year)[0]
+    else:
+        d = _pick(cands, dct, tense, slack=0)[0]
+    anchor = "0D" if d == dct else ("+P" if d > dct else "-P")
+    if name == "easter week":
+        v = _week_value(d)
+        lo, hi = _bounds(v)
+        return _mk(ctx, s, e, "DATE", v, "holiday", "week", tense, False, anchor, (lo, hi))
+    return _mk(ctx, s, e, "DATE", d.isoformat(), "holiday", "day", tense, False, anchor, (d, d))
+
+
 def _wyear(ctx: _Ctx, m: re.Match) -> Mention | None:
     s, e = m.span()
     w = m.group("wy").lower()
@@ -1669,9 +1790,25 @@ def _wyear(ctx: _Ctx, m: re.Match) -> Mention | None:
     return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", _tense(ctx.text, s, e), True)
 
 
+_PATTERN_OF = dict(_PATTERNS)
+
+
 @functools.lru_cache(maxsize=None)
 def _combined(rules: tuple[str, ...]) -> re.Pattern:
-    return re.compile("|".join(f"(?P<R_{r}>(?<!\\w)(?:{dict(_PATTERNS)[r]}))" for r in rules))
+    return re.compile("|".join(f"(?P<R_{r}>(?<!\\w)(?:{_PATTERN_OF[r]}))" for r in rules))
+
+
+# Every rule group a trigger can select, compiled now rather than on its first trigger in the text
+# (a cold first article would otherwise pay ~150 ms of regex compilation).
+_R_CLOCK = ("time", "time24")
+_R_NUMDATE = ("num",)
+_R_DEC = ("dec",)
+_R_CENT = ("cent",)
+_R_TIME = ("time",)
+for _rules in {*_CORE.values(), _R_YEARNUM, _R_YEARNUM_T, _R_CLOCK, _R_NUMDATE, _R_DEC, _R_CENT,
+               _R_TIME}:
+    _combined(_rules)
+del _rules
 
 
 def _try(ctx: _Ctx, m: re.Match, rule: str, last_end: int) -> Mention | None:
@@ -1719,18 +1856,18 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
             elif lw > 2:
                 continue
             elif nxt == ":":
-                rules = ("time", "time24")
+                rules = _R_CLOCK
             elif (nxt == "/" or nxt == ".") and low[e0 + 1:e0 + 2].isdigit():
-                rules = ("num",)
+                rules = _R_NUMDATE
             elif nxt == "s" or nxt == "'":
                 if lw == 2 and w[1] == "0":
-                    rules = ("dec",)
+                    rules = _R_DEC
                 else:
                     continue
             elif low.startswith(("st", "nd", "rd", "th"), e0):
-                rules = ("cent",)
+                rules = _R_CENT
             elif _AMPM.match(low, e0):
-                rules = ("time",)
+                rules = _R_TIME
             else:
                 continue
         else:

@@ -269,3 +269,95 @@ def test_tense_rules_for_dated_years():
     assert _find(extract_mentions("he said the programme was to continue in 1988.", d), "1988").tense == "unknown"
     assert _find(extract_mentions("PRICE SUPPORT CUT SEEN LIKELY IN 1988", d), "1988").tense == "unknown"
     assert _find(extract_mentions("Armco's earnings could rise in 1988.", d), "1988").tense == "future"
+
+
+# ---------------------------------------------------------------- issue 3 rules (news-style)
+
+
+def test_compiled_rule_groups_at_import():
+    from dateline import timex
+
+    # every trigger group is compiled when the module loads, not on the first article
+    assert timex._combined.cache_info().currsize >= len(set(timex._CORE.values()))
+
+
+def test_quarter_reported_after_it_closed():
+    dct = date(1989, 10, 27)
+    m = _find(extract_mentions("The company expects to report third-quarter results soon.", dct),
+              "third-quarter")
+    assert m.value == "1989-Q3"
+    m = _find(extract_mentions("It earned $5 million in the fiscal first quarter.", date(1989, 10, 26)),
+              "first quarter")
+    assert m.value == "1989-Q1"
+
+
+def test_year_ago_follows_latest_quarter():
+    text = ("Sales in the latest quarter rose to $12.7 billion from $12.4 billion a year earlier.")
+    m = _find(extract_mentions(text, date(1989, 10, 26)), "a year earlier")
+    assert m.value == "1988-Q3"
+
+
+def test_future_cues_before_a_date():
+    dct = date(2000, 4, 3)  # a Monday
+    assert _find(extract_mentions("They could arrive as early as Tuesday.", dct), "Tuesday").value \
+        == "2000-04-04"
+    assert _find(extract_mentions("The trust created an office, effective Feb. 1.", date(1989, 10, 26)),
+                 "Feb. 1").value == "1990-02-01"
+    assert _find(extract_mentions("It is to resume trading in Paris Tuesday.", date(1989, 10, 27)),
+                 "Tuesday").value == "1989-10-31"
+    # "lower-than-expected" is an adjective, not a forecast
+    ms = extract_mentions("It reported lower-than-expected earnings after the market closed "
+                          "Wednesday.", date(1989, 10, 27))
+    assert _find(ms, "Wednesday").value == "1989-10-25"
+
+
+def test_untensed_month_day_leans_to_the_past():
+    m = _find(extract_mentions("The index is within 70 points of its record high set on Aug. 6.",
+                               date(1998, 2, 6)), "Aug. 6")
+    assert m.value == "1997-08-06"
+
+
+def test_weekday_part_of_day_is_a_time():
+    m = _find(extract_mentions("Protesters rallied Friday night in Havana.", date(2000, 1, 8)),
+              "Friday night")
+    assert (m.type, m.value) == ("TIME", "2000-01-07TNI")
+
+
+def test_not_dates_numbers_titles_names():
+    dct = date(1989, 10, 30)
+    texts = ["The index closed at 2082.1, down 4.5%.",
+             'Baker said on ABC\'s "This Week" that the request stood.',
+             "the unemployment rate stayed just above its quarter-century low",
+             "protesters at the annual March for Life on Capitol Hill",
+             "a series of ``Spring of Life'' demonstrations"]
+    for t in texts:
+        assert [m.value for m in extract_mentions(t, dct) if m.type == "DATE"] == [], t
+
+
+def test_now_in_until_now_and_now_that():
+    dct = date(1998, 3, 4)
+    assert _find(extract_mentions("No woman has been in charge until now.", dct), "now").value \
+        == "PRESENT_REF"
+    assert _find(extract_mentions("For now, the embassy stays closed.", dct), "now").value \
+        == "PRESENT_REF"
+    assert [m.text for m in extract_mentions("The firm is by now well known.", dct)] == []
+
+
+def test_holidays():
+    ms = extract_mentions("Elian was found on Thanksgiving Day clinging to an inner tube.",
+                          date(2000, 1, 7))
+    assert _find(ms, "Thanksgiving").value == "1999-11-25"
+    ms = extract_mentions("a major theme of our campaign from now to Election Day", date(1998, 10, 26))
+    assert _find(ms, "Election Day").value == "1998-11-03"
+    assert _find(extract_mentions("They left last Christmas.", date(2021, 6, 16)), "Christmas").value \
+        == "2020-12-25"
+    assert [m.text for m in extract_mentions("The Labor Party won.", date(2021, 6, 16))] == []
+
+
+def test_numeric_dates_without_dateparser():
+    dct = date(2021, 5, 25)
+    assert _find(extract_mentions("filed on 06/16/2021 in court", dct), "06/16").value == "2021-06-16"
+    assert _find(extract_mentions("signed 16.06.2021 in Bern", dct), "16.06").value == "2021-06-16"
+    assert _find(extract_mentions("on 16 June 2021 it rained", dct), "16 June").value == "2021-06-16"
+    assert [m.text for m in extract_mentions("on 31 June 2021 it rained", dct)
+            if m.value.startswith("2021-06-3")] == []
