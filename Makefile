@@ -37,5 +37,9 @@ eval: setup
 	$(BIN)/python bench/eval_timex.py
 	$(BIN)/python bench/eval_pubdate.py
 
+# Throughput side by side (floor / dateline / naive / re-run) on a replicated reuters_dev corpus.
+bench: setup
+	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) data .pytest_cache

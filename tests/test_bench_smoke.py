@@ -1,0 +1,89 @@
+"""Smoke test of the throughput benchmark (bench/throughput.py) on a tiny generated corpus.
+
+No devsets needed. Runs the floor and naive modes end to end in child processes (the naive one starts
+Prefect's ephemeral server: ~15-25 s); the full news-etl flow is tested in test_flow.py, not here.
+"""
+
+import hashlib
+import importlib.util
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+BENCH = ROOT / "bench" / "throughput.py"
+
+CITIES = ["WASHINGTON", "NEW YORK", "LONDON", "TOKYO", "CHICAGO", "FRANKFURT"]
+
+
+def _article(i: int) -> str:
+    city = CITIES[i % len(CITIES)]
+    return (
+        f"COMPANY {i} SAYS QUARTERLY PROFIT ROSE\n"
+        f"{i + 2}-MAR-1987 09:17:32.30\n\n"
+        f"{city}, March {i + 2} - Company {i} Inc said its board will meet on April 15 to consider\n"
+        "the offer, and the company expects to complete the sale next month.\n"
+        "    The company said shares rose 12 pct last week after it told analysts the plan.\n"
+        " Reuter\n"
+    )
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_throughput", BENCH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _source(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(6):
+        (src / f"story-{i:02d}.txt").write_text(_article(i), encoding="utf-8")
+    return src
+
+
+def test_corpus_copies_differ_but_keep_title_and_date(tmp_path):
+    bench = _bench_module()
+    info = bench.build_corpus(_source(tmp_path), 30, tmp_path / "corpus")
+    files = sorted((tmp_path / "corpus").rglob("*.txt"))
+    assert info["files"] == len(files) == 30
+    assert len({hashlib.sha256(f.read_bytes()).hexdigest() for f in files}) == 30
+    copy = (tmp_path / "corpus" / "c003" / "story-01-c003.txt").read_text()
+    original = _article(1)
+    assert copy.split("\n")[:3] == original.split("\n")[:3]  # title and date line untouched
+    assert copy.rstrip().endswith("Reuter")  # the wire sign-off stays last
+
+
+def test_missing_devsets_is_not_an_error(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--source", str(tmp_path / "absent"), "--out", str(tmp_path / "out.json")],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "not found" in proc.stdout
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_floor_and_naive_end_to_end(tmp_path):
+    out = tmp_path / "out.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--source", str(_source(tmp_path)), "--n", "30", "--modes", "floor,naive",
+         "--naive-n", "10", "--workdir", str(tmp_path / "work"), "--out", str(out)],
+        capture_output=True, text=True, timeout=170, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "articles/s" in proc.stdout
+    res = json.loads(out.read_text())
+    assert res["corpus"]["files"] == 30 and res["corpus"]["generated"]
+    floor, naive = res["modes"]["floor"], res["modes"]["naive"]
+    assert floor["articles"] == floor["rows_loaded"] == 30
+    assert naive["articles"] == 10 and naive["dates_found"] > 0
+    for r in (floor, naive):
+        assert r["processing_s"] > 0 and r["articles_per_s"] > 0
+        assert r["peak_rss_mb"] > 0
+        assert set(r["stages"]) and all(v >= 0 for v in r["stages"].values())
+    assert {"search_dates", "insert"} <= set(naive["stages"])
+    assert naive["server_peak_rss_mb"] > 0  # the ephemeral Prefect server was measured apart
+    assert "ratios" in res and "targets" in res
