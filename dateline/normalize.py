@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from dateline import sanity, text, timex
-from dateline.sources import RawFile, Unreadable, decode_bytes
+from dateline.sources import RawFile, Unreadable, decode_bytes, storable_path
 from schemas import Article, BoilerplateRemoval, DateMention, Reject, SourceFile
 
 
@@ -33,53 +33,86 @@ class Normalized:
     source_files: list[SourceFile] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # content hashes met here -> article id ("" if rejected)
+    reject_reasons: dict[str, str] = field(default_factory=dict)  # rejected content hashes -> reason
+
+
+#: Rejects whose reason starts with this are dateline's fault, not the file's: a re-run retries them.
+INTERNAL_ERROR = "internal error"
 
 
 def normalize_files(
-    files: Sequence[RawFile | Unreadable], run_id: str, *, seen: dict[str, str] | None = None
+    files: Sequence[RawFile | Unreadable], run_id: str, *, seen: dict[str, str] | None = None,
+    rejected: dict[str, str] | None = None,
 ) -> Normalized:
-    """Turn a batch of read files into records.
+    """Turn a batch of read files into records: every file gets exactly one ``source_files`` row.
 
-    ``seen`` maps content hashes met earlier in this run to their article id, so a file identical to
-    one already handled becomes a ``duplicate`` ledger row, not a second article. It is not modified:
-    the hashes this batch met come back in ``Normalized.hashes``.
+    Outcomes: ``loaded`` (one article), ``duplicate`` (same bytes as an article already handled) or
+    ``rejected`` (plus one ``rejects`` row with the reason). ``seen`` maps content hashes met earlier
+    (in this run or, via the ledger, in earlier ones) to their article id, "" for rejected content, and
+    ``rejected`` maps those rejected hashes to their reason, so a copy of a rejected file is rejected
+    for the same reason. Neither is modified: the hashes this batch met come back in
+    ``Normalized.hashes`` / ``Normalized.reject_reasons``.
     """
     out = Normalized()
     seen = out.hashes = dict(seen or {})
+    reasons = out.reject_reasons = dict(rejected or {})
     now = utcnow()
-    pending: list[tuple[RawFile, str, text.ParsedText, list[timex.Mention]]] = []
+    pending: list[tuple[RawFile, str, text.ParsedText, list[timex.Mention], sanity.ArticleDates]] = []
+
+    def reject(f: RawFile, reason: str, detail: str | None) -> None:
+        seen[f.sha256] = ""
+        reasons[f.sha256] = reason
+        out.rejects.append(_reject(f, reason, detail, run_id, now))
+        out.source_files.append(_ledger(f, "rejected", None, run_id, now))
+
     for f in files:
         if isinstance(f, Unreadable):
-            out.rejects.append(Reject(source_path=f.path, content_sha256="", size_bytes=None, reason=f.reason,
+            path = storable_path(f.path)
+            out.rejects.append(Reject(source_path=path, content_sha256="", size_bytes=f.size, reason=f.reason,
                                       detail=f.detail or None, run_id=run_id, rejected_at=now))
+            out.source_files.append(SourceFile(source_path=path, content_sha256="", size_bytes=f.size,
+                                               outcome="rejected", article_id=None, run_id=run_id, seen_at=now))
             continue
         if f.sha256 in seen:
-            out.source_files.append(_ledger(f, "duplicate" if seen[f.sha256] else "rejected", seen[f.sha256] or None, run_id, now))
+            if seen[f.sha256]:
+                out.source_files.append(_ledger(f, "duplicate", seen[f.sha256], run_id, now))
+            else:  # a copy of rejected content is rejected for the same reason, and says so
+                out.rejects.append(_reject(f, reasons.get(f.sha256, "rejected"), "same bytes as a file rejected "
+                                           "earlier", run_id, now))
+                out.source_files.append(_ledger(f, "rejected", None, run_id, now))
             continue
-        decoded = decode_bytes(f.data)
-        if decoded.text is None:
-            seen[f.sha256] = ""
-            out.rejects.append(_reject(f, decoded.reject_reason or "not text", decoded.detail, run_id, now))
-            out.source_files.append(_ledger(f, "rejected", None, run_id, now))
-            continue
-        parsed = text.parse_text(decoded.text)
-        if not parsed.body.strip():
-            seen[f.sha256] = ""
-            detail = ", ".join(sorted({r.rule for r in parsed.boilerplate})) or None
-            out.rejects.append(_reject(f, "empty after boilerplate removal", detail, run_id, now))
-            out.source_files.append(_ledger(f, "rejected", None, run_id, now))
+        try:
+            decoded = decode_bytes(f.data)
+            if decoded.text is None:
+                reject(f, decoded.reject_reason or "not text", decoded.detail)
+                continue
+            parsed = text.parse_text(decoded.text)
+            if not parsed.body.strip():
+                if parsed.boilerplate:
+                    detail = ", ".join(sorted({r.rule for r in parsed.boilerplate}))
+                    reject(f, "empty after boilerplate removal", f"removed: {detail}")
+                else:
+                    found = [x for x in (parsed.title and "title", parsed.dateline_text and "date line") if x]
+                    reject(f, "no body: header lines only, no article text", ", ".join(found) or None)
+                continue
+            mentions = timex.extract_mentions(parsed.body, parsed.published_claimed)
+            dates = _dates_of(article_id_for(f.sha256), parsed, mentions)
+        except Exception as exc:  # a bug met by one odd file must not sink the batch: report it, go on
+            reject(f, f"{INTERNAL_ERROR} while parsing: {type(exc).__name__}", f"{exc}"[:500] or None)
             continue
         seen[f.sha256] = article_id_for(f.sha256)
-        mentions = timex.extract_mentions(parsed.body, parsed.published_claimed)
-        pending.append((f, decoded.encoding or "utf-8", parsed, mentions))
+        pending.append((f, decoded.encoding or "utf-8", parsed, mentions, dates))
 
-    verdicts = sanity.judge_batch([_dates_of(article_id_for(f.sha256), p, ms) for f, _, p, ms in pending])
-    for (f, encoding, p, mentions), verdict in zip(pending, verdicts, strict=True):
+    verdicts = _judge([d for *_, d in pending])
+    for (f, encoding, p, mentions, _), verdict in zip(pending, verdicts, strict=True):
         aid = article_id_for(f.sha256)
+        if isinstance(verdict, Exception):
+            reject(f, f"{INTERNAL_ERROR} while checking dates: {type(verdict).__name__}", f"{verdict}"[:500] or None)
+            continue
         out.articles.append(
             Article(
                 article_id=aid,
-                source_path=f.path,
+                source_path=storable_path(f.path),
                 content_sha256=f.sha256,
                 size_bytes=f.size,
                 encoding=encoding,
@@ -117,6 +150,21 @@ def normalize_files(
     return out
 
 
+def _judge(dates: list[sanity.ArticleDates]) -> list:
+    """Sanity verdicts for the batch; if the batch call fails, judge one by one and return the errors
+    of the articles that fail in their place (they become ``internal error`` rejects)."""
+    try:
+        return sanity.judge_batch(dates)
+    except Exception:
+        verdicts: list = []
+        for d in dates:
+            try:
+                verdicts.extend(sanity.judge_batch([d]))
+            except Exception as exc:
+                verdicts.append(exc)
+        return verdicts
+
+
 def _dates_of(article_id: str, parsed: text.ParsedText, body_mentions: list[timex.Mention]) -> sanity.ArticleDates:
     """The sanity check reads the title too: headlines say "next month" as often as ledes do."""
     if not parsed.title:
@@ -128,10 +176,10 @@ def _dates_of(article_id: str, parsed: text.ParsedText, body_mentions: list[time
 
 
 def _ledger(f: RawFile, outcome: str, article_id: str | None, run_id: str, now: datetime) -> SourceFile:
-    return SourceFile(source_path=f.path, content_sha256=f.sha256, size_bytes=f.size, outcome=outcome,
+    return SourceFile(source_path=storable_path(f.path), content_sha256=f.sha256, size_bytes=f.size, outcome=outcome,
                       article_id=article_id, run_id=run_id, seen_at=now)
 
 
 def _reject(f: RawFile, reason: str, detail: str | None, run_id: str, now: datetime) -> Reject:
-    return Reject(source_path=f.path, content_sha256=f.sha256, size_bytes=f.size, reason=reason,
+    return Reject(source_path=storable_path(f.path), content_sha256=f.sha256, size_bytes=f.size, reason=reason,
                   detail=detail, run_id=run_id, rejected_at=now)

@@ -1,18 +1,44 @@
 """Where data comes from: finding input files, reading their bytes, and decoding them honestly.
 
 Decoding never mangles silently: bytes that are not UTF-8 are either repaired with a recorded
-encoding (UTF-16 with a BOM, Windows-1252) or rejected with a reason a person can read.
+encoding (UTF-16 with a BOM, Windows-1252, UTF-8 that was once mis-decoded as Windows-1252) or
+rejected with a reason a person can read. Every path discovery finds ends as a ``RawFile`` or an
+``Unreadable`` with a reason: reading never raises. ``docs/bad-input.md`` lists the reasons.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
-from collections.abc import Iterable
+import re
+import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_SUFFIXES = (".txt",)
+
+#: Files above this size are rejected without being read. The largest plausible article is the quality
+#: suite's WORD_COUNT_MAX, 100,000 words, about 0.7 MB of English; the longest real long-reads are
+#: 10-30k words (~200 KB). A 50 MB ".txt" is a whole dump, a log or a mislabelled binary, never one
+#: article: splitting it is the scraper's job, and loading it as one "article" would only feed garbage
+#: to the date checks. Reading it would also cost its full size in memory for every such file in a
+#: batch, and the regex passes over it minutes. 10 MB leaves an order of magnitude of headroom.
+#: Override with ``dateline run --max-file-mb`` or the ``DATELINE_MAX_FILE_MB`` environment variable.
+DEFAULT_MAX_FILE_MB = 10.0
+MAX_FILE_MB_ENV = "DATELINE_MAX_FILE_MB"
+
+# How often a file that changes while it is read is read again before it is given up on.
+READ_ATTEMPTS = 3
+
+
+def max_file_bytes(max_file_mb: float | None = None) -> int:
+    """The size limit in bytes: the argument, else ``$DATELINE_MAX_FILE_MB``, else the default."""
+    if max_file_mb is None:
+        max_file_mb = float(os.environ.get(MAX_FILE_MB_ENV) or DEFAULT_MAX_FILE_MB)
+    return int(max_file_mb * 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +59,7 @@ class Unreadable:
     path: str
     reason: str
     detail: str
+    size: int | None = None  # known when the file could be stat-ed (e.g. too large)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,66 +70,314 @@ class Decoded:
     detail: str | None = None
 
 
+def storable_path(path: str) -> str:
+    """``path`` as text a database can hold: names that are not valid UTF-8 (Linux allows any bytes)
+    come out of ``os.walk`` with lone surrogates, which Arrow and DuckDB refuse; write those bytes as
+    ``\\xNN`` escapes instead, so the file is still reported, under a name a person can recognise."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def discover_files(paths: Iterable[str | Path]) -> list[str]:
-    """All ``.txt`` files under the given files and folders, sorted, each listed once."""
+    """All ``.txt`` entries under the given files and folders, sorted, each listed once.
+
+    Entries named ``*.txt`` that are not regular files (folders, FIFOs, dangling or looping symlinks)
+    are listed too, so that reading reports them instead of them vanishing unaccounted; so is a folder
+    whose contents cannot be listed.
+    """
     found: set[str] = set()
     for root in paths:
         root = Path(root)
-        if root.is_file():
+        if root.is_file() or (root.exists() and not root.is_dir()):
             found.add(str(root))
             continue
         if not root.exists():
             raise FileNotFoundError(f"input path does not exist: {root}")
+
+        def unlistable(exc: OSError) -> None:
+            if exc.filename:
+                found.add(str(exc.filename))
+
         # os.walk without followlinks: a symlink loop cannot make discovery run forever.
-        for dirpath, _dirnames, filenames in os.walk(root):
-            for name in filenames:
+        for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
+            for name in filenames + dirnames:
                 if name.lower().endswith(TEXT_SUFFIXES):
                     found.add(os.path.join(dirpath, name))
     return sorted(found)
 
 
-def read_file(path: str) -> RawFile | Unreadable:
+def _read_all(fd: int, limit: int) -> bytes:
+    """Read up to ``limit`` bytes from ``fd`` (a separate function so tests can interleave edits)."""
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _fingerprint(st: os.stat_result) -> tuple:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int, int], bytes] | None = None
+              ) -> RawFile | Unreadable:
+    """The file's bytes and SHA-256, or why they could not be had. Never raises for a bad path.
+
+    The file is opened non-blocking (a FIFO named ``x.txt`` must not hang the run), must be a regular
+    file, and must not change while it is read: its inode, size, mtime and ctime are compared before
+    and after (and with what the path points to by then, for editors that save by renaming a new file
+    over the old). A file edited meanwhile is read again, up to ``READ_ATTEMPTS`` times, so the bytes
+    hashed are one consistent version, never a torn mix. ``_reader`` is for tests only.
+    """
+    limit = max_file_bytes() if max_bytes is None else max_bytes
+    size = None
+    for _attempt in range(READ_ATTEMPTS):
+        result = _read_once(path, limit, _reader or _read_all)
+        if not isinstance(result, int):
+            return result
+        size = result
+    return Unreadable(path, "unreadable: file kept changing while being read",
+                      f"{READ_ATTEMPTS} attempts; it is read again on the next run", size)
+
+
+def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> RawFile | Unreadable | int:
+    """One attempt: the file, why not, or (an int, its size) when it changed while being read."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except FileNotFoundError:
-        return Unreadable(path, "file vanished before it could be read", "")
-    except IsADirectoryError:
-        return Unreadable(path, "not a file: it is a directory", "")
-    except PermissionError as exc:
-        return Unreadable(path, "unreadable: permission denied", str(exc))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        return Unreadable(path, "unreadable: operating-system error", str(exc))
+        return _unreadable_open(path, exc)
+    try:
+        before = os.fstat(fd)
+        if stat.S_ISDIR(before.st_mode):
+            return _unreadable_dir(path)
+        if not stat.S_ISREG(before.st_mode):
+            return Unreadable(path, f"not a regular file: {_kind(before.st_mode)}", "")
+        if before.st_size > limit:
+            return Unreadable(path, f"too large: {before.st_size / 1e6:.1f} MB > limit {limit / 1e6:g} MB",
+                              f"set --max-file-mb or ${MAX_FILE_MB_ENV} to raise the limit", before.st_size)
+        data = reader(fd, limit + 1)
+        after = os.fstat(fd)
+        try:
+            on_disk = os.stat(path)
+        except OSError:  # deleted just now: what we read was whole, if unchanged
+            on_disk = after
+        if not (_fingerprint(before) == _fingerprint(after) == _fingerprint(on_disk) and len(data) == after.st_size):
+            return on_disk.st_size
+        if len(data) > limit:
+            return Unreadable(path, f"too large: more than {limit / 1e6:g} MB (grew while being read)",
+                              f"set --max-file-mb or ${MAX_FILE_MB_ENV} to raise the limit", len(data))
+    except OSError as exc:
+        return Unreadable(path, "unreadable: operating-system error", f"{type(exc).__name__}: {exc}")
+    finally:
+        os.close(fd)
     return RawFile(path, data, hashlib.sha256(data).hexdigest())
+
+
+def _unreadable_open(path: str, exc: OSError) -> Unreadable:
+    detail = f"{type(exc).__name__}: {exc.strerror or exc}"
+    if exc.errno == errno.ELOOP:
+        return Unreadable(path, "unreadable: symlink loop", detail)
+    if exc.errno == errno.ENOENT:
+        if os.path.islink(path):
+            return Unreadable(path, "unreadable: dangling symlink (its target does not exist)",
+                              f"points to {os.readlink(path)!r}")
+        return Unreadable(path, "file vanished before it could be read", detail)
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return Unreadable(path, "unreadable: permission denied", detail)
+    if exc.errno == errno.EISDIR:
+        return _unreadable_dir(path)
+    if exc.errno == errno.ENXIO:  # e.g. a socket
+        return Unreadable(path, "not a regular file: socket or device", detail)
+    return Unreadable(path, "unreadable: operating-system error", detail)
+
+
+def _unreadable_dir(path: str) -> Unreadable:
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        return Unreadable(path, "unreadable folder: its files could not be listed", f"{type(exc).__name__}: {exc.strerror}")
+    return Unreadable(path, "not a file: it is a directory", "a folder named *.txt; the .txt files inside it are read on their own")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------------------------------
+
+# Magic numbers of the binary formats most often found mislabelled in scrape folders.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+    (b"%PDF-", "PDF document"), (b"PK\x03\x04", "ZIP archive (or .docx/.xlsx)"), (b"\x1f\x8b", "gzip data"),
+    (b"\xd0\xcf\x11\xe0", "MS Office document"), (b"\x7fELF", "executable"), (b"RIFF", "RIFF media"),
+    (b"SQLite format 3\x00", "SQLite database"), (b"\x00\x00\x00\x1cftyp", "MP4 video"),
+)
+
+# Mojibake: UTF-8 bytes that were decoded as Windows-1252 (then saved as UTF-8 again), e.g. "’" -> "â€™".
+# The characters Windows-1252 gives the bytes 0x80-0xFF (Python leaves 0x81, 0x8D, 0x8F, 0x90, 0x9D
+# undefined; mis-decoders that use Latin-1 for those give U+0081 etc., so accept those too).
+_CP1252_BYTE: dict[str, int] = {}
+for _b in range(0x80, 0x100):
+    try:
+        _CP1252_BYTE[bytes([_b]).decode("cp1252")] = _b
+    except UnicodeDecodeError:
+        _CP1252_BYTE[chr(_b)] = _b
+
+
+def _chars(lo: int, hi: int) -> str:
+    return "".join(re.escape(c) for c, b in _CP1252_BYTE.items() if lo <= b <= hi)
+
+
+_CONT = f"[{_chars(0x80, 0xBF)}]"
+# Only the lead bytes real mojibake is made of: C2/C3 (Latin-1 letters and signs: "Ã©" for "é", "Â£"
+# for "£"), C4/C5 (Latin Extended-A: "Å‚" for "ł"), E2 (punctuation, "€", "™": "â€™", "â€œ").
+# Other two-byte leads are ordinary capitals ("É", "Ü") that a legitimate "É»" must not be "repaired"
+# into "ɻ"; four-byte sequences (emoji) are too rare in news to be worth the risk.
+_MOJIBAKE_RE = re.compile(f"[{_chars(0xC2, 0xC5)}]{_CONT}|[{_chars(0xE2, 0xE2)}]{_CONT}{{2}}")
+
+
+def repair_mojibake(text: str) -> tuple[str, int]:
+    """Undo UTF-8-read-as-Windows-1252 damage, sequence by sequence. Returns (text, sequences repaired).
+
+    Each candidate sequence is turned back into the bytes it was decoded from and re-decoded as UTF-8;
+    a sequence is only replaced when that succeeds (valid UTF-8), so clean text is left alone. Run twice
+    for text mangled twice.
+    """
+    total = 0
+    for _ in range(2):
+        count = 0
+
+        def fix(m: re.Match) -> str:
+            nonlocal count
+            try:
+                repaired = bytes(_CP1252_BYTE[c] for c in m.group()).decode("utf-8")
+            except UnicodeDecodeError:
+                return m.group()
+            count += 1
+            return repaired
+
+        text = _MOJIBAKE_RE.sub(fix, text)
+        # A right double quote (E2 80 9D) loses its last byte: 0x9D is undefined in Windows-1252, so
+        # mis-decoders wrote U+FFFD for it. Of the characters "â€" + one lost byte can be, "”" is the
+        # one news text is full of; the others (U+2001, U+200D, U+200F, U+2010) are next to absent.
+        if "â€\ufffd" in text:
+            count += text.count("â€\ufffd")
+            text = text.replace("â€\ufffd", "”")
+        total += count
+        if not count:
+            break
+    return text, total
+
+
+_HTML_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
+_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def sniff_structured(text: str) -> str | None:
+    """'HTML document', 'XML document' or 'JSON document' when the text is markup or data, not prose.
+
+    HTML is rejected rather than stripped: a saved web page carries menus, scripts, cookie banners and
+    related-article lists that the boilerplate rules (written for text dumps) do not know, so the
+    "article" would be page furniture with dates in it, poisoning the date checks. Exporting the page
+    as text is the user's fix, and the reject says so.
+    """
+    head = text.lstrip()[:4096]
+    if not head:
+        return None
+    if head[0] == "<":
+        if _HTML_RE.search(head):
+            return "HTML document"
+        if head.startswith("<?xml"):
+            return "XML document"
+        if len(_TAG_RE.findall(head)) >= 5:  # an HTML fragment: <p>, <div> ...
+            return "HTML document"
+    if head[0] in "{[":
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+            # JSON Lines: every non-empty line a JSON object.
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            try:
+                if len(lines) > 1 and all(isinstance(json.loads(ln), dict) for ln in lines[:50]):
+                    return "JSON document"
+            except ValueError:
+                pass
+        if isinstance(value, (dict, list)):
+            return "JSON document"
+    return None
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a BOM (Windows tools do this): ASCII-range text has every other byte NUL."""
+    sample = data[:4096]
+    if len(sample) < 8 or len(sample) % 2:
+        return None
+    for zeros, codec in ((sample[1::2], "utf-16-le"), (sample[0::2], "utf-16-be")):
+        if zeros.count(0) >= 0.7 * len(zeros) and sample.count(0) < 0.6 * len(sample):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def decode_bytes(data: bytes) -> Decoded:
     """Decode article bytes, or say why they are not an article's text."""
     if not data:
         return Decoded(None, None, "empty file")
+    for magic, what in _SIGNATURES:
+        if data.startswith(magic):
+            return Decoded(None, None, "not text: binary content", f"{what} (file signature)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return Decoded(data.decode("utf-16"), "utf-16")
+            text, encoding = data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             return Decoded(None, None, "not text: invalid UTF-16", str(exc))
-    if b"\x00" in data[:4096] and data[:4096].count(b"\x00") > len(data[:4096]) // 100:
-        return Decoded(None, None, "not text: binary content", "NUL bytes in the first 4 KiB")
-    try:
-        if data.startswith(b"\xef\xbb\xbf"):
-            text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
-        else:
-            text, encoding = data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        # Not UTF-8. Windows-1252 is what scraped Western text almost always is then; it maps nearly
-        # every byte, so we only accept it when the result has no C1 control characters.
+    elif (utf16 := _bomless_utf16(data)) is not None:
+        text, encoding = utf16
+    else:
+        if data[:4096].count(b"\x00") > len(data[:4096]) // 100 + 1:
+            return Decoded(None, None, "not text: binary content", "NUL bytes in the first 4 KiB")
         try:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError as exc:
-            return Decoded(None, None, "not text: undecodable bytes", str(exc))
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-    if controls > len(text[:4096]) // 100 + 1:
+            if data.startswith(b"\xef\xbb\xbf"):
+                text, encoding = data[3:].decode("utf-8"), "utf-8-sig"
+            else:
+                text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            # Not UTF-8. Windows-1252 is what scraped Western text almost always is then; it maps nearly
+            # every byte. Latin-1 maps all of them, so it takes the rest; the control-character check below
+            # then refuses the result if it is really binary.
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                text, encoding = data.decode("latin-1"), "latin-1"
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
+    if controls > len(sample) // 100 + 1:
         return Decoded(None, None, "not text: binary content", f"{controls} control characters in the first 4 KiB")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")
     if not text.strip():
         return Decoded(None, encoding, "empty: whitespace only")
+    structured = sniff_structured(text)
+    if structured:
+        return Decoded(None, encoding, f"not plain text: {structured}",
+                       "export the article's text (dateline reads plain-text dumps)")
+    text, repaired = repair_mojibake(text)
+    if repaired:
+        encoding = f"{encoding}+mojibake-repaired"
     return Decoded(text, encoding)
