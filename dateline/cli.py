@@ -10,6 +10,9 @@ from datetime import date
 from pathlib import Path
 
 DEFAULT_DB = "data/dateline.duckdb"
+#: Exit code when the database is busy (another run, or a writer holding the file): try again later
+#: (EX_TEMPFAIL from sysexits.h).
+EXIT_BUSY = 75
 
 
 def _prefect_defaults() -> None:
@@ -38,15 +41,37 @@ def _shorten(text: str | None, width: int) -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _prefect_defaults()
-    from flows.news_etl import news_etl
+    from dateline import store
 
     paths = args.paths or ["seeds"]
     for p in paths:
         if not Path(p).exists():
             print(f"dateline: no such file or folder: {p}", file=sys.stderr)
             return 2
-    result = news_etl(paths=paths, db=args.db, batch_size=args.batch_size)
+    # Take the run lock before starting Prefect (which takes 12-27 s): a second run learns at once that
+    # it has to wait, and waits visibly. The flow takes the same lock again (re-entrant in a process).
+    try:
+        with store.run_lock(args.db, wait_s=args.wait, on_wait=lambda msg: print(
+                f"dateline: waiting up to {args.wait:g} s: {msg}", file=sys.stderr, flush=True)):
+            return _run_flow(args, paths)
+    except store.RunInProgressError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
+    _prefect_defaults()
+    from flows.news_etl import news_etl
+
+    try:
+        result = news_etl(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
+                          wait_s=args.wait)
+    except Exception as exc:
+        print(f"dateline: run failed: {type(exc).__name__}: {exc}\n"
+              f"  The database holds only whole batches. Fix the cause and run again: files already loaded "
+              f"are skipped.\n  Runs: dateline sql \"SELECT * FROM runs ORDER BY started_at\" --db {args.db}",
+              file=sys.stderr)
+        return 1
     _print_table(
         ["files", "count"],
         [("seen", result["files_seen"]), ("loaded as articles", result["loaded"]),
@@ -56,6 +81,11 @@ def cmd_run(args: argparse.Namespace) -> int:
          ("date anomalies", len(result["date_anomalies"]))],
         title=f"news-etl -> {args.db}",
     )
+    if result["reject_reasons"]:
+        _print_table(["reason", "files"], [(r["reason"], r["files"]) for r in result["reject_reasons"]],
+                     title="Rejected files, by reason (see docs/bad-input.md)")
+        print(f"Which files: dateline sql \"SELECT source_path, reason, detail FROM rejects WHERE run_id = "
+              f"'{result['run_id']}'\" --db {args.db}")
     if result["date_anomalies"]:
         _print_table(
             ["article", "title", "claimed", "content says", "score"],
@@ -63,23 +93,40 @@ def cmd_run(args: argparse.Namespace) -> int:
               a["score"]) for a in result["date_anomalies"]],
             title="Date anomalies: the story contradicts its dateline",
         )
+    if result.get("unaccounted"):
+        print(f"dateline: {result['unaccounted']} files are not accounted for: this is a bug", file=sys.stderr)
+        return 1
     print(f"Query it: dateline sql \"SELECT * FROM date_anomalies\" --db {args.db}")
     return 0
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
+    import time
+
     import duckdb
 
     from dateline import store
 
-    try:
-        names, rows = store.query(args.db, args.query)
-    except FileNotFoundError as exc:
-        print(f"dateline: {exc}", file=sys.stderr)
-        return 2
-    except duckdb.Error as exc:
-        print(f"dateline: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    deadline = time.monotonic() + args.wait
+    while True:
+        try:
+            names, rows = store.query(args.db, args.query)
+            break
+        except store.DatabaseBusyError as exc:  # a run has the file open for a moment: wait a little
+            if time.monotonic() >= deadline:
+                print(f"dateline: {exc}", file=sys.stderr)
+                return EXIT_BUSY
+            time.sleep(0.5)
+        except FileNotFoundError as exc:
+            print(f"dateline: {exc}", file=sys.stderr)
+            return 2
+        except duckdb.PermissionException as exc:
+            print(f"dateline: refused: `dateline sql` only reads this database, it cannot touch other files "
+                  f"({exc})", file=sys.stderr)
+            return 1
+        except duckdb.Error as exc:  # includes "attached in read-only mode" for DELETE, DROP, INSERT ...
+            print(f"dateline: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
     _print_table(names, rows)
     return 0
 
@@ -119,11 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
     run.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default: {DEFAULT_DB})")
     run.add_argument("--batch-size", type=int, default=500, help="files per task run (default: 500)")
+    run.add_argument("--max-file-mb", type=float, default=None,
+                     help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="if another run is writing to the database, wait this long for it "
+                          f"(default 0: exit at once with code {EXIT_BUSY})")
     run.set_defaults(func=cmd_run)
 
     sql = sub.add_parser("sql", help="run a query on a read-only connection and print a table")
     sql.add_argument("query")
     sql.add_argument("--db", default=DEFAULT_DB)
+    sql.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
+                     help=f"wait this long while a run has the file open (default 10; then exit {EXIT_BUSY})")
     sql.set_defaults(func=cmd_sql)
 
     dates = sub.add_parser("dates", help="print the date mentions of a text")

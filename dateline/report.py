@@ -23,8 +23,11 @@ def run_markdown(run: Run, summary: dict) -> str:
               summary["passed"], summary["warned"], summary["quarantined"]]],
         ),
         "",
-        "## Quality failures",
+        "## Rejected files, by reason",
     ]
+    reasons = summary.get("reject_reasons") or []
+    parts.append(_md_table(["reason", "files"], [[r["reason"], r["files"]] for r in reasons]) if reasons else "None.")
+    parts += ["", "## Quality failures"]
     failures = summary["expectation_failures"]
     parts.append(
         _md_table(["expectation", "severity", "articles"], [[f["expectation"], f["severity"], f["articles"]] for f in failures])

@@ -5,9 +5,14 @@ Nothing here knows about Prefect; tasks in ``tasks/load.py`` wrap these function
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -55,22 +60,41 @@ class DatabaseBusyError(RuntimeError):
     """Another process holds the DuckDB file (DuckDB allows one writing process per file)."""
 
 
-def connect(db_path: str | Path = DEFAULT_DB, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database; a writable connection also creates missing tables and views."""
+class RunInProgressError(DatabaseBusyError):
+    """Another ``dateline run`` is writing to the same database file."""
+
+
+class InjectedFault(RuntimeError):
+    """Raised by the test-only fault-injection hook (see ``inject_fault``)."""
+
+
+# A read-only connection still lets SQL write files (`COPY ... TO`, `EXPORT DATABASE`), attach and
+# create other databases (`ATTACH`), read arbitrary files and install extensions. Queries typed by a
+# user get none of that: no file-system access beyond the database itself, and settings locked so a
+# `SET` cannot turn it back on.
+SANDBOX_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
+def connect(db_path: str | Path = DEFAULT_DB, *, read_only: bool = False, sandbox: bool = False
+            ) -> duckdb.DuckDBPyConnection:
+    """Open the database; a writable connection also creates missing tables and views.
+
+    ``sandbox`` (read-only only) also forbids touching any other file: see ``SANDBOX_CONFIG``.
+    """
     db_path = Path(db_path)
     if read_only:
         if not db_path.exists():
             raise FileNotFoundError(f"no database at {db_path}: run `dateline run` first")
-        return _open(db_path, read_only=True)
+        return _open(db_path, read_only=True, config=SANDBOX_CONFIG if sandbox else None)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(db_path, read_only=False)
     ensure_schema(con)
     return con
 
 
-def _open(db_path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(db_path: Path, *, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(db_path), read_only=read_only)
+        return duckdb.connect(str(db_path), read_only=read_only, config=config or {})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseBusyError(
@@ -83,8 +107,20 @@ def _open(db_path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for model in TABLES:
         con.execute(create_table_sql(model))
+    _migrate(con)
     for name, sql in VIEWS.items():
         con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+
+
+def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring tables created by older versions in line with the models (CREATE IF NOT EXISTS does not)."""
+    # source_files.size_bytes became nullable: unreadable files get a ledger row too.
+    nullable = con.execute(
+        "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'source_files'"
+        " AND column_name = 'size_bytes'"
+    ).fetchone()
+    if nullable and nullable[0] == "NO":
+        con.execute('ALTER TABLE "source_files" ALTER COLUMN "size_bytes" DROP NOT NULL')
 
 
 def loaded_hashes(con: duckdb.DuckDBPyConnection, hashes: Sequence[str]) -> set[str]:
@@ -101,24 +137,112 @@ def loaded_hashes(con: duckdb.DuckDBPyConnection, hashes: Sequence[str]) -> set[
     return {r[0] for r in rows}
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
-    """Insert a batch into every table in one transaction; rows already present are left alone.
+#: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run
+#: (``dateline.normalize.INTERNAL_ERROR``; not imported, so that `dateline sql` stays light).
+RETRYABLE_REJECT = "internal error%"
 
-    ``INSERT OR IGNORE`` on the primary keys is what makes a re-run over the same files add nothing
-    and change nothing, and what lets a run killed mid-way be finished by running it again.
+
+@dataclass
+class LedgerState:
+    """What the ledger already knows about a batch of read files (see ``ledger_state``)."""
+
+    done: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256) handled for good
+    articles: dict[str, str] = field(default_factory=dict)  # sha256 -> article id, loaded by any path
+    rejected: dict[str, str] = field(default_factory=dict)  # sha256 -> reject reason, rejected by any path
+
+
+def ledger_state(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]) -> LedgerState:
+    """For (path, sha256) pairs just read: which an earlier run handled for good (skip them), and which
+    hashes earlier runs met under any path (a new path with known bytes is a duplicate, not an article).
+
+    Unreadable files have no hash and are never "done": the next run tries them again, as it does files
+    rejected for an internal error.
+    """
+    state = LedgerState()
+    pairs = [(p, h) for p, h in pairs if h]
+    if not pairs:
+        return state
+    wanted = to_arrow_pairs(pairs)  # noqa: F841 - referenced by name in the SQL below
+    for path, sha, outcome, article_id, reason in con.execute(
+        f"""
+        SELECT s.source_path, s.content_sha256, s.outcome, s.article_id, r.reason
+        FROM source_files s
+        LEFT JOIN rejects r USING (source_path, content_sha256)
+        WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
+          AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
+        """
+    ).fetchall():
+        if article_id:
+            state.articles[sha] = article_id
+        elif outcome == "rejected" and reason:
+            state.rejected.setdefault(sha, reason)
+        state.done.add((path, sha))
+    state.done &= set(pairs)
+    return state
+
+
+def to_arrow_pairs(pairs: Sequence[tuple[str, str]]):
+    import pyarrow as pa
+
+    return pa.table({"source_path": [p for p, _ in pairs], "content_sha256": [h for _, h in pairs]})
+
+
+# ---- test-only fault injection ------------------------------------------------------------------------
+# DATELINE_INJECT_FAULT="load_batch:fail=2" makes the next 2 calls of load_batch in this process raise
+# InjectedFault half-way through the batch's transaction (after the first table's rows went in), then
+# lets calls succeed; "load_batch:skip=1:fail=always" lets 1 call through and fails every later one.
+# Tests use it to prove retries and rollback against the real Prefect and DuckDB; it does nothing when
+# the variable is unset, and nothing outside a test sets it.
+FAULT_ENV = "DATELINE_INJECT_FAULT"
+_fault_calls: dict[str, int] = {}
+
+
+def inject_fault(point: str) -> None:
+    spec = os.environ.get(FAULT_ENV, "")
+    name, _, rest = spec.partition(":")
+    if name != point:
+        return
+    opts = dict(part.split("=", 1) for part in rest.split(":") if "=" in part)
+    skip, fail = int(opts.get("skip", 0)), opts.get("fail", "1")
+    n = _fault_calls[spec] = _fault_calls.get(spec, 0) + 1
+    if n > skip and (fail == "always" or n <= skip + int(fail)):
+        raise InjectedFault(f"injected fault in {point} (call {n}; {FAULT_ENV}={spec!r}, test-only)")
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
+    """Insert a batch into every table in one transaction, all or nothing.
+
+    Content tables use ``INSERT OR IGNORE`` on the primary keys: a re-run over the same files adds
+    nothing and changes nothing, and a run killed mid-way is finished by running it again. The ledger
+    (``source_files``, ``rejects``) keeps each (path, content)'s latest outcome (``INSERT OR REPLACE``),
+    so a file retried after an internal error or an unreadable moment is recorded as what it became.
     """
     counts: dict[str, int] = {}
     con.execute("BEGIN TRANSACTION")
     try:
-        for model, rows in batch.rows():
+        read_paths = [(r.source_path, "") for r in batch.source_files if r.content_sha256]
+        if read_paths:  # a path now read drops its earlier "could not read it" rows
+            stale = to_arrow_pairs(read_paths)  # noqa: F841 - referenced by name in the SQL below
+            for table in ("source_files", "rejects"):
+                con.execute(f'DELETE FROM "{table}" t USING stale s WHERE t.source_path = s.source_path'
+                            " AND t.content_sha256 = s.content_sha256")
+        for i, (model, rows) in enumerate(batch.rows()):
+            if i == 1:
+                inject_fault("load_batch")  # test-only; see above
             if not rows:
                 counts[model.table] = 0
                 continue
             arrow_rows = to_arrow(model, rows)  # noqa: F841 - referenced by name in the SQL below
+            verb = "INSERT OR REPLACE" if model in (SourceFile, Reject) else "INSERT OR IGNORE"
             before = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
-            con.execute(f'INSERT OR IGNORE INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
+            con.execute(f'{verb} INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
             after = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
             counts[model.table] = after - before
+        if batch.source_files:  # content that is an article now has no stale internal-error reject
+            done = to_arrow_pairs([(r.source_path, r.content_sha256) for r in batch.source_files  # noqa: F841
+                                   if r.outcome != "rejected"])
+            con.execute('DELETE FROM "rejects" t USING done d WHERE t.source_path = d.source_path'
+                        " AND t.content_sha256 = d.content_sha256")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -132,9 +256,20 @@ def save_run(con: duckdb.DuckDBPyConnection, run: Run) -> None:
     con.execute('INSERT OR REPLACE INTO "runs" BY NAME SELECT * FROM run_rows')
 
 
+def mark_abandoned_runs(con: duckdb.DuckDBPyConnection, except_run: str) -> int:
+    """Runs still 'Running' while we hold the run lock died without a word (SIGKILL, power cut): say so.
+
+    Only call this while holding ``run_lock``: then no other run can be writing.
+    """
+    rows = con.execute(
+        "UPDATE runs SET status = 'Crashed' WHERE status = 'Running' AND run_id <> $1 RETURNING run_id", [except_run]
+    ).fetchall()
+    return len(rows)
+
+
 def query(db_path: str | Path, sql: str, params: Sequence | None = None):
-    """Run one statement on a read-only connection; return (column names, rows)."""
-    with connect(db_path, read_only=True) as con:
+    """Run one statement on a read-only, sandboxed connection; return (column names, rows)."""
+    with connect(db_path, read_only=True, sandbox=True) as con:
         cur = con.execute(sql, params or [])
         names = [d[0] for d in cur.description] if cur.description else []
         return names, cur.fetchall()
@@ -153,16 +288,18 @@ def wait_for_writer(db_path: str | Path, *, timeout_s: float = 0.0, poll_s: floa
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    """What one run wrote: outcome counts, the date anomalies and the failed expectations."""
+    """What one run wrote: outcome counts, the reject reasons, the date anomalies and the failed expectations.
+
+    Every file a run did not skip has exactly one ``source_files`` row (unreadable ones included), so
+    loaded + duplicates + rejected is what the run handled.
+    """
     counts = dict(
-        con.execute(
-            """
-            SELECT outcome, count(*) FROM source_files WHERE run_id = $1 GROUP BY outcome
-            UNION ALL SELECT 'unreadable', count(*) FROM rejects WHERE run_id = $1 AND content_sha256 = ''
-            """,
-            [run_id],
-        ).fetchall()
+        con.execute("SELECT outcome, count(*) FROM source_files WHERE run_id = $1 GROUP BY outcome", [run_id]).fetchall()
     )
+    reasons = con.execute(
+        "SELECT reason, count(*) AS files FROM rejects WHERE run_id = $1 GROUP BY reason ORDER BY files DESC, reason",
+        [run_id],
+    ).fetchall()
     statuses = dict(
         con.execute("SELECT quality_status, count(*) FROM articles WHERE run_id = $1 GROUP BY 1", [run_id]).fetchall()
     )
@@ -184,7 +321,8 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
     return {
         "loaded": counts.get("loaded", 0),
         "duplicates": counts.get("duplicate", 0),
-        "rejected": counts.get("rejected", 0) + counts.get("unreadable", 0),
+        "rejected": counts.get("rejected", 0),
+        "reject_reasons": [{"reason": r, "files": n} for r, n in reasons],
         "passed": statuses.get("passed", 0),
         "warned": statuses.get("warned", 0),
         "quarantined": statuses.get("quarantined", 0),
@@ -194,3 +332,84 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
         ],
         "expectation_failures": [{"expectation": e, "severity": s, "articles": n} for e, s, n in failures],
     }
+
+
+# ---- one run per database ------------------------------------------------------------------------------
+# DuckDB's own lock is held only while a task has the file open, so two runs would interleave between
+# tasks: both would read the same files, one's rows would be ignored as already present, and its
+# accounting would silently come up short. A run therefore holds an exclusive lock on "<db>.lock" for its
+# whole length (flock: released by the kernel when the process dies, even by SIGKILL). It is re-entrant
+# within a process, so the CLI can take it before starting Prefect and the flow take it again.
+_held: dict[str, list] = {}  # lock path -> [fd, depth]
+_held_guard = threading.Lock()
+
+
+def lock_path(db_path: str | Path) -> Path:
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".lock")
+
+
+@contextlib.contextmanager
+def run_lock(db_path: str | Path, *, wait_s: float = 0.0, poll_s: float = 0.5,
+             on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the run lock of ``db_path``, waiting up to ``wait_s`` seconds for another run to finish.
+
+    Raises ``RunInProgressError`` (saying which process holds it) when the wait runs out. ``on_wait`` is
+    called once, with that message, when the lock is found taken.
+    """
+    path = lock_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = str(path.resolve())
+    with _held_guard:
+        if key in _held:
+            _held[key][1] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                _held[key][1] -= 1
+        return
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        deadline = time.monotonic() + wait_s
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = _read_holder(path)
+                message = (f"{db_path} is being written by another dateline run ({holder}); "
+                           "wait for it (dateline run --wait SECONDS) or use another --db")
+                if time.monotonic() >= deadline:
+                    raise RunInProgressError(message) from None
+                if on_wait and not told:
+                    on_wait(message)
+                    told = True
+                time.sleep(poll_s)
+        os.ftruncate(fd, 0)
+        started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        os.pwrite(fd, f"pid {os.getpid()}, started {started}\n".encode(), 0)
+        with _held_guard:
+            _held[key] = [fd, 1]
+        try:
+            yield
+        finally:
+            with _held_guard:
+                del _held[key]
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        return path.read_text().strip() or "pid unknown"
+    except OSError:
+        return "pid unknown"

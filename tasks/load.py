@@ -18,7 +18,14 @@ def load_batch(db_path: str, batch: Batch) -> dict[str, int]:
 
 @task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def save_run(db_path: str, run: Run) -> None:
+    """Write the run's row. At the start of a run (which holds the run lock, so no other run is writing)
+    earlier runs still marked 'Running' were killed without a word: they are marked 'Crashed'."""
     with store.connect(db_path) as con:
+        if run.status == "Running":
+            abandoned = store.mark_abandoned_runs(con, run.run_id)
+            if abandoned:
+                get_run_logger().warning("marked %d earlier run(s) that died mid-way as Crashed; their whole "
+                                         "batches are kept and this run finishes their files", abandoned)
         store.save_run(con, run)
 
 

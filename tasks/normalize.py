@@ -6,8 +6,9 @@ from dateline.sources import RawFile, Unreadable
 
 
 @task(cache_policy=NO_CACHE)  # pure CPU work on bytes already in memory: nothing worth caching
-def normalize_batch(files: list[RawFile | Unreadable], run_id: str, seen: dict[str, str]) -> Normalized:
-    out = normalize_files(files, run_id, seen=seen)
+def normalize_batch(files: list[RawFile | Unreadable], run_id: str, seen: dict[str, str],
+                    rejected: dict[str, str] | None = None) -> Normalized:
+    out = normalize_files(files, run_id, seen=seen, rejected=rejected)
     get_run_logger().info(
         "normalized %d files: %d articles, %d date mentions, %d rejects, %d duplicates",
         len(files), len(out.articles), len(out.date_mentions), len(out.rejects),
