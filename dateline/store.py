@@ -19,14 +19,16 @@ import duckdb
 
 from schemas import TABLES, Article, DateMention, QualityResult, Reject, Run, SourceFile
 from schemas.base import TableModel
-from schemas.ddl import create_table_sql, to_arrow
+from schemas.ddl import unwrap_optional, column_type, create_table_sql, to_arrow
 
 DEFAULT_DB = Path("data/dateline.duckdb")
 
 VIEWS: dict[str, str] = {
     # Articles an analyst can trust: quarantined ones stay in `articles` but not here.
+    # Superseded versions of edited files are kept in `articles` for the record, not counted here.
     "clean_articles": """
-        SELECT * EXCLUDE (boilerplate) FROM articles WHERE quality_status <> 'quarantined'
+        SELECT * EXCLUDE (boilerplate) FROM articles
+        WHERE quality_status <> 'quarantined' AND superseded_by IS NULL
     """,
     # Articles whose claimed date the content contradicts, with the window the content allows.
     "date_anomalies": """
@@ -34,6 +36,30 @@ VIEWS: dict[str, str] = {
                published_inferred_min, published_inferred_max, date_score, date_evidence,
                quality_status, run_id
         FROM articles WHERE date_status = 'inconsistent'
+    """,
+    # Articles per claimed publication day (NULL: the text claims no date), current versions only.
+    "daily_article_counts": """
+        SELECT published_claimed AS day, count(*) AS articles,
+               count(*) FILTER (quality_status = 'quarantined') AS quarantined,
+               count(*) FILTER (date_status = 'inconsistent') AS date_anomalies
+        FROM articles WHERE superseded_by IS NULL
+        GROUP BY ALL ORDER BY day NULLS LAST
+    """,
+    # Per publisher named in the text: how much of what it sends can be trusted.
+    "publisher_quality": """
+        SELECT coalesce(publisher, '(not stated)') AS publisher, count(*) AS articles,
+               round(avg((quality_status = 'quarantined')::INT), 3) AS share_quarantined,
+               round(avg((date_status = 'inconsistent')::INT), 3) AS share_date_anomalies,
+               round(avg((title IS NULL)::INT), 3) AS share_untitled
+        FROM articles WHERE superseded_by IS NULL
+        GROUP BY ALL ORDER BY articles DESC, publisher
+    """,
+    # The most recent runs first, with what they did and how long they took.
+    "latest_runs": """
+        SELECT run_id, flow_run_name, deployment, status, started_at, ended_at, duration_s, files_seen,
+               articles_loaded, already_loaded, duplicates, rejected, quarantined, warned, date_anomalies,
+               code_version, parameters
+        FROM runs ORDER BY started_at DESC
     """,
 }
 
@@ -114,6 +140,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring tables created by older versions in line with the models (CREATE IF NOT EXISTS does not)."""
+    # Columns added to a model later are added as nullable columns.
+    for model in TABLES:
+        have = {r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1", [model.table]).fetchall()}
+        for name, info in model.model_fields.items():
+            if name not in have:
+                sql_type = column_type(unwrap_optional(info.annotation)[0])[0]
+                con.execute(f'ALTER TABLE "{model.table}" ADD COLUMN "{name}" {sql_type}')
     # source_files.size_bytes became nullable: unreadable files get a ledger row too.
     nullable = con.execute(
         "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'source_files'"
@@ -238,6 +272,19 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
             con.execute(f'{verb} INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
             after = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
             counts[model.table] = after - before
+        if batch.articles:  # an edited file: its new version supersedes the versions loaded from its path
+            import pyarrow as pa
+
+            versions = pa.table({"source_path": [a.source_path for a in batch.articles],  # noqa: F841
+                                 "article_id": [a.article_id for a in batch.articles]})
+            counts["superseded"] = len(con.execute(
+                """
+                UPDATE articles SET superseded_by = v.article_id FROM versions v
+                WHERE articles.source_path = v.source_path AND articles.article_id <> v.article_id
+                  AND articles.superseded_by IS NULL
+                RETURNING articles.article_id
+                """
+            ).fetchall())
         if batch.source_files:  # content that is an article now has no stale internal-error reject
             done = to_arrow_pairs([(r.source_path, r.content_sha256) for r in batch.source_files  # noqa: F841
                                    if r.outcome != "rejected"])
@@ -413,3 +460,25 @@ def _read_holder(path: Path) -> str:
         return path.read_text().strip() or "pid unknown"
     except OSError:
         return "pid unknown"
+
+
+def finished_run(run: Run, summary: dict, *, files_seen: int, already_loaded: int) -> Run:
+    """The run's row once it has done its work: counts from ``run_summary``, end time, duration."""
+    ended = datetime.now(timezone.utc).replace(tzinfo=None)
+    return run.model_copy(update={
+        "ended_at": ended, "status": "Completed", "files_seen": files_seen, "already_loaded": already_loaded,
+        "articles_loaded": summary["loaded"], "duplicates": summary["duplicates"], "rejected": summary["rejected"],
+        "quarantined": summary["quarantined"], "warned": summary["warned"],
+        "date_anomalies": len(summary["date_anomalies"]), "duration_s": (ended - run.started_at).total_seconds(),
+    })
+
+
+def export_parquet(db_path: str | Path, out_dir: Path) -> list[tuple[str, int, Path]]:
+    """Copy every table to ``out_dir/<table>.parquet`` (a read-only connection; files written by DuckDB)."""
+    written = []
+    with connect(db_path, read_only=True) as con:
+        for model in TABLES:
+            target = out_dir / f"{model.table}.parquet"
+            con.execute(f"COPY \"{model.table}\" TO '{target.as_posix().replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")
+            written.append((model.table, con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0], target))
+    return written

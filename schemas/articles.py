@@ -48,5 +48,8 @@ class Article(TableModel):
     boilerplate: list[BoilerplateRemoval]
     word_count: int
     quality_status: QualityStatus
+    superseded_by: str | None = Field(
+        None, description="The article_id of a later version of the same file (the file was edited)."
+    )
     run_id: str
     loaded_at: datetime

@@ -22,7 +22,7 @@ _SCALARS: dict[type, tuple[str, pa.DataType]] = {
 }
 
 
-def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     """Return (inner type, nullable) for ``X | None``."""
     origin = typing.get_origin(annotation)
     if origin in (Union, types.UnionType):
@@ -46,7 +46,7 @@ def column_type(annotation: Any) -> tuple[str, pa.DataType, tuple[str, ...] | No
         fields = []
         arrow_fields = []
         for name, info in annotation.model_fields.items():
-            sql, arrow, _ = column_type(_unwrap_optional(info.annotation)[0])
+            sql, arrow, _ = column_type(unwrap_optional(info.annotation)[0])
             fields.append(f'"{name}" {sql}')
             arrow_fields.append(pa.field(name, arrow))
         return f"STRUCT({', '.join(fields)})", pa.struct(arrow_fields), None
@@ -60,7 +60,7 @@ def create_table_sql(model: type[TableModel]) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for a model: NOT NULL from required fields, CHECK from Literals."""
     lines = []
     for name, info in model.model_fields.items():
-        inner, nullable = _unwrap_optional(info.annotation)
+        inner, nullable = unwrap_optional(info.annotation)
         sql, _, allowed = column_type(inner)
         line = f'    "{name}" {sql}'
         if not nullable:
@@ -78,7 +78,7 @@ def arrow_schema(model: type[TableModel]) -> pa.Schema:
     """The Arrow schema bulk loads use, so Arrow tables match the DuckDB columns exactly."""
     fields = []
     for name, info in model.model_fields.items():
-        inner, nullable = _unwrap_optional(info.annotation)
+        inner, nullable = unwrap_optional(info.annotation)
         _, arrow, _ = column_type(inner)
         fields.append(pa.field(name, arrow, nullable=nullable))
     return pa.schema(fields)

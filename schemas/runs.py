@@ -11,6 +11,9 @@ class Run(TableModel):
 
     run_id: str  # the Prefect flow-run id
     flow_name: str
+    flow_run_name: str | None = None  # as shown in the Prefect UI
+    deployment: str | None = None  # the Prefect deployment that started the run; None for a direct run
+    parameters: str | None = None  # the flow parameters, as JSON
     started_at: datetime
     ended_at: datetime | None
     status: str
@@ -24,3 +27,4 @@ class Run(TableModel):
     quarantined: int
     warned: int
     date_anomalies: int
+    duration_s: float | None = None

@@ -63,7 +63,8 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
     with store.connect(db) as con:
         first = store.load_batch(con, batch)
         second = store.load_batch(con, batch)
-        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 0, "rejects": 1}
+        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 0, "rejects": 1,
+                         "superseded": 0}
         assert set(second.values()) == {0}
         assert con.execute("SELECT boilerplate[1].rule FROM articles").fetchone() == ("ad_marker",)
         assert store.loaded_hashes(con, [a.content_sha256, "nope"]) == {a.content_sha256}
