@@ -11,10 +11,11 @@ def _md_table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def run_markdown(run: Run, summary: dict) -> str:
+def run_markdown(run: Run, summary: dict, *, data_docs: dict | None = None) -> str:
+    duration = f" | {run.duration_s:.1f} s" if run.duration_s is not None else ""
     parts = [
         f"# news-etl run `{run.run_id}`",
-        f"Inputs: {', '.join(run.input_paths)} | code {run.code_version}",
+        f"Inputs: {', '.join(run.input_paths)} | code {run.code_version}{duration}",
         "",
         "## Files",
         _md_table(
@@ -43,4 +44,8 @@ def run_markdown(run: Run, summary: dict) -> str:
         )
         if anomalies else "None."
     )
+    if data_docs:
+        parts += ["", "## Great Expectations Data Docs",
+                  f"{data_docs['successful_expectations']} of {data_docs['evaluated_expectations']} expectations met "
+                  f"over the whole run: [Data Docs](file://{data_docs['index']}) (`{data_docs['index']}`)"]
     return "\n".join(parts) + "\n"

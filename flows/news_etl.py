@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 from prefect.utilities.annotations import quote
 
+from dateline import sources, store
 from dateline.normalize import utcnow
+from dateline.settings import get_settings
 from dateline.versioning import code_version
 from schemas import Run
 from tasks.ingest import discover_files, drop_loaded, read_files
-from tasks.load import load_batch, save_run, summarize_run
+from tasks.load import finish_run, load_batch, save_run
 from tasks.normalize import normalize_batch
-from tasks.report import publish_summary
+from tasks.report import name_flow_run, publish_data_docs, publish_summary
 from tasks.validate import validate_batch
 
-DEFAULT_DB = "data/dateline.duckdb"
 #: Seconds between retries of the database tasks (default: the tasks' own 5 s). Lower it where waiting
 #: is pointless, e.g. in tests that inject faults.
 RETRY_DELAY_ENV = "DATELINE_RETRY_DELAY_SECONDS"
@@ -25,10 +27,7 @@ RETRY_DELAY_ENV = "DATELINE_RETRY_DELAY_SECONDS"
 
 def _mark_failed(flow, flow_run_obj, state) -> None:
     """State hook: a failed or crashed run says so in the ``runs`` table instead of staying 'Running'."""
-    from dateline import store
-
-    params = flow_run_obj.parameters or {}
-    db = params.get("db", DEFAULT_DB)
+    db = (flow_run_obj.parameters or {}).get("db") or str(get_settings().db_path)
     try:
         with store.connect(db) as con:
             con.execute(
@@ -39,19 +38,27 @@ def _mark_failed(flow, flow_run_obj, state) -> None:
         pass
 
 
-@flow(name="news-etl", log_prints=True, on_failure=[_mark_failed], on_crashed=[_mark_failed])
-def news_etl(paths: list[str] | None = None, db: str = DEFAULT_DB, batch_size: int = 500,
-             max_file_mb: float | None = None, wait_s: float = 0.0) -> dict:
-    """Ingest article dumps under ``paths`` into the DuckDB file ``db``, ``batch_size`` files per task.
+def _run_name() -> str:
+    params = flow_run.parameters or {}
+    paths = params.get("paths") or [str(get_settings().drop_folder)]
+    return f"news-etl-{utcnow():%Y-%m-%dT%H:%M} {' '.join(map(str, paths))}"
 
-    Files over ``max_file_mb`` (default ``$DATELINE_MAX_FILE_MB`` or 10) are rejected unread. Only one
-    run writes to a database at a time: this one waits up to ``wait_s`` seconds for another to finish.
-    Every discovered file is accounted for: ``loaded + duplicates + rejected + already_loaded`` equals
-    ``files_seen`` in the result (``unaccounted`` is 0).
+
+@flow(name="news-etl", flow_run_name=_run_name, log_prints=True, on_failure=[_mark_failed],
+      on_crashed=[_mark_failed])
+def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: int | None = None,
+             max_file_mb: float | None = None, wait_s: float = 0.0, data_docs: bool | None = None) -> dict:
+    """Ingest the ``.txt`` article dumps under ``paths`` into the DuckDB file ``db``.
+
+    Unset parameters come from ``dateline.settings`` (``DATELINE_*`` environment variables): the drop
+    folder, the database, ``batch_size`` files per task run, Data Docs on or off. Files over
+    ``max_file_mb`` are rejected unread. One run writes to a database at a time: this one waits up to
+    ``wait_s`` seconds for another. Every discovered file is accounted for: ``loaded + duplicates +
+    rejected + already_loaded == files_seen`` (``unaccounted`` is 0).
     """
-    from dateline import sources, store
-
-    paths = paths or ["seeds"]
+    settings = get_settings(db_path=db, batch_size=batch_size, data_docs=data_docs)
+    paths = [str(p) for p in (paths or [settings.drop_folder])]
+    db, batch_size = str(settings.db_path), settings.batch_size
     logger = get_run_logger()
     delay = os.environ.get(RETRY_DELAY_ENV)
     db_task = (lambda t: t.with_options(retry_delay_seconds=float(delay))) if delay else (lambda t: t)
@@ -59,13 +66,17 @@ def news_etl(paths: list[str] | None = None, db: str = DEFAULT_DB, batch_size: i
 
     with store.run_lock(db, wait_s=wait_s, on_wait=lambda msg: logger.warning("waiting up to %gs: %s", wait_s, msg)):
         run = Run(
-            run_id=str(flow_run.id), flow_name="news-etl", started_at=utcnow(), ended_at=None, status="Running",
-            input_paths=[str(p) for p in paths], code_version=code_version(), files_seen=0, articles_loaded=0,
-            duplicates=0, already_loaded=0, rejected=0, quarantined=0, warned=0, date_anomalies=0,
+            run_id=str(flow_run.id), flow_name="news-etl", flow_run_name=flow_run.name,
+            deployment=deployment.name, started_at=utcnow(), ended_at=None, status="Running",
+            parameters=json.dumps({"paths": paths, "db": db, "batch_size": batch_size, "max_file_mb": max_file_mb,
+                                   "data_docs": settings.data_docs}),
+            input_paths=paths, code_version=code_version(), files_seen=0, articles_loaded=0, duplicates=0,
+            already_loaded=0, rejected=0, quarantined=0, warned=0, date_anomalies=0,
         )
         db_task(save_run)(db, run)
         files = discover_files(paths)
-        logger.info("discovered %d files under %s", len(files), ", ".join(run.input_paths))
+        run = run.model_copy(update={"flow_run_name": name_flow_run(run.run_id, f"{flow_run.name} {len(files):,} files")})
+        logger.info("discovered %d files under %s", len(files), ", ".join(paths))
 
         seen: dict[str, str] = {}  # content hash -> article id ("" when rejected), over the whole run
         rejected: dict[str, str] = {}  # rejected content hash -> reason
@@ -83,20 +94,11 @@ def news_etl(paths: list[str] | None = None, db: str = DEFAULT_DB, batch_size: i
                 rejected.update(normalized.reject_reasons)
                 batch = validate_batch(quote(normalized), run.run_id)
                 db_task(load_batch)(db, quote(batch))
-            logger.info("progress: %d/%d files", min(start + batch_size, len(files)), len(files))
+            logger.info("progress: %d/%d files (%d already loaded)", min(start + batch_size, len(files)),
+                        len(files), already)
 
-        summary = db_task(summarize_run)(db, run.run_id)
-        unaccounted = len(files) - already - summary["loaded"] - summary["duplicates"] - summary["rejected"]
-        if unaccounted:
-            logger.error("%d of %d files are not accounted for in source_files: a bug, please report it",
-                         unaccounted, len(files))
-        run = run.model_copy(update={
-            "ended_at": utcnow(), "status": "Completed", "files_seen": len(files), "already_loaded": already,
-            "articles_loaded": summary["loaded"], "duplicates": summary["duplicates"],
-            "rejected": summary["rejected"], "quarantined": summary["quarantined"], "warned": summary["warned"],
-            "date_anomalies": len(summary["date_anomalies"]),
-        })
-        db_task(save_run)(db, run)
-    publish_summary(run, summary)
+        run, summary = db_task(finish_run)(db, run, len(files), already)
+        docs = publish_data_docs(db, run.run_id, str(settings.gx_root)) if settings.data_docs and summary["loaded"] else None
+    publish_summary(run, summary, docs)
     return {**summary, "run_id": run.run_id, "files_seen": len(files), "already_loaded": already,
-            "unaccounted": unaccounted}
+            "data_docs": docs}

@@ -30,7 +30,14 @@ def save_run(db_path: str, run: Run) -> None:
 
 
 @task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def summarize_run(db_path: str, run_id: str) -> dict:
-    """Count what this run wrote, from the database itself (the source of truth)."""
+def finish_run(db_path: str, run: Run, files_seen: int, already_loaded: int) -> tuple[Run, dict]:
+    """Count what the run did from the database, check every file is accounted for, record the run."""
     with store.connect(db_path) as con:
-        return store.run_summary(con, run_id)
+        summary = store.run_summary(con, run.run_id)
+        run = store.finished_run(run, summary, files_seen=files_seen, already_loaded=already_loaded)
+        store.save_run(con, run)
+    summary["unaccounted"] = files_seen - already_loaded - summary["loaded"] - summary["duplicates"] - summary["rejected"]
+    if summary["unaccounted"]:
+        get_run_logger().error("%d of %d files are not accounted for in source_files: a bug, please report it",
+                               summary["unaccounted"], files_seen)
+    return run, summary

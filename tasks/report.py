@@ -1,14 +1,50 @@
-from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
 
+from dateline import store
 from dateline.report import run_markdown
 from schemas import Run
 
 
 @task(cache_policy=NO_CACHE)
-def publish_summary(run: Run, summary: dict) -> str:
-    """Attach the run's summary to the flow run in the Prefect UI."""
-    markdown = run_markdown(run, summary)
+def name_flow_run(flow_run_id: str, name: str) -> str:
+    """Give the run a name a person can scan in the UI once the number of files is known."""
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(flow_run_id, name=name)
+    return name
+
+
+# Data Docs validate the run's articles a second time through a file-based GX context: the page is
+# for people and is rebuilt from what landed in DuckDB. Retried because the DuckDB file may be held
+# for a moment by another reader's process.
+@task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish_data_docs(db_path: str, run_id: str, gx_dir: str) -> dict:
+    from dateline.datadocs import publish_data_docs as publish
+    from dateline.grading import FRAME_COLUMNS
+
+    with store.connect(db_path) as con:
+        articles = con.execute(
+            f"SELECT {', '.join(FRAME_COLUMNS)} FROM articles WHERE run_id = $1", [run_id]).df()
+    if articles.empty:
+        return {}
+    docs = publish(articles, gx_dir, run_name=run_id)
+    get_run_logger().info("Data Docs updated: %s (%s of %s expectations met)", docs["index"],
+                          docs["successful_expectations"], docs["evaluated_expectations"])
+    return docs
+
+
+@task(cache_policy=NO_CACHE)
+def publish_summary(run: Run, summary: dict, data_docs: dict | None = None) -> str:
+    """Attach the run's summary and its date anomalies to the flow run in the Prefect UI."""
+    markdown = run_markdown(run, summary, data_docs=data_docs)
     create_markdown_artifact(key="news-etl-summary", markdown=markdown, description="What this news-etl run did")
+    anomalies = [{k: (str(v) if v is not None else "") for k, v in a.items()} for a in summary["date_anomalies"]]
+    create_table_artifact(
+        key="news-etl-date-anomalies",
+        table=anomalies or [{"article_id": "", "title": "no date anomalies in this run", "claimed": "",
+                             "inferred_min": "", "inferred_max": "", "score": ""}],
+        description=f"{len(anomalies)} articles whose dateline the story contradicts",
+    )
     return markdown

@@ -1,0 +1,35 @@
+"""All of dateline's configuration in one typed object.
+
+Precedence, lowest first: the defaults below, environment variables ``DATELINE_<FIELD>`` (e.g.
+``DATELINE_DB_PATH``), then flow parameters / CLI options, which override per run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DATELINE_", extra="ignore")
+
+    db_path: Path = Field(Path("data/dateline.duckdb"), description="The DuckDB file the flow loads into.")
+    drop_folder: Path = Field(Path("inbox"), description="Folder scheduled runs ingest (dateline serve, deployments).")
+    gx_dir: Path | None = Field(
+        None, description="Root of the file-based Great Expectations project (Data Docs); default: the database's folder."
+    )
+    batch_size: int = Field(500, ge=1, le=100_000, description="Files per task run.")
+    schedule_cron: str = Field("0 * * * *", description="Cron of scheduled runs (UTC).")
+    data_docs: bool = Field(True, description="Rebuild Great Expectations Data Docs after each run.")
+
+
+    @property
+    def gx_root(self) -> Path:
+        return self.gx_dir or self.db_path.parent
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with non-None ``overrides`` (flow parameters, CLI options) on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
