@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -33,16 +34,25 @@ def _print_table(header: list[str], rows: list[tuple], title: str | None = None)
         table.add_column(str(h), overflow="fold")
     for row in rows:
         table.add_row(*("NULL" if v is None else str(v) for v in row))
-    Console().print(table)
+    # Piped output has no terminal width: rich would fold every table to 80 columns.
+    Console(width=shutil.get_terminal_size((160, 24)).columns).print(table)
 
 
 def _shorten(text: str | None, width: int) -> str | None:
     return text if text is None or len(text) <= width else text[: width - 1] + "…"
 
 
+def _db(args: argparse.Namespace) -> str:
+    """--db, else $DATELINE_DB_PATH, else data/dateline.duckdb."""
+    from dateline.settings import get_settings
+
+    return str(get_settings(db_path=args.db).db_path)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from dateline import store
 
+    args.db = _db(args)
     paths = args.paths or ["seeds"]
     for p in paths:
         if not Path(p).exists():
@@ -61,11 +71,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
     _prefect_defaults()
+    from prefect import tags
+
     from flows.news_etl import news_etl
 
     try:
-        result = news_etl(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
-                          wait_s=args.wait)
+        with tags("dateline", "news-etl", "cli"):
+            result = news_etl(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
+                              wait_s=args.wait)
     except Exception as exc:
         print(f"dateline: run failed: {type(exc).__name__}: {exc}\n"
               f"  The database holds only whole batches. Fix the cause and run again: files already loaded "
@@ -107,6 +120,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     from dateline import store
 
+    args.db = _db(args)
     deadline = time.monotonic() + args.wait
     while True:
         try:
@@ -127,7 +141,81 @@ def cmd_sql(args: argparse.Namespace) -> int:
         except duckdb.Error as exc:  # includes "attached in read-only mode" for DELETE, DROP, INSERT ...
             print(f"dateline: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
-    _print_table(names, rows)
+    _print_rows(names, rows, args.format)
+    return 0
+
+
+def _print_rows(names: list[str], rows: list[tuple], fmt: str) -> None:
+    if fmt == "table":
+        _print_table(names, rows)
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(names)
+        writer.writerows(rows)
+    else:  # json: one array of objects; dates and decimals as strings
+        print(json.dumps([dict(zip(names, row)) for row in rows], default=str, ensure_ascii=False, indent=2))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write every table as Parquet: the hand-off to engines other than DuckDB."""
+    from dateline import store
+
+    db = _db(args)
+    out = Path(args.parquet)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        written = store.export_parquet(db, out)
+    except (FileNotFoundError, store.DatabaseBusyError) as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, FileNotFoundError) else EXIT_BUSY
+    _print_table(["table", "rows", "file"], [(t, n, str(f)) for t, n, f in written], title=f"exported from {db}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Where the Data Docs are, and the latest runs' quality summary."""
+    from dateline import store
+    from dateline.datadocs import index_path
+    from dateline.settings import get_settings
+
+    settings = get_settings(db_path=args.db)
+    index = index_path(settings.gx_root)
+    print(f"Data Docs: {index.resolve()}" + ("" if index.exists() else "  (not built yet: run `dateline run`)"))
+    try:
+        names, rows = store.query(settings.db_path, "SELECT started_at::TIMESTAMP(0) AS started, status, "
+                                  "round(duration_s, 1) AS seconds, files_seen AS files, articles_loaded AS loaded, "
+                                  "already_loaded AS skipped, rejected, quarantined, warned, date_anomalies "
+                                  "FROM latest_runs LIMIT 5")
+        _print_table(names, rows, title="Latest runs")
+        names, rows = store.query(settings.db_path, """
+            SELECT expectation, severity, count(*) FILTER (NOT success) AS failed, count(*) AS checked
+            FROM quality_results WHERE run_id = (SELECT run_id FROM latest_runs WHERE articles_loaded > 0 LIMIT 1)
+            GROUP BY ALL ORDER BY failed DESC, expectation""")
+        _print_table(names, rows, title="Quality of the latest run that loaded articles")
+    except FileNotFoundError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the flow on this machine with the deployment's schedule (Prefect `serve`)."""
+    _prefect_defaults()
+    from dateline.settings import get_settings
+    from flows.news_etl import news_etl
+
+    settings = get_settings(db_path=args.db, drop_folder=args.drop_folder, schedule_cron=args.cron)
+    settings.drop_folder.mkdir(parents=True, exist_ok=True)
+    print(f"dateline: serving news-etl: {settings.drop_folder}/ -> {settings.db_path} on cron "
+          f"'{settings.schedule_cron}' (UTC); Ctrl-C stops", flush=True)
+    news_etl.serve(
+        name="drop-folder-local",
+        cron=settings.schedule_cron,
+        tags=["dateline", "news-etl", "serve"],
+        parameters={"paths": [str(settings.drop_folder)], "db": str(settings.db_path)},
+    )
     return 0
 
 
@@ -164,8 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
     run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
-    run.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default: {DEFAULT_DB})")
-    run.add_argument("--batch-size", type=int, default=500, help="files per task run (default: 500)")
+    run.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
+    run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 500)")
     run.add_argument("--max-file-mb", type=float, default=None,
                      help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
@@ -175,10 +263,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="run a query on a read-only connection and print a table")
     sql.add_argument("query")
-    sql.add_argument("--db", default=DEFAULT_DB)
+    sql.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
+    sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sql.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
                      help=f"wait this long while a run has the file open (default 10; then exit {EXIT_BUSY})")
     sql.set_defaults(func=cmd_sql)
+
+    export = sub.add_parser("export", help="write every table as Parquet files")
+    export.add_argument("--parquet", required=True, metavar="DIR", help="folder for <table>.parquet files")
+    export.add_argument("--db")
+    export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="where the Data Docs are, and the latest quality summary")
+    report.add_argument("--db")
+    report.set_defaults(func=cmd_report)
+
+    serve = sub.add_parser("serve", help="run news-etl on a schedule on this machine (Prefect serve)")
+    serve.add_argument("--db")
+    serve.add_argument("--drop-folder", type=Path, help="folder to ingest (default: $DATELINE_DROP_FOLDER or inbox)")
+    serve.add_argument("--cron", help="schedule (default: $DATELINE_SCHEDULE_CRON or hourly)")
+    serve.set_defaults(func=cmd_serve)
 
     dates = sub.add_parser("dates", help="print the date mentions of a text")
     dates.add_argument("file", nargs="?", help="a text file, or - for standard input")
