@@ -11,7 +11,9 @@ UV_ENV = export UV_INDEX_STRATEGY=unsafe-best-match; \
 	x=$$(pip config get global.extra-index-url 2>/dev/null) && export UV_EXTRA_INDEX_URL="$$x"; \
 	x=$$(pip config get global.find-links 2>/dev/null) && export UV_FIND_LINKS="$$x"; true
 
-.PHONY: setup run test lock clean bench eval
+.PHONY: setup run test lock clean bench eval ui
+
+UI_PORT ?= 4200
 
 setup: $(VENV)/.installed
 
@@ -28,6 +30,12 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# A real Prefect server with its UI on this machine. Point runs at it with
+# `export PREFECT_API_URL=http://127.0.0.1:$(UI_PORT)/api`.
+ui: setup
+	@echo "Prefect UI: http://127.0.0.1:$(UI_PORT)  (runs report there with PREFECT_API_URL=http://127.0.0.1:$(UI_PORT)/api)"
+	PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1 $(BIN)/prefect server start --host 127.0.0.1 --port $(UI_PORT)
+
 # Re-resolve the pinned, hashed lock from pyproject.toml (the override is explained there).
 lock: setup
 	@$(UV_ENV); $(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
@@ -36,6 +44,7 @@ lock: setup
 eval: setup
 	$(BIN)/python bench/eval_timex.py
 	$(BIN)/python bench/eval_pubdate.py
+	$(BIN)/python bench/eval_sanity.py
 
 # Throughput side by side (floor / dateline / naive / re-run) on a replicated reuters_dev corpus.
 bench: setup

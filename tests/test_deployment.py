@@ -80,7 +80,7 @@ def test_deployment_runs_on_a_worker_and_reports_through_the_api(server, tmp_pat
 
     prefect(server, "work-pool", "create", "dateline-local", "--type", "process")
     deployed = prefect(server, "deploy", "--prefect-file", "deploy/prefect.yaml", "--all")
-    assert "seeds-hourly" in deployed
+    assert "seeds-hourly" in deployed and "drop-folder-hourly" in deployed
 
     db = tmp_path / "deployed.duckdb"
     started = prefect(server, "deployment", "run", "news-etl/seeds-hourly", "--param", f"db={db}")
@@ -103,9 +103,16 @@ def test_deployment_runs_on_a_worker_and_reports_through_the_api(server, tmp_pat
             assert {"discover_files", "read_files", "normalize_batch", "validate_batch", "load_batch"} <= names
             assert all(t.state.type.value == "COMPLETED" for t in task_runs)
 
-            artifacts = client.read_artifacts()
-            summary = [a for a in artifacts if a.key == "news-etl-summary" and a.flow_run_id == run.id]
-            assert summary and "2024-03-29" in summary[0].data
+            assert run.name.startswith("news-etl-") and run.name.endswith("seeds 5 files")
+
+            artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == run.id}
+            summary = artifacts["news-etl-summary"].data
+            # files seen, loaded, already loaded, duplicates, rejected, passed, warned, quarantined
+            assert "| 5 | 5 | 0 | 0 | 0 | 2 | 2 | 1 |" in summary
+            assert "2024-03-29" in summary and "Data Docs" in summary
+            anomalies = artifacts["news-etl-date-anomalies"]
+            assert anomalies.type == "table"
+            assert "2024-03-29" in str(anomalies.data) and "1fc29f74509bb7b8" in str(anomalies.data)
     finally:
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
