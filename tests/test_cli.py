@@ -5,6 +5,7 @@ import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,74 @@ def test_the_readme_shows_three_sql_examples():
 def test_readme_sql_examples_run_on_the_seeded_database(command, seeded_db):
     args = shlex.split(command)[1:] + ["--db", str(seeded_db)]
     assert cli.main(args) == 0
+
+
+def test_sql_formats(seeded_db, capsys):
+    query = "SELECT title, date_status FROM articles WHERE date_status = 'inconsistent'"
+    assert cli.main(["sql", query, "--db", str(seeded_db), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "title,date_status", "The Biden-Putin summit is set to take place in Switzerland next month,inconsistent"]
+    assert cli.main(["sql", query, "--db", str(seeded_db), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"title": "The Biden-Putin summit is set to take place in Switzerland next month", "date_status": "inconsistent"}]
+
+
+def test_export_parquet_round_trips_every_table(seeded_db, tmp_path, capsys):
+    import duckdb
+
+    assert cli.main(["export", "--parquet", str(tmp_path / "pq"), "--db", str(seeded_db)]) == 0
+    con = duckdb.connect()
+    assert con.execute(f"SELECT count(*) FROM '{tmp_path}/pq/articles.parquet'").fetchone() == (5,)
+    assert con.execute(f"SELECT count(*) FROM '{tmp_path}/pq/date_mentions.parquet'").fetchone()[0] > 20
+    assert {p.stem for p in (tmp_path / "pq").iterdir()} == {
+        "articles", "date_mentions", "quality_results", "rejects", "runs", "source_files"}
+
+
+def test_report_points_at_the_data_docs(seeded_db, capsys):
+    assert cli.main(["report", "--db", str(seeded_db)]) == 0
+    out = capsys.readouterr().out
+    index = out.splitlines()[0].removeprefix("Data Docs: ")
+    assert index.endswith("index.html") and Path(index).is_file()
+    assert "expect_claimed_date_within_inferred_window" in out
+
+
+def test_views_for_analysts(seeded_db):
+    from dateline import store
+
+    _, rows = store.query(seeded_db, "SELECT publisher, articles, share_quarantined FROM publisher_quality"
+                                     " WHERE publisher = 'CNN'")
+    assert rows == [("CNN", 1, 1.0)]
+    _, rows = store.query(seeded_db, "SELECT sum(articles) FROM daily_article_counts")
+    assert rows == [(5,)]
+    _, rows = store.query(seeded_db, "SELECT status, files_seen, already_loaded FROM latest_runs")
+    assert rows == [("Completed", 5, 5), ("Completed", 5, 0)]
+
+
+def test_serve_registers_a_scheduled_deployment(prefect_harness, tmp_path):
+    import os
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    proc = subprocess.Popen([sys.executable, "-m", "dateline.cli", "serve", "--drop-folder", str(tmp_path / "in"),
+                             "--db", str(tmp_path / "x.duckdb"), "--cron", "15 * * * *"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with get_client(sync_client=True) as client:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                try:
+                    dep = client.read_deployment_by_name("news-etl/drop-folder-local")
+                    break
+                except Exception:
+                    time.sleep(1)
+            else:
+                raise AssertionError("dateline serve registered no deployment")
+        assert dep.parameters["paths"] == [str(tmp_path / "in")]
+        assert dep.schedules and dep.schedules[0].schedule.cron == "15 * * * *"
+        assert (tmp_path / "in").is_dir()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
