@@ -157,20 +157,6 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute('ALTER TABLE "source_files" ALTER COLUMN "size_bytes" DROP NOT NULL')
 
 
-def loaded_hashes(con: duckdb.DuckDBPyConnection, hashes: Sequence[str]) -> set[str]:
-    """The content hashes among ``hashes`` that an earlier run already loaded or rejected."""
-    if not hashes:
-        return set()
-    rows = con.execute(
-        """
-        SELECT content_sha256 FROM source_files WHERE content_sha256 IN (SELECT unnest($1))
-        UNION SELECT content_sha256 FROM rejects WHERE content_sha256 IN (SELECT unnest($1))
-        """,
-        [list(hashes)],
-    ).fetchall()
-    return {r[0] for r in rows}
-
-
 #: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run
 #: (``dateline.normalize.INTERNAL_ERROR``; not imported, so that `dateline sql` stays light).
 RETRYABLE_REJECT = "internal error%"
@@ -320,18 +306,6 @@ def query(db_path: str | Path, sql: str, params: Sequence | None = None):
         cur = con.execute(sql, params or [])
         names = [d[0] for d in cur.description] if cur.description else []
         return names, cur.fetchall()
-
-
-def wait_for_writer(db_path: str | Path, *, timeout_s: float = 0.0, poll_s: float = 1.0):
-    """Open the database for writing, waiting up to ``timeout_s`` while another process holds it."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            return connect(db_path)
-        except DatabaseBusyError:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(poll_s)
 
 
 def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:

@@ -67,7 +67,8 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
                          "superseded": 0}
         assert set(second.values()) == {0}
         assert con.execute("SELECT boilerplate[1].rule FROM articles").fetchone() == ("ad_marker",)
-        assert store.loaded_hashes(con, [a.content_sha256, "nope"]) == {a.content_sha256}
+        state = store.ledger_state(con, [(a.source_path, a.content_sha256), ("in/new.txt", "nope")])
+        assert state.done == {(a.source_path, a.content_sha256)} and state.articles == {a.content_sha256: a.article_id}
 
         # A batch that fails half-way leaves nothing behind: the bad mention breaks NOT NULL after the
         # article row went in, inside the same transaction.
