@@ -114,8 +114,18 @@ def connect(db_path: str | Path = DEFAULT_DB, *, read_only: bool = False, sandbo
         return _open(db_path, read_only=True, config=SANDBOX_CONFIG if sandbox else None)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(db_path, read_only=False)
-    ensure_schema(con)
+    # Every task opens the file afresh; the DDL, migration and view statements cost more than a small
+    # batch's work, so they run once per database file per process. The probe catches a file deleted
+    # and recreated under the same name (and maybe the same inode) meanwhile.
+    key = str(db_path.resolve())
+    if key not in _schema_ready or not con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = $1", [list(VIEWS)[-1]]).fetchone()[0]:
+        ensure_schema(con)
+        _schema_ready.add(key)
     return con
+
+
+_schema_ready: set[str] = set()
 
 
 def _open(db_path: Path, *, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
@@ -253,11 +263,13 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
                 counts[model.table] = 0
                 continue
             arrow_rows = to_arrow(model, rows)  # noqa: F841 - referenced by name in the SQL below
-            verb = "INSERT OR REPLACE" if model in (SourceFile, Reject) else "INSERT OR IGNORE"
-            before = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
-            con.execute(f'{verb} INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
-            after = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
-            counts[model.table] = after - before
+            if model in (SourceFile, Reject):  # the ledger: latest outcome wins; count net new rows
+                before = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
+                con.execute(f'INSERT OR REPLACE INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
+                counts[model.table] = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0] - before
+            else:  # content: rows already present are left alone; DuckDB reports how many went in
+                counts[model.table] = con.execute(
+                    f'INSERT OR IGNORE INTO "{model.table}" BY NAME SELECT * FROM arrow_rows').fetchone()[0]
         if batch.articles:  # an edited file: its new version supersedes the versions loaded from its path
             import pyarrow as pa
 
