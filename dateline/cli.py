@@ -10,7 +10,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-DEFAULT_DB = "data/dateline.duckdb"
+from dateline.settings import Settings
+
+DEFAULT_DB = Settings.model_fields["db_path"].default  # for help texts; the value comes from settings
+
 #: Exit code when the database is busy (another run, or a writer holding the file): try again later
 #: (EX_TEMPFAIL from sysexits.h).
 EXIT_BUSY = 75

@@ -21,8 +21,6 @@ from schemas import TABLES, Article, DateMention, QualityResult, Reject, Run, So
 from schemas.base import TableModel
 from schemas.ddl import unwrap_optional, column_type, create_table_sql, to_arrow
 
-DEFAULT_DB = Path("data/dateline.duckdb")
-
 VIEWS: dict[str, str] = {
     # Articles an analyst can trust: quarantined ones stay in `articles` but not here.
     # Superseded versions of edited files are kept in `articles` for the record, not counted here.
@@ -101,7 +99,7 @@ class InjectedFault(RuntimeError):
 SANDBOX_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 
 
-def connect(db_path: str | Path = DEFAULT_DB, *, read_only: bool = False, sandbox: bool = False
+def connect(db_path: str | Path, *, read_only: bool = False, sandbox: bool = False
             ) -> duckdb.DuckDBPyConnection:
     """Open the database; a writable connection also creates missing tables and views.
 

@@ -22,11 +22,11 @@ def name_flow_run(flow_run_id: str, name: str) -> str:
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish_data_docs(db_path: str, run_id: str, gx_dir: str) -> dict:
     from dateline.datadocs import publish_data_docs as publish
-    from dateline.grading import FRAME_COLUMNS
+    from dateline.quality import INPUT_COLUMNS
 
     with store.connect(db_path) as con:
         articles = con.execute(
-            f"SELECT {', '.join(FRAME_COLUMNS)} FROM articles WHERE run_id = $1", [run_id]).df()
+            f"SELECT {', '.join(INPUT_COLUMNS)} FROM articles WHERE run_id = $1", [run_id]).df()
     if articles.empty:
         return {}
     docs = publish(articles, gx_dir, run_name=run_id)
