@@ -257,6 +257,8 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     a sequence is only replaced when that succeeds (valid UTF-8), so clean text is left alone. Run twice
     for text mangled twice.
     """
+    if text.isascii():
+        return text, 0  # every sequence repaired starts with a non-ASCII character: skip the scans
     total = 0
     for _ in range(2):
         count = 0
@@ -336,6 +338,11 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+# C0 controls other than \t \n \v \f \r, DEL and the C1 controls: characters no article text has.
+# Counted with one regex scan (a per-character generator cost ~0.07 ms per 4 KiB sample).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def decode_bytes(data: bytes) -> Decoded:
     """Decode article bytes, or say why they are not an article's text."""
     if not data:
@@ -367,7 +374,7 @@ def decode_bytes(data: bytes) -> Decoded:
             except UnicodeDecodeError:
                 text, encoding = data.decode("latin-1"), "latin-1"
     sample = text[:4096]
-    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
+    controls = len(_CONTROL_RE.findall(sample))
     if controls > len(sample) // 100 + 1:
         return Decoded(None, None, "not text: binary content", f"{controls} control characters in the first 4 KiB")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")

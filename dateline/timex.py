@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import operator
 import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
@@ -358,6 +359,27 @@ def _trie_rx(words) -> str:
 
 
 _AMPM = re.compile(r"\s*(?:a\.?m\b|p\.?m\b)")
+
+# The tokens (``_TOK`` matches of the lowered text) that can trigger a rule, found with two C-level
+# scans instead of a Python loop over every token (news text has ~10x more tokens than triggers):
+# words of ``_CORE``, and numbers: four digits starting with 1 or 2 (a year candidate), or one or
+# two digits, not "9x" (the "w > '9'" test in extract_mentions skips those), followed by a character
+# one of their rules needs (":", "/", ".", "s", "'", "st"/"nd"/"rd"/"th", am/pm).  Together they
+# are a superset of the tokens extract_mentions acts on, and every test its loop made on a token is
+# still made there, so only tokens it would have dropped unread are skipped.  Tokens are maximal
+# runs of [a-z] or of \d, hence the lookarounds.  The number scan starts with a bare character
+# class (its lookbehind only after it) so that sre can skip ahead to the next digit quickly.
+assert all(re.fullmatch("[a-z]+", w) for w in _CORE)  # whole tokens, as the loop's were
+_TRIGGER_WORD = re.compile(r"(?<![a-z])(?:" + _trie_rx(_CORE) + r")(?![a-z])")
+_TRIGGER_NUM = re.compile(
+    r"[0-9](?<!\d.)(?:(?<=[12])\d{3}(?!\d)|(?:(?<=[0-8])\d)?(?!\d)(?=[:/.'snrt]|\s*[ap]))"
+)
+_MATCH_START = operator.methodcaller("start")
+# The tokens that may start an expression before its trigger: a _PREFIX word or a number (a
+# maximal run of digits whose first one is ASCII: the "pw < ':'" test of the token loop it
+# replaces).  Scanning for these alone skips, in C, the other words of the window.
+assert all(re.fullmatch("[a-z]+", w) for w in _PREFIX)
+_START_TOK = re.compile(r"(?<![a-z])(?:" + _trie_rx(_PREFIX) + r")(?![a-z])|[0-9](?<!\d.)\d*")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 _UNIT_AFTER_YEAR = re.compile(
@@ -416,6 +438,7 @@ def _shift_quarter(y: int, q: int, k: int) -> tuple[int, int]:
     return t // 4, t % 4 + 1
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and the same values ("1987", "1987-03") recur
 def _bounds(value: str) -> tuple[date | None, date | None]:
     """First and last calendar day a TIMEX3 date value can denote."""
     try:
@@ -545,6 +568,10 @@ _PASSIVE_AUX = frozenset("be been being is are was were".split())
 _FUT_ADJ = frozenset("possible potential anticipated upcoming prospective".split())
 
 
+# Every word a test in _word_tense looks at (besides a regular past "-ed" of five letters or more).
+_TENSE_CUES = _FUT_W | _PAST_W | _PRES_W | _FUT_ADJ | {"to", "won"}
+
+
 def _word_tense(words: list[str], reverse: bool) -> str | None:
     rng = range(len(words) - 1, -1, -1) if reverse else range(len(words))
     present = False
@@ -552,6 +579,8 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
     infinitive = False
     for i in rng:
         w = words[i]
+        if w not in _TENSE_CUES and (len(w) <= 4 or not w.endswith("ed")):
+            continue  # no test below applies to it (a fast path: most words are not cues)
         if reverse and w == "to" and i + 1 < len(words) and words[i + 1].isalpha() and words[i + 1] not in _TO_STOP:
             infinitive = True  # "offered to meet Putin on June 15": maybe a verb, maybe "to Europe"
         if reverse and w == "to" and i > 0 and words[i - 1] in ("is", "are", "am") and \
@@ -614,26 +643,45 @@ _BASELINE_BEFORE = re.compile(
 _FUTURE_BEFORE = re.compile(r"(?i:\b(?:as\s+(?:soon|early)\s+as|effective)\s+(?:on\s+)?)$")
 
 
+def _has_baseline_word(low: str) -> bool:
+    """Does lower-case ASCII ``low`` hold a word _BASELINE_BEFORE starts with?"""
+    return "from" in low or "against" in low or "vs" in low or "versus" in low or "compared" in low
+
+
+# The rightmost of the separators ". ", '"', a blank line, curly quotes, "; " and "? ": the greedy
+# ".*" backs off from the end, so group 1 starts at the largest index where any of them starts.
+_CLAUSE_CUT = re.compile(r'(?s:.*)(\. |"|\n\n|“|”|; |\? )')
+_CLAUSE_END = re.compile(r'\. |"|\n\n|“|”|; |: ')
+
+
 def _tense(text: str, start: int, end: int) -> str:
     left = text[max(0, start - 80):start]
-    cut = max(left.rfind(". "), left.rfind('"'), left.rfind("\n\n"), left.rfind("“"),
-              left.rfind("”"), left.rfind("; "), left.rfind("? "))
-    if cut >= 0:
-        left = left[cut + 1:]
+    # the clause: what follows the last separator (_CLAUSE_CUT finds the rightmost one in one call)
+    cut = _CLAUSE_CUT.match(left)
+    if cut is not None:
+        left = left[cut.start(1) + 1:]
     if not _HAS_LOWER.search(left) and not _HAS_LOWER.search(text, end, end + 40):
         return "unknown"  # an all-caps headline: headlinese has no reliable tense ("CUT SEEN IN 1988")
-    if _SINCE_BEFORE.search(left) or _BASELINE_BEFORE.search(left):
+    low = left.lower()
+    # The three cue patterns are case-insensitive searches tried at every position of ``left``:
+    # costly, and rarely matching.  Each needs a keyword, which in ASCII text can only appear as
+    # its lower-case self, so a substring test skips them exactly.  (Outside ASCII, case folding
+    # lets other letters match, e.g. U+017F for "s": the patterns then always run.)
+    sure = not left.isascii()
+    if (sure or "since" in low) and _SINCE_BEFORE.search(left) or \
+            (sure or _has_baseline_word(low)) and _BASELINE_BEFORE.search(left):
         return "past"  # "since 1959"; a comparison's baseline: "down from 11.3 mln in 1986/87"
-    if _FUTURE_BEFORE.search(left):
+    if (sure or "soon" in low or "early" in low or "effective" in low) and _FUTURE_BEFORE.search(left):
         return "future"  # "as early as Tuesday", "effective Feb. 1"
-    t = _word_tense(_TOK.findall(left.lower()), True)
+    t = _word_tense(_TOK.findall(low), True)
     if t is not None and t != "present":
         return t
     right = text[end:end + 60]
-    for sep in (". ", '"', "\n\n", "“", "”", "; ", ": "):
-        k = right.find(sep)
-        if k >= 0:
-            right = right[:k]
+    # up to the first separator: one search for the leftmost of them (cutting at each one's first
+    # occurrence in turn ends at the same place, as no separator's tail can begin another)
+    cut = _CLAUSE_END.search(right)
+    if cut is not None:
+        right = right[:cut.start()]
     t2 = _word_tense(_TOK.findall(right.lower()), False)
     if t2 is not None and t2 != "present":
         return t2
@@ -719,6 +767,7 @@ def _resolve_weekday(wd: int, dct: date, tense: str, rel: str | None) -> tuple[d
     return dct - timedelta(days=(dct.weekday() - wd) % 7), "-P"
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and called with the same few words over and over
 def _num_value(s: str) -> float | None:
     s = s.lower().strip()
     s = re.sub(r"\s+", " ", s)
@@ -818,9 +867,22 @@ def _mk(ctx: _Ctx, s: int, e: int, typ: str, value: str, kind: str, gran: str, t
 _NAME_AFTER = re.compile(r"\s+(?:for|of)\s+(?:the\s+)?[A-Z][a-z]")
 
 
+_PREV_WORD = re.compile(r"([A-Za-z']+)[\s-]*$")
+
+
 def _prev_word(text: str, s: int) -> str:
-    m = re.search(r"([A-Za-z']+)[\s-]*$", text[max(0, s - 20):s])
+    m = _PREV_WORD.search(text[max(0, s - 20):s])
     return m.group(1).lower() if m else ""
+
+
+# Patterns of the handlers, compiled once (re.search(str, ...) pays a cache lookup per call).
+_DIGITS = re.compile(r"\d+")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_CLOCK_PREP_BEFORE = re.compile(r"\b(?:at|by|until|from|before|after|around)\s*$")
+_AMOUNT_BEFORE = re.compile(r"[\d%]\s*$")
+_AGO_AFTER = re.compile(r"\s+(?:earlier|ago|later)")
+_COUNT_BEFORE_YEAR = re.compile(r"(?:\d[\s,-]|\bNo\.?\s*|#\s*|\(\s*)$")
+_RANGE_AFTER_YEAR = re.compile(r"\s*\)?\s*-\s*\d")
 
 
 def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 - a dispatcher
@@ -862,7 +924,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
         elif rule == "time24":
             if g("t24_tz") is None:
                 prev = text[max(0, s - 12):s].lower()
-                if not re.search(r"\b(?:at|by|until|from|before|after|around)\s*$", prev):
+                if not _CLOCK_PREP_BEFORE.search(prev):
                     return None
             hhmm = f"{int(g('t24_h')):02d}:{g('t24_m')}"
             rest = None
@@ -879,8 +941,8 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
         if day_val[:1].isdigit():
             lo, hi = _bounds(day_val)
             rng = (lo, hi) if lo else None
-        return _mk(ctx, s, e, "TIME", val, "time", "time", tense, bool(rest and re.search(r"\d{4}", rest)),
-                   anchor if not (rest and re.search(r"\d{4}", rest)) else None,
+        return _mk(ctx, s, e, "TIME", val, "time", "time", tense, bool(rest and _FOUR_DIGITS.search(rest)),
+                   anchor if not (rest and _FOUR_DIGITS.search(rest)) else None,
                    rng if rng else (None, None))
 
     if rule in ("mdy", "dmy"):
@@ -891,9 +953,9 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
             return None
         if mon_s.isupper() and len(mon_s) > 3 and rule == "dmy" and False:
             return None
-        day = int(re.match(r"\d+", g(f"{p}_d")).group())
+        day = int(_DIGITS.match(g(f"{p}_d")).group())
         d2 = g("md_d2") if rule == "mdy" else None
-        day2 = int(re.match(r"\d+", d2).group()) if d2 else None
+        day2 = int(_DIGITS.match(d2).group()) if d2 else None
         if day2 is not None and day2 <= day:
             # "March 1 or 2" fine; "June 15-16" fine; otherwise drop the range part
             e = m.start("md_d2") - 1
@@ -1635,11 +1697,11 @@ def _duration(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
             pw = _prev_word(text, s)
             nxt = text[e:e + 8]
             # "$5 a year", "twice a day" are sets; "a year ago" handled elsewhere
-            if re.search(r"[\d%]\s*$", text[max(0, s - 6):s]) or pw in (
+            if _AMOUNT_BEFORE.search(text[max(0, s - 6):s]) or pw in (
                     "times", "twice", "once", "thrice", "dlrs", "dollars", "pct", "percent",
                     "cents", "cts", "tonnes", "barrels", "bpd", "mln", "billion", "million"):
                 return None
-            if re.match(r"\s+(?:earlier|ago|later)", nxt):
+            if _AGO_AFTER.match(nxt):
                 return None
         if n_s.replace(".", "").isdigit() and unit in ("second",) and "." in n_s:
             return None
@@ -1681,9 +1743,9 @@ def _year(ctx: _Ctx, m: re.Match) -> Mention | None:
     if g("yr_u") is None and not g("yr_the"):
         if not (1900 <= y <= 2099) and not _YEAR_GOOD_PREV.search(prev):
             return None
-        if re.search(r"(?:\d[\s,-]|\bNo\.?\s*|#\s*|\(\s*)$", prev):
+        if _COUNT_BEFORE_YEAR.search(prev):
             return None
-        if re.match(r"\s*\)?\s*-\s*\d", after) and not g("yr2"):
+        if _RANGE_AFTER_YEAR.match(after) and not g("yr2"):
             return None
     tense = _tense(text, s, e)
     if g("yr_u") and g("yr_u").lower() == "period" and g("yr_the"):
@@ -1834,11 +1896,17 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
     out: list[Mention] = []
     last_end = 0
     core = _CORE
-    prefix = _PREFIX
     rules_rx = _RULES
-    tok_iter = _TOK.finditer
+    start_iter = _START_TOK.finditer
+    tok_findall = _TOK.findall
     n = len(low)
-    for tm in tok_iter(low):
+    # the tokens that may trigger a rule, in text order (see _TRIGGER_WORD)
+    triggers = list(_TRIGGER_WORD.finditer(low))
+    nums = list(_TRIGGER_NUM.finditer(low))
+    if nums:
+        triggers += nums
+        triggers.sort(key=_MATCH_START)
+    for tm in triggers:
         w = tm.group()
         rules = core.get(w)
         if rules is None:
@@ -1881,24 +1949,25 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
             elif w == "q":
                 if not (e0 < n and low[e0] in "1234"):
                     continue
-        # candidate starts: the trigger and preceding words an expression can begin with
+        # candidate starts: the trigger and preceding words an expression can begin with (the
+        # tokens of the 45 characters before it that are _PREFIX words, or numbers among the
+        # last three tokens; a token cut by the window's start does not count)
         starts = []
         w0 = max(last_end, s0 - 45)
-        pms = list(tok_iter(low, w0, s0))
-        npm = len(pms)
-        for k, pm in enumerate(pms):
+        for pm in start_iter(low, w0, s0):
             ps = pm.start()
             if ps == w0 and w0 > 0 and low[w0 - 1].isalnum():
                 continue
-            pw = pm.group()
-            if pw in prefix or (pw < ":" and npm - k <= 3):
-                starts.append(ps)
+            if low[ps] < ":" and len(tok_findall(low, pm.end(), s0)) > 2:
+                continue  # a number more than two tokens before the trigger
+            starts.append(ps)
         starts.append(s0)
         if s0 >= 1 and low[s0 - 1] == "'":
             starts.insert(0, s0 - 1)
         done = False
+        rules_match = _combined(rules).match
         for st in starts:
-            m = _combined(rules).match(text, st)
+            m = rules_match(text, st)
             if m is None or m.end() <= s0:
                 continue
             r = m.lastgroup[2:]
