@@ -622,6 +622,87 @@ def show_errors(items: list[Item], n: int) -> None:
         print(_describe(it))
 
 
+# --------------------------------------------------------------------------------------------------
+# Development / held-out split, and fitting the recency table on the development split only
+# --------------------------------------------------------------------------------------------------
+
+DEV_CORPUS = "reuters_dev"
+
+
+def split_of(corpus: str, path: str) -> str:
+    """``dev`` for reuters_dev files whose name's sha1 is even, ``held-out`` for everything else.
+
+    Every statistical rule of dateline.sanity (the recency table and its thresholds) is chosen on the
+    dev split; the held-out figures say whether it generalises (other half of reuters_dev, and the
+    other corpora, which it never saw)."""
+    if corpus != DEV_CORPUS:
+        return "held-out"
+    return "dev" if int(hashlib.sha1(Path(path).name.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
+
+
+def fit_recency(devsets: Path, beta: float = 4.0) -> dict[str, tuple[float, ...]]:
+    """Count, on the dev split's original files (their own, true, date lines), in which recency bin
+    the publication day falls for each category of explicit date; smooth towards the granularity."""
+    import math
+
+    from dateline import normalize, sanity, text, timex
+    from dateline.sources import decode_bytes
+
+    counts: dict[str, list[int]] = {}
+    for path in sorted((devsets / DEV_CORPUS / "txt").glob("*.txt")):
+        if split_of(DEV_CORPUS, str(path)) != "dev":
+            continue
+        dec = decode_bytes(path.read_bytes())
+        if dec.text is None:
+            continue
+        p = text.parse_text(dec.text)
+        if p.published_claimed is None or not p.body.strip():
+            continue
+        ad = normalize._dates_of("x", p, timex.extract_mentions(p.body, p.published_claimed))
+        day = p.published_claimed
+        for m in ad.mentions:
+            f = sanity.recency_feature(ad.text, m)
+            if f is not None:
+                unit = f[0].split("-")[0]
+                c = counts.setdefault(f[0], [0] * len(sanity.RECENCY_BINS[unit]))
+                c[sanity.recency_bin(sanity.recency_gap(day, f[1], f[2], unit), unit)] += 1
+    pooled: dict[str, list[int]] = {}
+    for cat, c in counts.items():
+        g = cat.split("-")[0]
+        pooled[g] = [a + b for a, b in zip(pooled.get(g, [0] * len(c)), c)]
+    table = {}
+    for cat, c in sorted(counts.items()):
+        g = pooled[cat.split("-")[0]]
+        prior = [(x + 0.5) / (sum(g) + 0.5 * len(g)) for x in g]
+        table[cat] = tuple(round(math.log((x + beta * q) / (sum(c) + beta)), 3) for x, q in zip(c, prior))
+        print(f"  # {cat}: {sum(c)} mentions: {c}", file=sys.stderr)
+    return table
+
+
+def print_split(groups: dict[str, list[Item]]) -> None:
+    """Precision / recall on the development split and on the held-out rest."""
+    items = [it for v in groups.values() for it in v]
+    parts = {
+        "dev (reuters_dev, sha1 even)": [it for it in items if split_of(it.corpus, it.path) == "dev"],
+        "held-out (all)": [it for it in items if split_of(it.corpus, it.path) == "held-out"],
+        "held-out reuters_dev (odd)": [it for it in items if it.corpus == DEV_CORPUS
+                                       and split_of(it.corpus, it.path) == "held-out"],
+    }
+    for corpus in groups:
+        if corpus != DEV_CORPUS:
+            parts[f"held-out {corpus}"] = [it for it in items if it.corpus == corpus]
+    print()
+    print("Split: statistical rules are chosen on dev only; held-out = everything else")
+    print(f"  {'':<32}{'all P':>7}{'all R':>7}{'dated P':>9}{'dated R':>9}{'tp/fp/fn (dated)':>18}"
+          f"{'unt. incons.':>14}")
+    for name, sub in parts.items():
+        if not sub:
+            continue
+        s = score(sub)
+        print(f"  {name:<32}{_f(_p(s.pr_all)):>7}{_f(_r(s.pr_all)):>7}{_f(_p(s.pr_dated)):>9}{_f(_r(s.pr_dated)):>9}"
+              f"{'/'.join(map(str, s.pr_dated)):>18}{_f(s.fa_all, True):>14}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--devsets", type=Path, default=None,
@@ -631,12 +712,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1987, help="seed choosing the corrupted articles and their shifts")
     ap.add_argument("--batch-size", type=int, default=500, help="files per normalize_files call, as in the flow")
     ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print the N worst false positives and negatives")
+    ap.add_argument("--split", action="store_true",
+                    help="also report the development split (reuters_dev, sha1 of the name even) and the held-out rest")
+    ap.add_argument("--fit-recency", action="store_true",
+                    help="fit dateline.sanity's recency table on the development split and print it (nothing else)")
     args = ap.parse_args(argv)
 
     devsets = args.devsets or default_devsets()
     if not devsets.is_dir():
         print(f"Dev corpora not found at {devsets}: nothing to evaluate. Set --devsets DIR or $DATELINE_DEVSETS "
               "to the folder holding reuters_dev/, giveme5w1h_gold/, tempeval3_tbaq/.")
+        return 0
+    if args.fit_recency:
+        import pprint
+
+        print("_RECENCY_LOGP: dict[str, tuple[float, ...]] = " + pprint.pformat(fit_recency(devsets), width=110))
         return 0
     groups: dict[str, list[Item]] = {}
     for corpus in [args.corpus] if args.corpus else CORPORA:
@@ -656,6 +746,8 @@ def main(argv: list[str] | None = None) -> int:
     _warm_up()
     timings = {corpus: run_corpus(items, args.batch_size) for corpus, items in groups.items()}
     print_report(groups, timings, args)
+    if args.split:
+        print_split(groups)
     not_loaded = [it for v in groups.values() for it in v if not it.loaded]
     if not_loaded:
         print(f"Not loaded by normalize_files (left out of every figure): {len(not_loaded)}")
