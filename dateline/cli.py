@@ -76,12 +76,16 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
     _prefect_defaults()
     from prefect import tags
 
+    from dateline import orchestration
+    from dateline.settings import get_settings
     from flows.news_etl import news_etl
 
+    settings = get_settings(task_runner=args.task_runner, workers=args.workers, dask_address=args.dask_address)
+    flow = news_etl.with_options(task_runner=orchestration.task_runner_for(settings))
     try:
-        with tags("dateline", "news-etl", "cli"):
-            result = news_etl(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
-                              wait_s=args.wait)
+        with orchestration.shared_api(), tags("dateline", "news-etl", "cli"):
+            result = flow(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
+                          wait_s=args.wait)
     except Exception as exc:
         print(f"dateline: run failed: {type(exc).__name__}: {exc}\n"
               f"  The database holds only whole batches. Fix the cause and run again: files already loaded "
@@ -262,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run is writing to the database, wait this long for it "
                           f"(default 0: exit at once with code {EXIT_BUSY})")
+    run.add_argument("--task-runner", choices=["process", "dask", "thread"],
+                     help="where batches are parsed: a local process pool (default), a Dask cluster "
+                          "(prefect-dask), or the flow's own process ($DATELINE_TASK_RUNNER)")
+    run.add_argument("--workers", type=int, help="parse processes / local Dask workers (default: one per CPU)")
+    run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
+                                            "(with --task-runner dask; default: a LocalCluster for the run)")
     run.set_defaults(func=cmd_run)
 
     sql = sub.add_parser("sql", help="run a query on a read-only connection and print a table")

@@ -177,7 +177,7 @@ def _dates_of(article_id: str, parsed: text.ParsedText, body_mentions: list[time
 
 def _ledger(f: RawFile, outcome: str, article_id: str | None, run_id: str, now: datetime) -> SourceFile:
     return SourceFile(source_path=storable_path(f.path), content_sha256=f.sha256, size_bytes=f.size, outcome=outcome,
-                      article_id=article_id, run_id=run_id, seen_at=now)
+                      article_id=article_id, run_id=run_id, seen_at=now, mtime_ns=f.mtime_ns)
 
 
 def _reject(f: RawFile, reason: str, detail: str | None, run_id: str, now: datetime) -> Reject:

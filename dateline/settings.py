@@ -7,6 +7,7 @@ Precedence, lowest first: the defaults below, environment variables ``DATELINE_<
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,13 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, ge=1, le=100_000, description="Files per task run.")
     schedule_cron: str = Field("0 * * * *", description="Cron of scheduled runs (UTC).")
     data_docs: bool = Field(True, description="Rebuild Great Expectations Data Docs after each run.")
+    task_runner: Literal["process", "dask", "thread"] = Field(
+        "process", description="Where the parse stage (normalize + validate) runs: a local process pool, a "
+        "Dask cluster (prefect-dask), or threads of the flow's own process (no parallel parsing).")
+    workers: int | None = Field(
+        None, ge=1, le=512, description="Parse workers: processes, or Dask workers of a local cluster; default: one per CPU.")
+    dask_address: str | None = Field(
+        None, description="Scheduler of an existing Dask cluster (tcp://host:8786); default: a LocalCluster per run.")
 
 
     @property

@@ -46,6 +46,7 @@ class RawFile:
     path: str
     data: bytes
     sha256: str
+    mtime_ns: int | None = None  # when it was last modified, as read: a later run skips it unchanged, unread
 
     @property
     def size(self) -> int:
@@ -135,6 +136,20 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
+def stat_files(paths: Iterable[str]) -> list[tuple[str, int, int] | None]:
+    """(storable path, size, mtime in ns) of each path, or None where it cannot be stat-ed (the read
+    then says why). A run compares these with the ledger to skip unchanged files without reading them."""
+    out: list[tuple[str, int, int] | None] = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            out.append(None)
+            continue
+        out.append((storable_path(p), st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None)
+    return out
+
+
 def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int, int], bytes] | None = None
               ) -> RawFile | Unreadable:
     """The file's bytes and SHA-256, or why they could not be had. Never raises for a bad path.
@@ -186,7 +201,7 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
         return Unreadable(path, "unreadable: operating-system error", f"{type(exc).__name__}: {exc}")
     finally:
         os.close(fd)
-    return RawFile(path, data, hashlib.sha256(data).hexdigest())
+    return RawFile(path, data, hashlib.sha256(data).hexdigest(), after.st_mtime_ns)
 
 
 def _unreadable_open(path: str, exc: OSError) -> Unreadable:

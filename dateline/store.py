@@ -209,6 +209,26 @@ def ledger_state(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]
     return state
 
 
+def unchanged_paths(con: duckdb.DuckDBPyConnection, stats: Sequence[tuple[str, int, int]]) -> set[str]:
+    """Paths whose (size, mtime) match the ledger row of an earlier read that was handled for good, i.e.
+    files a run can skip without reading. Internal-error rejects are never "for good" (see ledger_state)."""
+    if not stats:
+        return set()
+    import pyarrow as pa
+
+    wanted = pa.table({"source_path": [p for p, _, _ in stats], "size_bytes": [n for _, n, _ in stats],  # noqa: F841
+                       "mtime_ns": [m for _, _, m in stats]})
+    return {p for (p,) in con.execute(
+        f"""
+        SELECT DISTINCT s.source_path
+        FROM source_files s
+        JOIN wanted w ON s.source_path = w.source_path AND s.size_bytes = w.size_bytes AND s.mtime_ns = w.mtime_ns
+        LEFT JOIN rejects r ON r.source_path = s.source_path AND r.content_sha256 = s.content_sha256
+        WHERE NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
+        """
+    ).fetchall()}
+
+
 def to_arrow_pairs(pairs: Sequence[tuple[str, str]]):
     import pyarrow as pa
 

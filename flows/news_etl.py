@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
 
 from prefect import flow, get_run_logger
+from prefect.context import FlowRunContext
 from prefect.runtime import deployment, flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from dateline import sources, store
+from dateline import orchestration, sources, store
 from dateline.normalize import utcnow
 from dateline.settings import get_settings
 from dateline.versioning import code_version
 from schemas import Run
-from tasks.ingest import discover_files, drop_loaded, read_files
+from tasks.ingest import discover_files, drop_loaded, drop_unchanged, read_files
 from tasks.load import finish_run, load_batch, save_run
 from tasks.normalize import normalize_batch
 from tasks.report import name_flow_run, publish_data_docs, publish_summary
@@ -44,8 +47,10 @@ def _run_name() -> str:
     return f"news-etl-{utcnow():%Y-%m-%dT%H:%M} {' '.join(map(str, paths))}"
 
 
+# The task runner comes from DATELINE_TASK_RUNNER / DATELINE_WORKERS / DATELINE_DASK_ADDRESS at import
+# (a deployment sets them as job variables); `dateline run --task-runner` overrides it per run.
 @flow(name="news-etl", flow_run_name=_run_name, log_prints=True, on_failure=[_mark_failed],
-      on_crashed=[_mark_failed])
+      on_crashed=[_mark_failed], task_runner=orchestration.task_runner_for(get_settings()))
 def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: int | None = None,
              max_file_mb: float | None = None, wait_s: float = 0.0, data_docs: bool | None = None) -> dict:
     """Ingest the ``.txt`` article dumps under ``paths`` into the DuckDB file ``db``.
@@ -77,28 +82,56 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         files = discover_files(paths)
         run = run.model_copy(update={"flow_run_name": name_flow_run(run.run_id, f"{flow_run.name} {len(files):,} files")})
         logger.info("discovered %d files under %s", len(files), ", ".join(paths))
+        found = len(files)
+        files, unchanged = db_task(drop_unchanged)(db, files)
+        if unchanged:
+            logger.info("%d files unchanged since an earlier run (same size and mtime): not read again", unchanged)
 
+        # Batches are parsed (normalized and validated) on the task runner's workers, a few at a time,
+        # and loaded here one by one, in order: DuckDB takes one writing process per file.
+        runner = FlowRunContext.get().task_runner
+        parallel = len(files) > batch_size and orchestration.runs_in_parallel(runner)
+        if len(files) > batch_size and not parallel and not isinstance(runner, ThreadPoolTaskRunner):
+            logger.warning("no PREFECT_API_URL: parsing in this process (`dateline run` starts a local "
+                           "server its workers share)")
+        in_flight: deque = deque()  # parsed batches (futures when parallel) waiting to be loaded
+        limit = 2 * orchestration.parse_workers(settings) if parallel else 0
         seen: dict[str, str] = {}  # content hash -> article id ("" when rejected), over the whole run
         rejected: dict[str, str] = {}  # rejected content hash -> reason
-        already = 0
+        already, loaded_files = unchanged, 0
+
+        def load_next() -> None:
+            nonlocal loaded_files
+            parsed, n_files = in_flight.popleft()
+            batch = parsed.result() if parallel else parsed
+            _, hashes, reasons = db_task(load_batch)(db, quote(batch), quote(seen), quote(rejected))
+            seen.update(hashes)
+            rejected.update(reasons)
+            loaded_files += n_files
+            logger.info("progress: %d/%d files loaded (%d already loaded before)", loaded_files + already,
+                        found, already)
+
         for start in range(0, len(files), batch_size):
             read = read_files(files[start : start + batch_size], max_bytes)
-            new, skipped, ledger = db_task(drop_loaded)(db, read)
+            new, skipped, known, known_rejected = db_task(drop_loaded)(db, read, quote(seen), quote(rejected))
             already += skipped
             if new:
                 # quote(): Prefect would otherwise walk every object in these parameters looking for
-                # futures (3 s per 2,500 articles' records); batches never hold futures.
-                known = {**ledger.articles, **{h: "" for h in ledger.rejected}, **seen}
-                normalized = normalize_batch(quote(new), run.run_id, quote(known), quote({**ledger.rejected, **rejected}))
-                seen.update(normalized.hashes)
-                rejected.update(normalized.reject_reasons)
-                batch = validate_batch(quote(normalized), run.run_id)
-                db_task(load_batch)(db, quote(batch))
-            logger.info("progress: %d/%d files (%d already loaded)", min(start + batch_size, len(files)),
-                        len(files), already)
+                # futures (3 s per 2,500 articles' records); batches never hold futures. Not for submit():
+                # prefect-dask passes quote() wrappers through unopened, and raw files are few objects.
+                if parallel:
+                    normalized = normalize_batch.submit(new, run.run_id, known, known_rejected)
+                    in_flight.append((validate_batch.submit(normalized, run.run_id), len(new)))
+                else:
+                    normalized = normalize_batch(quote(new), run.run_id, quote(known), quote(known_rejected))
+                    in_flight.append((validate_batch(quote(normalized), run.run_id), len(new)))
+            while len(in_flight) > limit:
+                load_next()
+        while in_flight:
+            load_next()
 
-        run, summary = db_task(finish_run)(db, run, len(files), already)
+        run, summary = db_task(finish_run)(db, run, found, already)
         docs = publish_data_docs(db, run.run_id, str(settings.gx_root)) if settings.data_docs and summary["loaded"] else None
     publish_summary(run, summary, docs)
-    return {**summary, "run_id": run.run_id, "files_seen": len(files), "already_loaded": already,
+    return {**summary, "run_id": run.run_id, "files_seen": found, "already_loaded": already,
             "data_docs": docs}

@@ -21,3 +21,8 @@ class SourceFile(TableModel):
     article_id: str | None
     run_id: str
     seen_at: datetime
+    # The file's modification time when read (ns since the epoch; None if unread). A later run skips a path
+    # whose size and mtime are both unchanged without reading it: a re-run over a big unchanged folder
+    # costs a stat per file, not a read and a hash. (Tools that rewrite a file and restore its old mtime
+    # at the same size defeat this; `touch` the file to have it read again.)
+    mtime_ns: int | None = None

@@ -1,7 +1,7 @@
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dateline import store
+from dateline import dedup, store
 from dateline.store import Batch
 from schemas import Run
 
@@ -9,11 +9,19 @@ from schemas import Run
 # Retries: another process may hold the DuckDB file for a moment (one writer per file). A retry
 # after a failed attempt is safe because a batch is one transaction and inserts ignore existing keys.
 @task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def load_batch(db_path: str, batch: Batch) -> dict[str, int]:
+def load_batch(db_path: str, batch: Batch, seen: dict[str, str] | None = None, rejected: dict[str, str] | None = None
+               ) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
+    """Load one batch in one transaction, after dropping content that batches loaded before it in this run
+    already carried (``seen``/``rejected``; batches are parsed in parallel, loaded in turn).
+
+    Returns the rows each table gained, and the batch's content hashes -> article id ("" if rejected)
+    and rejected hashes -> reason, for the batches after it.
+    """
+    batch = dedup.drop_seen(batch, seen or {}, rejected or {})
     with store.connect(db_path) as con:
         counts = store.load_batch(con, batch)
     get_run_logger().info("loaded into %s: %s", db_path, ", ".join(f"{t} +{n}" for t, n in counts.items()))
-    return counts
+    return (counts, *dedup.contents_of(batch))
 
 
 @task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)

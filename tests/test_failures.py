@@ -49,7 +49,8 @@ class Cli:
     def __init__(self, args: list[str], api_url: str, **env: str):
         full_env = {**os.environ, "PREFECT_API_URL": api_url, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **env}
         self.proc = subprocess.Popen([sys.executable, "-m", "dateline.cli", *args], cwd=ROOT, env=full_env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)  # its own process group: see kill()
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
@@ -58,6 +59,12 @@ class Cli:
         for line in self.proc.stdout:
             self._queue.put(line)
         self._queue.put(None)
+
+    def kill(self) -> None:
+        """SIGKILL the run and its parse workers at once, as a machine that dies would. (Killing only the
+        flow's process orphans its workers, which hold the output pipe open until they notice; they
+        never write to the database.)"""
+        os.killpg(self.proc.pid, signal.SIGKILL)
 
     def wait_for(self, text: str, timeout: float = 180) -> str:
         """Block until a line containing ``text`` appears; fail if the process ends first."""
@@ -99,7 +106,7 @@ def test_a_killed_run_leaves_whole_batches_and_a_rerun_finishes(api_url, tmp_pat
     try:
         run.wait_for("loaded into")  # the first batch has committed
     finally:
-        run.proc.send_signal(signal.SIGKILL)
+        run.kill()
     assert run.finish() == -signal.SIGKILL
 
     # DuckDB opens cleanly (read-write: replays its WAL) and holds only whole batches
