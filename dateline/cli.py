@@ -267,8 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="if another run is writing to the database, wait this long for it "
                           f"(default 0: exit at once with code {EXIT_BUSY})")
     run.add_argument("--task-runner", choices=["process", "dask", "thread"],
-                     help="where batches are parsed: a local process pool (default), a Dask cluster "
-                          "(prefect-dask), or the flow's own process ($DATELINE_TASK_RUNNER)")
+                     help="where batches are parsed: the flow's own process (thread, the default), a local "
+                          "process pool, or a Dask cluster via prefect-dask ($DATELINE_TASK_RUNNER)")
     run.add_argument("--workers", type=int, help="parse processes / local Dask workers (default: one per CPU)")
     run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
                                             "(with --task-runner dask; default: a LocalCluster for the run)")

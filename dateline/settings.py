@@ -24,9 +24,12 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, ge=1, le=100_000, description="Files per task run.")
     schedule_cron: str = Field("0 * * * *", description="Cron of scheduled runs (UTC).")
     data_docs: bool = Field(True, description="Rebuild Great Expectations Data Docs after each run.")
+    # Default: the flow's own process. Measured on a 2-core machine (bench/throughput.py, N=20k) a local
+    # process pool ran at 0.49x of it: the workers starve the single DuckDB writer, and batches cross
+    # process boundaries twice. Parse workers pay where they do not share the writer's cores.
     task_runner: Literal["process", "dask", "thread"] = Field(
-        "process", description="Where the parse stage (normalize + validate) runs: a local process pool, a "
-        "Dask cluster (prefect-dask), or threads of the flow's own process (no parallel parsing).")
+        "thread", description="Where the parse stage (normalize + validate) runs: the flow's own process "
+        "(thread), a local process pool (process), or a Dask cluster (dask, via prefect-dask).")
     workers: int | None = Field(
         None, ge=1, le=512, description="Parse workers: processes, or Dask workers of a local cluster; default: one per CPU.")
     dask_address: str | None = Field(
