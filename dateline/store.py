@@ -111,6 +111,9 @@ def connect(db_path: str | Path, *, read_only: bool = False, sandbox: bool = Fal
             raise FileNotFoundError(f"no database at {db_path}: run `dateline run` first")
         return _open(db_path, read_only=True, config=SANDBOX_CONFIG if sandbox else None)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    held = _held.get(str(db_path.resolve()))
+    if held is not None:  # a run holds the file open: a cursor shares it (closing one does not checkpoint)
+        return held.cursor()
     con = _open(db_path, read_only=False)
     # Every task opens the file afresh; the DDL, migration and view statements cost more than a small
     # batch's work, so they run once per database file per process. The probe catches a file deleted
@@ -124,6 +127,30 @@ def connect(db_path: str | Path, *, read_only: bool = False, sandbox: bool = Fal
 
 
 _schema_ready: set[str] = set()
+_held: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+@contextlib.contextmanager
+def hold_open(db_path: str | Path) -> Iterator[None]:
+    """Keep the database open for a whole run; ``connect`` meanwhile hands out cursors of it.
+
+    Closing a DuckDB file checkpoints its write-ahead log into it, at a cost that grows with the file:
+    opening and closing it per batch took 0.27 s for a 500-article batch into an empty file and 0.58 s
+    after 60,000 articles, against a flat 0.2 s with the file held open. A run holds the run lock
+    anyway, so no other process could open the file meanwhile. A crash loses nothing: the next open
+    replays the log.
+    """
+    key = str(Path(db_path).resolve())
+    if key in _held:  # re-entrant, like run_lock
+        yield
+        return
+    con = connect(db_path)
+    _held[key] = con
+    try:
+        yield
+    finally:
+        del _held[key]
+        con.close()
 
 
 def _open(db_path: Path, *, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
