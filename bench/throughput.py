@@ -37,6 +37,7 @@ import random
 import re
 import shutil
 import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -141,20 +142,7 @@ def _descendant_pids() -> set[int]:
 
 def _descendants_peak_rss_mb() -> dict[str, float]:
     """Peak RSS of this process's live descendants (the Prefect ephemeral server), by pid and command."""
-    parents: dict[int, int] = {}
-    for d in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as fh:
-                stat = fh.read()
-            parents[int(d)] = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-    mine, frontier = set(), {os.getpid()}
-    while frontier:
-        frontier = {p for p, pp in parents.items() if pp in frontier and p not in mine}
-        mine |= frontier
+    mine = _descendant_pids()
     out = {}
     for pid in sorted(mine):
         hwm = _proc_status(pid).get("VmHWM")
@@ -662,7 +650,14 @@ def run_child_mode(args) -> int:
         out["articles_per_s"] = out["articles"] / out["processing_s"]
     Path(args.result_file).write_text(json.dumps(out, indent=2, default=str))
     sys.stdout.flush()
-    # Skip interpreter teardown (the ephemeral server's shutdown prints harmless tracebacks and costs seconds).
+    # Skip interpreter teardown (the ephemeral server's shutdown prints harmless tracebacks and costs seconds),
+    # but stop the children first: os._exit skips Prefect's own shutdown of its ephemeral server, which
+    # would otherwise outlive the run, orphaned.
+    for pid in _descendant_pids():
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
     os._exit(0)
 
 

@@ -88,8 +88,9 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         if unchanged:
             logger.info("%d files unchanged since an earlier run (same size and mtime): not read again", unchanged)
 
-        # Batches are parsed (normalized and validated) on the task runner's workers, a few at a time,
-        # and loaded here one by one, in order: DuckDB takes one writing process per file.
+        # With a process or Dask runner, batches are parsed (normalized and validated) on its workers, a
+        # few ahead, and loaded here one by one, in order: DuckDB takes one writing process per file. With
+        # the default (thread) runner, or a single batch, each batch is parsed here, then loaded.
         runner = FlowRunContext.get().task_runner
         parallel = len(files) > batch_size and orchestration.runs_in_parallel(runner)
         if len(files) > batch_size and not parallel and not isinstance(runner, ThreadPoolTaskRunner):
