@@ -56,17 +56,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from dateline import timex
 from dateline.timex import Mention
 
 TOLERANCE = timedelta(days=1)  # a date a day off across time zones is still the same day somewhere
 COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year closes it is still "upcoming" news
 
 _YEARLESS_VALUE = re.compile(r"^(?:\d{4}|XXXX)-(\d{2})(?:-(\d{2}))?$")
-_MONTH_NAME = re.compile(
-    r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|"
-    r"nov(ember)?|dec(ember)?)\b",
-    re.IGNORECASE,
-)
+_MONTH_NAME = re.compile(rf"\b{timex.MONTH}", re.IGNORECASE)  # the tagger's own month names
 _PART_OF_MONTH = re.compile(r"\b(early|beginning of|mid|middle of|late|end of)\b", re.IGNORECASE)
 _PROPER_NOUN = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")
 # A dated noun modifier ("the 2020 election", "that July 2018 summit") names a known event: the
