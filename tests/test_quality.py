@@ -350,8 +350,9 @@ def test_an_expectation_that_raised_is_an_error_not_a_pass():
 
     from dateline.quality import _outcome
 
-    df = frame(article("a"))
-    df["_dateline_row"] = range(len(df))
+    from dateline.quality import _RESULT_FORMAT, prepare_frame
+
+    df = prepare_frame(frame(article("a")))
     context = _quiet_context()
     bd = context.data_sources.add_pandas("p").add_dataframe_asset("d").add_batch_definition_whole_dataframe("w")
     suite = context.suites.add(gx.ExpectationSuite(name="broken"))
@@ -362,10 +363,10 @@ def test_an_expectation_that_raised_is_an_error_not_a_pass():
     vd = context.validation_definitions.add(gx.ValidationDefinition(name="v", data=bd, suite=suite))
     result = vd.run(
         batch_parameters={"dataframe": df},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id", "_dateline_row"]},
+        result_format=_RESULT_FORMAT,
     )
     with pytest.raises(QualityValidationError) as err:
-        _outcome(result, ["a"], {}, "broken")
+        _outcome(result, ["a"], {}, "broken", df)
     assert err.value.result is result
     assert "expect_column_values_to_be_between(published_claimed)" in str(err.value)
 
