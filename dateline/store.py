@@ -287,12 +287,16 @@ def inject_fault(point: str) -> None:
 def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
     """Insert a batch into every table in one transaction, all or nothing.
 
-    Content tables use ``INSERT OR IGNORE`` on the primary keys: a re-run over the same files adds
-    nothing and changes nothing, and a run killed mid-way is finished by running it again. The ledger
+    Articles use ``INSERT OR IGNORE`` on their primary key, and their date mentions and quality results
+    go in for the articles this transaction inserted only: a re-run over the same files adds nothing and
+    changes nothing, and a run killed mid-way is finished by running it again. The ledger
     (``source_files``, ``rejects``) keeps each (path, content)'s latest outcome (``INSERT OR REPLACE``),
     so a file retried after an internal error or an unreadable moment is recorded as what it became.
     """
+    import pyarrow as pa
+
     counts: dict[str, int] = {}
+    new_articles = pa.table({"article_id": pa.array([], pa.string())})
     con.execute("BEGIN TRANSACTION")
     try:
         read_paths = [(r.source_path, "") for r in batch.source_files if r.content_sha256]
@@ -312,12 +316,19 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
                 before = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
                 con.execute(f'INSERT OR REPLACE INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
                 counts[model.table] = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0] - before
-            else:  # content: rows already present are left alone; DuckDB reports how many went in
+            elif model is Article:  # content: articles already present are left alone
+                inserted = con.execute(
+                    'INSERT OR IGNORE INTO "articles" BY NAME SELECT * FROM arrow_rows RETURNING article_id'
+                ).fetchall()
+                new_articles = pa.table({"article_id": [a for (a,) in inserted]})  # noqa: F841 - used in SQL
+                counts[model.table] = len(inserted)
+            elif not model.key_indexed:  # an article's detail rows go in with it, never later (see TableModel)
                 counts[model.table] = con.execute(
-                    f'INSERT OR IGNORE INTO "{model.table}" BY NAME SELECT * FROM arrow_rows').fetchone()[0]
+                    f'INSERT INTO "{model.table}" BY NAME SELECT * FROM arrow_rows'
+                    " WHERE article_id IN (SELECT article_id FROM new_articles)").fetchone()[0]
+            else:
+                raise TypeError(f"load_batch does not know how to load {model.table}")
         if batch.articles:  # an edited file: its new version supersedes the versions loaded from its path
-            import pyarrow as pa
-
             versions = pa.table({"source_path": [a.source_path for a in batch.articles],  # noqa: F841
                                  "article_id": [a.article_id for a in batch.articles]})
             counts["superseded"] = len(con.execute(

@@ -8,6 +8,7 @@ class DateMention(TableModel):
     """A date or time expression found in an article's body, normalized TIMEX3-style."""
 
     table = "date_mentions"
+    key_indexed = False  # written with its article only (see TableModel.key_indexed)
     primary_key = ("article_id", "mention_index")
 
     article_id: str

@@ -69,8 +69,9 @@ def create_table_sql(model: type[TableModel]) -> str:
             quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in allowed)
             line += f' CHECK ("{name}" IN ({quoted}))'
         lines.append(line)
-    keys = ", ".join(f'"{k}"' for k in model.primary_key)
-    lines.append(f"    PRIMARY KEY ({keys})")
+    if model.key_indexed:
+        keys = ", ".join(f'"{k}"' for k in model.primary_key)
+        lines.append(f"    PRIMARY KEY ({keys})")
     return f'CREATE TABLE IF NOT EXISTS "{model.table}" (\n' + ",\n".join(lines) + "\n)"
 
 

@@ -7,6 +7,7 @@ class QualityResult(TableModel):
     """The outcome of one Great Expectations expectation for one article in one run."""
 
     table = "quality_results"
+    key_indexed = False  # written with its article only (see TableModel.key_indexed)
     primary_key = ("run_id", "article_id", "expectation")
 
     run_id: str

@@ -86,3 +86,13 @@ def test_runs_carry_lineage(waves):
     for name, params, version, duration in rows:
         assert name.startswith("news-etl-") and "inbox" in name and name.endswith(" files")
         assert '"batch_size": 500' in params and version and duration > 0
+
+
+def test_every_table_keeps_its_declared_key_unique_over_the_waves(waves):
+    from tests.test_store import assert_logical_keys_unique
+
+    with duckdb.connect(str(waves["db"]), read_only=True) as con:
+        assert_logical_keys_unique(con)
+        # and each loaded article has its mentions and one result per expectation of the run that loaded it
+        assert con.execute("""SELECT count(*) FROM articles a WHERE (SELECT count(*) FROM quality_results q
+                              WHERE q.article_id = a.article_id AND q.run_id = a.run_id) = 0""").fetchone() == (0,)

@@ -4,7 +4,7 @@ import duckdb
 import pytest
 
 from dateline import store
-from schemas import TABLES, Article, DateMention, Reject, SourceFile
+from schemas import TABLES, Article, DateMention, QualityResult, Reject, SourceFile
 from schemas.ddl import arrow_schema, create_table_sql
 
 NOW = datetime(2026, 1, 1, 12, 0)
@@ -57,15 +57,23 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
                                    explicit_year=True, earliest=date(2021, 1, 1), latest=date(2021, 12, 31), run_id="r1")],
         source_files=[SourceFile(source_path=a.source_path, content_sha256=a.content_sha256, size_bytes=10,
                                  outcome="loaded", article_id=a.article_id, run_id="r1", seen_at=NOW)],
+        quality_results=[QualityResult(run_id="r1", article_id=a.article_id, suite="s", expectation=f"e{i}",
+                                       column_name=None, severity="critical", success=True, observed=None,
+                                       details=None) for i in range(2)],
         rejects=[Reject(source_path="in/bad.txt", content_sha256="", size_bytes=None, reason="empty file",
                         detail=None, run_id="r1", rejected_at=NOW)],
     )
+    # the same files validated again by a later run: its article is known, so its detail rows stay out
+    later_run = store.Batch(articles=[a], date_mentions=batch.date_mentions, quality_results=[
+        r.model_copy(update={"run_id": "r2"}) for r in batch.quality_results])
     with store.connect(db) as con:
         first = store.load_batch(con, batch)
         second = store.load_batch(con, batch)
-        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 0, "rejects": 1,
+        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 2, "rejects": 1,
                          "superseded": 0}
         assert set(second.values()) == {0}
+        assert set(store.load_batch(con, later_run).values()) == {0}
+        assert_logical_keys_unique(con)
         assert con.execute("SELECT boilerplate[1].rule FROM articles").fetchone() == ("ad_marker",)
         state = store.ledger_state(con, [(a.source_path, a.content_sha256), ("in/new.txt", "nope")])
         assert state.done == {(a.source_path, a.content_sha256)} and state.articles == {a.content_sha256: a.article_id}
@@ -77,6 +85,20 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
         with pytest.raises(duckdb.Error):
             store.load_batch(con, broken)
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def assert_logical_keys_unique(con) -> None:
+    """Every table's declared key is unique, whether DuckDB enforces it (PRIMARY KEY) or load_batch does."""
+    for model in TABLES:
+        keys = ", ".join(f'"{k}"' for k in model.primary_key)
+        total, distinct = con.execute(f'SELECT count(*), count(DISTINCT ({keys})) FROM "{model.table}"').fetchone()
+        assert total == distinct, f"{model.table}: {total - distinct} rows repeat a key ({keys})"
+
+
+def test_detail_tables_declare_a_key_without_an_index():
+    assert not DateMention.key_indexed and not QualityResult.key_indexed
+    assert "PRIMARY KEY" not in create_table_sql(DateMention)
+    assert all("PRIMARY KEY" in create_table_sql(m) for m in TABLES if m.key_indexed)
 
 
 def test_read_only_connections_cannot_write(tmp_path):
