@@ -115,6 +115,8 @@ NUMBER = (rf"(?:\d+(?:\.\d+)?(?:\s+\d/\d)?|(?i:(?:{_NW_TENS})[\s-](?:{_NW_UNITS}
 UNIT = (r"(?i:years?|yrs?|months?|mths|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|"
         r"decades?|centuries|century|quarters?|fortnights?)\b")
 UNIT_SG = r"(?i:year|month|week|day|hour|minute|second|decade|century|quarter)"
+# a year read out in words, as broadcast transcripts write it: "nineteen ninety-four"
+SPELLED_YEAR = rf"(?i:nineteen\s+(?:{_NW_TENS})(?:[\s-](?:{_NW_UNITS}))?\b)"
 NUM_HY = (rf"(?:\d+(?:\.\d+)?|(?i:(?:{_NW_TENS})-(?:{_NW_UNITS})|{_NW}))")
 _DURQ = (r"(?i:more than|less than|fewer than|no more than|nearly|almost|about|at least|up to|"
          r"over|some|roughly|around|approximately|only|just|another|an additional|under|"
@@ -153,7 +155,7 @@ _PATTERNS: list[tuple[str, str]] = [
             rf"(?P<dm_mon>{MONTH})(?:,?\s+(?P<dm_y>{YEAR}))?"),
     # [early|mid|late] Month YYYY
     ("my", rf"(?:(?P<my_mod>{_MOD})[\s-]+)?\b(?P<my_mon>{MONTH}),?\s+(?:(?i:of)\s+)?"
-           rf"(?P<my_y>{YEAR})"),
+           rf"(?:(?P<my_y>{YEAR})|(?P<my_wy>{SPELLED_YEAR}))"),
     # quarters: [the] [YYYY] [fiscal] third[-]quarter [of YYYY]
     ("qtr", rf"(?:(?P<q_det>(?i:the|its|their|this year's|last year's|next year's|this|last|"
             rf"next|a|the same|the comparable|the year-ago|the year-earlier|the latest|the "
@@ -168,7 +170,8 @@ _PATTERNS: list[tuple[str, str]] = [
            rf"the year-earlier))\s+)\b(?:(?P<gq_mod>(?i:current|latest|last|previous|past|"
            rf"year-ago|year-earlier|comparable|same|recent|just-ended|fiscal|comparable year-ago|"
            rf"year earlier|most recent|latest fiscal))\s+)?(?:(?P<gq_y>{YEAR})\s+)?"
-           rf"(?P<gq_u>(?i:quarter|period|fiscal year|year))\b(?!-)"),
+           rf"(?P<gq_u>(?i:quarter|period|fiscal year|year))\b(?!-)"
+           rf"(?:\s+(?P<gq_ago>(?i:a\s+year\s+(?:ago|earlier|before))\b))?"),
     # mid-June, early June, the end of March, [last] March [last year]
     ("mmod", rf"(?P<mm_mod>{_MOD})[\s-]+(?:(?P<mm_rel>(?i:this|last|next))\s+)?"
              rf"(?P<mm_mon>{MONTH_FULL})"),
@@ -187,7 +190,7 @@ _PATTERNS: list[tuple[str, str]] = [
     # seasons
     ("season", rf"(?:(?P<s_rel>(?i:this past|this coming|this|last|next|the|early|late|mid|"
                rf"the early|the late))[\s-]+)?\b(?P<s_n>(?i:spring|summer|autumn|winter|fall))\b"
-               rf"(?:\s+(?:(?i:of)\s+)?(?P<s_y>{YEAR}))?"),
+               rf"(?:\s+(?:(?i:of)\s+)?(?:(?P<s_y>{YEAR})|(?P<s_wy>{SPELLED_YEAR})))?"),
     # N units ago / earlier / later
     ("ago", rf"(?:(?P<ago_q>{_DURQ})\s+)?\b(?P<ago_n>{NUMBER})\s+(?:(?i:or so)\s+)?"
             rf"(?P<ago_u>{UNIT})\s+(?:(?i:or so)\s+)?"
@@ -566,6 +569,8 @@ _DUE_PAST = frozenset("fallen fell was were been became come came".split())
 _PASSIVE_AUX = frozenset("be been being is are was were".split())
 # Adjectives that put the noun they modify ahead of the article ("possible dates ... in mid-June").
 _FUT_ADJ = frozenset("possible potential anticipated upcoming prospective".split())
+# Future cues that are also nouns: after the date they count only in "plans to ...".
+_NOUN_CUES = frozenset("plan plans aim aims".split())
 
 
 # Every word a test in _word_tense looks at (besides a regular past "-ed" of five letters or more).
@@ -595,6 +600,8 @@ def _word_tense(words: list[str], reverse: bool) -> str | None:
                 continue
             if w == "going" and (i + 1 >= len(words) or words[i + 1] != "to"):
                 continue
+            if not reverse and w in _NOUN_CUES and (i + 1 >= len(words) or words[i + 1] != "to"):
+                continue  # a noun: "On Friday, when she set aside vacation plans"
             if w == "last" and reverse is False:
                 continue
             return "future"
@@ -648,18 +655,17 @@ def _has_baseline_word(low: str) -> bool:
     return "from" in low or "against" in low or "vs" in low or "versus" in low or "compared" in low
 
 
-# The rightmost of the separators ". ", '"', a blank line, curly quotes, "; " and "? ": the greedy
-# ".*" backs off from the end, so group 1 starts at the largest index where any of them starts.
-_CLAUSE_CUT = re.compile(r'(?s:.*)(\. |"|\n\n|“|”|; |\? )')
 _CLAUSE_END = re.compile(r'\. |"|\n\n|“|”|; |: ')
 
 
 def _tense(text: str, start: int, end: int) -> str:
     left = text[max(0, start - 80):start]
-    # the clause: what follows the last separator (_CLAUSE_CUT finds the rightmost one in one call)
-    cut = _CLAUSE_CUT.match(left)
-    if cut is not None:
-        left = left[cut.start(1) + 1:]
+    # the clause: what follows the rightmost separator (seven C-level rfind calls cost less than
+    # one backtracking regex over the window)
+    rf = left.rfind
+    cut = max(rf(". "), rf('"'), rf("\n\n"), rf("“"), rf("”"), rf("; "), rf("? "))
+    if cut >= 0:
+        left = left[cut + 1:]
     if not _HAS_LOWER.search(left) and not _HAS_LOWER.search(text, end, end + 40):
         return "unknown"  # an all-caps headline: headlinese has no reliable tense ("CUT SEEN IN 1988")
     low = left.lower()
@@ -879,6 +885,8 @@ def _prev_word(text: str, s: int) -> str:
 _DIGITS = re.compile(r"\d+")
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _CLOCK_PREP_BEFORE = re.compile(r"\b(?:at|by|until|from|before|after|around)\s*$")
+_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
+_OF_BEFORE = re.compile(r"(?<!\b[Aa]s)\s+of\s+$")  # "the world of tomorrow", not "as of tomorrow"
 _AMOUNT_BEFORE = re.compile(r"[\d%]\s*$")
 _AGO_AFTER = re.compile(r"\s+(?:earlier|ago|later)")
 _COUNT_BEFORE_YEAR = re.compile(r"(?:\d[\s,-]|\bNo\.?\s*|#\s*|\(\s*)$")
@@ -886,6 +894,14 @@ _RANGE_AFTER_YEAR = re.compile(r"\s*\)?\s*-\s*\d")
 
 
 def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 - a dispatcher
+    # the rules with a handler of their own (the most frequent ones among them: year, rel, dur)
+    # go straight to it; the if-chain below handles the others
+    f = _HANDLER_OF.get(rule)
+    if f is not None:
+        return f(ctx, m)
+    f = _HANDLER_OF_RULE.get(rule)
+    if f is not None:
+        return f(ctx, m, rule)
     g = m.group
     text, dct = ctx.text, ctx.dct
     s, e = m.span()
@@ -998,7 +1014,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
 
     if rule == "my":
         mon = _month_num(g("my_mon"))
-        y = int(g("my_y"))
+        y = int(g("my_y")) if g("my_y") else _spelled_year(g("my_wy"))
         v = f"{y:04d}-{mon:02d}"
         return _mk(ctx, s, e, "DATE", v, "month_year", "month", _tense(text, s, e), True)
 
@@ -1209,6 +1225,13 @@ def _quarter(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
         mod = (g("gq_mod") or "").lower()
         det = g("gq_det").lower()
         yy = g("gq_y")
+        # "the quarter a year ago", and "the (same) period a year ago" while a quarter is under
+        # discussion: one expression, that quarter a year back
+        ago = g("gq_ago") is not None and not yy and (
+            u == "quarter" or (u == "period" and ctx.last_q is not None
+                               and s - ctx.last_q_pos < 1500))
+        if not ago and g("gq_ago") is not None:
+            e = m.end("gq_u")
         if u in ("year", "fiscal year"):
             if yy:
                 return _mk(ctx, s, e, "DATE", yy, "year", "year", tense, True)
@@ -1219,7 +1242,7 @@ def _quarter(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
             if mod in ("year-ago", "year-earlier", "year earlier", "previous", "past", "last"):
                 return None
             return None
-        if u == "period" and not (mod or yy):
+        if u == "period" and not (mod or yy or ago):
             return None
         if yy:
             y = int(yy)
@@ -1237,8 +1260,9 @@ def _quarter(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
             return _mk(ctx, s, e, "DATE", "XXXX-QX", "quarter", "quarter", tense, False, None,
                        (None, None))
         cy, cq = _quarter_of(dct)
+        # "the year-ago quarter", "the quarter a year ago": the quarter under discussion, a year back
         year_back = mod in ("year-ago", "year-earlier", "year earlier", "comparable year-ago") or \
-            det in ("the year-ago", "the year-earlier", "last year's", "a year ago")
+            det in ("the year-ago", "the year-earlier", "last year's", "a year ago") or ago
         if mod in ("current",) or (det == "this" and not mod):
             y, q = cy, cq
             k = 0
@@ -1311,7 +1335,7 @@ def _season(ctx: _Ctx, m: re.Match) -> Mention | None:
     s, e = m.span()
     name = g("s_n").lower()
     rel = (g("s_rel") or "").lower()
-    ys = g("s_y")
+    ys = g("s_y") or (g("s_wy") and str(_spelled_year(g("s_wy"))))
     code = _SEASON[name]
     if name == "fall" and not ys and rel not in ("this", "last", "next", "this past", "early",
                                                 "late", "this coming"):
@@ -1513,6 +1537,9 @@ def _yago(ctx: _Ctx, m: re.Match) -> Mention | None:
         v, gran, lo, hi = _shift(dct, unit, k)
         return _mk(ctx, s, e, "DATE", v, "relative", gran, tense, False,
                    f"-1{_UNIT_ANCHOR[unit]}", (lo, hi))
+    if tail == "nine months":
+        # "the year-earlier nine months": a nine-month period, like "the first nine months"
+        return _mk(ctx, s, e, "DURATION", "P9M", "duration", "month", tense)
     if dct is None:
         return _mk(ctx, s, e, "DATE", "XXXX", "relative", "year", tense, False, "-1Y", (None, None))
     if "quarter" in tail or "period" in tail or (ctx.last_q and s - ctx.last_q_pos < 400):
@@ -1545,6 +1572,13 @@ def _dayword(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:
              "the day before yesterday": -2, "the day after tomorrow": 2}[w]
         if w == "tonight":
             tod = "night"
+        ws = m.start("dw")
+        if not g("dw_mod") and not tod:
+            if text[ws].isupper() and text[ws + 1].islower() and \
+                    _ACRONYM_BEFORE.search(text, max(0, ws - 12), ws):
+                return None  # a title after an acronym: "USA Today", "This is VOA Today"
+            if k and _OF_BEFORE.search(text, max(0, ws - 8), ws):
+                return None  # figurative: "the people of tomorrow", "the heroes of yesterday"
     else:
         rel = g("td_rel").lower()
         tod = g("td").lower()
@@ -1832,6 +1866,12 @@ def _holiday(ctx: _Ctx, m: re.Match) -> Mention | None:
     return _mk(ctx, s, e, "DATE", d.isoformat(), "holiday", "day", tense, False, anchor, (d, d))
 
 
+def _spelled_year(w: str) -> int:
+    """"nineteen ninety-four" -> 1994 (the SPELLED_YEAR forms)."""
+    hi, lo = w.lower().split(None, 1)
+    return _NUM_WORDS[hi] * 100 + int(_num_value(lo.replace("-", " ")))
+
+
 def _wyear(ctx: _Ctx, m: re.Match) -> Mention | None:
     s, e = m.span()
     w = m.group("wy").lower()
@@ -1852,6 +1892,10 @@ def _wyear(ctx: _Ctx, m: re.Match) -> Mention | None:
     return _mk(ctx, s, e, "DATE", f"{y:04d}", "year", "year", _tense(ctx.text, s, e), True)
 
 
+_HANDLER_OF = {"year": _year, "rel": _relative, "ref": _ref, "ago": _ago, "season": _season,
+               "yago": _yago, "wd": _weekday, "set": _set, "wyear": _wyear, "hol": _holiday}
+_HANDLER_OF_RULE = {"dur": _duration, "hy": _duration, "dw": _dayword, "tod": _dayword,
+                    "qtr": _quarter, "qq": _quarter, "half": _quarter, "gq": _quarter}
 _PATTERN_OF = dict(_PATTERNS)
 
 
@@ -1867,9 +1911,12 @@ _R_NUMDATE = ("num",)
 _R_DEC = ("dec",)
 _R_CENT = ("cent",)
 _R_TIME = ("time",)
+# ... and their bound ``match`` methods in a plain dict: the loop of extract_mentions looks one up
+# per trigger, and a dict lookup costs half of an lru_cache call.
+_MATCH_OF: dict[tuple[str, ...], object] = {}
 for _rules in {*_CORE.values(), _R_YEARNUM, _R_YEARNUM_T, _R_CLOCK, _R_NUMDATE, _R_DEC, _R_CENT,
                _R_TIME}:
-    _combined(_rules)
+    _MATCH_OF[_rules] = _combined(_rules).match
 del _rules
 
 
@@ -1896,6 +1943,7 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
     out: list[Mention] = []
     last_end = 0
     core = _CORE
+    match_of = _MATCH_OF
     rules_rx = _RULES
     start_iter = _START_TOK.finditer
     tok_findall = _TOK.findall
@@ -1964,8 +2012,7 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
         starts.append(s0)
         if s0 >= 1 and low[s0 - 1] == "'":
             starts.insert(0, s0 - 1)
-        done = False
-        rules_match = _combined(rules).match
+        rules_match = match_of[rules]
         for st in starts:
             m = rules_match(text, st)
             if m is None or m.end() <= s0:
@@ -1989,7 +2036,5 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
             if mention is not None:
                 out.append(mention)
                 last_end = mention.end
-                done = True
                 break
-        del done
     return out

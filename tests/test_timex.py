@@ -361,3 +361,52 @@ def test_numeric_dates_without_dateparser():
     assert _find(extract_mentions("on 16 June 2021 it rained", dct), "16 June").value == "2021-06-16"
     assert [m.text for m in extract_mentions("on 31 June 2021 it rained", dct)
             if m.value.startswith("2021-06-3")] == []
+
+
+# ---------------------------------------------------------------- DATE value precision rules
+
+
+def test_month_and_season_with_a_spelled_out_year():
+    dct = date(2003, 5, 2)
+    ms = extract_mentions("Prices peaked in March nineteen eighty-eight, the host recalled.", dct)
+    m = _find(ms, "March")
+    assert (m.text, m.value, m.explicit_year) == ("March nineteen eighty-eight", "1988-03", True)
+    ms = extract_mentions("We saw that price in the summer of nineteen seventy-two.", dct)
+    m = _find(ms, "summer")
+    assert (m.text, m.value) == ("the summer of nineteen seventy-two", "1972-SU")
+    assert len(ms) == 1
+
+
+def test_quarter_a_year_ago_is_one_expression():
+    dct = date(2005, 4, 21)
+    ms = extract_mentions("Acme lost money in the first quarter. For the quarter a year ago, it "
+                          "earned $2 million.", dct)
+    m = _find(ms, "a year ago")
+    assert (m.text, m.value) == ("the quarter a year ago", "2004-Q1")
+    assert [x.text for x in ms].count("a year ago") == 0
+    # a period that is not a quarter: the expressions stay apart, as before
+    ms = extract_mentions("Sales for February fell from the same period a year ago.", dct)
+    assert [x.text for x in ms if "year" in x.text] == ["a year ago"]
+
+
+def test_plans_after_the_date_is_a_noun():
+    dct = date(2007, 8, 20)  # a Monday
+    m = _find(extract_mentions("On Friday, when the minister set aside holiday plans for a trip, "
+                               "aides left.", dct), "Friday")
+    assert m.value == "2007-08-17"
+    m = _find(extract_mentions("On Friday the minister plans to fly to Rome.", dct), "Friday")
+    assert m.value == "2007-08-24"
+
+
+def test_today_in_titles_and_figurative_tomorrow():
+    dct = date(2007, 8, 20)
+    assert [m.text for m in extract_mentions("He writes for USA Today and radio.", dct)] == []
+    assert [m.text for m in extract_mentions("They are the leaders of tomorrow.", dct)] == []
+    assert _find(extract_mentions("Fees rise as of tomorrow.", dct), "tomorrow").value == "2007-08-21"
+    assert _find(extract_mentions("Today the UN voted.", dct), "Today").value == "2007-08-20"
+
+
+def test_year_earlier_nine_months_is_a_duration():
+    ms = extract_mentions("Net for the year-earlier nine months included a gain.", date(2005, 10, 20))
+    m = _find(ms, "nine months")
+    assert (m.type, m.value) == ("DURATION", "P9M")
