@@ -49,10 +49,11 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import functools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -65,7 +66,10 @@ COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year clo
 _YEARLESS_VALUE = re.compile(r"^(?:\d{4}|XXXX)-(\d{2})(?:-(\d{2}))?$")
 _MONTH_NAME = re.compile(rf"\b{timex.MONTH}", re.IGNORECASE)  # the tagger's own month names
 _PART_OF_MONTH = re.compile(r"\b(early|beginning of|mid|middle of|late|end of)\b", re.IGNORECASE)
-_PROPER_NOUN = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")
+# = r"\b[A-Z][a-zA-Z]{2,}\b": the boundary is tested after the capital (the character before it is not
+# a word character), so that the pattern starts with a character class, which the regex engine
+# skips ahead to: 2.5x faster on a story, and story_clusters runs it on every article.
+_PROPER_NOUN = re.compile(r"[A-Z](?<!\w[A-Z])[a-zA-Z]{2,}\b")
 # A dated noun modifier ("the 2020 election", "that July 2018 summit") names a known event: the
 # clause's tense says nothing about when it happened relative to the article.
 _DETERMINERS = {"the", "that", "this", "those", "these", "its", "his", "her", "their", "our", "a", "an"}
@@ -179,6 +183,35 @@ _DEADLINE_AFTER = re.compile(r"(?i:^(?:/\d\d)?\s*(?:notes?|bonds?|debentures?|eu
 _COORDINATED = re.compile(r"^,?\s*(?:and|or|to|through|-)\s*$")
 
 
+def _asked_twice(test: Callable[[str, Mention], bool]) -> Callable[[str, Mention], bool]:
+    """Remember a pure ``test(text, m)`` for the mentions of the text it was last asked about.
+
+    The verdict (judge_article) and the recency test (recency_feature) ask the deadline and tense tests
+    of the same explicit dates, one article at a time; the deadline test alone costs ~10 µs (a 30-word
+    alternation tried at each of 48 positions). An answer is reused only for the very same text and
+    mention objects (both held with it, so their ids stay theirs), and only the last text's answers are
+    kept, so at most one article is held past its verdict. The state is swapped in one assignment, so
+    threads that judge different texts at once only miss, never mix answers."""
+    state: tuple[str | None, dict[int, tuple[Mention, bool]]] = (None, {})
+
+    @functools.wraps(test)
+    def asked(text: str, m: Mention) -> bool:
+        nonlocal state
+        last, answers = state
+        if last is not text:
+            answers = {}
+            state = (text, answers)
+        hit = answers.get(id(m))
+        if hit is not None and hit[0] is m:
+            return hit[1]
+        answer = test(text, m)
+        answers[id(m)] = (m, answer)
+        return answer
+
+    return asked
+
+
+@_asked_twice
 def _deadline(text: str, m: Mention) -> bool:
     """Is the mention a deadline or a bond's maturity rather than an event?"""
     if not text:
@@ -251,6 +284,7 @@ def _hard_span(text: str, m: Mention) -> tuple[date, date] | None:
     return m.earliest, m.latest
 
 
+@_asked_twice
 def _tense_holds(text: str, m: Mention) -> bool:
     """Can the tense the tagger gave an explicit date be trusted to place the article?"""
     if not text:
@@ -292,7 +326,7 @@ def _bounds_from_span(first: date, last: date, tense: str) -> tuple[str, date, d
 
 
 def _names(text: str) -> frozenset[str]:
-    return frozenset(w for w in _PROPER_NOUN.findall(text) if w not in _SENTENCE_WORDS)
+    return frozenset(_PROPER_NOUN.findall(text)).difference(_SENTENCE_WORDS)
 
 
 def story_clusters(articles: Sequence[ArticleDates], *, min_jaccard: float = 0.2, min_shared: int = 4,
@@ -400,7 +434,7 @@ def judge_article(
             if _attributive(text, m) or _noun_modifier(text, m) or not _tense_holds(text, m):
                 continue
             hard.append((m, *span))
-        elif not _attributive(text, m) and (y := _yearless(m)) is not None and m.tense in ("past", "future"):
+        elif m.tense in ("past", "future") and (y := _yearless(m)) is not None and not _attributive(text, m):
             yearless.append(y)
     # A value told both as past and as upcoming in one story ("down from 11.3 mln in 1986/87" next to
     # "the same rate as in 1986, according to a forecast", or "Armco's 1988 earnings could be higher"
@@ -744,7 +778,9 @@ def _has_current(article: ArticleDates, claimed: date) -> bool:
 
 def _months_later(d: date, k: int) -> date:
     y, m = divmod(d.year * 12 + d.month - 1 + k, 12)
-    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+    # every month has a 28th: only a later day needs the month's length (monthrange, which also
+    # computes a weekday, is most of the cost of the recency search's 144 days)
+    return date(y, m + 1, d.day if d.day <= 28 else min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -763,6 +799,14 @@ class Recency:
         return self.best - self.claimed
 
 
+@functools.lru_cache(maxsize=4096)
+def _densities(category: str, width: int) -> tuple[float, ...]:
+    """log P(bin | category) over each bin's width (a span of ``width`` units for the inside bin).
+    Memoized: a function of the fitted table alone, and the same few widths come up in every story."""
+    unit = category.split("-")[0]
+    return tuple(p - math.log(w or width) for p, (_, _, w) in zip(_RECENCY_LOGP[category], RECENCY_BINS[unit]))
+
+
 def recency(article: ArticleDates) -> Recency | None:
     """Score the claimed date and every month within six years of it by the recency table."""
     if article.claimed is None:
@@ -770,22 +814,18 @@ def recency(article: ArticleDates) -> Recency | None:
     feats: dict[tuple[tuple[float, ...], date, date, str], int] = defaultdict(int)
     for m in article.mentions:
         f = recency_feature(article.text, m)
-        if f is None:
-            continue
-        logp = _RECENCY_LOGP.get(f[0])
-        if logp is None:
+        if f is None or f[0] not in _RECENCY_LOGP:
             continue
         unit = f[0].split("-")[0]
-        width = _span_width(f[1], f[2], unit)
-        dens = tuple(p - math.log(w or width) for p, (_, _, w) in zip(logp, RECENCY_BINS[unit]))
-        feats[(dens, f[1], f[2], unit)] += 1
+        feats[(_densities(f[0], _span_width(f[1], f[2], unit)), f[1], f[2], unit)] += 1
     if not feats:
         return None
     items = list(feats.items())
 
     def score(day: date) -> float:
-        return sum(n * dens[recency_bin(recency_gap(day, first, last, unit), unit)]
-                   for (dens, first, last, unit), n in items)
+        # sum() of a list rather than of a generator: the same additions in the same order, 1.5x faster
+        return sum([n * dens[recency_bin(recency_gap(day, first, last, unit), unit)]
+                    for (dens, first, last, unit), n in items])
 
     claimed = article.claimed
     here = score(claimed)
@@ -847,6 +887,8 @@ def _ties(mentions: Sequence[Mention], evidence: Sequence[Evidence]) -> list[Evi
     )
     ties = []
     for m in mentions:
+        if m.anchor not in ("+1M", "0M"):
+            continue
         if _MONTH_NAME.search(m.text):  # "in March" is not "this month", whatever the tagger's anchor says
             continue
         if m.anchor == "+1M" and upcoming:

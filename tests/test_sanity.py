@@ -130,3 +130,42 @@ def test_names_most_of_the_batch_shares_do_not_make_a_story():
     common = "Reuters Washington Treasury Federal Reserve "
     arts = [ArticleDates(str(i), None, [], common + f"Alpha{i} Beta{i} Gamma{i}") for i in range(8)]
     assert len(set(story_clusters(arts))) == 8
+
+
+def test_proper_noun_pattern_reads_as_the_plain_word_boundary_one():
+    import re
+
+    from dateline.sanity import _PROPER_NOUN
+
+    plain = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")  # what the faster pattern stands for
+    for text in ("Reuters said", "xReuters _Reuters 9Reuters éReuters -Reuters (Reuters)", "Reutersé Reuters_ Reu9",
+                 "ABC AB Abc'd O'Neill McDonald's Zürich ÉTAT", "", "A", "\nNew York\tTimes"):
+        assert _PROPER_NOUN.findall(text) == plain.findall(text), text
+
+
+def test_remembered_deadline_and_tense_answers_stay_with_their_text():
+    import dataclasses
+
+    from dateline.sanity import _deadline, _tense_holds
+
+    texts = ["The notes due 1990 were sold.", "The plant saw 1990 as a good year.", "It would open 1990, he said."]
+    ms = [dataclasses.replace(mention("1990", "1990", tense=t), start=14, end=18) for t in ("past", "future")]
+    assert {_deadline.__wrapped__(t, ms[0]) for t in texts} == {True, False}  # the texts do disagree
+    for t in texts + texts[::-1]:  # answers asked again, the same mention in alternating texts
+        for m in ms + ms:
+            assert _deadline(t, m) == _deadline.__wrapped__(t, m)
+            assert _tense_holds(t, m) == _tense_holds.__wrapped__(t, m)
+
+
+def test_months_later_keeps_the_day_or_the_months_last():
+    import calendar
+    from datetime import timedelta
+
+    from dateline.sanity import _months_later
+
+    d = date(1999, 1, 1)
+    while d < date(2005, 1, 1):
+        for k in (-13, -1, 1, 2, 11, 72):
+            y, m = divmod(d.year * 12 + d.month - 1 + k, 12)
+            assert _months_later(d, k) == date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+        d += timedelta(days=1)
