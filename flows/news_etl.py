@@ -113,14 +113,15 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             logger.info("progress: %d/%d files loaded (%d already loaded before)", loaded_files + already,
                         found, already)
 
+        # quote(): Prefect would otherwise walk every object in these parameters looking for futures
+        # (3 s per 2,500 articles' records; the raw files alone were 10% of a run); they never hold any.
         for start in range(0, len(files), batch_size):
-            read = read_files(files[start : start + batch_size], max_bytes)
-            new, skipped, known, known_rejected = db_task(drop_loaded)(db, read, quote(seen), quote(rejected))
+            read = read_files(quote(files[start : start + batch_size]), max_bytes)
+            new, skipped, known, known_rejected = db_task(drop_loaded)(db, quote(read), quote(seen), quote(rejected))
             already += skipped
             if new:
-                # quote(): Prefect would otherwise walk every object in these parameters looking for
-                # futures (3 s per 2,500 articles' records); batches never hold futures. Not for submit():
-                # prefect-dask passes quote() wrappers through unopened, and raw files are few objects.
+                # Not quoted for submit(): prefect-dask passes quote() wrappers through unopened, so
+                # parallel runs pay the walk over their raw files.
                 if parallel:
                     normalized = normalize_batch.submit(new, run.run_id, known, known_rejected)
                     in_flight.append((validate_batch.submit(normalized, run.run_id), len(new)))
