@@ -260,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
     run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
     run.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
-    run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 500)")
+    run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 2000)")
     run.add_argument("--max-file-mb", type=float, default=None,
                      help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
