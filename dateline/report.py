@@ -47,5 +47,12 @@ def run_markdown(run: Run, summary: dict, *, data_docs: dict | None = None) -> s
     if data_docs:
         parts += ["", "## Great Expectations Data Docs",
                   f"{data_docs['successful_expectations']} of {data_docs['evaluated_expectations']} expectations met "
-                  f"over the whole run: [Data Docs](file://{data_docs['index']}) (`{data_docs['index']}`)"]
+                  f"over {_sample(data_docs)}: [Data Docs](file://{data_docs['index']}) (`{data_docs['index']}`)"]
     return "\n".join(parts) + "\n"
+
+
+def _sample(data_docs: dict) -> str:
+    validated, loaded = data_docs.get("articles_validated"), data_docs.get("articles_loaded")
+    if validated is None or validated == loaded:
+        return "the whole run"
+    return f"a random sample of {validated:,} of the run's {loaded:,} articles"

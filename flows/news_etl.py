@@ -134,7 +134,9 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             load_next()
 
         run, summary = db_task(finish_run)(db, run, found, already)
-        docs = publish_data_docs(db, run.run_id, str(settings.gx_root)) if settings.data_docs and summary["loaded"] else None
+        docs = None
+        if settings.data_docs and summary["loaded"]:
+            docs = publish_data_docs(db, run.run_id, str(settings.gx_root), settings.data_docs_rows)
     publish_summary(run, summary, docs)
     return {**summary, "run_id": run.run_id, "files_seen": found, "already_loaded": already,
             "data_docs": docs}

@@ -20,18 +20,22 @@ def name_flow_run(flow_run_id: str, name: str) -> str:
 # for people and is rebuilt from what landed in DuckDB. Retried because the DuckDB file may be held
 # for a moment by another reader's process.
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def publish_data_docs(db_path: str, run_id: str, gx_dir: str) -> dict:
+def publish_data_docs(db_path: str, run_id: str, gx_dir: str, max_rows: int = 20_000) -> dict:
     from dateline.datadocs import publish_data_docs as publish
     from dateline.quality import INPUT_COLUMNS
 
     with store.connect(db_path) as con:
+        loaded = con.execute("SELECT count(*) FROM articles WHERE run_id = $1", [run_id]).fetchone()[0]
         articles = con.execute(
-            f"SELECT {', '.join(INPUT_COLUMNS)} FROM articles WHERE run_id = $1", [run_id]).df()
+            f"SELECT * FROM (SELECT {', '.join(INPUT_COLUMNS)} FROM articles WHERE run_id = $1)"
+            f" USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE (1)", [run_id]).df()
     if articles.empty:
         return {}
     docs = publish(articles, gx_dir, run_name=run_id)
-    get_run_logger().info("Data Docs updated: %s (%s of %s expectations met)", docs["index"],
-                          docs["successful_expectations"], docs["evaluated_expectations"])
+    docs.update(articles_validated=len(articles), articles_loaded=loaded)
+    get_run_logger().info("Data Docs updated: %s (%s of %s expectations met on %d of the run's %d articles)",
+                          docs["index"], docs["successful_expectations"], docs["evaluated_expectations"],
+                          len(articles), loaded)
     return docs
 
 

@@ -96,3 +96,15 @@ def test_every_table_keeps_its_declared_key_unique_over_the_waves(waves):
         # and each loaded article has its mentions and one result per expectation of the run that loaded it
         assert con.execute("""SELECT count(*) FROM articles a WHERE (SELECT count(*) FROM quality_results q
                               WHERE q.article_id = a.article_id AND q.run_id = a.run_id) = 0""").fetchone() == (0,)
+
+
+def test_data_docs_validate_a_sample_of_a_big_run(waves, tmp_path):
+    from dateline.report import _sample
+    from tasks.report import publish_data_docs
+
+    run_id = waves["runs"][0]["run_id"]  # wave one loaded two articles
+    docs = publish_data_docs(str(waves["db"]), run_id, str(tmp_path / "gx"), max_rows=1)  # a task run of its own
+    assert (docs["articles_validated"], docs["articles_loaded"]) == (1, 2)
+    assert docs["evaluated_expectations"] > 0
+    assert _sample(docs) == "a random sample of 1 of the run's 2 articles"
+    assert waves["runs"][2]["data_docs"]["articles_validated"] == waves["runs"][2]["data_docs"]["articles_loaded"]
