@@ -70,4 +70,9 @@ def shared_api() -> Iterator[str | None]:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield server.api_url
     finally:
+        # Logs are shipped to the API in the background: send the last ones while the server is up, or
+        # they fail at exit with "Error logging to API" (the run itself is complete either way).
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=5)
         server.stop()
