@@ -54,7 +54,7 @@ _RESULT_FORMAT = {
     "result_format": "COMPLETE",
     "unexpected_index_column_names": [_ROW],
     # The failing values themselves are read back from our own frame, for failing rows only (see
-    # `_observed_row`); GX need not copy them into the result.
+    # `_observed_rows`); GX need not copy them into the result.
     "exclude_unexpected_values": True,
     "return_unexpected_index_query": False,
 }
