@@ -47,8 +47,8 @@ _DATE_COLUMNS = ("published_claimed", "published_inferred_min", "published_infer
 # The frame GX sees is indexed by the row's position, under this name, so every unexpected row maps back to
 # exactly one input row (even when its article_id is null or duplicated). A *named* index matters for speed:
 # GX then reports the failing rows as one list of index values, where index *columns* make it look up every
-# failing row's cells one by one (`DataFrame.at`), which cost about 0.3 ms per failing row, 1.5x the
-# validation itself on a batch where every row fails one expectation.
+# failing row's cells one by one (`DataFrame.at`): 0.68 s instead of 0.28 s for 2,000 rows that each fail
+# one expectation.
 _ROW = "_dateline_row"
 _RESULT_FORMAT = {
     "result_format": "COMPLETE",

@@ -20,7 +20,8 @@ def name_flow_run(flow_run_id: str, name: str) -> str:
 # for people and is rebuilt from what landed in DuckDB. Retried because the DuckDB file may be held
 # for a moment by another reader's process.
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def publish_data_docs(db_path: str, run_id: str, gx_dir: str, max_rows: int = 20_000) -> dict:
+def publish_data_docs(db_path: str, run_id: str, gx_dir: str, max_rows: int) -> dict:
+    """Validate (a sample of at most ``max_rows`` of) the run's articles again and rebuild Data Docs."""
     from dateline.datadocs import publish_data_docs as publish
     from dateline.quality import INPUT_COLUMNS
 
