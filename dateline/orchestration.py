@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
+from dateline import runtime
 from dateline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,14 @@ def task_runner_for(settings: Settings) -> TaskRunner:
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        # One single-threaded worker process per core: the parse stage holds the GIL.
+        # One single-threaded worker process per core: the parse stage holds the GIL. The preload tunes
+        # each worker's garbage collector as the process pool's initializer does (dateline.runtime).
         return DaskTaskRunner(cluster_kwargs={"n_workers": parse_workers(settings), "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+                                              "processes": True, "dashboard_address": None,
+                                              "preload": [runtime.__name__]})
     if settings.task_runner == "thread":
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=parse_workers(settings))
+    return ProcessPoolTaskRunner(max_workers=parse_workers(settings), initializer=runtime.tune_gc)
 
 
 def runs_in_parallel(runner: TaskRunner) -> bool:

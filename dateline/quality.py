@@ -127,7 +127,26 @@ def _get_runtime() -> _Runtime:
     with _lock:
         if _runtime is None:
             _runtime = _build_runtime()
+            from dateline.runtime import freeze_heap
+
+            freeze_heap()  # GX's object graph lives as long as the process: keep the collector off it
         return _runtime
+
+
+def prepare_in_background() -> threading.Thread:
+    """Import GX and build the suite (5-9 s) on a daemon thread, so it overlaps other start-up work
+    (parse workers starting, the first batches being read and parsed). ``validate_articles`` waits for
+    it; if the build fails there, the first validation builds again and raises the error itself."""
+
+    def build() -> None:
+        try:
+            _get_runtime()
+        except Exception:  # reported by the validation that needs it, in the flow's own thread
+            pass
+
+    thread = threading.Thread(target=build, name="dateline-gx-build", daemon=True)
+    thread.start()
+    return thread
 
 
 def _build_runtime() -> _Runtime:

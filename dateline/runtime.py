@@ -1,0 +1,52 @@
+"""Process-wide settings for the processes that parse and load: the flow's own and its parse workers.
+
+Nothing here knows about Prefect; the flow and the worker initializer call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+#: Collector thresholds while a run works. CPython's default (700, 10, 10) starts a young-generation
+#: collection every 700 net allocations; parsing a batch allocates millions of short-lived objects
+#: (strings, match objects, records), and every collection also walks the survivors, so with a few
+#: hundred thousand records alive the collector took 6.7 s of a 20,000-file run's ~30 s (measured with
+#: gc.callbacks, thread runner). At 50,000 it took 1.1 s, and the steady batch time fell from ~2.7 s
+#: to ~1.8 s per 2,000 files. Reference counting still frees almost everything at once; only cycles
+#: wait longer, and a young generation of 50,000 objects is a few MB at most.
+RUN_THRESHOLDS = (50_000, 20, 100)
+
+
+def freeze_heap() -> None:
+    """Move everything alive now (imported modules, Great Expectations' and Prefect's object graphs)
+    out of the collector's reach: those hundreds of thousands of objects live as long as the process,
+    and without this every full collection walks them again (about 0.1-0.3 s each)."""
+    gc.collect()
+    gc.freeze()
+
+
+def tune_gc() -> None:
+    """Set the run's thresholds for good (a parse worker process: it only ever runs batches)."""
+    gc.set_threshold(*RUN_THRESHOLDS)
+    freeze_heap()
+
+
+@contextlib.contextmanager
+def tuned_gc() -> Iterator[None]:
+    """The run's collector settings for the block; the previous thresholds come back after it (a
+    ``dateline serve`` or Prefect worker process runs many flows and other code between them)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*RUN_THRESHOLDS)
+    freeze_heap()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook (``dask worker --preload dateline.runtime``): a parse worker's collector."""
+    tune_gc()
