@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from dateline.store import Batch
 from schemas import Reject
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
 
 #: The detail of a reject that repeats an earlier file's bytes (normalize_files says the same).
 SAME_BYTES_REJECTED = "same bytes as a file rejected earlier"
@@ -55,7 +59,7 @@ def drop_seen(batch: Batch, seen: Mapping[str, str], reasons: Mapping[str, str])
         source_files=source_files,
         articles=[a for a in batch.articles if a.article_id not in dropped],
         date_mentions=[m for m in batch.date_mentions if m.article_id not in dropped],
-        quality_results=[q for q in batch.quality_results if q.article_id not in dropped],
+        quality_results=_without_articles(batch.quality_results, dropped),
         rejects=rejects,
     )
 
@@ -66,3 +70,12 @@ def contents_of(batch: Batch) -> tuple[dict[str, str], dict[str, str]]:
     hashes = {r.content_sha256: r.article_id or "" for r in batch.source_files if r.content_sha256}
     reasons = {r.content_sha256: r.reason for r in batch.rejects if r.content_sha256}
     return hashes, reasons
+
+
+def _without_articles(table: "pa.Table", article_ids: set[str]) -> "pa.Table":
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(table):
+        return table
+    return table.filter(pc.invert(pc.is_in(table["article_id"], value_set=pa.array(sorted(article_ids), pa.string()))))

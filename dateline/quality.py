@@ -21,11 +21,13 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
     from great_expectations.core import ExpectationSuiteValidationResult
 
 __all__ = [
     "INPUT_COLUMNS",
+    "ExpectationOutcome",
     "QualityOutcome",
     "QualityValidationError",
     "build_suite",
@@ -74,8 +76,26 @@ class QualityValidationError(Exception):
 
 
 @dataclass(frozen=True)
+class ExpectationOutcome:
+    """One expectation over the batch: the rows it failed on, and what each of them showed."""
+
+    name: str  # e.g. expect_column_values_to_not_be_null(title): quality_results.expectation
+    column: str | None
+    severity: str  # critical | warning
+    failed: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)  # row -> (observed, details)
+
+
+@dataclass(frozen=True)
 class QualityOutcome:
-    results: list[dict] = field(default_factory=list)
+    """What the suite said of one batch: per expectation the failing rows, and a status per article.
+
+    Kept per expectation rather than per (article, expectation): a batch of 2,000 articles has 28,000
+    results, and all but a few are "passed". ``results`` spells them out one dict each (for reading and
+    tests); ``columns`` gives the same values column by column, which is what the load needs.
+    """
+
+    keys: list[str] = field(default_factory=list)  # row position -> the article key its results carry
+    expectations: list[ExpectationOutcome] = field(default_factory=list)  # in suite order
     status: dict[str, str] = field(default_factory=dict)
     suite_name: str = "dateline_articles"
     success: bool = True
@@ -88,6 +108,47 @@ class QualityOutcome:
     @property
     def warned(self) -> list[str]:
         return [a for a, s in self.status.items() if s == WARNED]
+
+    @property
+    def results(self) -> list[dict]:
+        """One dict per (row, expectation), rows in input order, expectations in suite order."""
+        cols = self.columns()
+        names = list(cols)
+        return [dict(zip(names, values)) for values in zip(*(cols[n].tolist() for n in names))]
+
+    def columns(self) -> dict[str, "np.ndarray"]:
+        """The results as columns (same order as ``results``): article_id, expectation, column, severity,
+        success, observed, details; built with numpy, without a Python object per result."""
+        import numpy as np
+
+        n, e = len(self.keys), len(self.expectations)
+        keys = np.empty(n, dtype=object)
+        keys[:] = self.keys
+
+        def tiled(values: list) -> np.ndarray:
+            row = np.empty(e, dtype=object)
+            row[:] = values
+            return np.tile(row, n)
+
+        success = np.ones(n * e, dtype=bool)
+        observed = np.full(n * e, None, dtype=object)
+        details = np.full(n * e, None, dtype=object)
+        for j, exp in enumerate(self.expectations):
+            if exp.failed:
+                cells = np.fromiter(exp.failed, dtype=np.int64, count=len(exp.failed)) * e + j
+                success[cells] = False
+                shown = list(exp.failed.values())
+                observed[cells] = [o for o, _ in shown]
+                details[cells] = [d for _, d in shown]
+        return {
+            "article_id": np.repeat(keys, e),
+            "expectation": tiled([x.name for x in self.expectations]),
+            "column": tiled([x.column for x in self.expectations]),
+            "severity": tiled([x.severity for x in self.expectations]),
+            "success": success,
+            "observed": observed,
+            "details": details,
+        }
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -313,7 +374,7 @@ def validate_articles(df: "pd.DataFrame", *, today: date | None = None) -> Quali
     if len(df) == 0:
         from expectations import SUITE_NAME  # cheap: does not import GX
 
-        return QualityOutcome(results=[], status={}, suite_name=SUITE_NAME, success=True, statistics={})
+        return QualityOutcome(suite_name=SUITE_NAME)
 
     prepared = prepare_frame(df)
     keys = _article_keys(prepared)
@@ -360,8 +421,8 @@ def _observed_rows(prepared: "pd.DataFrame", positions: list[int], cfg: Any) -> 
 
 def _collect_failures(
     result: Any, info: dict[str, tuple[str, str | None, list[str]]], prepared: "pd.DataFrame"
-) -> tuple[list[str], dict[str, dict[int, tuple[str | None, str | None]]]]:
-    """Per expectation name, the failing row positions with (observed, details), in suite order.
+) -> list[ExpectationOutcome]:
+    """Per expectation, in suite order, the failing row positions with (observed, details).
 
     Raises QualityValidationError if any expectation raised, or failed without naming its rows (or named
     fewer or more rows than it counted as unexpected).
@@ -369,13 +430,10 @@ def _collect_failures(
     from expectations.articles import expectation_name
 
     errors: list[str] = []
-    # name -> {row position: (observed, details)}
-    failures: dict[str, dict[int, tuple[str | None, str | None]]] = {}
-    order: list[str] = []
+    outcomes: list[ExpectationOutcome] = []
     for er in result.results:
         cfg = er.expectation_config
         name = expectation_name(cfg.type, cfg.kwargs)
-        order.append(name)
         for message in _raised(er.exception_info):
             errors.append(f"{name}: {message}")
         severity, column, regexes = info.get(name, (_severity(cfg.meta), cfg.kwargs.get("column"), []))
@@ -388,58 +446,45 @@ def _collect_failures(
             positions = []
         elif len(positions) != (er.result or {}).get("unexpected_count", len(positions)):
             errors.append(f"{name}: {len(positions)} row ids for {er.result.get('unexpected_count')} unexpected rows")
+        # Only a regex expectation's details depend on the row (which pattern matched): the others say
+        # the same of every failing row, so say it once (a corpus can fail one expectation on every row).
+        same_details = None if regexes else _details(cfg, {}, [], column)
         for pos, row in zip(positions, _observed_rows(prepared, positions, cfg)):
-            rows[pos] = (_render_observed(row, column, regexes), _details(cfg, row, regexes, column))
+            rows[pos] = (_render_observed(row, column, regexes),
+                         same_details if same_details is not None else _details(cfg, row, regexes, column))
         if not er.success and not rows and not _raised(er.exception_info):
             errors.append(f"{name}: failed without reporting any unexpected row")
-        failures[name] = rows
+        outcomes.append(ExpectationOutcome(name=name, column=column if column is not None else _columns_of(name),
+                                           severity=severity, failed=rows))
     if errors:
         raise QualityValidationError(
             "Great Expectations could not evaluate the articles suite: " + " | ".join(errors), result
         )
-
-    return order, failures
+    return outcomes
 
 
 def _outcome(
     result: Any, keys: list[str], info: dict[str, tuple[str, str | None, list[str]]], suite_name: str,
     prepared: "pd.DataFrame",
 ) -> QualityOutcome:
-    order, failures = _collect_failures(result, info, prepared)
-    results: list[dict] = []
+    expectations = _collect_failures(result, info, prepared)
+    rank = [_RANK[PASSED]] * len(keys)  # per row: the worst severity it failed
+    for exp in expectations:
+        worst = _RANK[QUARANTINED] if exp.severity == "critical" else _RANK[WARNED] if exp.severity == "warning" else 0
+        for pos in exp.failed:
+            if rank[pos] < worst:
+                rank[pos] = worst
     status_rank: dict[str, int] = {}
-    any_critical = False
-    for pos, key in enumerate(keys):
-        rank = _RANK[PASSED]
-        for name in order:
-            severity, column, _ = info.get(name, ("critical", None, []))
-            failed = failures[name].get(pos)
-            results.append(
-                {
-                    "article_id": key,
-                    "expectation": name,
-                    "column": column if column is not None else _columns_of(name),
-                    "severity": severity,
-                    "success": failed is None,
-                    "observed": failed[0] if failed else None,
-                    "details": failed[1] if failed else None,
-                }
-            )
-            if failed is not None:
-                if severity == "critical":
-                    rank = _RANK[QUARANTINED]
-                    any_critical = True
-                elif severity == "warning":
-                    rank = max(rank, _RANK[WARNED])
-        # duplicated ids share one status: the worst of their rows
-        status_rank[key] = max(status_rank.get(key, 0), rank)
+    for key, r in zip(keys, rank):  # duplicated ids share one status: the worst of their rows
+        if r >= status_rank.get(key, 0):
+            status_rank[key] = r
     by_rank = {v: k for k, v in _RANK.items()}
-    status = {key: by_rank[r] for key, r in status_rank.items()}
     return QualityOutcome(
-        results=results,
-        status=status,
+        keys=keys,
+        expectations=expectations,
+        status={key: by_rank[r] for key, r in status_rank.items()},
         suite_name=suite_name,
-        success=not any_critical,
+        success=not any(exp.failed and exp.severity == "critical" for exp in expectations),
         statistics=dict(result.statistics),
     )
 

@@ -14,12 +14,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
 from schemas import TABLES, Article, DateMention, QualityResult, Reject, Run, SourceFile
 from schemas.base import TableModel
-from schemas.ddl import unwrap_optional, column_type, create_table_sql, to_arrow
+from schemas.ddl import arrow_schema, column_type, create_table_sql, to_arrow, unwrap_optional
 
 VIEWS: dict[str, str] = {
     # Articles an analyst can trust: quarantined ones stay in `articles` but not here.
@@ -62,17 +66,25 @@ VIEWS: dict[str, str] = {
 }
 
 
+def _no_quality_results():
+    return arrow_schema(QualityResult).empty_table()
+
+
 @dataclass
 class Batch:
-    """Everything one batch of files produced, loaded together in one transaction."""
+    """Everything one batch of files produced, loaded together in one transaction.
+
+    Quality results come as an Arrow table with ``QualityResult``'s schema rather than a list of models:
+    there are 14 per article, built column by column from the suite's outcome (``grading``).
+    """
 
     source_files: list[SourceFile] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
     date_mentions: list[DateMention] = field(default_factory=list)
-    quality_results: list[QualityResult] = field(default_factory=list)
+    quality_results: "pa.Table" = field(default_factory=_no_quality_results)
     rejects: list[Reject] = field(default_factory=list)
 
-    def rows(self) -> Iterable[tuple[type[TableModel], list[TableModel]]]:
+    def rows(self) -> Iterable[tuple[type[TableModel], "list[TableModel] | pa.Table"]]:
         yield SourceFile, self.source_files
         yield Article, self.articles
         yield DateMention, self.date_mentions
@@ -308,7 +320,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
         for i, (model, rows) in enumerate(batch.rows()):
             if i == 1:
                 inject_fault("load_batch")  # test-only; see above
-            if not rows:
+            if not len(rows):
                 counts[model.table] = 0
                 continue
             arrow_rows = to_arrow(model, rows)  # noqa: F841 - referenced by name in the SQL below

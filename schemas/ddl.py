@@ -1,5 +1,6 @@
 """Derive DuckDB DDL and Arrow schemas from the table models, so each table is declared once."""
 
+import functools
 import types
 import typing
 from datetime import date, datetime
@@ -75,6 +76,7 @@ def create_table_sql(model: type[TableModel]) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{model.table}" (\n' + ",\n".join(lines) + "\n)"
 
 
+@functools.cache  # models are classes, fixed once imported
 def arrow_schema(model: type[TableModel]) -> pa.Schema:
     """The Arrow schema bulk loads use, so Arrow tables match the DuckDB columns exactly."""
     fields = []
@@ -85,6 +87,12 @@ def arrow_schema(model: type[TableModel]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def to_arrow(model: type[TableModel], rows: list[TableModel]) -> pa.Table:
-    """Turn validated rows into one Arrow table with the model's schema."""
-    return pa.Table.from_pylist([r.model_dump() for r in rows], schema=arrow_schema(model))
+def to_arrow(model: type[TableModel], rows: "list[TableModel] | pa.Table") -> pa.Table:
+    """Turn validated rows into one Arrow table with the model's schema (a table with that schema, as
+    built column by column for quality results, is returned as it is; any other schema is an error)."""
+    schema = arrow_schema(model)
+    if isinstance(rows, pa.Table):
+        if not rows.schema.equals(schema):
+            raise TypeError(f"{model.table} rows have schema {rows.schema}, not the model's {schema}")
+        return rows
+    return pa.Table.from_pylist([r.model_dump() for r in rows], schema=schema)

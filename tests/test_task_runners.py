@@ -14,6 +14,7 @@ from dateline import dedup
 from dateline.settings import get_settings
 from dateline.store import Batch
 from schemas import Article, DateMention, QualityResult, SourceFile
+from schemas.ddl import to_arrow
 
 # What a run decides, without its run id and clock times.
 COMPARED = {
@@ -107,7 +108,9 @@ def _batch(sha: str, path: str) -> Batch:
                                  run_id="r", seen_at=NOW)],
         articles=[article],
         date_mentions=[DateMention.model_construct(article_id=aid, mention_index=0)],
-        quality_results=[QualityResult.model_construct(article_id=aid, expectation="x")],
+        quality_results=to_arrow(QualityResult, [QualityResult(
+            run_id="r", article_id=aid, suite="s", expectation="x", column_name=None, severity="critical",
+            success=True, observed=None, details=None)]),
     )
 
 
@@ -116,7 +119,7 @@ def test_drop_seen_turns_a_repeat_of_an_article_into_a_duplicate():
     out = dedup.drop_seen(_batch(sha, "late.txt"), {sha: sha[:16]}, {})
     (row,) = out.source_files
     assert (row.outcome, row.article_id) == ("duplicate", sha[:16])
-    assert out.articles == out.date_mentions == out.quality_results == out.rejects == []
+    assert out.articles == out.date_mentions == out.rejects == [] and out.quality_results.num_rows == 0
 
 
 def test_drop_seen_rejects_a_repeat_of_rejected_bytes_with_the_first_reason():
