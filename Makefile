@@ -17,10 +17,14 @@ UI_PORT ?= 4200
 
 setup: $(VENV)/.installed
 
+# --compile-bytecode: uv writes no .pyc by default, and where PYTHONDONTWRITEBYTECODE is set (as on these
+# machines) Python never writes them either, so every process compiled every module it imports from
+# source: `import great_expectations` took 13-19 s instead of 4.4 s, `import prefect` 2.8 s instead of 1.6.
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	@$(UV_ENV); $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps -r requirements.lock
+	@$(UV_ENV); $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes --no-deps --compile-bytecode \
+		-r requirements.lock
 	@$(UV_ENV); $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
