@@ -31,13 +31,13 @@ def task_runner_for(settings: Settings) -> TaskRunner:
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
         # One single-threaded worker process per core: the parse stage holds the GIL. The preload tunes
-        # each worker's garbage collector as the process pool's initializer does (dateline.runtime).
+        # each worker as the process pool's initializer does (dateline.runtime.start_parse_worker).
         return DaskTaskRunner(cluster_kwargs={"n_workers": parse_workers(settings), "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None,
                                               "preload": [runtime.__name__]})
     if settings.task_runner == "thread":
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=parse_workers(settings), initializer=runtime.tune_gc)
+    return ProcessPoolTaskRunner(max_workers=parse_workers(settings), initializer=runtime.start_parse_worker)
 
 
 def runs_in_parallel(runner: TaskRunner) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 from collections.abc import Iterator
 
 #: Collector thresholds while a run works. CPython's default (700, 10, 10) starts a young-generation
@@ -33,6 +34,16 @@ def tune_gc() -> None:
     freeze_heap()
 
 
+def collect_garbage() -> None:
+    """Free the reference cycles a finished batch left behind, now rather than at the next full
+    collection: Prefect's futures and states form cycles (a future's done-callbacks refer back to it),
+    and a state holds its task's whole result. With ``RUN_THRESHOLDS`` a full collection comes only after
+    some 10^8 allocations, so those cycles kept every batch's records alive: the flow's RSS grew to 1.7 GB
+    over 100,000 files. With the long-lived heap frozen, a full collection walks only what the run
+    allocated since, a few tens of ms per batch."""
+    gc.collect()
+
+
 @contextlib.contextmanager
 def tuned_gc() -> Iterator[None]:
     """The run's collector settings for the block; the previous thresholds come back after it (a
@@ -47,6 +58,24 @@ def tuned_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def dask_setup(worker) -> None:
-    """Dask's preload hook (``dask worker --preload dateline.runtime``): a parse worker's collector."""
+#: How much less CPU priority a parse worker takes than the flow's process (``os.nice`` increment).
+PARSE_WORKER_NICENESS = 10
+
+
+def start_parse_worker() -> None:
+    """Set up a parse worker process: the run's collector settings for good, and a lower CPU priority.
+
+    The flow's process is the pipeline's one serial stage (it validates and loads every batch, in
+    order); when the workers share its cores they took a third of each core from it and it became the
+    bottleneck. Niced workers still use every cycle the writer leaves.
+    """
     tune_gc()
+    try:
+        os.nice(PARSE_WORKER_NICENESS)
+    except OSError:  # not allowed here: run at the same priority
+        pass
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook (``dask worker --preload dateline.runtime``): set up a parse worker."""
+    start_parse_worker()

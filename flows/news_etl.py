@@ -101,7 +101,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
                            "server its workers share)")
         # The process pool resolves submitted parameters in this process and stops at opaque(); prefect-dask
         # hands opaque() and quote() wrappers to the task unopened, so there the walk is paid.
-        unwalked = opaque if isinstance(runner, ProcessPoolTaskRunner) else (lambda value: value)
+        unwalked = quote if isinstance(runner, ProcessPoolTaskRunner) else (lambda value: value)
         in_flight: deque = deque()  # parsed batches (futures when parallel) waiting to be loaded
         limit = 2 * orchestration.parse_workers(settings) if parallel else 0
         seen: dict[str, str] = {}  # content hash -> article id ("" when rejected), over the whole run
@@ -116,6 +116,8 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             _, hashes, reasons = db_task(load_batch)(db, quote(batch), quote(seen), quote(rejected))
             seen.update(hashes)
             rejected.update(reasons)
+            del parsed, normalized, batch
+            runtime.collect_garbage()  # the batch's records, held by Prefect's reference cycles
             loaded_files += n_files
             logger.info("progress: %d/%d files loaded (%d already loaded before)", loaded_files + already,
                         found, already)
