@@ -581,7 +581,7 @@ def mode_profile(args) -> dict:
     t = time.perf_counter()
     if not args.profile_cold:  # one-off imports (GX, dateparser data) and the suite build, outside the profile
         con = store.connect(args.db)
-        store.load_batch(con, grading.grade(normalize.normalize_files([sources.read_file(p) for p in warm], "warm"), "warm"))
+        store.load_batch(con, grading.grade(store.Batch.of(normalize.normalize_files([sources.read_file(p) for p in warm], "warm")), "warm"))
         con.close()
     warmup_s = time.perf_counter() - t
 
@@ -592,7 +592,7 @@ def mode_profile(args) -> dict:
             raw = [sources.read_file(p) for p in sample[start:start + args.batch_size]]
             n = normalize.normalize_files(raw, "profile", seen=seen)
             seen.update(n.hashes)
-            store.load_batch(con, grading.grade(n, "profile"))
+            store.load_batch(con, grading.grade(store.Batch.of(n), "profile"))
         con.close()
 
     prof = cProfile.Profile()

@@ -9,12 +9,11 @@ with the first copy's reason. Pure functions; the load task calls them.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from dateline.store import Batch
-from schemas import Reject
+from schemas import Reject, SourceFile
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -31,10 +30,14 @@ def drop_seen(batch: Batch, seen: Mapping[str, str], reasons: Mapping[str, str])
     or ``rejected`` (with a ``rejects`` row), and its article, mention and quality rows go. Article ids
     are content-addressed, so the rows to drop are exactly those with the dropped article's id.
     """
+    hashes = batch.source_files["content_sha256"].to_pylist()
+    if not any(h in seen for h in hashes if h):  # the usual case: nothing in flight repeated this batch
+        return batch
     dropped: set[str] = set()
     repeats: set[tuple[str, str]] = set()  # rejected here and earlier: say it is a repeat, as normalize does
-    source_files, rejects = [], list(batch.rejects)
-    for row in batch.source_files:
+    source_files = []
+    rejects = [Reject.model_validate(r) for r in batch.rejects.to_pylist()]
+    for row in (SourceFile.model_validate(r) for r in batch.source_files.to_pylist()):
         earlier = seen.get(row.content_sha256) if row.content_sha256 else None
         if row.outcome == "rejected" and earlier == "":
             repeats.add((row.source_path, row.content_sha256))
@@ -52,13 +55,10 @@ def drop_seen(batch: Batch, seen: Mapping[str, str], reasons: Mapping[str, str])
     if repeats:
         rejects = [r.model_copy(update={"reason": reasons.get(r.content_sha256, r.reason), "detail": SAME_BYTES_REJECTED})
                    if (r.source_path, r.content_sha256) in repeats else r for r in rejects]
-    if not dropped and not repeats:
-        return batch
-    return dataclasses.replace(
-        batch,
+    return Batch(
         source_files=source_files,
-        articles=[a for a in batch.articles if a.article_id not in dropped],
-        date_mentions=[m for m in batch.date_mentions if m.article_id not in dropped],
+        articles=_without_articles(batch.articles, dropped),
+        date_mentions=_without_articles(batch.date_mentions, dropped),
         quality_results=_without_articles(batch.quality_results, dropped),
         rejects=rejects,
     )
@@ -67,8 +67,10 @@ def drop_seen(batch: Batch, seen: Mapping[str, str], reasons: Mapping[str, str])
 def contents_of(batch: Batch) -> tuple[dict[str, str], dict[str, str]]:
     """What the batch tells later batches: content hash -> article id ("" if rejected), and the
     rejected hashes' reasons. Unreadable files (no hash) tell nothing."""
-    hashes = {r.content_sha256: r.article_id or "" for r in batch.source_files if r.content_sha256}
-    reasons = {r.content_sha256: r.reason for r in batch.rejects if r.content_sha256}
+    ledger = batch.source_files
+    hashes = {h: a or "" for h, a in zip(ledger["content_sha256"].to_pylist(), ledger["article_id"].to_pylist()) if h}
+    reasons = {h: r for h, r in zip(batch.rejects["content_sha256"].to_pylist(), batch.rejects["reason"].to_pylist())
+               if h}
     return hashes, reasons
 
 
@@ -76,6 +78,6 @@ def _without_articles(table: "pa.Table", article_ids: set[str]) -> "pa.Table":
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not len(table):
+    if not table.num_rows or not article_ids:
         return table
     return table.filter(pc.invert(pc.is_in(table["article_id"], value_set=pa.array(sorted(article_ids), pa.string()))))

@@ -4,20 +4,22 @@ each article's ``quality_status`` and one ``quality_results`` row per (article, 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pandas as pd
 import pyarrow as pa
 
-from dateline.normalize import Normalized
 from dateline.quality import INPUT_COLUMNS, QualityOutcome, validate_articles  # cheap: GX is imported when validating
 from dateline.store import Batch
 from schemas import Article, QualityResult
 from schemas.ddl import arrow_schema
 
 
-def articles_frame(articles: Sequence[Article]) -> pd.DataFrame:
+def articles_frame(articles: "pa.Table | Sequence[Article]") -> pd.DataFrame:
     """The suite's input columns of each article; ``validate_articles`` sets the dtypes GX needs."""
+    if isinstance(articles, pa.Table):
+        return articles.select(list(INPUT_COLUMNS)).to_pandas()
     return pd.DataFrame({c: [getattr(a, c) for a in articles] for c in INPUT_COLUMNS}, columns=list(INPUT_COLUMNS))
 
 
@@ -47,13 +49,14 @@ def quality_results_table(outcome: QualityOutcome, run_id: str) -> pa.Table:
     }, schema=arrow_schema(QualityResult))
 
 
-def grade(normalized: Normalized, run_id: str) -> Batch:
-    """Validate the batch's articles and return the batch ready to load."""
-    articles = normalized.articles
-    batch = Batch(source_files=normalized.source_files, articles=articles, date_mentions=normalized.date_mentions,
-                  rejects=normalized.rejects)
-    if articles:
-        outcome = validate_articles(articles_frame(articles))
-        batch.articles = [a.model_copy(update={"quality_status": outcome.status[a.article_id]}) for a in articles]
-        batch.quality_results = quality_results_table(outcome, run_id)
-    return batch
+def grade(batch: Batch, run_id: str) -> Batch:
+    """Validate the batch's articles and return the batch ready to load: each article's
+    ``quality_status`` set, and its ``quality_results`` rows added."""
+    articles = batch.articles
+    if not articles.num_rows:
+        return batch
+    outcome = validate_articles(articles_frame(articles))
+    status = pa.array([outcome.status[a] for a in articles["article_id"].to_pylist()], pa.string())
+    column = articles.schema.get_field_index("quality_status")
+    return dataclasses.replace(batch, articles=articles.set_column(column, articles.schema.field(column), status),
+                               quality_results=quality_results_table(outcome, run_id))

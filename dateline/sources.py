@@ -14,7 +14,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +61,35 @@ class Unreadable:
     reason: str
     detail: str
     size: int | None = None  # known when the file could be stat-ed (e.g. too large)
+
+
+class FileBatch(Sequence):
+    """The files one task run works on: a read-only sequence of ``RawFile | Unreadable``.
+
+    Deliberately not a list, tuple or dataclass. Prefect walks task parameters of those kinds item by
+    item, field by field (looking for futures and upstream results), on both sides of a process pool:
+    with 5,000 files a batch that was 12% of a parse worker's CPU. It leaves other objects whole.
+    """
+
+    __slots__ = ("_files",)
+
+    def __init__(self, files: Iterable[RawFile | Unreadable] = ()) -> None:
+        self._files = tuple(files)
+
+    def __getitem__(self, index):
+        return FileBatch(self._files[index]) if isinstance(index, slice) else self._files[index]
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def __repr__(self) -> str:
+        return f"FileBatch({len(self._files)} files)"
+
+    def __getstate__(self):
+        return self._files
+
+    def __setstate__(self, files) -> None:
+        self._files = files
 
 
 @dataclass(frozen=True, slots=True)

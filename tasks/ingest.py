@@ -2,7 +2,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from dateline import sources, store
-from dateline.sources import RawFile, Unreadable
+from dateline.sources import FileBatch, RawFile
 
 
 # Drop folders are often network mounts (NFS, SMB) whose listings fail transiently; a second look
@@ -29,14 +29,14 @@ def drop_unchanged(db_path: str, paths: list[str]) -> tuple[list[str], int]:
 # change, and hashing megabytes of results for a cache key would cost more than re-reading them.
 # A file that cannot be read is not an error here: read_file returns an Unreadable with the reason.
 @task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def read_files(paths: list[str], max_bytes: int | None = None) -> list[RawFile | Unreadable]:
-    return [sources.read_file(p, max_bytes=max_bytes) for p in paths]
+def read_files(paths: list[str], max_bytes: int | None = None) -> FileBatch:
+    return FileBatch(sources.read_file(p, max_bytes=max_bytes) for p in paths)
 
 
 # The database may be held for a moment by another writer (DuckDB allows one process per file).
 @task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def drop_loaded(db_path: str, files: list[RawFile | Unreadable], seen: dict[str, str], rejected: dict[str, str]
-                ) -> tuple[list[RawFile | Unreadable], int, dict[str, str], dict[str, str]]:
+def drop_loaded(db_path: str, files: FileBatch, seen: dict[str, str], rejected: dict[str, str]
+                ) -> tuple[FileBatch, int, dict[str, str], dict[str, str]]:
     """Leave out files (same path, same bytes) that an earlier run already handled for good.
 
     Returns the files to process, how many were left out, and what is known of the kept files' content,
@@ -49,8 +49,8 @@ def drop_loaded(db_path: str, files: list[RawFile | Unreadable], seen: dict[str,
     pairs = [(sources.storable_path(f.path), f.sha256) for f in files if isinstance(f, RawFile)]
     with store.connect(db_path) as con:
         state = store.ledger_state(con, pairs)
-    kept = [f for f in files
-            if not (isinstance(f, RawFile) and (sources.storable_path(f.path), f.sha256) in state.done)]
+    kept = FileBatch(f for f in files
+                     if not (isinstance(f, RawFile) and (sources.storable_path(f.path), f.sha256) in state.done))
     known, reasons = {**state.articles, **{h: "" for h in state.rejected}}, dict(state.rejected)
     for f in kept:
         if isinstance(f, RawFile) and f.sha256 in seen:

@@ -1,19 +1,18 @@
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dateline.normalize import Normalized
 from dateline.grading import grade
 from dateline.store import Batch
 
 
 @task(cache_policy=NO_CACHE)
-def validate_batch(normalized: Normalized, run_id: str) -> Batch:
+def validate_batch(batch: Batch, run_id: str) -> Batch:
     """Run the Great Expectations suite over the batch's articles and set each one's quality status."""
-    batch = grade(normalized, run_id)
-    statuses = [a.quality_status for a in batch.articles]
+    batch = grade(batch, run_id)
+    statuses = batch.articles["quality_status"].to_pylist()
     get_run_logger().info(
         "validated %d articles: %d passed, %d warned, %d quarantined (%d expectation results)",
         len(statuses), statuses.count("passed"), statuses.count("warned"), statuses.count("quarantined"),
-        len(batch.quality_results),
+        batch.quality_results.num_rows,
     )
     return batch

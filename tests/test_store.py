@@ -5,7 +5,7 @@ import pytest
 
 from dateline import store
 from schemas import TABLES, Article, DateMention, QualityResult, Reject, SourceFile
-from schemas.ddl import arrow_schema, create_table_sql, to_arrow
+from schemas.ddl import arrow_schema, create_table_sql
 
 NOW = datetime(2026, 1, 1, 12, 0)
 
@@ -57,15 +57,15 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
                                    explicit_year=True, earliest=date(2021, 1, 1), latest=date(2021, 12, 31), run_id="r1")],
         source_files=[SourceFile(source_path=a.source_path, content_sha256=a.content_sha256, size_bytes=10,
                                  outcome="loaded", article_id=a.article_id, run_id="r1", seen_at=NOW)],
-        quality_results=to_arrow(QualityResult, [
-            QualityResult(run_id="r1", article_id=a.article_id, suite="s", expectation=f"e{i}", column_name=None,
-                          severity="critical", success=True, observed=None, details=None) for i in range(2)]),
+        quality_results=[QualityResult(run_id="r1", article_id=a.article_id, suite="s", expectation=f"e{i}",
+                                       column_name=None, severity="critical", success=True, observed=None,
+                                       details=None) for i in range(2)],
         rejects=[Reject(source_path="in/bad.txt", content_sha256="", size_bytes=None, reason="empty file",
                         detail=None, run_id="r1", rejected_at=NOW)],
     )
     # the same files validated again by a later run: its article is known, so its detail rows stay out
-    later_run = store.Batch(articles=[a], date_mentions=batch.date_mentions, quality_results=to_arrow(QualityResult, [
-        QualityResult.model_validate({**r, "run_id": "r2"}) for r in batch.quality_results.to_pylist()]))
+    later_run = store.Batch(articles=[a], date_mentions=batch.date_mentions, quality_results=[
+        QualityResult.model_validate({**r, "run_id": "r2"}) for r in batch.quality_results.to_pylist()])
     with store.connect(db) as con:
         first = store.load_batch(con, batch)
         second = store.load_batch(con, batch)
@@ -81,7 +81,8 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
         # A batch that fails half-way leaves nothing behind: the bad mention breaks NOT NULL after the
         # article row went in, inside the same transaction.
         b = make_article("b" * 16)
-        broken = store.Batch(articles=[b], date_mentions=[batch.date_mentions[0].model_copy(update={"article_id": "b" * 16, "text": None})])
+        mention = DateMention.model_validate(batch.date_mentions.to_pylist()[0])
+        broken = store.Batch(articles=[b], date_mentions=[mention.model_copy(update={"article_id": "b" * 16, "text": None})])
         with pytest.raises(duckdb.Error):
             store.load_batch(con, broken)
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
