@@ -99,15 +99,52 @@ def _peak_rss_mb() -> float | None:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def _cpu_s(pid: int | str = "self") -> float | None:
+    """User + system CPU seconds a process has used so far (from /proc; None if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _role(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "other"
+    if "uvicorn" in cmd or "prefect.server" in cmd:
+        return "Prefect server"
+    if "resource_tracker" in cmd:
+        return "other"
+    if "multiprocessing" in cmd or "dask" in cmd or "distributed" in cmd:
+        return "parse workers"
+    return "other"
+
+
 class ChildrenRss:
-    """Samples the summed RSS of this process's descendants (parse workers, Prefect server) twice a second:
-    workers end with the run, so their peaks cannot be read afterwards."""
+    """Samples this process's descendants (parse workers, Prefect server) twice a second: their summed
+    RSS (workers end with the run, so their peaks cannot be read afterwards) and the CPU seconds each
+    has used, by role. CPU a child used in its last half second before exiting is missed."""
 
     def __init__(self) -> None:
         import threading
 
         self.peak_mb, self._stop = 0.0, threading.Event()
+        self._cpu0: dict[int, float] = {}  # CPU a child had used when sampling began (the server's start-up)
+        self._cpu: dict[int, tuple[str, float]] = {}
         self._thread = threading.Thread(target=self._sample, daemon=True)
+        for pid in _descendant_pids():
+            self._cpu0[pid] = _cpu_s(pid) or 0.0
+        self.own_cpu0 = _cpu_s()
+
+    def cpu_by_role(self) -> dict[str, float]:
+        """CPU seconds used during the block: this process ("flow") and its children by role."""
+        out: dict[str, float] = {"flow": round((_cpu_s() or 0.0) - (self.own_cpu0 or 0.0), 1)}
+        for pid, (role, used) in self._cpu.items():
+            out[role] = round(out.get(role, 0.0) + used - self._cpu0.get(pid, 0.0), 1)
+        return out
 
     def __enter__(self) -> "ChildrenRss":
         self._thread.start()
@@ -121,6 +158,11 @@ class ChildrenRss:
         while not self._stop.wait(0.5):
             pids = _descendant_pids()
             self.peak_mb = max(self.peak_mb, sum(_proc_status(p).get("VmRSS", 0) for p in pids) / 1024)
+            for pid in pids:
+                used = _cpu_s(pid)
+                if used is not None:
+                    role = self._cpu[pid][0] if pid in self._cpu else _role(pid)
+                    self._cpu[pid] = (role, used)
 
 
 def _descendant_pids() -> set[int]:
@@ -360,6 +402,8 @@ def _task_run_times(flow_run_id: str, expected_min: int, timeout_s: float = 90.0
             last = len(runs)
             time.sleep(1.0)
         flow_run = client.read_flow_run(flow_run_id)
+    loads = [r.end_time for r in runs if r.name.startswith("load_batch") and r.end_time]
+    first_load_end_s = (min(loads) - flow_run.start_time).total_seconds() if loads and flow_run.start_time else None
     per: dict[str, list[float]] = defaultdict(list)
     for r in runs:
         name = r.name.rsplit("-", 1)[0] if "-" in r.name else r.name
@@ -371,6 +415,7 @@ def _task_run_times(flow_run_id: str, expected_min: int, timeout_s: float = 90.0
                      for k, v in sorted(per.items())},
         "first_by_start": _first_by_start(runs),
         "flow_run_total_run_time_s": flow_run.total_run_time.total_seconds(),
+        "first_load_end_s": first_load_end_s,
     }
 
 
@@ -443,7 +488,8 @@ def mode_dateline(args) -> dict:
     return {
         "articles": len(files), "processing_s": processing_s, "startup_s": startup_s, "import_s": import_s,
         "task_runner": settings.task_runner, "workers": orchestration.parse_workers(settings), "stages": stages,
-        "children_peak_rss_mb": round(children.peak_mb, 1), "prefect": tr, "readback_s": readback_s,
+        "children_peak_rss_mb": round(children.peak_mb, 1), "cpu_s": children.cpu_by_role(), "prefect": tr,
+        "readback_s": readback_s, "first_batch_loaded_s": tr.get("first_load_end_s"),
         "validate_first_batch_s": tr["first_by_start"].get("validate_batch"),
         "summary": {k: v for k, v in summary.items() if k not in ("date_anomalies", "expectation_failures")},
         "date_anomalies": len(summary.get("date_anomalies", [])),
@@ -782,6 +828,14 @@ def report(out: dict) -> str:
         if m == "split":
             title = f"\n-- normalize split: pure functions on {r['articles']:,} articles, cold caches"
         lines.append(_table(["stage", "s", "% of total", "ms/article"], srows, title=title))
+        if m in ("dateline", "rerun") and r.get("cpu_s"):
+            cpu = r["cpu_s"]
+            cores = out["host"]["cpus"] or 1
+            crows = [[k, v, 1e3 * v / max(1, r["articles"])] for k, v in cpu.items()]
+            crows.append(["all", sum(cpu.values()), 1e3 * sum(cpu.values()) / max(1, r["articles"])])
+            note = (f" ({sum(cpu.values()) / (cores * tot):.0%} of {cores} cores over {tot:.1f} s; first batch loaded "
+                    f"{_fmt(r.get('first_batch_loaded_s'), 1)} s after the flow started)")
+            lines.append(_table(["process", "CPU s", "CPU ms/article"], crows, title=f"\n-- {m}: CPU by process" + note))
         if m == "dateline" and out.get("normalize_split"):
             ns = out["normalize_split"]
             lines.append(_table(["normalize part (apportioned)", "s", "% of total"],
