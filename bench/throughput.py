@@ -865,9 +865,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", help="use this folder of .txt files as is instead of generating one")
     ap.add_argument("--source", help="folder of .txt articles to replicate (default: the reuters_dev devset)")
     ap.add_argument("--modes", default=DEFAULT_MODES, help=f"comma-separated, from {','.join(ALL_MODES)} (default all)")
-    ap.add_argument("--batch-size", type=int, default=2000, help="files per task run in the flow (default 2,000, as `dateline run`)")
-    ap.add_argument("--task-runner", default="thread", choices=["process", "dask", "thread"],
-                    help="where the flow parses batches (default: its own process, as `dateline run`)")
+    from dateline.settings import Settings  # the defaults of `dateline run`, without the environment's overrides
+
+    defaults = Settings.model_fields
+    ap.add_argument("--batch-size", type=int, default=defaults["batch_size"].default,
+                    help="files per task run in the flow (default: as `dateline run`, %(default)s)")
+    ap.add_argument("--task-runner", default=defaults["task_runner"].default, choices=["process", "dask", "thread"],
+                    help="where the flow parses batches (default: as `dateline run`, %(default)s)")
     ap.add_argument("--workers", type=int, default=0, help="parse workers (default 0: one per CPU)")
     ap.add_argument("--naive-n", type=int, default=500, help="articles the naive pipeline runs on (default 500)")
     ap.add_argument("--split-n", type=int, default=2000, help="sample for the normalize split (default 2,000)")

@@ -260,15 +260,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
     run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
     run.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
-    run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 2000)")
+    run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 5000)")
     run.add_argument("--max-file-mb", type=float, default=None,
                      help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run is writing to the database, wait this long for it "
                           f"(default 0: exit at once with code {EXIT_BUSY})")
     run.add_argument("--task-runner", choices=["process", "dask", "thread"],
-                     help="where batches are parsed: the flow's own process (thread, the default), a local "
-                          "process pool, or a Dask cluster via prefect-dask ($DATELINE_TASK_RUNNER)")
+                     help="where batches are parsed: a local process pool (process, the default), the flow's "
+                          "own process (thread), or a Dask cluster via prefect-dask ($DATELINE_TASK_RUNNER)")
     run.add_argument("--workers", type=int, help="parse processes / local Dask workers (default: one per CPU)")
     run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
                                             "(with --task-runner dask; default: a LocalCluster for the run)")

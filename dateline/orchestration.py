@@ -35,7 +35,8 @@ def task_runner_for(settings: Settings) -> TaskRunner:
         return DaskTaskRunner(cluster_kwargs={"n_workers": parse_workers(settings), "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None,
                                               "preload": [runtime.__name__]})
-    if settings.task_runner == "thread":
+    if settings.task_runner == "thread" or (settings.workers is None and (os.cpu_count() or 1) < 2):
+        # One core: a worker would only take turns with the writer, and every batch would cross over.
         return ThreadPoolTaskRunner(max_workers=1)
     return ProcessPoolTaskRunner(max_workers=parse_workers(settings), initializer=runtime.start_parse_worker)
 

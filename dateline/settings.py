@@ -21,21 +21,25 @@ class Settings(BaseSettings):
     gx_dir: Path | None = Field(
         None, description="Root of the file-based Great Expectations project (Data Docs); default: the database's folder."
     )
-    # 2,000 measured 1.2x the articles/s of 500 at 20k (Great Expectations costs ~0.25 s per validation
-    # whatever the rows, and Prefect ~5 task runs per batch); a batch of 2,000 holds ~35 MB more.
-    batch_size: int = Field(2000, ge=1, le=100_000, description="Files per task run.")
+    # 5,000 measured 1,304 against 1,223 articles/s for 2,000 at 100k files (process runner, 2 cores): a
+    # Great Expectations validation costs ~0.15 s whatever its rows, and Prefect ~5 task runs per batch
+    # (107 task runs instead of 257; the Prefect server's CPU halved). The price is latency: the first
+    # batch lands later (~16 s against ~12 s after the run starts), and up to 2 x workers batches wait
+    # in memory (the 100k run peaked at ~1.0 GB).
+    batch_size: int = Field(5000, ge=1, le=100_000, description="Files per task run.")
     schedule_cron: str = Field("0 * * * *", description="Cron of scheduled runs (UTC).")
     data_docs: bool = Field(True, description="Rebuild Great Expectations Data Docs after each run.")
     # Data Docs are an overview for people; every article's own results are already in quality_results.
     # Validating a whole 100k-file run again held ~500 MB (flow peak 1,438 MB against 942 MB without).
     data_docs_rows: int = Field(20_000, ge=1, description="Data Docs validate at most this many of the run's "
                                 "articles (a repeatable random sample when there are more).")
-    # Default: the flow's own process. Measured on a 2-core machine (bench/throughput.py, N=20k) a local
-    # process pool ran at 0.49x of it: the workers starve the single DuckDB writer, and batches cross
-    # process boundaries twice. Parse workers pay where they do not share the writer's cores.
+    # Default: a local process pool. Its workers only parse (decode, text, dates, sanity: ~0.8 ms of CPU
+    # per article); the flow's process validates and loads (~0.35 ms), so on 2 cores the pool ran
+    # 1,456 articles/s at 100k files against 919 in the flow's own process. A run of one batch parses in
+    # the flow's process whatever this says (starting workers would cost more than they save).
     task_runner: Literal["process", "dask", "thread"] = Field(
-        "thread", description="Where the parse stage (normalize + validate) runs: the flow's own process "
-        "(thread), a local process pool (process), or a Dask cluster (dask, via prefect-dask).")
+        "process", description="Where the parse stage (decode, text, dates, sanity) runs: a local process "
+        "pool (process), the flow's own process (thread), or a Dask cluster (dask, via prefect-dask).")
     workers: int | None = Field(
         None, ge=1, le=512, description="Parse workers: processes, or Dask workers of a local cluster; default: one per CPU.")
     dask_address: str | None = Field(

@@ -5,6 +5,7 @@ import shutil
 import duckdb
 import pytest
 
+from dateline.settings import Settings
 from tests.conftest import SEEDS
 
 
@@ -85,7 +86,7 @@ def test_runs_carry_lineage(waves):
     assert len(rows) == 4
     for name, params, version, duration in rows:
         assert name.startswith("news-etl-") and "inbox" in name and name.endswith(" files")
-        assert '"batch_size": 2000' in params and version and duration > 0
+        assert f'"batch_size": {Settings().batch_size}' in params and version and duration > 0
 
 
 def test_every_table_keeps_its_declared_key_unique_over_the_waves(waves):
