@@ -10,7 +10,7 @@ from prefect import flow, get_run_logger
 from prefect.context import FlowRunContext
 from prefect.runtime import deployment, flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
-from prefect.utilities.annotations import opaque, quote
+from prefect.utilities.annotations import quote
 
 from dateline import orchestration, quality, runtime, sources, store
 from dateline.normalize import utcnow
@@ -92,15 +92,16 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
 
         # With a process or Dask runner, batches are normalized on its workers, a few ahead, and validated
         # and loaded here one by one, in order: DuckDB takes one writing process per file, and Great
-        # Expectations validates a batch in a tenth of the time it takes to normalize it, so the workers
-        # need not import it (9 s each). With the thread runner, or a single batch, all of it runs here.
+        # Expectations validates a batch in about a seventh of the CPU it takes to normalize it, so the
+        # workers need not import it (4-5 s each). With the thread runner, or a single batch, all of it
+        # runs here.
         runner = FlowRunContext.get().task_runner
         parallel = len(files) > batch_size and orchestration.runs_in_parallel(runner)
         if len(files) > batch_size and not parallel and not isinstance(runner, ThreadPoolTaskRunner):
             logger.warning("no PREFECT_API_URL: parsing in this process (`dateline run` starts a local "
                            "server its workers share)")
-        # The process pool resolves submitted parameters in this process and stops at opaque(); prefect-dask
-        # hands opaque() and quote() wrappers to the task unopened, so there the walk is paid.
+        # The process pool resolves submitted parameters here and unwraps quote() without looking inside;
+        # prefect-dask hands quote() wrappers to the task unopened, so there the (short) walk is paid.
         unwalked = quote if isinstance(runner, ProcessPoolTaskRunner) else (lambda value: value)
         in_flight: deque = deque()  # parsed batches (futures when parallel) waiting to be loaded
         limit = 2 * orchestration.parse_workers(settings) if parallel else 0
