@@ -49,6 +49,8 @@ MONTH_SHIFTS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 TARGET_PRECISION = 0.98  # on articles with dated evidence
 TARGET_RECALL = 0.90  # on articles with dated evidence
 TARGET_FALSE_ALARM = 0.02  # untouched articles judged inconsistent
+#: Granularities that cannot tell two dates of the same year apart (see Item.evidence_free).
+COARSE_GRANULARITIES = frozenset({"year", "decade", "century", "none"})
 DATED_DEFINITION = ("dated evidence = the article body has at least one timex mention with "
                     "type DATE and explicit_year True (e.g. 'in March 1986', 'on 1998-08-07')")
 
@@ -280,6 +282,11 @@ class Item:
     inferred: tuple[date | None, date | None] = (None, None)
     dated: bool = False
     dated_mentions: list[str] = field(default_factory=list)
+    sub_year_evidence: bool = False  # an explicit-year DATE mention finer than a year (month, week, day...)
+    # A corrupted article whose shift keeps its claimed date in the true date's year, and whose body has no
+    # explicit-year mention finer than a year: year-level mentions fit both dates, and mentions without a
+    # year are resolved against the claimed date itself, so nothing in the text can tell the two apart.
+    evidence_free: bool = False
 
     @property
     def corrupted(self) -> bool:
@@ -406,6 +413,7 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
             it.inferred = (a.published_inferred_min, a.published_inferred_max)
             dated = [m for m in mentions[a.article_id] if m.timex_type == "DATE" and m.explicit_year]
             it.dated = bool(dated)
+            it.sub_year_evidence = any(m.granularity not in COARSE_GRANULARITIES for m in dated)
             it.dated_mentions = [
                 f"'{m.text}' ({m.value}, {m.tense}) in \"...{_context(a.body, m.start_char, m.end_char)}...\""
                 for m in dated
@@ -421,6 +429,8 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
             dec = decode_bytes(it.original)
             orig = text.parse_text(dec.text).published_claimed if dec.text else None
             it.claimed_expected = shift_date(orig, it.shift.months) if orig else None
+            it.evidence_free = bool(orig and it.claimed_expected and orig.year == it.claimed_expected.year
+                                    and not it.sub_year_evidence)
     return tm
 
 
@@ -456,6 +466,7 @@ class Scores:
     fa_dated: float | None
     recall_kind: dict[str, tuple[int, int]]  # kind -> (found, total) over all
     recall_kind_dated: dict[str, tuple[int, int]]
+    evidence_free_dated: int  # corrupted, dated, and nothing in the text can tell the shift (Item.evidence_free)
 
 
 def score(items: list[Item]) -> Scores:
@@ -488,6 +499,7 @@ def score(items: list[Item]) -> Scores:
         fa_all=_ratio(sum(1 for it in unt if it.status == "inconsistent"), len(unt)),
         fa_dated=_ratio(sum(1 for it in unt_d if it.status == "inconsistent"), len(unt_d)),
         recall_kind=by_kind(loaded), recall_kind_dated=by_kind(dated),
+        evidence_free_dated=sum(1 for it in dated if it.corrupted and it.evidence_free),
     )
 
 
@@ -550,6 +562,8 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     row("              recall, year shifts", lambda s, t: _frac(s.recall_kind_dated["years"]))
     row("              recall, month shifts", lambda s, t: _frac(s.recall_kind_dated["months"]))
     row("              untouched inconsistent", lambda s, t: _f(s.fa_dated, True))
+    row("              corrupted, no evidence in text", lambda s, t: f"{s.evidence_free_dated}/{s.dated_c}")
+    row("              recall upper bound", lambda s, t: _f(_ratio(s.dated_c - s.evidence_free_dated, s.dated_c)))
     rows.append(("", [""] * len(names), ""))
     for st in STATUSES:
         row(f"status {st} (corr / unt)", lambda s, t, st=st: f"{s.status_c.get(st, 0)} / {s.status_u.get(st, 0)}")
@@ -585,6 +599,9 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
               f"recall(dated) {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
               f"untouched inconsistent {_f(s.fa_all, True)} <= {TARGET_FALSE_ALARM:.0%}: "
               f"{met(s.fa_all, TARGET_FALSE_ALARM, False)}")
+    print("Recall upper bound: a corrupted article is beyond any text evidence when its shift keeps the claimed "
+          "date in the true date's year and its body has no explicit-year mention finer than a year (year-level "
+          "mentions fit both dates; mentions without a year are resolved against the claimed date itself).")
     print("Timings: after a warm-up (dateparser import); date stage = parse_text + extract_mentions (body and "
           "title) + judge_batch, composed as normalize_files composes them, each file seen once; normalize_files "
           "then runs on the same batch (decoding and record building included, tagger caches already warm).")
