@@ -153,7 +153,7 @@ _held: dict[str, duckdb.DuckDBPyConnection] = {}
 #: about 4 KB per article (238 MB for 60,000 reuters articles, 60 MB once checkpointed), so a checkpoint
 #: every ~60,000 articles. Not more: until a checkpoint the logged rows stay in memory (a 100k-file run
 #: peaked at 1.30 GB with 1 GB, against 0.93 GB with the default).
-RUN_CHECKPOINT_THRESHOLD = "256MB"
+RUN_CHECKPOINT_THRESHOLD = "256MiB"
 
 
 @contextlib.contextmanager

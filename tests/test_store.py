@@ -96,6 +96,23 @@ def assert_logical_keys_unique(con) -> None:
         assert total == distinct, f"{model.table}: {total - distinct} rows repeat a key ({keys})"
 
 
+def test_a_run_holds_the_log_and_checkpoints_once_when_it_lets_go(tmp_path):
+    db = tmp_path / "held.duckdb"
+    a = make_article()
+    threshold = "SELECT current_setting('checkpoint_threshold')"
+    with duckdb.connect() as fresh:
+        default = fresh.execute(threshold).fetchone()[0]
+    with store.hold_open(db):
+        with store.connect(db) as con:
+            assert con.execute(threshold).fetchone()[0] == "256.0 MiB" != default
+            store.load_batch(con, store.Batch(articles=[a]))
+        assert (tmp_path / "held.duckdb.wal").exists()  # committed, in the log, not yet in the file
+    assert not (tmp_path / "held.duckdb.wal").exists()
+    with store.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+        assert con.execute(threshold).fetchone()[0] == default
+
+
 def test_detail_tables_declare_a_key_without_an_index():
     assert not DateMention.key_indexed and not QualityResult.key_indexed
     assert "PRIMARY KEY" not in create_table_sql(DateMention)

@@ -1,0 +1,59 @@
+"""Process settings for runs (dateline.runtime) and the containers that keep Prefect's walks short."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+
+import cloudpickle
+from prefect.utilities.collections import visit_collection
+
+from dateline import runtime
+from dateline.sources import FileBatch, RawFile
+
+
+def test_tuned_gc_sets_the_run_thresholds_and_restores_the_old_ones():
+    before = gc.get_threshold()
+    with runtime.tuned_gc():
+        assert gc.get_threshold() == runtime.RUN_THRESHOLDS
+        assert gc.get_freeze_count() > 0  # the long-lived heap is out of the collector's reach
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_collect_garbage_frees_cycles_the_thresholds_would_keep():
+    class Node:
+        pass
+
+    with runtime.tuned_gc():
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle, as Prefect's futures and states make
+        alive = [id(a)]
+        del a, b
+        runtime.collect_garbage()
+        assert not any(id(o) in alive for o in gc.get_objects() if isinstance(o, Node))
+
+
+def _worker_state(_: int) -> tuple[tuple[int, int, int], int]:
+    return gc.get_threshold(), os.nice(0)
+
+
+def test_parse_workers_run_tuned_and_niced():
+    base = os.nice(0)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1, initializer=runtime.start_parse_worker) as pool:
+        thresholds, niceness = pool.map(_worker_state, [0])[0]
+    assert thresholds == runtime.RUN_THRESHOLDS
+    assert niceness == min(19, base + runtime.PARSE_WORKER_NICENESS)
+
+
+def test_a_file_batch_is_one_leaf_to_prefect_and_survives_pickling():
+    files = FileBatch(RawFile(f"in/{i}.txt", b"x" * i, f"{i:064x}") for i in range(100))
+    visited = []
+    visit_collection(files, lambda x: visited.append(x) or x, return_data=True)
+    assert visited == [files]  # not 100 RawFiles and their 400 fields
+    again = pickle.loads(cloudpickle.dumps(files))
+    assert list(again) == list(files) and len(again) == 100
+    assert isinstance(files[10:20], FileBatch) and [f.path for f in files[10:12]] == ["in/10.txt", "in/11.txt"]
