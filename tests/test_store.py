@@ -104,7 +104,7 @@ def test_a_run_holds_the_log_and_checkpoints_once_when_it_lets_go(tmp_path):
         default = fresh.execute(threshold).fetchone()[0]
     with store.hold_open(db):
         with store.connect(db) as con:
-            assert con.execute(threshold).fetchone()[0] == "256.0 MiB" != default
+            assert con.execute(threshold).fetchone()[0] == "128.0 MiB" != default
             store.load_batch(con, store.Batch(articles=[a]))
         assert (tmp_path / "held.duckdb.wal").exists()  # committed, in the log, not yet in the file
     assert not (tmp_path / "held.duckdb.wal").exists()
