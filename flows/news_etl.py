@@ -84,7 +84,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         run = run.model_copy(update={"flow_run_name": name_flow_run(run.run_id, f"{flow_run.name} {len(files):,} files")})
         logger.info("discovered %d files under %s", len(files), ", ".join(paths))
         found = len(files)
-        files, unchanged = db_task(drop_unchanged)(db, files)
+        files, unchanged = db_task(drop_unchanged)(db, quote(files))  # quote(): see the batch loop below
         if unchanged:
             logger.info("%d files unchanged since an earlier run (same size and mtime): not read again", unchanged)
         if files:  # validation happens here, in this process: have GX ready by the time the first batch is

@@ -20,8 +20,8 @@ def drop_unchanged(db_path: str, paths: list[str]) -> tuple[list[str], int]:
     many were left out."""
     stats = sources.stat_files(paths)
     with store.connect(db_path) as con:
-        unchanged = store.unchanged_paths(con, [s for s in stats if s])
-    kept = [p for p, s in zip(paths, stats, strict=True) if not (s and s[0] in unchanged)]
+        changed = store.changed_paths(con, [s for s in stats if s])
+    kept = [p for p, s in zip(paths, stats, strict=True) if s is None or s[0] in changed]
     return kept, len(paths) - len(kept)
 
 

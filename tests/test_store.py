@@ -149,3 +149,25 @@ def test_second_writer_gets_a_clear_error(tmp_path):
             store.connect(db)
     finally:
         holder.communicate("\n", timeout=30)
+
+
+def test_changed_paths_are_all_but_the_files_handled_for_good_with_the_same_size_and_mtime(tmp_path):
+    def ledger(path, sha, outcome, size=10, mtime=5):
+        return SourceFile(source_path=path, content_sha256=sha, size_bytes=size, outcome=outcome,
+                          article_id="a" * 16 if outcome == "loaded" else None, run_id="r1", seen_at=NOW, mtime_ns=mtime)
+
+    def reject(path, sha, reason):
+        return Reject(source_path=path, content_sha256=sha, size_bytes=10, reason=reason, detail=None, run_id="r1",
+                      rejected_at=NOW)
+
+    with store.connect(tmp_path / "t.duckdb") as con:
+        store.load_batch(con, store.Batch(
+            source_files=[ledger("in/same.txt", "1", "loaded"), ledger("in/grown.txt", "2", "loaded"),
+                          ledger("in/touched.txt", "5", "loaded"),
+                          ledger("in/bad.txt", "3", "rejected"), ledger("in/crashed.txt", "4", "rejected")],
+            rejects=[reject("in/bad.txt", "3", "empty"), reject("in/crashed.txt", "4", "internal error: boom")]))
+        stats = [("in/same.txt", 10, 5), ("in/grown.txt", 11, 5), ("in/touched.txt", 10, 6), ("in/new.txt", 10, 5),
+                 ("in/bad.txt", 10, 5), ("in/crashed.txt", 10, 5)]
+        # a rejected file stays rejected until it changes; one that dateline failed on is tried again
+        assert store.changed_paths(con, stats) == {"in/grown.txt", "in/touched.txt", "in/new.txt", "in/crashed.txt"}
+        assert store.changed_paths(con, []) == set()
