@@ -154,11 +154,10 @@ _held: dict[str, duckdb.DuckDBPyConnection] = {}
 #: before each checkpoint. Loading 60,000 articles in 5,000-article batches took 0.45 s per batch at the
 #: default 16 MiB, 0.38 at 64, 0.30 at 128 MiB (peak RSS as at the default), 0.22 at 256 (+144 MB).
 RUN_CHECKPOINT_THRESHOLD = "128MiB"
-RUN_MEMORY_LIMIT = os.environ.get("DATELINE_DUCKDB_MEMORY", "384MiB")
 
 
 @contextlib.contextmanager
-def hold_open(db_path: str | Path) -> Iterator[None]:
+def hold_open(db_path: str | Path, *, memory_limit: str | None = None) -> Iterator[None]:
     """Keep the database open for a whole run; ``connect`` meanwhile hands out cursors of it.
 
     Closing a DuckDB file checkpoints its write-ahead log into it, at a cost that grows with the file:
@@ -181,7 +180,8 @@ def hold_open(db_path: str | Path) -> Iterator[None]:
     threshold, memory = con.execute(
         "SELECT current_setting('checkpoint_threshold'), current_setting('memory_limit')").fetchone()
     con.execute(f"SET checkpoint_threshold = '{RUN_CHECKPOINT_THRESHOLD}'")
-    con.execute(f"SET memory_limit = '{RUN_MEMORY_LIMIT}'")
+    if memory_limit:  # Settings.duckdb_memory
+        con.execute(f"SET memory_limit = '{memory_limit}'")
     _held[key] = con
     try:
         yield

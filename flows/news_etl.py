@@ -70,7 +70,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
     max_bytes = sources.max_file_bytes(max_file_mb)
 
     with store.run_lock(db, wait_s=wait_s, on_wait=lambda msg: logger.warning("waiting up to %gs: %s", wait_s, msg)), \
-            store.hold_open(db), runtime.tuned_gc():
+            store.hold_open(db, memory_limit=settings.duckdb_memory), runtime.tuned_gc():
         run = Run(
             run_id=str(flow_run.id), flow_name="news-etl", flow_run_name=flow_run.name,
             deployment=deployment.name, started_at=utcnow(), ended_at=None, status="Running",

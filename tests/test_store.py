@@ -100,11 +100,13 @@ def test_a_run_holds_the_log_and_checkpoints_once_when_it_lets_go(tmp_path):
     db = tmp_path / "held.duckdb"
     a = make_article()
     threshold = "SELECT current_setting('checkpoint_threshold')"
+    memory = "SELECT current_setting('memory_limit')"
     with duckdb.connect() as fresh:
         default = fresh.execute(threshold).fetchone()[0]
-    with store.hold_open(db):
+    with store.hold_open(db, memory_limit="100MiB"):
         with store.connect(db) as con:
             assert con.execute(threshold).fetchone()[0] == "128.0 MiB" != default
+            assert con.execute(memory).fetchone()[0] == "100.0 MiB"
             store.load_batch(con, store.Batch(articles=[a]))
         assert (tmp_path / "held.duckdb.wal").exists()  # committed, in the log, not yet in the file
     assert not (tmp_path / "held.duckdb.wal").exists()
