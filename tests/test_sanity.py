@@ -169,3 +169,22 @@ def test_months_later_keeps_the_day_or_the_months_last():
             y, m = divmod(d.year * 12 + d.month - 1 + k, 12)
             assert _months_later(d, k) == date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
         d += timedelta(days=1)
+
+
+def test_the_recency_search_scores_each_day_as_the_per_day_formula_does():
+    # sanity._terms finds each bin's stretch of days by bisection instead of a gap and a bin per day; it must
+    # give, day for day, what recency_bin(recency_gap(...)) gives, for spans before, around and after the day
+    from datetime import timedelta
+
+    from dateline import sanity
+
+    for claimed in (date(1987, 3, 26), date(2021, 1, 31), date(2020, 2, 29)):
+        days = sanity._search_days(claimed)
+        assert list(days) == sorted(days)
+        for unit, bins in sanity.RECENCY_BINS.items():
+            dens = tuple(float(i + 1) for i in range(len(bins)))  # a distinct value per bin
+            for offset, width in ((-4000, 0), (-400, 30), (-31, 0), (0, 0), (-2, 5), (1, 0), (45, 60), (900, 365)):
+                first = claimed + timedelta(days=offset)
+                last = first + timedelta(days=width)
+                want = [3 * dens[sanity.recency_bin(sanity.recency_gap(d, first, last, unit), unit)] for d in days]
+                assert sanity._terms(dens, first, last, unit, 3, days) == want, (claimed, unit, offset, width)
