@@ -87,3 +87,25 @@ def test_floor_and_naive_end_to_end(tmp_path):
     assert {"search_dates", "insert"} <= set(naive["stages"])
     assert naive["server_peak_rss_mb"] > 0  # the ephemeral Prefect server was measured apart
     assert "ratios" in res and "targets" in res
+
+
+def test_repeated_runs_report_the_median_run_and_every_rate(tmp_path, monkeypatch):
+    """--repeat: each cold run gets its own database; the run with the median rate is the one reported
+    (its figures all come from that run), and the re-run goes over that run's file."""
+    mod = _bench_module()
+    rates = iter([300.0, 100.0, 200.0, 400.0])
+    calls = []
+
+    def fake_spawn(mode, args, work, corpus, db, extra=None, tag=""):
+        calls.append((mode, db.name, tag))
+        rate = next(rates)
+        return {"articles_per_s": rate, "processing_s": 1000 / rate, "peak_rss_mb": rate, "tree_pss_mb": 2 * rate,
+                "cpu_s": {"flow": 1.0}}
+
+    monkeypatch.setattr(mod, "spawn", fake_spawn)
+    args = type("Args", (), {"repeat": 4})()
+    got = mod.repeat_dateline(args, tmp_path, tmp_path / "corpus")
+    assert [c[1] for c in calls] == [f"dateline-{i}.duckdb" for i in range(1, 5)]
+    assert got["articles_per_s"] == 200.0  # sorted 100, 200, 300, 400: the lower middle
+    assert got["db"] == str(tmp_path / "dateline-3.duckdb")
+    assert [r["articles_per_s"] for r in got["repeats"]] == [300.0, 100.0, 200.0, 400.0]
