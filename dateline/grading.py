@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from dateline.quality import INPUT_COLUMNS, QualityOutcome, validate_articles  # cheap: GX is imported when validating
@@ -15,9 +15,14 @@ from dateline.store import Batch
 from schemas import Article, QualityResult
 from schemas.ddl import arrow_schema
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def articles_frame(articles: "pa.Table | Sequence[Article]") -> pd.DataFrame:
     """The suite's input columns of each article; ``validate_articles`` sets the dtypes GX needs."""
+    import pandas as pd  # here, not at the top: parse workers import this module and run without pandas
+
     if isinstance(articles, pa.Table):
         return articles.select(list(INPUT_COLUMNS)).to_pandas()
     return pd.DataFrame({c: [getattr(a, c) for a in articles] for c in INPUT_COLUMNS}, columns=list(INPUT_COLUMNS))

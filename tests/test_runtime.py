@@ -40,6 +40,37 @@ def _worker_state(_: int) -> tuple[tuple[int, int, int], int]:
     return gc.get_threshold(), os.nice(0)
 
 
+def _worker_parses(paths: list[str]) -> tuple[bool, str, list[dict]]:
+    """In a parse worker: import the flow (as unpickling its tasks does), normalize, build Arrow."""
+    import sys
+
+    import flows.news_etl  # noqa: F401
+    from dateline.normalize import normalize_files
+    from dateline.sources import read_file
+    from dateline.store import Batch
+
+    batch = Batch.of(normalize_files([read_file(p) for p in paths], "run"))
+    try:
+        import pandas  # noqa: F401
+        refused = ""
+    except ModuleNotFoundError as exc:
+        refused = str(exc)
+    return "pandas" in sys.modules, refused, batch.articles.select(["article_id", "title"]).to_pylist()
+
+
+def test_parse_workers_build_arrow_tables_without_pandas(tmp_path):
+    """pyarrow imports pandas on its first array only to ask whether the input is a pandas object;
+    workers refuse the import (~90 MB of RSS each), and the tables they build are the same."""
+    path = tmp_path / "a.txt"
+    path.write_text("Summit ends\n\nGENEVA, June 16, 2021 - The two leaders met on Wednesday for talks.\n")
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1, initializer=runtime.start_parse_worker) as pool:
+        has_pandas, refused, rows = pool.map(_worker_parses, [[str(path)]])[0]
+    assert not has_pandas and "parse workers run without pandas" in refused
+    assert rows == _worker_parses([str(path)])[2]  # here, with pandas importable: the same rows
+    import pandas  # noqa: F401  (this process is no parse worker: untouched)
+
+
 def test_parse_workers_run_tuned_and_niced():
     base = os.nice(0)
     ctx = multiprocessing.get_context("spawn")
