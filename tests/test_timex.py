@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from dateline import timex
 from dateline.timex import Mention, extract_mentions, mention_to_dict
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -410,3 +412,40 @@ def test_year_earlier_nine_months_is_a_duration():
     ms = extract_mentions("Net for the year-earlier nine months included a gain.", date(2005, 10, 20))
     m = _find(ms, "nine months")
     assert (m.type, m.value) == ("DURATION", "P9M")
+
+
+def test_first_character_classes_read_off_the_pattern():
+    first = timex._first_chars
+    assert first("(?:abc|x?d)") == "[adx\\x80-\\U0010ffff]"
+    assert first("(?i:ab)") == "[Aa\\x80-\\U0010ffff]"  # case folding as the engine does it
+    assert first("(?:(?=q)r)") == "[r\\x80-\\U0010ffff]"  # lookarounds skipped: only ever more characters
+    assert first("(?:a*)") is None  # may match empty: no lookahead at all
+
+
+_MANY_FORMS = (
+    "On Tuesday, June 15, 2021, and again on 16 June the two met; by mid-2021 in the 1990s style of the "
+    "21st century. Q3 1987 results, the third quarter, fiscal 1988, 10:30 a.m. EST, 12/06/2021, 2021-06-16, "
+    "next week, last month, two years ago, early next year, the past 12 months, this spring, tomorrow "
+    "morning, Monday night, the weekend, late 1986, nineteen ninety-seven, every year, each day, for three "
+    "days, since 1985, the year-earlier quarter, now, currently, recently, in the coming weeks. At noon on "
+    "Christmas Day, on Tuesdays, in the first half of the year, on Thanksgiving, at midnight."
+)
+
+
+def test_every_rule_match_starts_where_its_lookahead_lets_it():
+    """Wherever a rule's own pattern matches, its first-character class matches too: the lookahead that
+    ``_combined`` puts in front of each rule only skips places the rule could not match anyway."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + [_MANY_FORMS]  # as matched: cased
+    rules_hit = 0
+    for rule, pattern in timex._PATTERNS:
+        first = timex._FIRST_CHARS[rule]
+        if first is None:
+            continue
+        rule_rx, first_rx, hits = re.compile(f"(?<!\\w)(?:{pattern})"), re.compile(first), 0
+        for text in texts:
+            for pos in range(len(text)):
+                if rule_rx.match(text, pos):
+                    hits += 1
+                    assert first_rx.match(text, pos), (rule, text[pos : pos + 40])
+        rules_hit += hits > 0
+    assert rules_hit >= 30  # the texts exercise nearly every rule, not a few
