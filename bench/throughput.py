@@ -181,10 +181,11 @@ class ChildrenRss:
     def _sample(self) -> None:
         while not self._stop.wait(0.5):
             pids = _descendant_pids()
-            self.peak_mb = max(self.peak_mb, sum(_proc_status(p).get("VmRSS", 0) for p in pids) / 1024)
-            mem = [_rss_pss_kb(p) for p in (*pids, os.getpid())]
-            self.tree_rss_mb = max(self.tree_rss_mb, sum(r for r, _ in mem) / 1024)
-            self.tree_pss_mb = max(self.tree_pss_mb, sum(p for _, p in mem) / 1024)
+            children = [_rss_pss_kb(p) for p in pids]  # one read of each child gives both figures
+            own_rss, own_pss = _rss_pss_kb(os.getpid())
+            self.peak_mb = max(self.peak_mb, sum(r for r, _ in children) / 1024)
+            self.tree_rss_mb = max(self.tree_rss_mb, (own_rss + sum(r for r, _ in children)) / 1024)
+            self.tree_pss_mb = max(self.tree_pss_mb, (own_pss + sum(p for _, p in children)) / 1024)
             for pid in pids:
                 used = _cpu_s(pid)
                 if used is not None:
