@@ -77,7 +77,8 @@ def keep_pandas_out() -> None:
     """Keep pandas out of this process, unless something has imported it already.
 
     Parse workers never use pandas, but pyarrow imports it on the first array a process builds, just
-    to check whether its input is a pandas object: ~90 MB of each worker's RSS and ~0.5 s of its CPU.
+    to check whether its input is a pandas object. Measured at 100k files: a worker's RSS 350 -> 280 MB,
+    and 0.6-0.8 s less CPU per worker (the import, on its first batch).
     When the import fails, pyarrow takes pandas as not installed and builds the same arrays.
     """
     if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
