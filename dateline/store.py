@@ -132,7 +132,7 @@ def connect(db_path: str | Path, *, read_only: bool = False, sandbox: bool = Fal
             raise FileNotFoundError(f"no database at {db_path}: run `dateline run` first")
         return _open(db_path, read_only=True, config=SANDBOX_CONFIG if sandbox else None)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    held = _held.get(str(db_path.resolve()))
+    held = _open_dbs.get(str(db_path.resolve()))
     if held is not None:  # a run holds the file open: a cursor shares it (closing one does not checkpoint)
         return held.cursor()
     con = _open(db_path, read_only=False)
@@ -148,7 +148,7 @@ def connect(db_path: str | Path, *, read_only: bool = False, sandbox: bool = Fal
 
 
 _schema_ready: set[str] = set()
-_held: dict[str, duckdb.DuckDBPyConnection] = {}
+_open_dbs: dict[str, duckdb.DuckDBPyConnection] = {}
 #: Write-ahead log a run may build up before DuckDB checkpoints it (see ``hold_open``). The log takes ~4 KB
 #: per article, and its rows stay in memory until a checkpoint: with 256 MiB the flow's RSS rose by ~400 MB
 #: before each checkpoint. Loading 60,000 articles in 5,000-article batches took 0.45 s per batch at the
@@ -167,7 +167,7 @@ def hold_open(db_path: str | Path, *, memory_limit: str | None = None) -> Iterat
     replays the log.
     """
     key = str(Path(db_path).resolve())
-    if key in _held:  # re-entrant, like run_lock
+    if key in _open_dbs:  # re-entrant, like run_lock
         yield
         return
     con = connect(db_path)
@@ -182,11 +182,11 @@ def hold_open(db_path: str | Path, *, memory_limit: str | None = None) -> Iterat
     con.execute(f"SET checkpoint_threshold = '{RUN_CHECKPOINT_THRESHOLD}'")
     if memory_limit:  # Settings.duckdb_memory
         con.execute(f"SET memory_limit = '{memory_limit}'")
-    _held[key] = con
+    _open_dbs[key] = con
     try:
         yield
     finally:
-        del _held[key]
+        del _open_dbs[key]
         try:
             con.execute(f"SET checkpoint_threshold = '{threshold}'")
             con.execute(f"SET memory_limit = '{memory}'")
@@ -476,8 +476,8 @@ def run_summary(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
 # accounting would silently come up short. A run therefore holds an exclusive lock on "<db>.lock" for its
 # whole length (flock: released by the kernel when the process dies, even by SIGKILL). It is re-entrant
 # within a process, so the CLI can take it before starting Prefect and the flow take it again.
-_held: dict[str, list] = {}  # lock path -> [fd, depth]
-_held_guard = threading.Lock()
+_locks_held: dict[str, list] = {}  # lock path -> [fd, depth]
+_locks_guard = threading.Lock()
 
 
 def lock_path(db_path: str | Path) -> Path:
@@ -496,9 +496,9 @@ def run_lock(db_path: str | Path, *, wait_s: float = 0.0, poll_s: float = 0.5,
     path = lock_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = str(path.resolve())
-    with _held_guard:
-        if key in _held:
-            _held[key][1] += 1
+    with _locks_guard:
+        if key in _locks_held:
+            _locks_held[key][1] += 1
             reentered = True
         else:
             reentered = False
@@ -506,8 +506,8 @@ def run_lock(db_path: str | Path, *, wait_s: float = 0.0, poll_s: float = 0.5,
         try:
             yield
         finally:
-            with _held_guard:
-                _held[key][1] -= 1
+            with _locks_guard:
+                _locks_held[key][1] -= 1
         return
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
@@ -531,13 +531,13 @@ def run_lock(db_path: str | Path, *, wait_s: float = 0.0, poll_s: float = 0.5,
         os.ftruncate(fd, 0)
         started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
         os.pwrite(fd, f"pid {os.getpid()}, started {started}\n".encode(), 0)
-        with _held_guard:
-            _held[key] = [fd, 1]
+        with _locks_guard:
+            _locks_held[key] = [fd, 1]
         try:
             yield
         finally:
-            with _held_guard:
-                del _held[key]
+            with _locks_guard:
+                del _locks_held[key]
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
