@@ -800,6 +800,56 @@ def repeat_dateline(args, work: Path, corpus: Path) -> dict:
     return median
 
 
+def sweep_batch_sizes(args, work: Path, corpus: Path, sizes: list[int]) -> dict:
+    """Cold dateline runs at each batch size, ``--repeat`` rounds, every size once per round in turn.
+
+    The batch size trades speed (each batch costs a fixed ~5 Prefect task runs and one GX validation)
+    against memory (each worker holds a batch's records, the flow a few batches' tables). This machine's
+    speed drifts over minutes, so sizes are compared within a round: ``vs_first`` is the median over
+    rounds of (this size's articles/s / the first size's, same round)."""
+    runs: dict[int, list[dict]] = {bs: [] for bs in sizes}
+    for rnd in range(1, args.repeat + 1):
+        for bs in sizes:
+            db = work / f"sweep-{bs}-{rnd}.duckdb"
+            for stale in (db, Path(f"{db}.wal")):
+                stale.unlink(missing_ok=True)
+            r = spawn("dateline", argparse.Namespace(**{**vars(args), "batch_size": bs}), work, corpus, db,
+                      tag=f"-batch{bs}-{rnd}")
+            for done in (db, Path(f"{db}.wal")):  # a 100k database is ~0.5 GB: keep the disk for the next
+                done.unlink(missing_ok=True)
+            if "error" in r:
+                return {"error": r["error"], "log": r["log"], "batch_size": bs}
+            runs[bs].append({"articles_per_s": r["articles_per_s"], "processing_s": r["processing_s"],
+                             "peak_rss_mb": r["peak_rss_mb"], "tree_pss_mb": r.get("tree_pss_mb"),
+                             "first_batch_loaded_s": r.get("first_batch_loaded_s"),
+                             "task_runs": r["prefect"]["task_runs"], "cpu_s": r.get("cpu_s")})
+    first = runs[sizes[0]]
+    rows = []
+    for bs in sizes:
+        rs = runs[bs]
+        rates = [x["articles_per_s"] for x in rs]
+        rows.append({
+            "batch_size": bs, "runs": rs, "articles_per_s_median": statistics.median(rates),
+            "articles_per_s_range": [min(rates), max(rates)],
+            "vs_first": statistics.median(x["articles_per_s"] / f["articles_per_s"] for x, f in zip(rs, first)),
+            "tree_pss_mb_max": max((x["tree_pss_mb"] or 0.0) for x in rs),
+            "peak_rss_mb_max": max(x["peak_rss_mb"] for x in rs),
+            "first_batch_loaded_s_median": statistics.median((x["first_batch_loaded_s"] or 0.0) for x in rs),
+            "task_runs": rs[0]["task_runs"],
+        })
+    return {"sizes": sizes, "rounds": args.repeat, "rows": rows}
+
+
+def sweep_report(sweep: dict, n: int) -> str:
+    rows = [[r["batch_size"], r["articles_per_s_median"],
+             f"{r['articles_per_s_range'][0]:,.0f}-{r['articles_per_s_range'][1]:,.0f}", f"{r['vs_first']:.2f}",
+             r["tree_pss_mb_max"], r["peak_rss_mb_max"], r["first_batch_loaded_s_median"], r["task_runs"]]
+            for r in sweep["rows"]]
+    return _table(["batch size", "articles/s (median)", "range", f"vs {sweep['sizes'][0]:,} (same round)",
+                   "all processes PSS MB (max)", "flow peak RSS MB (max)", "first batch loaded s", "task runs"], rows,
+                  title=f"\n== batch-size sweep: N={n:,} files, {sweep['rounds']} round(s), sizes in turn each round ==")
+
+
 def ratios_and_targets(res: dict, n: int) -> tuple[dict, list[dict]]:
     d, f, nv, rr = res.get("dateline"), res.get("floor"), res.get("naive"), res.get("rerun")
     ok = lambda r: r and "error" not in r  # noqa: E731
@@ -944,6 +994,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1,
                     help="cold dateline runs, each into a fresh database; the median one is reported, with the "
                          "spread of all (this machine's speed varies by 10-20%% from run to run)")
+    ap.add_argument("--sweep-batch-sizes", metavar="N,N,...",
+                    help="instead of the modes: cold dateline runs at each of these batch sizes, --repeat rounds, "
+                         "and a table of speed against memory")
     ap.add_argument("--naive-n", type=int, default=500, help="articles the naive pipeline runs on (default 500)")
     ap.add_argument("--split-n", type=int, default=2000, help="sample for the normalize split (default 2,000)")
     ap.add_argument("--profile", action="store_true", help="also cProfile the pure path on a sample")
@@ -999,6 +1052,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"corpus: {info['files']:,} files ({info['bytes'] / 1e6:.1f} MB) from {info['originals']:,} originals "
                   f"in {source}, written to {corpus} in {info['build_s']} s")
 
+        if args.sweep_batch_sizes:
+            return run_sweep(args, work, corpus, info)
         res: dict = {}
         dbs = {"floor": work / "floor.duckdb", "dateline": work / "dateline.duckdb", "rerun": work / "dateline.duckdb",
                "naive": work / "naive.duckdb", "split": work / "split.duckdb", "profile": work / "profile.duckdb"}
@@ -1045,6 +1100,26 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def run_sweep(args, work: Path, corpus: Path, info: dict) -> int:
+    try:
+        sizes = [int(x) for x in args.sweep_batch_sizes.split(",") if x.strip()]
+    except ValueError:
+        raise SystemExit(f"--sweep-batch-sizes: not a list of numbers: {args.sweep_batch_sizes!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise SystemExit("--sweep-batch-sizes: give one or more positive batch sizes, e.g. 2000,3000,5000")
+    sweep = sweep_batch_sizes(args, work, corpus, sizes)
+    out = {"benchmark": "dateline batch-size sweep (issue 5)",
+           "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+           "git": _git_rev(), "host": _host(), "corpus": info, "sweep": sweep}
+    if "error" not in sweep:
+        print(sweep_report(sweep, info["files"]))
+    outp = Path(args.out)
+    outp.parent.mkdir(parents=True, exist_ok=True)
+    outp.write_text(json.dumps(out, indent=2, default=str))
+    print(f"\nresults: {outp}")
+    return 1 if "error" in sweep else 0
 
 
 def _git_rev() -> dict:

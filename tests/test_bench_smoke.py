@@ -4,11 +4,14 @@ No devsets needed. Runs the floor and naive modes end to end in child processes 
 Prefect's ephemeral server: ~15-25 s); the full news-etl flow is tested in test_flow.py, not here.
 """
 
+import argparse
 import hashlib
 import importlib.util
 import json
 import subprocess
 import sys
+
+import pytest
 
 from tests.conftest import ROOT
 
@@ -109,3 +112,34 @@ def test_repeated_runs_report_the_median_run_and_every_rate(tmp_path, monkeypatc
     assert got["articles_per_s"] == 200.0  # sorted 100, 200, 300, 400: the lower middle
     assert got["db"] == str(tmp_path / "dateline-3.duckdb")
     assert [r["articles_per_s"] for r in got["repeats"]] == [300.0, 100.0, 200.0, 400.0]
+
+
+def test_batch_size_sweep_takes_sizes_in_turn_and_compares_within_a_round(tmp_path, monkeypatch):
+    """--sweep-batch-sizes: every size runs once per round, in turn, each with its own batch size and a
+    fresh database; a size's "vs first" is the median of its same-round ratios, so a machine that slows
+    down between rounds does not make the later sizes look slow."""
+    mod = _bench_module()
+    calls = []
+    speed = {1: 1.0, 2: 0.5}  # the machine runs at half speed in round 2
+
+    def fake_spawn(mode, args, work, corpus, db, extra=None, tag=""):
+        rnd = int(tag.rsplit("-", 1)[1])
+        calls.append((mode, args.batch_size, db.name, rnd))
+        assert not db.exists()
+        rate = speed[rnd] * (100.0 + args.batch_size / 10)
+        return {"articles_per_s": rate, "processing_s": 1000 / rate, "peak_rss_mb": args.batch_size / 10 + rnd,
+                "tree_pss_mb": args.batch_size / 5 + rnd, "first_batch_loaded_s": 1.0,
+                "prefect": {"task_runs": 5}, "cpu_s": {"flow": 1.0}}
+
+    monkeypatch.setattr(mod, "spawn", fake_spawn)
+    args = argparse.Namespace(repeat=2, batch_size=5000, workers=0)
+    got = mod.sweep_batch_sizes(args, tmp_path, tmp_path / "corpus", [1000, 3000])
+    assert calls == [("dateline", 1000, "sweep-1000-1.duckdb", 1), ("dateline", 3000, "sweep-3000-1.duckdb", 1),
+                     ("dateline", 1000, "sweep-1000-2.duckdb", 2), ("dateline", 3000, "sweep-3000-2.duckdb", 2)]
+    assert args.batch_size == 5000  # the caller's arguments are left alone
+    first, second = got["rows"]
+    assert first["vs_first"] == 1.0
+    assert second["vs_first"] == pytest.approx(400 / 200)  # same in both rounds, whatever the machine's speed
+    assert second["articles_per_s_range"] == [200.0, 400.0]
+    assert second["tree_pss_mb_max"] == 3000 / 5 + 2 and second["peak_rss_mb_max"] == 300 + 2
+    assert "vs 1,000 (same round)" in mod.sweep_report(got, 10_000)
