@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dateline.text import parse_text  # noqa: E402
+from dateline.parse.text import parse_text  # noqa: E402
 
 _WS = re.compile(r"\s+")
 _NULL_LINE = re.compile(r"\s*(?:none|null|nan|nat|n/?a)?\s*", re.IGNORECASE)

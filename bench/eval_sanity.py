@@ -1,4 +1,4 @@
-"""Evaluate the date sanity check (dateline.sanity) by corrupting claimed dates on purpose.
+"""Evaluate the date sanity check (dateline.dating.sanity) by corrupting claimed dates on purpose.
 
     .venv/bin/python bench/eval_sanity.py [--devsets DIR] [--corpus NAME] [--limit N] [--seed S]
                                           [--batch-size N] [--show-errors N]
@@ -342,7 +342,8 @@ class Timing:
 
 
 def _warm_up() -> None:
-    from dateline import normalize, sanity, text, timex
+    from dateline.parse import normalize, text, timex
+    from dateline.dating import sanity
 
     # The second date line and the body's day-first date go through dateparser (loaded lazily).
     for t in ("A title\nMarch 3, 1987 10:00\n\nNEW YORK, March 3 - The board met on Feb 12, 1987 and will "
@@ -355,10 +356,11 @@ def _warm_up() -> None:
 
 def run_corpus(items: list[Item], batch_size: int) -> Timing:
     """Run the date stage on the items, batch by batch, and record each verdict on its item."""
-    from dateline import normalize, sanity, text, timex
-    from dateline.sources import RawFile, decode_bytes
+    from dateline.parse import normalize, text, timex
+    from dateline.dating import sanity
+    from dateline.sources.files import RawFile, decode_bytes
 
-    from dateline import sources
+    from dateline.sources import files as sources
 
     storable = getattr(sources, "storable_path", lambda p: p)  # how normalize_files names a file
     tm = Timing()
@@ -649,7 +651,7 @@ DEV_CORPUS = "reuters_dev"
 def split_of(corpus: str, path: str) -> str:
     """``dev`` for reuters_dev files whose name's sha1 is even, ``held-out`` for everything else.
 
-    Every statistical rule of dateline.sanity (the recency table and its thresholds) is chosen on the
+    Every statistical rule of dateline.dating.sanity (the recency table and its thresholds) is chosen on the
     dev split; the held-out figures say whether it generalises (other half of reuters_dev, and the
     other corpora, which it never saw)."""
     if corpus != DEV_CORPUS:
@@ -662,8 +664,9 @@ def fit_recency(devsets: Path, beta: float = 4.0) -> dict[str, tuple[float, ...]
     the publication day falls for each category of explicit date; smooth towards the granularity."""
     import math
 
-    from dateline import normalize, sanity, text, timex
-    from dateline.sources import decode_bytes
+    from dateline.parse import normalize, text, timex
+    from dateline.dating import sanity
+    from dateline.sources.files import decode_bytes
 
     counts: dict[str, list[int]] = {}
     for path in sorted((devsets / DEV_CORPUS / "txt").glob("*.txt")):
@@ -732,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", action="store_true",
                     help="also report the development split (reuters_dev, sha1 of the name even) and the held-out rest")
     ap.add_argument("--fit-recency", action="store_true",
-                    help="fit dateline.sanity's recency table on the development split and print it (nothing else)")
+                    help="fit dateline.dating.sanity's recency table on the development split and print it (nothing else)")
     args = ap.parse_args(argv)
 
     devsets = args.devsets or default_devsets()

@@ -1,4 +1,4 @@
-"""Evaluate dateline.timex against TempEval-3 (TBAQ) gold TIMEX3 annotations, and time it.
+"""Evaluate dateline.parse.timex against TempEval-3 (TBAQ) gold TIMEX3 annotations, and time it.
 
 Usage:  python bench/eval_timex.py [--devsets DIR] [--errors N] [--errors-file PATH]
 
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dateline.timex import extract_mentions  # noqa: E402
+from dateline.parse.timex import extract_mentions  # noqa: E402
 
 TYPES = ("DATE", "TIME", "DURATION", "SET")
 

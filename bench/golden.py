@@ -79,7 +79,7 @@ def run_corpora(out: Path) -> dict:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the per-corpus lines below say enough
     sys.path.insert(0, str(ROOT))
-    from dateline import orchestration
+    from dateline.orchestration import runners as orchestration
     from flows.news_etl import news_etl
 
     summary = {}
@@ -125,8 +125,9 @@ def run_dates(out: Path) -> dict:
     docs = date_docs()
     src = out / "dates-in.jsonl"
     src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    exe = Path(sys.executable).parent / "dateline"
-    result = subprocess.run([str(exe), "dates", "--jsonl", str(src)], capture_output=True, text=True, check=True)
+    # `python -m` from this checkout (not the venv's entry point), so a git worktree measures its own code.
+    result = subprocess.run([sys.executable, "-m", "dateline.cli", "dates", "--jsonl", str(src)], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
     (out / "dates.jsonl").write_text(result.stdout, encoding="utf-8")
     src.unlink()
     return {"texts": len(docs), "mentions": sum(len(json.loads(l)["mentions"]) for l in result.stdout.splitlines()),

@@ -226,7 +226,7 @@ def _descendants_peak_rss_mb() -> dict[str, float]:
 
 
 def _discover(corpus: Path) -> list[str]:
-    from dateline.sources import discover_files  # the flow's own discovery: same files, same order
+    from dateline.sources.files import discover_files  # the flow's own discovery: same files, same order
 
     return discover_files([str(corpus)])
 
@@ -477,7 +477,7 @@ def mode_dateline(args) -> dict:
     _prefect_env()
     t = time.perf_counter()
     import prefect  # noqa: F401
-    from dateline import orchestration
+    from dateline.orchestration import runners as orchestration
     from dateline.settings import get_settings
     from flows.news_etl import news_etl
 
@@ -589,7 +589,7 @@ def mode_naive(args) -> dict:
 
 
 def _clear_caches() -> None:
-    from dateline import text, timex
+    from dateline.parse import text, timex
 
     for mod in (text, timex):
         for v in vars(mod).values():
@@ -599,7 +599,9 @@ def _clear_caches() -> None:
 
 def mode_split(args) -> dict:
     """Where normalize's time goes, timed on the pure functions over a sample with cold caches."""
-    from dateline import normalize, sanity, sources, text, timex
+    from dateline.parse import normalize, text, timex
+    from dateline.dating import sanity
+    from dateline.sources import files as sources
 
     files = _discover(Path(args.corpus))
     warm, files = files[:WARM_N], files[WARM_N: WARM_N + args.split_n]
@@ -651,7 +653,10 @@ def mode_profile(args) -> dict:
     import io
     import pstats
 
-    from dateline import grading, normalize, sources, store
+    from dateline.quality import grading
+    from dateline.parse import normalize
+    from dateline.sources import files as sources
+    from dateline.store import database as store
 
     files = _discover(Path(args.corpus))
     warm, sample = files[:WARM_N], files[WARM_N: WARM_N + args.profile_n]

@@ -53,7 +53,7 @@ def _db(args: argparse.Namespace) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from dateline import store
+    from dateline.store import database as store
 
     args.db = _db(args)
     paths = args.paths or ["seeds"]
@@ -76,7 +76,7 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
     _prefect_defaults()
     from prefect import tags
 
-    from dateline import orchestration
+    from dateline.orchestration import runners as orchestration
     from dateline.settings import get_settings
     from flows.news_etl import news_etl
 
@@ -125,7 +125,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     import duckdb
 
-    from dateline import store
+    from dateline.store import database as store
 
     args.db = _db(args)
     deadline = time.monotonic() + args.wait
@@ -167,7 +167,7 @@ def _print_rows(names: list[str], rows: list[tuple], fmt: str) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write every table as Parquet: the hand-off to engines other than DuckDB."""
-    from dateline import store
+    from dateline.store import database as store
 
     db = _db(args)
     out = Path(args.parquet)
@@ -183,8 +183,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Where the Data Docs are, and the latest runs' quality summary."""
-    from dateline import store
-    from dateline.datadocs import index_path
+    from dateline.store import database as store
+    from dateline.quality.datadocs import index_path
     from dateline.settings import get_settings
 
     settings = get_settings(db_path=args.db)
@@ -227,7 +227,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_dates(args: argparse.Namespace) -> int:
-    from dateline import timex
+    from dateline.parse import timex
 
     if args.jsonl:
         with open(args.jsonl, encoding="utf-8") if args.jsonl != "-" else sys.stdin as fh:

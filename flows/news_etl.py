@@ -12,8 +12,11 @@ from prefect.runtime import deployment, flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from dateline import orchestration, quality, runtime, sources, store
-from dateline.normalize import utcnow
+from dateline.orchestration import runners as orchestration, runtime
+from dateline.quality import validation as quality
+from dateline.sources import files as sources
+from dateline.store import database as store
+from dateline.parse.normalize import utcnow
 from dateline.settings import get_settings
 from dateline.versioning import code_version
 from schemas import Run

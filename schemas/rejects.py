@@ -2,6 +2,10 @@ from datetime import datetime
 
 from schemas.base import TableModel
 
+#: How every reject reason that is dateline's fault, not the file's, begins ("internal error while
+#: parsing: KeyError"). Such files are retried by the next run; see ``dateline.store``.
+INTERNAL_ERROR = "internal error"
+
 
 class Reject(TableModel):
     """An input file that could not become an article, with a reason a person can act on."""

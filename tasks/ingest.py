@@ -1,8 +1,9 @@
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from dateline import sources, store
-from dateline.sources import FileBatch, RawFile
+from dateline.sources import files as sources
+from dateline.store import database as store
+from dateline.sources.files import FileBatch, RawFile
 
 
 # Drop folders are often network mounts (NFS, SMB) whose listings fail transiently; a second look

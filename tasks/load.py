@@ -1,8 +1,8 @@
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dateline import dedup, store
-from dateline.store import Batch
+from dateline.store import dedup, database as store
+from dateline.store.database import Batch
 from schemas import Run
 
 

@@ -1,10 +1,10 @@
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dateline import runtime
-from dateline.normalize import normalize_files
-from dateline.sources import FileBatch
-from dateline.store import Batch
+from dateline.orchestration import runtime
+from dateline.parse.normalize import normalize_files
+from dateline.sources.files import FileBatch
+from dateline.store.database import Batch
 
 
 @task(cache_policy=NO_CACHE)  # pure CPU work on bytes already in memory: nothing worth caching

@@ -3,8 +3,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 
-from dateline import store
-from dateline.report import run_markdown
+from dateline.store import database as store
+from dateline.orchestration.report import run_markdown
 from schemas import Run
 
 
@@ -22,8 +22,8 @@ def name_flow_run(flow_run_id: str, name: str) -> str:
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def publish_data_docs(db_path: str, run_id: str, gx_dir: str, max_rows: int) -> dict:
     """Validate (a sample of at most ``max_rows`` of) the run's articles again and rebuild Data Docs."""
-    from dateline.datadocs import publish_data_docs as publish
-    from dateline.quality import INPUT_COLUMNS
+    from dateline.quality.datadocs import publish_data_docs as publish
+    from dateline.quality.validation import INPUT_COLUMNS
 
     with store.connect(db_path) as con:
         loaded = con.execute("SELECT count(*) FROM articles WHERE run_id = $1", [run_id]).fetchone()[0]

@@ -1,8 +1,8 @@
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dateline.grading import grade
-from dateline.store import Batch
+from dateline.quality.grading import grade
+from dateline.store.database import Batch
 
 
 @task(cache_policy=NO_CACHE)

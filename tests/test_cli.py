@@ -100,7 +100,7 @@ def test_report_points_at_the_data_docs(seeded_db, capsys):
 
 
 def test_views_for_analysts(seeded_db):
-    from dateline import store
+    from dateline.store import database as store
 
     _, rows = store.query(seeded_db, "SELECT publisher, articles, share_quarantined FROM publisher_quality"
                                      " WHERE publisher = 'CNN'")

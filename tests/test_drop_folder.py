@@ -100,7 +100,7 @@ def test_every_table_keeps_its_declared_key_unique_over_the_waves(waves):
 
 
 def test_data_docs_validate_a_sample_of_a_big_run(waves, tmp_path):
-    from dateline.report import _sample
+    from dateline.orchestration.report import _sample
     from tasks.report import publish_data_docs
 
     run_id = waves["runs"][0]["run_id"]  # wave one loaded two articles

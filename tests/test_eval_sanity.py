@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dateline.text import parse_date_line
+from dateline.parse.text import parse_date_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "bench" / "eval_sanity.py"

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dateline import cli, store
+from dateline import cli
+from dateline.store import database as store
 from tests.conftest import ROOT
 
 BODY = ("The regional council met on Tuesday to discuss the new budget, which officials said would fund "
@@ -167,7 +168,7 @@ def test_run_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_pat
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys
-            from dateline import store
+            from dateline.store import database as store
             with store.run_lock({str(db)!r}):
                 print("ready", flush=True)
                 sys.stdin.readline()

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dateline import sources
-from dateline.normalize import normalize_files
-from dateline.sources import RawFile, Unreadable, decode_bytes, discover_files, read_file
+from dateline.sources import files as sources
+from dateline.parse.normalize import normalize_files
+from dateline.sources.files import RawFile, Unreadable, decode_bytes, discover_files, read_file
 
 BODY = ("The regional council met on Tuesday to discuss the new budget, which officials said would fund "
         "schools, clinics and roads across the province for the coming year. ")
@@ -450,7 +450,7 @@ def test_ten_thousand_tiny_files(prefect_harness, tmp_path):
 # --------------------------------------------------------------------------------------------------
 
 def test_the_ledger_knows_content_under_new_names_and_retries_internal_errors(tmp_path):
-    from dateline import store
+    from dateline.store import database as store
 
     good = RawFile("a.txt", ARTICLE.encode(), hashlib.sha256(ARTICLE.encode()).hexdigest())
     png = RawFile("x.png.txt", PNG, hashlib.sha256(PNG).hexdigest())

@@ -15,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from dateline import sources, text, timex
-from dateline.normalize import normalize_files
-from dateline.sources import RawFile
+from dateline.sources import files as sources
+from dateline.parse import text, timex
+from dateline.parse.normalize import normalize_files
+from dateline.sources.files import RawFile
 
 # Earlier tests in the session leave Prefect's background threads running, and they touch the global
 # `random` state while hypothesis generates data, which hypothesis reports as a (harmless) deprecation.

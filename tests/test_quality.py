@@ -1,4 +1,4 @@
-"""dateline.quality against real Great Expectations (no mocks), on small frames built here.
+"""dateline.quality.validation against real Great Expectations (no mocks), on small frames built here.
 
 The first test that validates pays the GX import and context build (about 6-10 s); the rest reuse it.
 """
@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from dateline.quality import QualityOutcome, QualityValidationError, validate_articles
+from dateline.quality.validation import QualityOutcome, QualityValidationError, validate_articles
 
 TODAY = date(2025, 1, 15)
 BODY = (
@@ -330,7 +330,7 @@ def _quiet_context():
 
 
 def test_results_are_not_kept_in_the_cached_context():
-    import dateline.quality as quality
+    import dateline.quality.validation as quality
 
     run(article("a"))
     run(article("b"))
@@ -348,9 +348,9 @@ def test_an_expectation_that_raised_is_an_error_not_a_pass():
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    from dateline.quality import _outcome
+    from dateline.quality.validation import _outcome
 
-    from dateline.quality import _RESULT_FORMAT, prepare_frame
+    from dateline.quality.validation import _RESULT_FORMAT, prepare_frame
 
     df = prepare_frame(frame(article("a")))
     context = _quiet_context()
@@ -372,7 +372,7 @@ def test_an_expectation_that_raised_is_an_error_not_a_pass():
 
 
 def test_build_suite_is_reusable():
-    from dateline.quality import build_suite
+    from dateline.quality.validation import build_suite
 
     suite = build_suite()
     assert suite.name == "dateline_articles"
@@ -381,7 +381,7 @@ def test_build_suite_is_reusable():
 
 
 def test_quality_results_table_has_the_models_schema_and_rows_that_validate_as_models():
-    from dateline.grading import quality_results_table
+    from dateline.quality.grading import quality_results_table
     from schemas import QualityResult
     from schemas.ddl import arrow_schema
 

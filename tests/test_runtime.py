@@ -1,4 +1,4 @@
-"""Process settings for runs (dateline.runtime) and the containers that keep Prefect's walks short."""
+"""Process settings for runs (dateline.orchestration.runtime) and the containers that keep Prefect's walks short."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pickle
 import cloudpickle
 from prefect.utilities.collections import visit_collection
 
-from dateline import runtime
-from dateline.sources import FileBatch, RawFile
+from dateline.orchestration import runtime
+from dateline.sources.files import FileBatch, RawFile
 
 
 def test_tuned_gc_sets_the_run_thresholds_and_restores_the_old_ones():
@@ -45,9 +45,9 @@ def _worker_parses(paths: list[str]) -> tuple[bool, str, dict[str, list[dict]]]:
     import sys
 
     import flows.news_etl  # noqa: F401
-    from dateline.normalize import normalize_files
-    from dateline.sources import read_file
-    from dateline.store import Batch
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import read_file
+    from dateline.store.database import Batch
 
     batch = Batch.of(normalize_files([read_file(p) for p in paths], "run"))
     try:

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from dateline.sanity import ArticleDates, judge_article, judge_batch
-from dateline.timex import Mention
+from dateline.dating.sanity import ArticleDates, judge_article, judge_batch
+from dateline.parse.timex import Mention
 
 
 def mention(text, value, *, tense, kind="absolute", gran="day", explicit=True, first=None, last=None, anchor=None):
@@ -125,7 +125,7 @@ def test_a_borrowed_year_confirms_but_never_accuses():
 
 
 def test_names_most_of_the_batch_shares_do_not_make_a_story():
-    from dateline.sanity import story_clusters
+    from dateline.dating.sanity import story_clusters
 
     common = "Reuters Washington Treasury Federal Reserve "
     arts = [ArticleDates(str(i), None, [], common + f"Alpha{i} Beta{i} Gamma{i}") for i in range(8)]
@@ -135,7 +135,7 @@ def test_names_most_of_the_batch_shares_do_not_make_a_story():
 def test_proper_noun_pattern_reads_as_the_plain_word_boundary_one():
     import re
 
-    from dateline.sanity import _PROPER_NOUN
+    from dateline.dating.sanity import _PROPER_NOUN
 
     plain = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")  # what the faster pattern stands for
     for text in ("Reuters said", "xReuters _Reuters 9Reuters éReuters -Reuters (Reuters)", "Reutersé Reuters_ Reu9",
@@ -146,7 +146,7 @@ def test_proper_noun_pattern_reads_as_the_plain_word_boundary_one():
 def test_remembered_deadline_and_tense_answers_stay_with_their_text():
     import dataclasses
 
-    from dateline.sanity import _deadline, _tense_holds
+    from dateline.dating.sanity import _deadline, _tense_holds
 
     texts = ["The notes due 1990 were sold.", "The plant saw 1990 as a good year.", "It would open 1990, he said."]
     ms = [dataclasses.replace(mention("1990", "1990", tense=t), start=14, end=18) for t in ("past", "future")]
@@ -161,7 +161,7 @@ def test_months_later_keeps_the_day_or_the_months_last():
     import calendar
     from datetime import timedelta
 
-    from dateline.sanity import _months_later
+    from dateline.dating.sanity import _months_later
 
     d = date(1999, 1, 1)
     while d < date(2005, 1, 1):
@@ -176,7 +176,7 @@ def test_the_recency_search_scores_each_day_as_the_per_day_formula_does():
     # give, day for day, what recency_bin(recency_gap(...)) gives, for spans before, around and after the day
     from datetime import timedelta
 
-    from dateline import sanity
+    from dateline.dating import sanity
 
     for claimed in (date(1987, 3, 26), date(2021, 1, 31), date(2020, 2, 29)):
         days = sanity._search_days(claimed)

@@ -4,8 +4,8 @@ rule is tested on an article it must accuse and on a correct one it must leave a
 
 from datetime import date
 
-from dateline.sanity import ArticleDates, judge_article, recency
-from dateline.timex import Mention
+from dateline.dating.sanity import ArticleDates, judge_article, recency
+from dateline.parse.timex import Mention
 
 
 def at(text, needle, tense, *, nth=0, gran=None, kind=None):

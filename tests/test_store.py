@@ -3,7 +3,7 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from dateline import store
+from dateline.store import database as store
 from schemas import TABLES, Article, DateMention, QualityResult, Reject, SourceFile
 from schemas.ddl import arrow_schema, create_table_sql
 

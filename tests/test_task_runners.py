@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 from conftest import SEEDS
-from dateline import dedup
+from dateline.store import dedup
 from dateline.settings import get_settings
-from dateline.store import Batch
+from dateline.store.database import Batch
 from schemas import Article, DateMention, QualityResult, SourceFile
 
 # What a run decides, without its run id and clock times.
@@ -47,7 +47,7 @@ def corpus(tmp_path_factory):
 
 
 def run_with(runner: str, corpus, db, **settings) -> dict:
-    from dateline import orchestration
+    from dateline.orchestration import runners as orchestration
     from flows.news_etl import news_etl
 
     flow = news_etl.with_options(task_runner=orchestration.task_runner_for(get_settings(task_runner=runner, **settings)))
@@ -68,7 +68,7 @@ def in_process(prefect_harness, corpus, tmp_path_factory):
 def test_parallel_runs_see_the_shared_api(prefect_harness):
     from prefect.task_runners import ProcessPoolTaskRunner
 
-    from dateline import orchestration
+    from dateline.orchestration import runners as orchestration
 
     assert orchestration.runs_in_parallel(ProcessPoolTaskRunner(max_workers=2))
 

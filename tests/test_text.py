@@ -1,4 +1,4 @@
-"""Tests for dateline.text: the five seed dumps plus small hand-written cases (no devsets needed)."""
+"""Tests for dateline.parse.text: the five seed dumps plus small hand-written cases (no devsets needed)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dateline.text import ParsedText, Removal, parse_date_line, parse_text
+from dateline.parse.text import ParsedText, Removal, parse_date_line, parse_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

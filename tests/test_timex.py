@@ -1,4 +1,4 @@
-"""Tests for dateline.timex (small hand-written cases plus the seed articles)."""
+"""Tests for dateline.parse.timex (small hand-written cases plus the seed articles)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dateline import timex
-from dateline.timex import Mention, extract_mentions, mention_to_dict
+from dateline.parse import timex
+from dateline.parse.timex import Mention, extract_mentions, mention_to_dict
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
@@ -277,7 +277,7 @@ def test_tense_rules_for_dated_years():
 
 
 def test_compiled_rule_groups_at_import():
-    from dateline import timex
+    from dateline.parse import timex
 
     # every trigger group is compiled when the module loads, not on the first article
     assert timex._combined.cache_info().currsize >= len(set(timex._CORE.values()))

@@ -19,6 +19,8 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
+from dateline.parse import dates
+
 __all__ = ["Mention", "extract_mentions", "mention_to_dict"]
 
 
@@ -497,20 +499,12 @@ def _bounds(value: str) -> tuple[date | None, date | None]:
     return None, None
 
 
-# dateparser: loaded lazily (its import and first call are slow), results cached on a normalised key.
-# without a tense cue a year-less date must be this much nearer ahead of the DCT than behind it
-# to be put ahead: news mostly reports what has happened ("its record high set on Aug. 6")
+# Without a tense cue a year-less date must be this much nearer ahead of the DCT than behind it
+# to be put ahead: news mostly reports what has happened ("its record high set on Aug. 6").
 _FUTURE_COST = 1.5
-_DP_SETTINGS = {
-    "DATE_ORDER": "MDY",
-    "PREFER_DAY_OF_MONTH": "first",
-    "REQUIRE_PARTS": ["day", "month", "year"],
-    "RETURN_AS_TIMEZONE_AWARE": False,
-    "PREFER_LOCALE_DATE_ORDER": False,
-}
-_dateparser = None
 
 
+# dateparser results are cached on a normalised key, so "June 16th," and "june 16" share an entry.
 def _dp_key(span: str) -> str:
     s = span.lower().replace(",", " ").replace("–", "-")
     s = re.sub(r"(?<=\d)(?:st|nd|rd|th)\b", "", s)
@@ -519,26 +513,9 @@ def _dp_key(span: str) -> str:
     return " ".join(s.split())
 
 
-@functools.lru_cache(maxsize=65536)
-def _dp_parse_key(key: str, order: str) -> tuple[int, int, int] | None:
-    global _dateparser
-    if _dateparser is None:
-        import dateparser  # noqa: PLC0415
-
-        _dateparser = dateparser
-    settings = dict(_DP_SETTINGS)
-    settings["DATE_ORDER"] = order
-    try:
-        dt = _dateparser.parse(key, languages=["en"], settings=settings)
-    except Exception:  # dateparser raises on odd inputs; treat as unparsable
-        return None
-    if dt is None:
-        return None
-    return dt.year, dt.month, dt.day
-
-
 def _dp_parse(span: str, order: str = "MDY") -> tuple[int, int, int] | None:
-    return _dp_parse_key(_dp_key(span), order)
+    dt = dates.parse_date(_dp_key(span), dates.MENTION, order)
+    return None if dt is None else (dt.year, dt.month, dt.day)
 
 
 _NUM_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})[/.](\d{4})")

@@ -2,7 +2,7 @@
 ``data/gx/`` for the default database; not committed)
 in which each news-etl run validates its articles through a checkpoint whose action rebuilds the docs.
 
-Quarantine decisions are made per batch by ``dateline.quality`` (ephemeral context, fast); this is the
+Quarantine decisions are made per batch by ``dateline.quality.validation`` (ephemeral context, fast); this is the
 human-facing record of each run's validation, browsable as HTML.
 """
 
@@ -69,7 +69,7 @@ def publish_data_docs(articles: pd.DataFrame, gx_dir: str | Path, run_name: str,
     """Validate a run's articles through the checkpoint and rebuild Data Docs; return where and how it went."""
     from great_expectations.core.run_identifier import RunIdentifier
 
-    from dateline.quality import prepare_frame
+    from dateline.quality.validation import prepare_frame
     from expectations.articles import expectation_parameters
 
     gx_dir = Path(gx_dir)

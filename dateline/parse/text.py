@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from dateline.parse import dates
+
 __all__ = ["Removal", "ParsedText", "parse_text", "parse_date_line"]
 
 
@@ -224,24 +226,6 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
     return None
 
 
-_DP_SETTINGS = {
-    "REQUIRE_PARTS": ["day", "month", "year"],
-    "PREFER_DATES_FROM": "past",
-    "RETURN_AS_TIMEZONE_AWARE": False,
-    "STRICT_PARSING": True,
-}
-
-
-@functools.lru_cache(maxsize=4096)
-def _dateparser_parse(s: str) -> datetime | None:
-    try:
-        import dateparser  # imported lazily: costs ~0.3 s the first time
-
-        return dateparser.parse(s, languages=["en"], settings=_DP_SETTINGS)
-    except Exception:  # dateparser raises assorted errors on odd input
-        return None
-
-
 def _looks_like_date_only(s: str) -> bool:
     toks = [t for t in _DATE_TOKEN_SPLIT_RE.split(s) if t]
     if not toks or len(toks) > 10:
@@ -299,7 +283,7 @@ def parse_date_line(line: str, *, allow_dateparser: bool = True) -> DateHit | No
         return None  # a fast exit for most lines: every layout below (and dateparser's) needs a digit
     hit = _fast_parse(rest, method_human)
     if hit is None and allow_dateparser and _looks_like_date_only(rest) and _FOUR_DIGITS_RE.search(rest):
-        dt = _dateparser_parse(rest)
+        dt = dates.parse_date(rest, dates.DATE_LINE)
         if dt is not None:
             day = _mk_date(dt.year, dt.month, dt.day)
             has_time = bool(_TIME_RE.search(rest))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 from schemas import TABLES, Article, DateMention, QualityResult, Reject, Run, SourceFile
 from schemas.base import TableModel
+from schemas.rejects import INTERNAL_ERROR
 from schemas.ddl import column_type, create_table_sql, to_arrow, unwrap_optional
 
 VIEWS: dict[str, str] = {
@@ -234,9 +235,8 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute('ALTER TABLE "source_files" ALTER COLUMN "size_bytes" DROP NOT NULL')
 
 
-#: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run
-#: (``dateline.normalize.INTERNAL_ERROR``; not imported, so that `dateline sql` stays light).
-RETRYABLE_REJECT = "internal error%"
+#: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run.
+RETRYABLE_REJECT = f"{INTERNAL_ERROR}%"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
-from dateline import runtime
+from dateline.orchestration import runtime
 from dateline.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from dateline import sanity, text, timex
-from dateline.sources import RawFile, Unreadable, decode_bytes, storable_path
+from dateline.dating import sanity
+from dateline.parse import text, timex
+from dateline.sources.files import RawFile, Unreadable, decode_bytes, storable_path
 from schemas import Article, BoilerplateRemoval, DateMention, Reject, SourceFile
+from schemas.rejects import INTERNAL_ERROR
 
 
 def article_id_for(sha256: str) -> str:
@@ -38,7 +40,6 @@ class Normalized:
 
 
 #: Rejects whose reason starts with this are dateline's fault, not the file's: a re-run retries them.
-INTERNAL_ERROR = "internal error"
 
 
 def normalize_files(

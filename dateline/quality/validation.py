@@ -188,7 +188,7 @@ def _get_runtime() -> _Runtime:
     with _lock:
         if _runtime is None:
             _runtime = _build_runtime()
-            from dateline.runtime import freeze_heap
+            from dateline.orchestration.runtime import freeze_heap
 
             freeze_heap()  # GX's object graph lives as long as the process: keep the collector off it
         return _runtime

@@ -69,7 +69,7 @@ class _NoPandas(importlib.abc.MetaPathFinder):
 
     def find_spec(self, name, path=None, target=None):
         if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError(f"parse workers run without pandas (dateline.runtime): {name}", name=name)
+            raise ModuleNotFoundError(f"parse workers run without pandas (dateline.orchestration.runtime): {name}", name=name)
         return None
 
 
@@ -101,5 +101,5 @@ def start_parse_worker() -> None:
 
 
 def dask_setup(worker) -> None:
-    """Dask's preload hook (``dask worker --preload dateline.runtime``): set up a parse worker."""
+    """Dask's preload hook (``dask worker --preload dateline.orchestration.runtime``): set up a parse worker."""
     start_parse_worker()

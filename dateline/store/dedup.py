@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from dateline.store import Batch
+from dateline.store.database import Batch
 from schemas import Reject, SourceFile
 
 if TYPE_CHECKING:  # pragma: no cover

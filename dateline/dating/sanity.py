@@ -58,8 +58,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain
 
-from dateline import timex
-from dateline.timex import Mention
+from dateline.parse import timex
+from dateline.parse.timex import Mention
 
 TOLERANCE = timedelta(days=1)  # a date a day off across time zones is still the same day somewhere
 COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year closes it is still "upcoming" news
