@@ -79,12 +79,12 @@ def run_corpora(out: Path) -> dict:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the per-corpus lines below say enough
     sys.path.insert(0, str(ROOT))
-    from dateline.orchestration import runners as orchestration
+    from dateline.orchestration.runners import shared_api
     from flows.news_etl import news_etl
 
     summary = {}
     work = Path(tempfile.mkdtemp(prefix="golden-"))
-    with orchestration.shared_api():
+    with shared_api():
         for name, path, batch_size in CORPORA:
             if not path.exists():
                 print(f"  {name}: {path} absent, skipped", flush=True)

@@ -477,18 +477,18 @@ def mode_dateline(args) -> dict:
     _prefect_env()
     t = time.perf_counter()
     import prefect  # noqa: F401
-    from dateline.orchestration import runners as orchestration
+    from dateline.orchestration import runners
     from dateline.settings import get_settings
     from flows.news_etl import news_etl
 
     settings = get_settings(task_runner=args.task_runner, workers=args.workers or None)
-    flow = news_etl.with_options(task_runner=orchestration.task_runner_for(settings))
+    flow = news_etl.with_options(task_runner=runners.task_runner_for(settings))
     import_s = time.perf_counter() - t
     files = _discover(Path(args.corpus))
     t = time.perf_counter()
     # As `dateline run` does: a local server the parse workers share (Prefect's ephemeral server, started
     # explicitly), then a trivial flow run; both are start-up, not processing.
-    with orchestration.shared_api():
+    with runners.shared_api():
         startup_s = time.perf_counter() - t + _prefect_startup()
         t = time.perf_counter()
         with ChildrenRss() as children:
@@ -517,7 +517,7 @@ def mode_dateline(args) -> dict:
     stages["orchestration (rest)"] = max(0.0, processing_s - sum(stages.values()))
     return {
         "articles": len(files), "processing_s": processing_s, "startup_s": startup_s, "import_s": import_s,
-        "task_runner": settings.task_runner, "workers": orchestration.parse_workers(settings), "stages": stages,
+        "task_runner": settings.task_runner, "workers": runners.parse_workers(settings), "stages": stages,
         "children_peak_rss_mb": round(children.peak_mb, 1), "tree_rss_mb": round(children.tree_rss_mb, 1),
         "tree_pss_mb": round(children.tree_pss_mb, 1), "cpu_s": children.cpu_by_role(), "prefect": tr,
         "readback_s": readback_s, "first_batch_loaded_s": tr.get("first_load_end_s"),
@@ -656,26 +656,27 @@ def mode_profile(args) -> dict:
     from dateline.quality import grading
     from dateline.parse import normalize
     from dateline.sources import files as sources
-    from dateline.store import database as store
+    from dateline.store import loads
+    from dateline.store.database import Database
+    from schemas import Batch
 
     files = _discover(Path(args.corpus))
     warm, sample = files[:WARM_N], files[WARM_N: WARM_N + args.profile_n]
     t = time.perf_counter()
     if not args.profile_cold:  # one-off imports (GX, dateparser data) and the suite build, outside the profile
-        con = store.connect(args.db)
-        store.load_batch(con, grading.grade(store.Batch.of(normalize.normalize_files([sources.read_file(p) for p in warm], "warm")), "warm"))
-        con.close()
+        with Database.open(args.db) as database:
+            loads.load_batch(database, grading.grade(Batch.of(normalize.normalize_files(
+                [sources.read_file(p) for p in warm], "warm")), "warm"))
     warmup_s = time.perf_counter() - t
 
     def pure_path() -> None:
-        con = store.connect(args.db)
         seen: dict[str, str] = {}
-        for start in range(0, len(sample), args.batch_size):
-            raw = [sources.read_file(p) for p in sample[start:start + args.batch_size]]
-            n = normalize.normalize_files(raw, "profile", seen=seen)
-            seen.update(n.hashes)
-            store.load_batch(con, grading.grade(store.Batch.of(n), "profile"))
-        con.close()
+        with Database.open(args.db) as database:
+            for start in range(0, len(sample), args.batch_size):
+                raw = [sources.read_file(p) for p in sample[start:start + args.batch_size]]
+                n = normalize.normalize_files(raw, "profile", seen=seen)
+                seen.update(n.hashes)
+                loads.load_batch(database, grading.grade(Batch.of(n), "profile"))
 
     prof = cProfile.Profile()
     t = time.perf_counter()

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from datetime import date
 from pathlib import Path
 
-from dateline.settings import Settings
+from dateline.settings import Settings, apply_prefect_defaults
 
 DEFAULT_DB = Settings.model_fields["db_path"].default  # for help texts; the value comes from settings
 
 #: Exit code when the database is busy (another run, or a writer holding the file): try again later
 #: (EX_TEMPFAIL from sysexits.h).
 EXIT_BUSY = 75
-
-
-def _prefect_defaults() -> None:
-    """Settings that make Prefect's ephemeral mode work on a fresh, offline machine."""
-    # A first start with a fresh PREFECT_HOME takes 20-27 s here; Prefect's default timeout is 20 s.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    # No network but the package registries: telemetry would only log connection errors.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 def _print_table(header: list[str], rows: list[tuple], title: str | None = None) -> None:
@@ -53,37 +43,38 @@ def _db(args: argparse.Namespace) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from dateline.store import database as store
+    from dateline.settings import get_settings
+    from dateline.store import locks
 
     args.db = _db(args)
-    paths = args.paths or ["seeds"]
+    paths = args.paths or [str(get_settings().run_input)]
     for p in paths:
         if not Path(p).exists():
             print(f"dateline: no such file or folder: {p}", file=sys.stderr)
             return 2
-    # Take the run lock before starting Prefect (which takes 12-27 s): a second run learns at once that
-    # it has to wait, and waits visibly. The flow takes the same lock again (re-entrant in a process).
+    # Ask for the run lock before starting Prefect (which takes 12-27 s): a second run learns at once that
+    # it has to wait, and waits visibly. The flow then takes the lock for itself.
     try:
-        with store.run_lock(args.db, wait_s=args.wait, on_wait=lambda msg: print(
-                f"dateline: waiting up to {args.wait:g} s: {msg}", file=sys.stderr, flush=True)):
-            return _run_flow(args, paths)
-    except store.RunInProgressError as exc:
+        locks.wait_until_free(args.db, wait_s=args.wait, on_wait=lambda msg: print(
+            f"dateline: waiting up to {args.wait:g} s: {msg}", file=sys.stderr, flush=True))
+        return _run_flow(args, paths)
+    except locks.RunInProgressError as exc:
         print(f"dateline: {exc}", file=sys.stderr)
         return EXIT_BUSY
 
 
 def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
-    _prefect_defaults()
+    apply_prefect_defaults()
     from prefect import tags
 
-    from dateline.orchestration import runners as orchestration
+    from dateline.orchestration.runners import shared_api, task_runner_for
     from dateline.settings import get_settings
     from flows.news_etl import news_etl
 
     settings = get_settings(task_runner=args.task_runner, workers=args.workers, dask_address=args.dask_address)
-    flow = news_etl.with_options(task_runner=orchestration.task_runner_for(settings))
+    flow = news_etl.with_options(task_runner=task_runner_for(settings))
     try:
-        with orchestration.shared_api(), tags("dateline", "news-etl", "cli"):
+        with shared_api(), tags("dateline", "news-etl", "cli"):
             result = flow(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
                           wait_s=args.wait)
     except Exception as exc:
@@ -125,15 +116,15 @@ def cmd_sql(args: argparse.Namespace) -> int:
 
     import duckdb
 
-    from dateline.store import database as store
+    from dateline.store.database import DatabaseBusyError, query
 
     args.db = _db(args)
     deadline = time.monotonic() + args.wait
     while True:
         try:
-            names, rows = store.query(args.db, args.query)
+            names, rows = query(args.db, args.query)
             break
-        except store.DatabaseBusyError as exc:  # a run has the file open for a moment: wait a little
+        except DatabaseBusyError as exc:  # a run has the file open for a moment: wait a little
             if time.monotonic() >= deadline:
                 print(f"dateline: {exc}", file=sys.stderr)
                 return EXIT_BUSY
@@ -167,14 +158,14 @@ def _print_rows(names: list[str], rows: list[tuple], fmt: str) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write every table as Parquet: the hand-off to engines other than DuckDB."""
-    from dateline.store import database as store
+    from dateline.store.database import DatabaseBusyError, export_parquet
 
     db = _db(args)
     out = Path(args.parquet)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        written = store.export_parquet(db, out)
-    except (FileNotFoundError, store.DatabaseBusyError) as exc:
+        written = export_parquet(db, out)
+    except (FileNotFoundError, DatabaseBusyError) as exc:
         print(f"dateline: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, FileNotFoundError) else EXIT_BUSY
     _print_table(["table", "rows", "file"], [(t, n, str(f)) for t, n, f in written], title=f"exported from {db}")
@@ -183,20 +174,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Where the Data Docs are, and the latest runs' quality summary."""
-    from dateline.store import database as store
     from dateline.quality.datadocs import index_path
+    from dateline.store.database import query
     from dateline.settings import get_settings
 
     settings = get_settings(db_path=args.db)
     index = index_path(settings.gx_root)
     print(f"Data Docs: {index.resolve()}" + ("" if index.exists() else "  (not built yet: run `dateline run`)"))
     try:
-        names, rows = store.query(settings.db_path, "SELECT started_at::TIMESTAMP(0) AS started, status, "
+        names, rows = query(settings.db_path, "SELECT started_at::TIMESTAMP(0) AS started, status, "
                                   "round(duration_s, 1) AS seconds, files_seen AS files, articles_loaded AS loaded, "
                                   "already_loaded AS skipped, rejected, quarantined, warned, date_anomalies "
                                   "FROM latest_runs LIMIT 5")
         _print_table(names, rows, title="Latest runs")
-        names, rows = store.query(settings.db_path, """
+        names, rows = query(settings.db_path, """
             SELECT expectation, severity, count(*) FILTER (NOT success) AS failed, count(*) AS checked
             FROM quality_results WHERE run_id = (SELECT run_id FROM latest_runs WHERE articles_loaded > 0 LIMIT 1)
             GROUP BY ALL ORDER BY failed DESC, expectation""")
@@ -209,7 +200,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the flow on this machine with the deployment's schedule (Prefect `serve`)."""
-    _prefect_defaults()
+    apply_prefect_defaults()
     from dateline.settings import get_settings
     from flows.news_etl import news_etl
 

@@ -13,8 +13,11 @@ from schemas.source_files import SourceFile
 #: Every table, in load order (parents before children).
 TABLES = (Run, SourceFile, Article, DateMention, QualityResult, Reject)
 
+from schemas.batch import Batch  # noqa: E402 - the records of one batch, built from the models above
+
 __all__ = [
     "Article",
+    "Batch",
     "BoilerplateRemoval",
     "DateMention",
     "QualityResult",

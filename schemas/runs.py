@@ -15,16 +15,16 @@ class Run(TableModel):
     deployment: str | None = None  # the Prefect deployment that started the run; None for a direct run
     parameters: str | None = None  # the flow parameters, as JSON
     started_at: datetime
-    ended_at: datetime | None
-    status: str
+    ended_at: datetime | None = None
+    status: str = "Running"  # then Prefect's final state: Completed, Failed, Crashed
     input_paths: list[str]
     code_version: str
-    files_seen: int
-    articles_loaded: int
-    duplicates: int
-    already_loaded: int
-    rejected: int
-    quarantined: int
-    warned: int
-    date_anomalies: int
+    files_seen: int = 0
+    articles_loaded: int = 0
+    duplicates: int = 0
+    already_loaded: int = 0
+    rejected: int = 0
+    quarantined: int = 0
+    warned: int = 0
+    date_anomalies: int = 0
     duration_s: float | None = None

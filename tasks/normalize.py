@@ -4,18 +4,17 @@ from prefect.cache_policies import NO_CACHE
 from dateline.orchestration import runtime
 from dateline.parse.normalize import normalize_files
 from dateline.sources.files import FileBatch
-from dateline.store.database import Batch
+from dateline.store.dedup import ContentIndex
+from schemas import Batch
 
 
 @task(cache_policy=NO_CACHE)  # pure CPU work on bytes already in memory: nothing worth caching
-def normalize_batch(files: FileBatch, run_id: str, seen: dict[str, str],
-                    rejected: dict[str, str] | None = None) -> Batch:
-    """Parse the files into validated records, returned as Arrow tables (see ``store.Batch``)."""
-    # In a parse worker, the previous batch (its files and its tables) is still held by Prefect's reference
-    # cycles, which the run's collector thresholds leave alone: two workers grew to ~470 MB each over a
-    # 100k-file run. Free it before building the next (in the flow's process this finds little).
+def normalize_batch(files: FileBatch, run_id: str, known: ContentIndex) -> Batch:
+    """Parse the files into records, returned as Arrow tables (see ``schemas.Batch``)."""
+    # In a parse worker, the previous batch is still held by Prefect's reference cycles, which the run's
+    # collector settings leave alone for long: free it before building the next.
     runtime.collect_garbage()
-    out = normalize_files(files, run_id, seen=seen, rejected=rejected)
+    out = normalize_files(files, run_id, seen=known.articles, rejected=known.reasons)
     get_run_logger().info(
         "normalized %d files: %d articles, %d date mentions, %d rejects, %d duplicates",
         len(files), len(out.articles), len(out.date_mentions), len(out.rejects),

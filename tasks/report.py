@@ -3,7 +3,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 
-from dateline.store import database as store
+from dateline.store import runs
+from dateline.store.database import Database
 from dateline.orchestration.report import run_markdown
 from schemas import Run
 
@@ -17,19 +18,15 @@ def name_flow_run(flow_run_id: str, name: str) -> str:
 
 
 # Data Docs validate the run's articles a second time through a file-based GX context: the page is
-# for people and is rebuilt from what landed in DuckDB. Retried because the DuckDB file may be held
-# for a moment by another reader's process.
+# for people and is rebuilt from what landed in DuckDB. Retried because writing the pages may meet a
+# full disk or a folder being synced.
 @task(retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def publish_data_docs(db_path: str, run_id: str, gx_dir: str, max_rows: int) -> dict:
+def publish_data_docs(database: Database, run_id: str, gx_dir: str, max_rows: int) -> dict:
     """Validate (a sample of at most ``max_rows`` of) the run's articles again and rebuild Data Docs."""
     from dateline.quality.datadocs import publish_data_docs as publish
     from dateline.quality.validation import INPUT_COLUMNS
 
-    with store.connect(db_path) as con:
-        loaded = con.execute("SELECT count(*) FROM articles WHERE run_id = $1", [run_id]).fetchone()[0]
-        articles = con.execute(
-            f"SELECT * FROM (SELECT {', '.join(INPUT_COLUMNS)} FROM articles WHERE run_id = $1)"
-            f" USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE (1)", [run_id]).df()
+    loaded, articles = runs.sample_run_articles(database, run_id, list(INPUT_COLUMNS), max_rows)
     if articles.empty:
         return {}
     docs = publish(articles, gx_dir, run_name=run_id)

@@ -2,7 +2,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from dateline.quality.grading import grade
-from dateline.store.database import Batch
+from schemas import Batch
 
 
 @task(cache_policy=NO_CACHE)

@@ -64,10 +64,38 @@ def test_the_readme_shows_three_sql_examples():
     assert len(readme_sql_commands()) >= 3
 
 
+def _readme_articles(rows: list[dict]) -> None:
+    assert sorted(r["quality_status"] for r in rows) == ["passed", "passed", "quarantined", "warned", "warned"]
+    (lying,) = [r for r in rows if r["date_status"] == "inconsistent"]
+    assert lying["published_claimed"] == "2024-03-29" and lying["quality_status"] == "quarantined"
+    assert sum(r["title"] is None for r in rows) == 2
+
+
+def _readme_anomalies(rows: list[dict]) -> None:
+    (row,) = rows
+    assert (row["published_claimed"], row["published_inferred_min"], row["published_inferred_max"]) == (
+        "2024-03-29", "2021-05-01", "2021-05-31")
+    assert "'June 16, 2021' (2021-06-16 told as future)" in row["date_evidence"]
+
+
+def _readme_quality(rows: list[dict]) -> None:
+    failed = {r["expectation"].split("(")[0]: r["failed"] for r in rows if r["failed"]}
+    assert failed == {"expect_column_values_to_not_be_null": 2, "expect_claimed_date_within_inferred_window": 1}
+    assert rows[0]["failed"] == 2  # ORDER BY failed DESC
+
+
+#: What each README query must show on the seeds, by the table it reads: what the README says it shows.
+README_RESULTS = {"FROM articles": _readme_articles, "FROM date_anomalies": _readme_anomalies,
+                  "FROM quality_results": _readme_quality}
+
+
 @pytest.mark.parametrize("command", readme_sql_commands())
-def test_readme_sql_examples_run_on_the_seeded_database(command, seeded_db):
-    args = shlex.split(command)[1:] + ["--db", str(seeded_db)]
+def test_readme_sql_examples_return_what_the_readme_says(command, seeded_db, capsys):
+    args = shlex.split(command)[1:] + ["--db", str(seeded_db), "--format", "json"]
     assert cli.main(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    (check,) = [check for source, check in README_RESULTS.items() if source in command]
+    check(rows)
 
 
 def test_sql_formats(seeded_db, capsys):
@@ -100,14 +128,14 @@ def test_report_points_at_the_data_docs(seeded_db, capsys):
 
 
 def test_views_for_analysts(seeded_db):
-    from dateline.store import database as store
+    from dateline.store.database import query
 
-    _, rows = store.query(seeded_db, "SELECT publisher, articles, share_quarantined FROM publisher_quality"
+    _, rows = query(seeded_db, "SELECT publisher, articles, share_quarantined FROM publisher_quality"
                                      " WHERE publisher = 'CNN'")
     assert rows == [("CNN", 1, 1.0)]
-    _, rows = store.query(seeded_db, "SELECT sum(articles) FROM daily_article_counts")
+    _, rows = query(seeded_db, "SELECT sum(articles) FROM daily_article_counts")
     assert rows == [(5,)]
-    _, rows = store.query(seeded_db, "SELECT status, files_seen, already_loaded FROM latest_runs")
+    _, rows = query(seeded_db, "SELECT status, files_seen, already_loaded FROM latest_runs")
     assert rows == [("Completed", 5, 5), ("Completed", 5, 0)]
 
 

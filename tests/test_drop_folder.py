@@ -101,10 +101,12 @@ def test_every_table_keeps_its_declared_key_unique_over_the_waves(waves):
 
 def test_data_docs_validate_a_sample_of_a_big_run(waves, tmp_path):
     from dateline.orchestration.report import _sample
+    from dateline.store.database import Database
     from tasks.report import publish_data_docs
 
     run_id = waves["runs"][0]["run_id"]  # wave one loaded two articles
-    docs = publish_data_docs(str(waves["db"]), run_id, str(tmp_path / "gx"), max_rows=1)  # a task run of its own
+    with Database.open(waves["db"]) as database:  # a task run of its own
+        docs = publish_data_docs(database, run_id, str(tmp_path / "gx"), max_rows=1)
     assert (docs["articles_validated"], docs["articles_loaded"]) == (1, 2)
     assert docs["evaluated_expectations"] > 0
     assert _sample(docs) == "a random sample of 1 of the run's 2 articles"

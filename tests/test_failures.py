@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from dateline import cli
-from dateline.store import database as store
+from dateline.store import loads, locks
+from dateline.store.database import Database, query
 from tests.conftest import ROOT
 
 BODY = ("The regional council met on Tuesday to discuss the new budget, which officials said would fund "
@@ -45,11 +46,16 @@ def api_url(prefect_harness) -> str:
 
 
 class Cli:
-    """A `dateline` subprocess whose merged stdout/stderr lines are collected by a thread."""
+    """A `dateline` subprocess whose merged stdout/stderr lines are collected by a thread. ``prelude`` is
+    Python run in that process before the CLI (to inject a fault)."""
 
-    def __init__(self, args: list[str], api_url: str, **env: str):
+    def __init__(self, args: list[str], api_url: str, prelude: str = "", **env: str):
         full_env = {**os.environ, "PREFECT_API_URL": api_url, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", **env}
-        self.proc = subprocess.Popen([sys.executable, "-m", "dateline.cli", *args], cwd=ROOT, env=full_env,
+        command = [sys.executable, "-m", "dateline.cli", *args]
+        if prelude:
+            command = [sys.executable, "-c", f"{prelude}\nimport sys\nfrom dateline.cli import main\n"
+                                             "sys.exit(main(sys.argv[1:]))", *args]
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=full_env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      start_new_session=True)  # its own process group: see kill()
         self.lines: list[str] = []
@@ -163,13 +169,13 @@ def test_a_second_run_waits_or_fails_clearly(api_url, tmp_path):
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
 
 
-def test_run_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_path):
+def test_run_lock_is_exclusive_across_processes(tmp_path):
     db = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys
-            from dateline.store import database as store
-            with store.run_lock({str(db)!r}):
+            from dateline.store.locks import RunLock
+            with RunLock({str(db)!r}):
                 print("ready", flush=True)
                 sys.stdin.readline()
         """)],
@@ -177,9 +183,11 @@ def test_run_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_pat
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(store.RunInProgressError, match=f"pid {holder.pid}.*--wait SECONDS"):
-            with store.run_lock(db, wait_s=0):
+        with pytest.raises(locks.RunInProgressError, match=f"pid {holder.pid}.*--wait SECONDS"):
+            with locks.RunLock(db, wait_s=0):
                 pass
+        with pytest.raises(locks.RunInProgressError):
+            locks.wait_until_free(db, wait_s=0)
         told: list[str] = []
 
         def release() -> None:
@@ -187,9 +195,9 @@ def test_run_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_pat
             holder.stdin.flush()
 
         threading.Timer(1.0, release).start()
-        with store.run_lock(db, wait_s=60, poll_s=0.1, on_wait=told.append):
-            with store.run_lock(db):  # the flow re-enters the lock the CLI took
-                pass
+        locks.wait_until_free(db, wait_s=60, poll_s=0.1, on_wait=told.append)  # what the CLI does first
+        with locks.RunLock(db, wait_s=0) as lock:  # then the flow takes it
+            assert lock.holder().startswith(f"pid {os.getpid()}, started ")
         assert len(told) == 1 and "another dateline run" in told[0]
     finally:
         holder.kill()
@@ -200,12 +208,31 @@ def test_run_lock_is_exclusive_across_processes_and_reentrant_within_one(tmp_pat
 # Injected faults: transient ones are retried, permanent ones fail the run cleanly
 # --------------------------------------------------------------------------------------------------
 
+class InjectedFault(RuntimeError):
+    """A load that fails after the batch's ledger rows went in, inside the transaction."""
+
+
 @pytest.fixture
 def fault(monkeypatch):
-    def inject(spec: str) -> None:
-        store._fault_calls.clear()
-        monkeypatch.setenv(store.FAULT_ENV, spec)
-        monkeypatch.setenv("DATELINE_RETRY_DELAY_SECONDS", "0.1")
+    """``fault(fail=N)``: the next N loads of a batch's articles raise; returns the list of attempts.
+    The load task retries after 0.1 s instead of 5."""
+    import flows.news_etl
+
+    attempts: list[bool] = []
+    real = loads.insert_rows
+
+    def inject(fail: int) -> list[bool]:
+        def insert_rows(con, model, rows, new_articles):
+            if model.table == "articles":
+                attempts.append(len(attempts) >= fail)
+                if not attempts[-1]:
+                    raise InjectedFault(f"injected fault in load_batch (attempt {len(attempts)})")
+            return real(con, model, rows, new_articles)
+
+        monkeypatch.setattr(loads, "insert_rows", insert_rows)
+        monkeypatch.setattr(flows.news_etl, "load_batch",
+                            flows.news_etl.load_batch.with_options(retry_delay_seconds=0.1))
+        return attempts
     return inject
 
 
@@ -213,21 +240,39 @@ def test_a_transient_load_error_is_retried_and_the_run_completes(prefect_harness
     from flows.news_etl import news_etl
 
     write_articles(tmp_path / "in", 30)
-    fault("load_batch:fail=2")
+    attempts = fault(fail=2)
     db = tmp_path / "transient.duckdb"
     result = news_etl(paths=[str(tmp_path / "in")], db=str(db), batch_size=10)
-    assert store._fault_calls == {"load_batch:fail=2": 5}  # 2 failed attempts, then 3 batches loaded
+    assert attempts == [False, False, True, True, True]  # 2 failed attempts, then 3 batches loaded
     assert result["loaded"] == 30 and result["unaccounted"] == 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT status, articles_loaded FROM runs").fetchall() == [("Completed", 30)]
         assert con.execute("SELECT count(*) FROM source_files").fetchone() == (30,)
 
 
+#: Run in the CLI's process: the first batch loads, every later load of articles fails.
+PERMANENT_FAULT = """
+from dateline.store import loads
+import flows.news_etl
+class InjectedFault(RuntimeError):
+    pass
+real, calls = loads.insert_rows, []
+def insert_rows(con, model, rows, new_articles):
+    if model.table == "articles":
+        calls.append(1)
+        if len(calls) > 1:
+            raise InjectedFault("injected fault in load_batch")
+    return real(con, model, rows, new_articles)
+loads.insert_rows = insert_rows
+flows.news_etl.load_batch = flows.news_etl.load_batch.with_options(retry_delay_seconds=0.1)
+"""
+
+
 def test_a_permanent_load_error_fails_the_run_and_keeps_whole_batches(api_url, tmp_path):
     paths = write_articles(tmp_path / "in", 30)
     db = tmp_path / "permanent.duckdb"
     run = Cli(["run", str(tmp_path / "in"), "--db", str(db), "--batch-size", "10"], api_url,
-              DATELINE_INJECT_FAULT="load_batch:skip=1:fail=always", DATELINE_RETRY_DELAY_SECONDS="0.1")
+              prelude=PERMANENT_FAULT)
     assert run.finish() == 1, run.output
     assert "dateline: run failed: InjectedFault: injected fault in load_batch" in run.output
     assert "The database holds only whole batches" in run.output
@@ -246,8 +291,8 @@ def test_a_permanent_load_error_fails_the_run_and_keeps_whole_batches(api_url, t
 
 def test_dateline_sql_refuses_to_write(tmp_path, capsys):
     db = tmp_path / "ro.duckdb"
-    with store.connect(db) as con:
-        con.execute("INSERT INTO rejects VALUES ('a.txt', '', NULL, 'empty file', NULL, 'r1', now())")
+    with Database.open(db) as database:
+        database.connection.execute("INSERT INTO rejects VALUES ('a.txt', '', NULL, 'empty file', NULL, 'r1', now())")
     out = tmp_path / "out"
     statements = [
         "DELETE FROM rejects",
@@ -270,12 +315,12 @@ def test_dateline_sql_refuses_to_write(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ro.duckdb"]  # no file written, no database attached
     assert cli.main(["sql", "SELECT source_path, reason FROM rejects", "--db", str(db)]) == 0
     assert "empty file" in capsys.readouterr().out
-    assert store.query(db, "SELECT count(*) FROM rejects") == (["count_star()"], [(1,)])
+    assert query(db, "SELECT count(*) FROM rejects") == (["count_star()"], [(1,)])
 
 
 def test_dateline_sql_says_when_the_database_is_busy(tmp_path, capsys):
     db = tmp_path / "busy.duckdb"
-    store.connect(db).close()
+    Database.open(db).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('ready', flush=True); "
                                "sys.stdin.readline()"],

@@ -118,12 +118,17 @@ def test_read_file_refuses_what_it_should_not_read(tmp_path):
     assert isinstance(read_file(str(big), max_bytes=3_000_000), RawFile)
 
 
-def test_the_size_limit_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv(sources.MAX_FILE_MB_ENV, "0.5")
-    assert sources.max_file_bytes() == 500_000
-    assert sources.max_file_bytes(2) == 2_000_000
-    monkeypatch.delenv(sources.MAX_FILE_MB_ENV)
-    assert sources.max_file_bytes() == int(sources.DEFAULT_MAX_FILE_MB * 1_000_000)
+def test_the_size_limit_comes_from_the_settings(monkeypatch, tmp_path):
+    from dateline.settings import Settings, get_settings
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 600_000)
+    monkeypatch.setenv("DATELINE_MAX_FILE_MB", "0.5")
+    assert get_settings().max_file_bytes == 500_000
+    assert get_settings(max_file_mb=2).max_file_bytes == 2_000_000
+    assert isinstance(read_file(str(big)), Unreadable)  # no limit given: the settings' limit applies
+    monkeypatch.delenv("DATELINE_MAX_FILE_MB")
+    assert get_settings().max_file_bytes == int(Settings.model_fields["max_file_mb"].default * 1_000_000)
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="runs as root: chmod 000 does not stop root from reading "
@@ -450,7 +455,9 @@ def test_ten_thousand_tiny_files(prefect_harness, tmp_path):
 # --------------------------------------------------------------------------------------------------
 
 def test_the_ledger_knows_content_under_new_names_and_retries_internal_errors(tmp_path):
-    from dateline.store import database as store
+    from dateline.store import ledger, loads
+    from dateline.store.database import Database
+    from schemas import Batch
 
     good = RawFile("a.txt", ARTICLE.encode(), hashlib.sha256(ARTICLE.encode()).hexdigest())
     png = RawFile("x.png.txt", PNG, hashlib.sha256(PNG).hexdigest())
@@ -460,9 +467,9 @@ def test_the_ledger_knows_content_under_new_names_and_retries_internal_errors(tm
     out.rejects = [
         r.model_copy(update={"reason": "internal error while parsing: ValueError"}) if r.source_path == "odd.txt"
         else r for r in out.rejects]
-    with store.connect(tmp_path / "l.duckdb") as con:
-        store.load_batch(con, store.Batch(source_files=out.source_files, articles=out.articles, rejects=out.rejects))
-        state = store.ledger_state(con, [("a.txt", good.sha256), ("copy.txt", good.sha256), ("x.png.txt", png.sha256),
+    with Database.open(tmp_path / "l.duckdb") as database:
+        loads.load_batch(database, Batch(source_files=out.source_files, articles=out.articles, rejects=out.rejects))
+        state = ledger.ledger_state(database, [("a.txt", good.sha256), ("copy.txt", good.sha256), ("x.png.txt", png.sha256),
                                          ("y.png.txt", png.sha256), ("odd.txt", odd.sha256), ("gone.txt", "")])
     assert state.done == {("a.txt", good.sha256), ("x.png.txt", png.sha256)}  # skipped by the next run
     assert state.articles == {good.sha256: good.sha256[:16]}  # copy.txt becomes a duplicate of it

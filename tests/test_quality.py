@@ -378,21 +378,3 @@ def test_build_suite_is_reusable():
     assert suite.name == "dateline_articles"
     assert len(suite.expectations) == len(ALL)
     assert all(e.meta["severity"] in ("critical", "warning") for e in suite.expectations)
-
-
-def test_quality_results_table_has_the_models_schema_and_rows_that_validate_as_models():
-    from dateline.quality.grading import quality_results_table
-    from schemas import QualityResult
-    from schemas.ddl import arrow_schema
-
-    outcome = run(article("a"), article("b", title=None), article("c", word_count=3, body=BODY + " [ad_1]"))
-    table = quality_results_table(outcome, "run-1")
-    assert table.schema.equals(arrow_schema(QualityResult))
-    rows = [QualityResult.model_validate(r) for r in table.to_pylist()]
-    assert [r.model_dump() for r in rows] == [{"run_id": "run-1", "suite": outcome.suite_name, "column_name": r["column"],
-                                              **{k: r[k] for k in ("article_id", "expectation", "severity", "success",
-                                                                   "observed", "details")}}
-                                             for r in outcome.results]
-    failed = {(r.article_id, r.expectation) for r in rows if not r.success}
-    assert failed == {("b", TITLE_NOT_NULL), ("c", WORDS), ("c", BOILERPLATE)}
-    assert all(r.observed for r in rows if not r.success)

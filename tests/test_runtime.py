@@ -47,7 +47,7 @@ def _worker_parses(paths: list[str]) -> tuple[bool, str, dict[str, list[dict]]]:
     import flows.news_etl  # noqa: F401
     from dateline.parse.normalize import normalize_files
     from dateline.sources.files import read_file
-    from dateline.store.database import Batch
+    from schemas import Batch
 
     batch = Batch.of(normalize_files([read_file(p) for p in paths], "run"))
     try:

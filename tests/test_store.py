@@ -3,8 +3,9 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from dateline.store import database as store
-from schemas import TABLES, Article, DateMention, QualityResult, Reject, SourceFile
+from dateline.store import ledger, loads
+from dateline.store.database import Database, DatabaseBusyError, open_read_only, query
+from schemas import TABLES, Article, Batch, DateMention, QualityResult, Reject, SourceFile
 from schemas.ddl import arrow_schema, create_table_sql
 
 NOW = datetime(2026, 1, 1, 12, 0)
@@ -38,9 +39,9 @@ def test_ddl_is_derived_from_the_models():
 
 
 def test_check_constraint_rejects_an_unknown_status(tmp_path):
-    con = store.connect(tmp_path / "x.duckdb")
+    database = Database.open(tmp_path / "x.duckdb")
     with pytest.raises(duckdb.ConstraintException):
-        con.execute(
+        database.connection.execute(
             "INSERT INTO articles (article_id, source_path, content_sha256, size_bytes, encoding, pubdate_confidence,"
             " date_status, body, boilerplate, word_count, quality_status, run_id, loaded_at) VALUES"
             " ('x', 'p', 's', 1, 'utf-8', 'NONE', 'maybe', 'b', [], 1, 'passed', 'r', now())"
@@ -50,7 +51,7 @@ def test_check_constraint_rejects_an_unknown_status(tmp_path):
 def test_load_batch_is_idempotent_and_transactional(tmp_path):
     db = tmp_path / "t.duckdb"
     a = make_article()
-    batch = store.Batch(
+    batch = Batch(
         articles=[a],
         date_mentions=[DateMention(article_id=a.article_id, mention_index=0, start_char=0, end_char=4, text="2021",
                                    timex_type="DATE", value="2021", kind="year", granularity="year", tense="past",
@@ -64,27 +65,28 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
                         detail=None, run_id="r1", rejected_at=NOW)],
     )
     # the same files validated again by a later run: its article is known, so its detail rows stay out
-    later_run = store.Batch(articles=[a], date_mentions=batch.date_mentions, quality_results=[
+    later_run = Batch(articles=[a], date_mentions=batch.date_mentions, quality_results=[
         QualityResult.model_validate({**r, "run_id": "r2"}) for r in batch.quality_results.to_pylist()])
-    with store.connect(db) as con:
-        first = store.load_batch(con, batch)
-        second = store.load_batch(con, batch)
+    with Database.open(db) as database:
+        con = database.connection
+        first = loads.load_batch(database, batch)
+        second = loads.load_batch(database, batch)
         assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 2, "rejects": 1,
                          "superseded": 0}
         assert set(second.values()) == {0}
-        assert set(store.load_batch(con, later_run).values()) == {0}
+        assert set(loads.load_batch(database, later_run).values()) == {0}
         assert_logical_keys_unique(con)
         assert con.execute("SELECT boilerplate[1].rule FROM articles").fetchone() == ("ad_marker",)
-        state = store.ledger_state(con, [(a.source_path, a.content_sha256), ("in/new.txt", "nope")])
+        state = ledger.ledger_state(database, [(a.source_path, a.content_sha256), ("in/new.txt", "nope")])
         assert state.done == {(a.source_path, a.content_sha256)} and state.articles == {a.content_sha256: a.article_id}
 
         # A batch that fails half-way leaves nothing behind: the bad mention breaks NOT NULL after the
         # article row went in, inside the same transaction.
         b = make_article("b" * 16)
         mention = DateMention.model_validate(batch.date_mentions.to_pylist()[0])
-        broken = store.Batch(articles=[b], date_mentions=[mention.model_copy(update={"article_id": "b" * 16, "text": None})])
+        broken = Batch(articles=[b], date_mentions=[mention.model_copy(update={"article_id": "b" * 16, "text": None})])
         with pytest.raises(duckdb.Error):
-            store.load_batch(con, broken)
+            loads.load_batch(database, broken)
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
 
 
@@ -103,14 +105,15 @@ def test_a_run_holds_the_log_and_checkpoints_once_when_it_lets_go(tmp_path):
     memory = "SELECT current_setting('memory_limit')"
     with duckdb.connect() as fresh:
         default = fresh.execute(threshold).fetchone()[0]
-    with store.hold_open(db, memory_limit="100MiB"):
-        with store.connect(db) as con:
+    with Database.for_run(db, memory_limit="100MiB") as database:
+        with database.cursor() as con:
             assert con.execute(threshold).fetchone()[0] == "128.0 MiB" != default
             assert con.execute(memory).fetchone()[0] == "100.0 MiB"
-            store.load_batch(con, store.Batch(articles=[a]))
+        loads.load_batch(database, Batch(articles=[a]))
         assert (tmp_path / "held.duckdb.wal").exists()  # committed, in the log, not yet in the file
     assert not (tmp_path / "held.duckdb.wal").exists()
-    with store.connect(db, read_only=True) as con:
+    assert database.connection is None  # closed with the run, whoever still holds the object
+    with open_read_only(db) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
         assert con.execute(threshold).fetchone()[0] == default
 
@@ -123,10 +126,10 @@ def test_detail_tables_declare_a_key_without_an_index():
 
 def test_read_only_connections_cannot_write(tmp_path):
     db = tmp_path / "ro.duckdb"
-    store.connect(db).close()
+    Database.open(db).close()
     for statement in ("DELETE FROM articles", "DROP TABLE articles", "CREATE TABLE x (i INT)"):
         with pytest.raises(duckdb.Error):
-            store.query(db, statement)
+            query(db, statement)
 
 
 def test_second_writer_gets_a_clear_error(tmp_path):
@@ -135,7 +138,7 @@ def test_second_writer_gets_a_clear_error(tmp_path):
     import textwrap
 
     db = tmp_path / "busy.duckdb"
-    store.connect(db).close()
+    Database.open(db).close()
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import duckdb, sys, time
@@ -147,14 +150,14 @@ def test_second_writer_gets_a_clear_error(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(store.DatabaseBusyError, match="in use by another process"):
-            store.connect(db)
+        with pytest.raises(DatabaseBusyError, match="in use by another process"):
+            Database.open(db)
     finally:
         holder.communicate("\n", timeout=30)
 
 
 def test_changed_paths_are_all_but_the_files_handled_for_good_with_the_same_size_and_mtime(tmp_path):
-    def ledger(path, sha, outcome, size=10, mtime=5):
+    def ledger_row(path, sha, outcome, size=10, mtime=5):
         return SourceFile(source_path=path, content_sha256=sha, size_bytes=size, outcome=outcome,
                           article_id="a" * 16 if outcome == "loaded" else None, run_id="r1", seen_at=NOW, mtime_ns=mtime)
 
@@ -162,14 +165,38 @@ def test_changed_paths_are_all_but_the_files_handled_for_good_with_the_same_size
         return Reject(source_path=path, content_sha256=sha, size_bytes=10, reason=reason, detail=None, run_id="r1",
                       rejected_at=NOW)
 
-    with store.connect(tmp_path / "t.duckdb") as con:
-        store.load_batch(con, store.Batch(
-            source_files=[ledger("in/same.txt", "1", "loaded"), ledger("in/grown.txt", "2", "loaded"),
-                          ledger("in/touched.txt", "5", "loaded"),
-                          ledger("in/bad.txt", "3", "rejected"), ledger("in/crashed.txt", "4", "rejected")],
+    with Database.open(tmp_path / "t.duckdb") as database:
+        loads.load_batch(database, Batch(
+            source_files=[ledger_row("in/same.txt", "1", "loaded"), ledger_row("in/grown.txt", "2", "loaded"),
+                          ledger_row("in/touched.txt", "5", "loaded"),
+                          ledger_row("in/bad.txt", "3", "rejected"), ledger_row("in/crashed.txt", "4", "rejected")],
             rejects=[reject("in/bad.txt", "3", "empty"), reject("in/crashed.txt", "4", "internal error: boom")]))
         stats = [("in/same.txt", 10, 5), ("in/grown.txt", 11, 5), ("in/touched.txt", 10, 6), ("in/new.txt", 10, 5),
                  ("in/bad.txt", 10, 5), ("in/crashed.txt", 10, 5)]
         # a rejected file stays rejected until it changes; one that dateline failed on is tried again
-        assert store.changed_paths(con, stats) == {"in/grown.txt", "in/touched.txt", "in/new.txt", "in/crashed.txt"}
-        assert store.changed_paths(con, []) == set()
+        assert ledger.changed_paths(database, stats) == {"in/grown.txt", "in/touched.txt", "in/new.txt",
+                                                         "in/crashed.txt"}
+        assert ledger.changed_paths(database, []) == set()
+
+
+def test_a_load_that_fails_after_its_first_table_rolls_back_whole(tmp_path, monkeypatch):
+    """The fault sits where a real one would hurt most: the ledger rows are in, the articles fail."""
+    real = loads.insert_rows
+
+    def fail_on_articles(con, model, rows, new_articles):
+        if model is Article:
+            raise OSError("disk full")
+        return real(con, model, rows, new_articles)
+
+    a = make_article()
+    batch = Batch(articles=[a], source_files=[SourceFile(source_path=a.source_path, content_sha256=a.content_sha256,
+                                                         size_bytes=10, outcome="loaded", article_id=a.article_id,
+                                                         run_id="r1", seen_at=NOW)])
+    monkeypatch.setattr(loads, "insert_rows", fail_on_articles)
+    with Database.open(tmp_path / "f.duckdb") as database:
+        with pytest.raises(OSError, match="disk full"):
+            loads.load_batch(database, batch)
+        assert database.connection.execute("SELECT (SELECT count(*) FROM source_files), "
+                                           "(SELECT count(*) FROM articles)").fetchone() == (0, 0)
+        monkeypatch.setattr(loads, "insert_rows", real)
+        assert loads.load_batch(database, batch)["articles"] == 1

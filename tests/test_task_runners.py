@@ -4,16 +4,11 @@ duplicates included (batches in flight do not know of each other; the load step 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 import pytest
 
 from conftest import SEEDS
-from dateline.store import dedup
 from dateline.settings import get_settings
-from dateline.store.database import Batch
-from schemas import Article, DateMention, QualityResult, SourceFile
 
 # What a run decides, without its run id and clock times.
 COMPARED = {
@@ -47,10 +42,10 @@ def corpus(tmp_path_factory):
 
 
 def run_with(runner: str, corpus, db, **settings) -> dict:
-    from dateline.orchestration import runners as orchestration
+    from dateline.orchestration.runners import task_runner_for
     from flows.news_etl import news_etl
 
-    flow = news_etl.with_options(task_runner=orchestration.task_runner_for(get_settings(task_runner=runner, **settings)))
+    flow = news_etl.with_options(task_runner=task_runner_for(get_settings(task_runner=runner, **settings)))
     return flow(paths=[str(corpus)], db=str(db), batch_size=4, data_docs=False)
 
 
@@ -63,14 +58,6 @@ def tables(db) -> dict[str, list[tuple]]:
 def in_process(prefect_harness, corpus, tmp_path_factory):
     db = tmp_path_factory.mktemp("thread") / "dateline.duckdb"
     return run_with("thread", corpus, db), tables(db)
-
-
-def test_parallel_runs_see_the_shared_api(prefect_harness):
-    from prefect.task_runners import ProcessPoolTaskRunner
-
-    from dateline.orchestration import runners as orchestration
-
-    assert orchestration.runs_in_parallel(ProcessPoolTaskRunner(max_workers=2))
 
 
 def test_in_process_run_accounts_for_every_file(in_process):
@@ -92,60 +79,3 @@ def test_parallel_parse_gives_identical_tables(runner, settings, in_process, cor
     # A second run over the same files adds nothing, whatever parsed them.
     again = run_with(runner, corpus, db, **settings)
     assert again["already_loaded"] == again["files_seen"] and again["loaded"] == 0
-
-
-# ---- the pure part: settling duplicates between batches parsed at the same time ------------------------
-
-NOW = datetime(2026, 1, 1)
-
-
-def _batch(sha: str, path: str) -> Batch:
-    aid = sha[:16]
-    article = Article(
-        article_id=aid, source_path=path, content_sha256=sha, size_bytes=3, encoding="utf-8", title=None,
-        publisher=None, publisher_evidence=None, byline=None, dateline_text=None, published_claimed=None,
-        published_claimed_at=None, pubdate_method=None, pubdate_confidence="NONE", published_inferred_min=None,
-        published_inferred_max=None, date_status="missing", date_score=None, date_evidence=None, body="b",
-        boilerplate=[], word_count=1, quality_status="passed", run_id="r", loaded_at=NOW)
-    return Batch(
-        source_files=[SourceFile(source_path=path, content_sha256=sha, size_bytes=3, outcome="loaded", article_id=aid,
-                                 run_id="r", seen_at=NOW)],
-        articles=[article],
-        date_mentions=[DateMention(article_id=aid, mention_index=0, start_char=0, end_char=1, text="b",
-                                   timex_type="DATE", value="2021", kind="year", granularity="year", tense="past",
-                                   explicit_year=True, earliest=None, latest=None, run_id="r")],
-        quality_results=[QualityResult(run_id="r", article_id=aid, suite="s", expectation="x", column_name=None,
-                                       severity="critical", success=True, observed=None, details=None)],
-    )
-
-
-def test_drop_seen_turns_a_repeat_of_an_article_into_a_duplicate():
-    sha = "a" * 64
-    out = dedup.drop_seen(_batch(sha, "late.txt"), {sha: sha[:16]}, {})
-    (row,) = out.source_files.to_pylist()
-    assert (row["outcome"], row["article_id"]) == ("duplicate", sha[:16])
-    assert out.articles.num_rows == out.date_mentions.num_rows == out.quality_results.num_rows == out.rejects.num_rows == 0
-
-
-def test_drop_seen_rejects_a_repeat_of_rejected_bytes_with_the_first_reason():
-    sha = "b" * 64
-    out = dedup.drop_seen(_batch(sha, "late.txt"), {sha: ""}, {sha: "empty file"})
-    assert [(r["outcome"], r["article_id"]) for r in out.source_files.to_pylist()] == [("rejected", None)]
-    assert [(r["reason"], r["detail"]) for r in out.rejects.to_pylist()] == [("empty file", dedup.SAME_BYTES_REJECTED)]
-    assert out.articles.num_rows == 0
-    assert dedup.contents_of(out) == ({sha: ""}, {sha: "empty file"})
-
-
-def test_drop_seen_keeps_new_content_untouched():
-    batch = _batch("c" * 64, "new.txt")
-    assert dedup.drop_seen(batch, {"d" * 64: "d" * 16}, {}) is batch
-    assert dedup.contents_of(batch) == ({"c" * 64: "c" * 16}, {})
-
-
-def test_a_batch_holds_arrow_tables_with_the_models_schemas():
-    from schemas.ddl import arrow_schema
-
-    batch = _batch("e" * 64, "x.txt")
-    for model, table in batch.rows():
-        assert table.schema.equals(arrow_schema(model)), model.table
-    assert Batch().articles.num_rows == 0

@@ -69,7 +69,7 @@ def shared_api() -> Iterator[str | None]:
     from prefect.server.api.server import SubprocessASGIServer
 
     server = SubprocessASGIServer()
-    server.start(timeout=int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+    server.start(timeout=get_current_settings().server.ephemeral.startup_timeout_seconds)
     try:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             yield server.api_url

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from dateline.quality.validation import INPUT_COLUMNS, QualityOutcome, validate_articles  # cheap: GX is imported when validating
-from dateline.store.database import Batch
+from schemas import Batch
 from schemas import Article, QualityResult
 from schemas.ddl import arrow_schema
 

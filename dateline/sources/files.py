@@ -20,25 +20,8 @@ from pathlib import Path
 
 TEXT_SUFFIXES = (".txt",)
 
-#: Files above this size are rejected without being read. The largest plausible article is the quality
-#: suite's WORD_COUNT_MAX, 100,000 words, about 0.7 MB of English; the longest real long-reads are
-#: 10-30k words (~200 KB). A 50 MB ".txt" is a whole dump, a log or a mislabelled binary, never one
-#: article: splitting it is the scraper's job, and loading it as one "article" would only feed garbage
-#: to the date checks. Reading it would also cost its full size in memory for every such file in a
-#: batch, and the regex passes over it minutes. 10 MB leaves an order of magnitude of headroom.
-#: Override with ``dateline run --max-file-mb`` or the ``DATELINE_MAX_FILE_MB`` environment variable.
-DEFAULT_MAX_FILE_MB = 10.0
-MAX_FILE_MB_ENV = "DATELINE_MAX_FILE_MB"
-
 # How often a file that changes while it is read is read again before it is given up on.
 READ_ATTEMPTS = 3
-
-
-def max_file_bytes(max_file_mb: float | None = None) -> int:
-    """The size limit in bytes: the argument, else ``$DATELINE_MAX_FILE_MB``, else the default."""
-    if max_file_mb is None:
-        max_file_mb = float(os.environ.get(MAX_FILE_MB_ENV) or DEFAULT_MAX_FILE_MB)
-    return int(max_file_mb * 1_000_000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +170,14 @@ def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int
     file, and must not change while it is read: its inode, size, mtime and ctime are compared before
     and after (and with what the path points to by then, for editors that save by renaming a new file
     over the old). A file edited meanwhile is read again, up to ``READ_ATTEMPTS`` times, so the bytes
-    hashed are one consistent version, never a torn mix. ``_reader`` is for tests only.
+    hashed are one consistent version, never a torn mix. Files over ``max_bytes`` (default:
+    ``Settings.max_file_mb``) are rejected unread. ``_reader`` is for tests only.
     """
-    limit = max_file_bytes() if max_bytes is None else max_bytes
+    if max_bytes is None:
+        from dateline.settings import get_settings  # noqa: PLC0415 - only callers that give no limit pay for it
+
+        max_bytes = get_settings().max_file_bytes
+    limit = max_bytes
     size = None
     for _attempt in range(READ_ATTEMPTS):
         result = _read_once(path, limit, _reader or _read_all)
@@ -214,7 +202,7 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
             return Unreadable(path, f"not a regular file: {_kind(before.st_mode)}", "")
         if before.st_size > limit:
             return Unreadable(path, f"too large: {before.st_size / 1e6:.1f} MB > limit {limit / 1e6:g} MB",
-                              f"set --max-file-mb or ${MAX_FILE_MB_ENV} to raise the limit", before.st_size)
+                              f"set --max-file-mb or $DATELINE_MAX_FILE_MB to raise the limit", before.st_size)
         data = reader(fd, limit + 1)
         after = os.fstat(fd)
         try:
@@ -225,7 +213,7 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
             return on_disk.st_size
         if len(data) > limit:
             return Unreadable(path, f"too large: more than {limit / 1e6:g} MB (grew while being read)",
-                              f"set --max-file-mb or ${MAX_FILE_MB_ENV} to raise the limit", len(data))
+                              f"set --max-file-mb or $DATELINE_MAX_FILE_MB to raise the limit", len(data))
     except OSError as exc:
         return Unreadable(path, "unreadable: operating-system error", f"{type(exc).__name__}: {exc}")
     finally:

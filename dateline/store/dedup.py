@@ -9,27 +9,51 @@ with the first copy's reason. Pure functions; the load task calls them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from dateline.store.database import Batch
-from schemas import Reject, SourceFile
+from schemas import Batch, Reject, SourceFile
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
+
+class ContentIndex:
+    """Content met so far, by SHA-256: the article it became ("" when it was rejected), and the reasons
+    of the rejected ones.
+
+    Deliberately not a dict or a dataclass: Prefect walks task parameters of those kinds entry by entry,
+    and a run's index grows to one entry per file; it passes other objects whole.
+    """
+
+    __slots__ = ("articles", "reasons")
+
+    def __init__(self, articles: dict[str, str] | None = None, reasons: dict[str, str] | None = None) -> None:
+        self.articles = articles if articles is not None else {}
+        self.reasons = reasons if reasons is not None else {}
+
+    def update(self, other: "ContentIndex") -> None:
+        self.articles.update(other.articles)
+        self.reasons.update(other.reasons)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def __repr__(self) -> str:
+        return f"ContentIndex({len(self.articles)} contents, {len(self.reasons)} rejected)"
+
 
 #: The detail of a reject that repeats an earlier file's bytes (normalize_files says the same).
 SAME_BYTES_REJECTED = "same bytes as a file rejected earlier"
 
 
-def drop_seen(batch: Batch, seen: Mapping[str, str], reasons: Mapping[str, str]) -> Batch:
-    """The batch without articles whose content ``seen`` already holds (content hash -> article id, or
-    "" for content that was rejected; ``reasons`` gives those rejects' reasons).
+def drop_seen(batch: Batch, met: ContentIndex) -> Batch:
+    """The batch without articles whose content ``met`` already holds (loaded by an earlier batch of the
+    run as an article, or rejected, with the reason).
 
     Each such file keeps its one ``source_files`` row, now ``duplicate`` (pointing at the earlier article)
     or ``rejected`` (with a ``rejects`` row), and its article, mention and quality rows go. Article ids
     are content-addressed, so the rows to drop are exactly those with the dropped article's id.
     """
+    seen, reasons = met.articles, met.reasons
     hashes = batch.source_files["content_sha256"].to_pylist()
     if not any(h in seen for h in hashes if h):  # the usual case: nothing in flight repeated this batch
         return batch
@@ -64,14 +88,14 @@ def drop_seen(batch: Batch, seen: Mapping[str, str], reasons: Mapping[str, str])
     )
 
 
-def contents_of(batch: Batch) -> tuple[dict[str, str], dict[str, str]]:
-    """What the batch tells later batches: content hash -> article id ("" if rejected), and the
-    rejected hashes' reasons. Unreadable files (no hash) tell nothing."""
+def contents_of(batch: Batch) -> ContentIndex:
+    """What the batch tells later batches: the content it carried and what became of it. Unreadable files
+    (no hash) tell nothing."""
     ledger = batch.source_files
     hashes = {h: a or "" for h, a in zip(ledger["content_sha256"].to_pylist(), ledger["article_id"].to_pylist()) if h}
     reasons = {h: r for h, r in zip(batch.rejects["content_sha256"].to_pylist(), batch.rejects["reason"].to_pylist())
                if h}
-    return hashes, reasons
+    return ContentIndex(hashes, reasons)
 
 
 def _without_articles(table: "pa.Table", article_ids: set[str]) -> "pa.Table":

@@ -1,0 +1,88 @@
+"""The ledger: what earlier runs did with each (path, content) pair, so a run reads and loads only what is new.
+
+``source_files`` holds one row per file read (its outcome and the article it became) and ``rejects`` the
+reason for each file that became none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dateline.store.database import Database
+from schemas.rejects import INTERNAL_ERROR
+
+#: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run.
+RETRYABLE_REJECT = f"{INTERNAL_ERROR}%"
+
+
+@dataclass
+class LedgerState:
+    """What the ledger already knows about a batch of read files (see ``ledger_state``)."""
+
+    done: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256) handled for good
+    articles: dict[str, str] = field(default_factory=dict)  # sha256 -> article id, loaded by any path
+    rejected: dict[str, str] = field(default_factory=dict)  # sha256 -> reject reason, rejected by any path
+
+
+def ledger_state(db: Database, pairs: Sequence[tuple[str, str]]) -> LedgerState:
+    """For (path, sha256) pairs just read: which an earlier run handled for good (skip them), and which
+    hashes earlier runs met under any path (a new path with known bytes is a duplicate, not an article).
+
+    Unreadable files have no hash and are never "done": the next run tries them again, as it does files
+    rejected for an internal error.
+    """
+    import pyarrow as pa
+
+    state = LedgerState()
+    pairs = [(p, h) for p, h in pairs if h]
+    if not pairs:
+        return state
+    wanted = pa.table({"source_path": [p for p, _ in pairs], "content_sha256": [h for _, h in pairs]})  # noqa: F841
+    with db.cursor() as con:
+        rows = con.execute(
+            f"""
+            SELECT s.source_path, s.content_sha256, s.outcome, s.article_id, r.reason
+            FROM source_files s
+            LEFT JOIN rejects r USING (source_path, content_sha256)
+            WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
+              AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
+            """
+        ).fetchall()
+    for path, sha, outcome, article_id, reason in rows:
+        if article_id:
+            state.articles[sha] = article_id
+        elif outcome == "rejected" and reason:
+            state.rejected.setdefault(sha, reason)
+        state.done.add((path, sha))
+    state.done &= set(pairs)
+    return state
+
+
+def changed_paths(db: Database, stats: Sequence[tuple[str, int, int]]) -> set[str]:
+    """The paths among ``stats`` (path, size, mtime_ns) a run must read: all but those whose size and mtime
+    match the ledger row of an earlier read that was handled for good (internal-error rejects never are).
+
+    The query returns what is left rather than what is skipped: a re-run over an unchanged folder then
+    fetches nothing.
+    """
+    if not stats:
+        return set()
+    import pyarrow as pa
+
+    paths, sizes, mtimes = zip(*stats)
+    wanted = pa.table({"source_path": pa.array(paths, pa.string()), "size_bytes": pa.array(sizes, pa.int64()),  # noqa: F841
+                       "mtime_ns": pa.array(mtimes, pa.int64())})
+    with db.cursor() as con:
+        return {p for (p,) in con.execute(
+            f"""
+            SELECT w.source_path
+            FROM wanted w
+            WHERE NOT EXISTS (
+                SELECT 1
+                FROM source_files s
+                LEFT JOIN rejects r ON r.source_path = s.source_path AND r.content_sha256 = s.content_sha256
+                WHERE s.source_path = w.source_path AND s.size_bytes = w.size_bytes AND s.mtime_ns = w.mtime_ns
+                  AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false))
+            """
+        ).fetchall()}

@@ -1,0 +1,100 @@
+"""Bulk loads: one batch of records into every table in one transaction, all or nothing."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from dateline.store.database import Database
+from schemas import Article, Batch, Reject, SourceFile
+from schemas.base import TableModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow as pa
+
+
+def load_batch(db: Database, batch: Batch) -> dict[str, int]:
+    """Insert a batch into every table in one transaction; return the rows each table gained.
+
+    Articles use ``INSERT OR IGNORE`` on their primary key, and their date mentions and quality results
+    go in for the articles this transaction inserted only: a re-run over the same files adds nothing and
+    changes nothing, and a run killed mid-way is finished by running it again. The ledger
+    (``source_files``, ``rejects``) keeps each (path, content)'s latest outcome (``INSERT OR REPLACE``),
+    so a file retried after an internal error or an unreadable moment is recorded as what it became.
+    """
+    import pyarrow as pa
+
+    counts: dict[str, int] = {}
+    with db.cursor() as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _forget_unreadable_reads(con, batch.source_files)
+            new_articles = pa.table({"article_id": pa.array([], pa.string())})
+            for model, rows in batch.rows():
+                counts[model.table], inserted = insert_rows(con, model, rows, new_articles)
+                if inserted is not None:
+                    new_articles = inserted
+            counts["superseded"] = _supersede_old_versions(con, batch.articles)
+            _forget_stale_rejects(con, batch.source_files)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return counts
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, model: type[TableModel], rows: "pa.Table",
+                new_articles: "pa.Table") -> tuple[int, "pa.Table | None"]:
+    """Insert one table's rows of a batch; return the count, and for articles the ids actually inserted."""
+    import pyarrow as pa
+
+    if not rows.num_rows:
+        return 0, None
+    arrow_rows = rows  # noqa: F841 - referenced by name in the SQL below
+    if model in (SourceFile, Reject):  # the ledger: latest outcome wins; count net new rows
+        before = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
+        con.execute(f'INSERT OR REPLACE INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
+        return con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0] - before, None
+    if model is Article:  # content: articles already present are left alone
+        inserted = con.execute(
+            'INSERT OR IGNORE INTO "articles" BY NAME SELECT * FROM arrow_rows RETURNING article_id').fetchall()
+        return len(inserted), pa.table({"article_id": pa.array([a for (a,) in inserted], pa.string())})
+    if not model.key_indexed:  # an article's detail rows go in with it, never later (see TableModel)
+        return con.execute(f'INSERT INTO "{model.table}" BY NAME SELECT * FROM arrow_rows'
+                           " WHERE article_id IN (SELECT article_id FROM new_articles)").fetchone()[0], None
+    raise TypeError(f"load_batch does not know how to load {model.table}")
+
+
+def _forget_unreadable_reads(con: duckdb.DuckDBPyConnection, ledger: "pa.Table") -> None:
+    """A path now read drops its earlier "could not read it" rows (they carry no content hash)."""
+    if not ledger.num_rows:
+        return
+    for table in ("source_files", "rejects"):
+        con.execute(f'DELETE FROM "{table}" t USING (SELECT DISTINCT source_path FROM ledger'
+                    " WHERE content_sha256 <> '') s WHERE t.source_path = s.source_path"
+                    " AND t.content_sha256 = ''")
+
+
+def _supersede_old_versions(con: duckdb.DuckDBPyConnection, articles: "pa.Table") -> int:
+    """An edited file: its new version supersedes the versions loaded from its path. Returns how many."""
+    if not articles.num_rows:
+        return 0
+    versions = articles.select(["source_path", "article_id"])  # noqa: F841 - referenced by name in the SQL
+    return len(con.execute(
+        """
+        UPDATE articles SET superseded_by = v.article_id FROM versions v
+        WHERE articles.source_path = v.source_path AND articles.article_id <> v.article_id
+          AND articles.superseded_by IS NULL
+        RETURNING articles.article_id
+        """
+    ).fetchall())
+
+
+def _forget_stale_rejects(con: duckdb.DuckDBPyConnection, ledger: "pa.Table") -> None:
+    """Content that is an article (or a duplicate) now has no stale internal-error reject."""
+    if not ledger.num_rows:
+        return
+    con.execute('DELETE FROM "rejects" t USING (SELECT source_path, content_sha256 FROM ledger'
+                " WHERE outcome <> 'rejected') d WHERE t.source_path = d.source_path"
+                " AND t.content_sha256 = d.content_sha256")

@@ -1,0 +1,87 @@
+"""The ``runs`` table, and what one run wrote, read back for its summary and its Data Docs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from dateline.store.database import Database
+from schemas import Run
+from schemas.ddl import to_arrow
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+def save_run(db: Database, run: Run) -> None:
+    """Insert or update the run's row (written at start, rewritten at the end)."""
+    run_rows = to_arrow(Run, [run])  # noqa: F841 - referenced by name in the SQL below
+    with db.cursor() as con:
+        con.execute('INSERT OR REPLACE INTO "runs" BY NAME SELECT * FROM run_rows')
+
+
+def mark_abandoned_runs(db: Database, except_run: str) -> int:
+    """Runs still 'Running' while we hold the run lock died without a word (SIGKILL, power cut): say so.
+
+    Only call this while holding the run lock (``dateline.store.locks``): then no other run can be writing.
+    """
+    with db.cursor() as con:
+        return len(con.execute("UPDATE runs SET status = 'Crashed' WHERE status = 'Running' AND run_id <> $1"
+                               " RETURNING run_id", [except_run]).fetchall())
+
+
+def mark_run_ended(db: Database, run_id: str, status: str, ended_at: datetime) -> None:
+    """Record how a run ended when it could not finish normally (its state hook calls this)."""
+    with db.cursor() as con:
+        con.execute("UPDATE runs SET status = $1, ended_at = $2 WHERE run_id = $3", [status, ended_at, run_id])
+
+
+def run_summary(db: Database, run_id: str) -> dict:
+    """What one run wrote: outcome counts, the reject reasons, the date anomalies and the failed expectations.
+
+    Every file a run did not skip has exactly one ``source_files`` row (unreadable ones included), so
+    loaded + duplicates + rejected is what the run handled.
+    """
+    with db.cursor() as con:
+        counts = dict(con.execute(
+            "SELECT outcome, count(*) FROM source_files WHERE run_id = $1 GROUP BY outcome", [run_id]).fetchall())
+        reasons = con.execute(
+            "SELECT reason, count(*) AS files FROM rejects WHERE run_id = $1 GROUP BY reason ORDER BY files DESC, reason",
+            [run_id]).fetchall()
+        statuses = dict(con.execute(
+            "SELECT quality_status, count(*) FROM articles WHERE run_id = $1 GROUP BY 1", [run_id]).fetchall())
+        anomalies = con.execute(
+            """
+            SELECT article_id, coalesce(title, source_path), published_claimed, published_inferred_min,
+                   published_inferred_max, date_score
+            FROM date_anomalies WHERE run_id = $1 ORDER BY date_score DESC NULLS LAST, article_id
+            """, [run_id]).fetchall()
+        failures = con.execute(
+            """
+            SELECT expectation, severity, count(*) AS articles FROM quality_results
+            WHERE run_id = $1 AND NOT success GROUP BY ALL ORDER BY severity, articles DESC
+            """, [run_id]).fetchall()
+    return {
+        "loaded": counts.get("loaded", 0),
+        "duplicates": counts.get("duplicate", 0),
+        "rejected": counts.get("rejected", 0),
+        "reject_reasons": [{"reason": r, "files": n} for r, n in reasons],
+        "passed": statuses.get("passed", 0),
+        "warned": statuses.get("warned", 0),
+        "quarantined": statuses.get("quarantined", 0),
+        "date_anomalies": [
+            {"article_id": a, "title": t, "claimed": c, "inferred_min": lo, "inferred_max": hi, "score": s}
+            for a, t, c, lo, hi, s in anomalies
+        ],
+        "expectation_failures": [{"expectation": e, "severity": s, "articles": n} for e, s, n in failures],
+    }
+
+
+def sample_run_articles(db: Database, run_id: str, columns: list[str], max_rows: int) -> tuple[int, "pd.DataFrame"]:
+    """How many articles the run loaded, and a repeatable random sample of at most ``max_rows`` of them."""
+    with db.cursor() as con:
+        loaded = con.execute("SELECT count(*) FROM articles WHERE run_id = $1", [run_id]).fetchone()[0]
+        sample = con.execute(
+            f"SELECT * FROM (SELECT {', '.join(columns)} FROM articles WHERE run_id = $1)"
+            f" USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE (1)", [run_id]).df()
+    return loaded, sample

@@ -1,0 +1,41 @@
+"""The views analysts query: derived from the tables, recreated whenever a database is opened for writing."""
+
+VIEWS: dict[str, str] = {
+    # Articles an analyst can trust: quarantined ones stay in `articles` but not here.
+    # Superseded versions of edited files are kept in `articles` for the record, not counted here.
+    "clean_articles": """
+        SELECT * EXCLUDE (boilerplate) FROM articles
+        WHERE quality_status <> 'quarantined' AND superseded_by IS NULL
+    """,
+    # Articles whose claimed date the content contradicts, with the window the content allows.
+    "date_anomalies": """
+        SELECT article_id, source_path, title, publisher, dateline_text, published_claimed,
+               published_inferred_min, published_inferred_max, date_score, date_evidence,
+               quality_status, run_id
+        FROM articles WHERE date_status = 'inconsistent'
+    """,
+    # Articles per claimed publication day (NULL: the text claims no date), current versions only.
+    "daily_article_counts": """
+        SELECT published_claimed AS day, count(*) AS articles,
+               count(*) FILTER (quality_status = 'quarantined') AS quarantined,
+               count(*) FILTER (date_status = 'inconsistent') AS date_anomalies
+        FROM articles WHERE superseded_by IS NULL
+        GROUP BY ALL ORDER BY day NULLS LAST
+    """,
+    # Per publisher named in the text: how much of what it sends can be trusted.
+    "publisher_quality": """
+        SELECT coalesce(publisher, '(not stated)') AS publisher, count(*) AS articles,
+               round(avg((quality_status = 'quarantined')::INT), 3) AS share_quarantined,
+               round(avg((date_status = 'inconsistent')::INT), 3) AS share_date_anomalies,
+               round(avg((title IS NULL)::INT), 3) AS share_untitled
+        FROM articles WHERE superseded_by IS NULL
+        GROUP BY ALL ORDER BY articles DESC, publisher
+    """,
+    # The most recent runs first, with what they did and how long they took.
+    "latest_runs": """
+        SELECT run_id, flow_run_name, deployment, status, started_at, ended_at, duration_s, files_seen,
+               articles_loaded, already_loaded, duplicates, rejected, quarantined, warned, date_anomalies,
+               code_version, parameters
+        FROM runs ORDER BY started_at DESC
+    """,
+}
