@@ -83,7 +83,7 @@ def expectation_parameters(today: date) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _as_utc_naive(values: pd.Series) -> pd.Series:
+def as_utc_naive(values: pd.Series) -> pd.Series:
     """Any date-like column (datetime64, tz-aware, python dates, None) as naive UTC datetime64."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -119,9 +119,9 @@ class ClaimedDateWithinInferredWindow(MulticolumnMapMetricProvider):
             tolerance_days = DEFAULT_TOLERANCE_DAYS
         tolerance = pd.Timedelta(days=float(tolerance_days))
         claimed_col, min_col, max_col = column_list.columns
-        claimed = _as_utc_naive(column_list[claimed_col])
-        lower = _as_utc_naive(column_list[min_col])
-        upper = _as_utc_naive(column_list[max_col])
+        claimed = as_utc_naive(column_list[claimed_col])
+        lower = as_utc_naive(column_list[min_col])
+        upper = as_utc_naive(column_list[max_col])
 
         no_evidence = claimed.isna() | (lower.isna() & upper.isna())
         lower_ok = lower.isna() | (claimed >= lower - tolerance)

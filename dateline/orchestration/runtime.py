@@ -12,13 +12,9 @@ import os
 import sys
 from collections.abc import Iterator
 
-#: Collector thresholds while a run works. CPython's default (700, 10, 10) starts a young-generation
-#: collection every 700 net allocations; parsing a batch allocates millions of short-lived objects
-#: (strings, match objects, records), and every collection also walks the survivors, so with a few
-#: hundred thousand records alive the collector took 6.7 s of a 20,000-file run's ~30 s (measured with
-#: gc.callbacks, thread runner). At 50,000 it took 1.1 s, and the steady batch time fell from ~2.7 s
-#: to ~1.8 s per 2,000 files. Reference counting still frees almost everything at once; only cycles
-#: wait longer, and a young generation of 50,000 objects is a few MB at most.
+#: Collector thresholds while a run works: parsing allocates millions of short-lived objects, and at
+#: CPython's default every young collection also walks the batch's survivors (docs/performance.md).
+#: Reference counting still frees almost everything at once; only cycles wait longer.
 RUN_THRESHOLDS = (50_000, 20, 100)
 
 
@@ -38,11 +34,9 @@ def tune_gc() -> None:
 
 def collect_garbage() -> None:
     """Free the reference cycles a finished batch left behind, now rather than at the next full
-    collection: Prefect's futures and states form cycles (a future's done-callbacks refer back to it),
-    and a state holds its task's whole result. With ``RUN_THRESHOLDS`` a full collection comes only after
-    some 10^8 allocations, so those cycles kept every batch's records alive: the flow's RSS grew to 1.7 GB
-    over 100,000 files. With the long-lived heap frozen, a full collection walks only what the run
-    allocated since, a few tens of ms per batch."""
+    collection: Prefect's futures and states form cycles and a state holds its task's whole result, and
+    with ``RUN_THRESHOLDS`` a full collection comes rarely (docs/performance.md). With the long-lived heap
+    frozen, it walks only what the run allocated since."""
     gc.collect()
 
 
@@ -77,8 +71,8 @@ def keep_pandas_out() -> None:
     """Keep pandas out of this process, unless something has imported it already.
 
     Parse workers never use pandas, but pyarrow imports it on the first array a process builds, just
-    to check whether its input is a pandas object. Measured at 100k files: a worker's RSS 350 -> 280 MB,
-    and 0.6-0.8 s less CPU per worker (the import, on its first batch).
+    to check whether its input is a pandas object; the import costs a worker memory and CPU for nothing
+    (docs/performance.md).
     When the import fails, pyarrow takes pandas as not installed and builds the same arrays.
     """
     if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
