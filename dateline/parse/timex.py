@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 from dateline.parse import dates
+from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTH_NUMBER, WEEKDAY_NAMES, WEEKDAY_NUMBER
 
 __all__ = ["Mention", "extract_mentions", "mention_to_dict"]
 
@@ -51,16 +52,7 @@ def mention_to_dict(m: Mention) -> dict:
 # Vocabulary
 # --------------------------------------------------------------------------------------------
 
-_MONTHS_FULL = ["January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December"]
-_MONTH_NUM: dict[str, int] = {}
-for _i, _n in enumerate(_MONTHS_FULL, 1):
-    _MONTH_NUM[_n.lower()] = _i
-    _MONTH_NUM[_n.lower()[:3]] = _i
-_MONTH_NUM["sept"] = 9
-
-_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_WD_NUM = {w.lower(): i for i, w in enumerate(_WEEKDAYS)}
+# Month and weekday names come from dateline.vocabulary; the patterns also take their upper-case forms.
 
 _NUM_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -134,12 +126,11 @@ def _alts(words):
     return _trie_rx(words)
 
 
-_MF = _alts(_MONTHS_FULL + [m.upper() for m in _MONTHS_FULL])
-_MA = _alts(["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec",
-             "JAN", "FEB", "MAR", "APR", "JUN", "JUL", "AUG", "SEPT", "SEP", "OCT", "NOV", "DEC"])
+_MF = _alts(MONTH_NAMES + tuple(m.upper() for m in MONTH_NAMES))
+_MA = _alts(MONTH_ABBREVIATIONS + tuple(m.upper() for m in MONTH_ABBREVIATIONS))
 MONTH = rf"(?:(?:{_MF})\b|(?:{_MA})(?:\.|\b))"
-MONTH_FULL = rf"(?:(?:{'|'.join(_MONTHS_FULL)})\b)"
-WEEKDAY = rf"(?:(?:{_alts(_WEEKDAYS + [w.upper() for w in _WEEKDAYS])})\b)"
+MONTH_FULL = rf"(?:(?:{'|'.join(MONTH_NAMES)})\b)"
+WEEKDAY = rf"(?:(?:{_alts(WEEKDAY_NAMES + tuple(w.upper() for w in WEEKDAY_NAMES))})\b)"
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?!\d|,\d|\.\d|:\d)"
 YEAR = r"(?:1[5-9]\d\d|20\d\d)(?!\d|,\d{3}|\.\d)"
 _NW = _alts([k for k in _NUM_WORDS if k not in ("a", "an")])
@@ -255,14 +246,14 @@ _PATTERNS: list[tuple[str, str]] = [
            rf"the previous|the following|the next))\s+)?"
            rf"\b(?P<wd>{WEEKDAY})(?P<wd_s>'s)?(?:\s+(?P<wd_tod>(?i:morning|afternoon|evening|"
            rf"night))\b)?"),
-    ("wds", rf"\b(?P<wds>(?:{'|'.join(_WEEKDAYS)})s)\b"),
+    ("wds", rf"\b(?P<wds>(?:{'|'.join(WEEKDAY_NAMES)})s)\b"),
     # sets
     ("set", rf"\b(?P<set_w>(?i:daily|weekly|monthly|yearly|hourly|"
             rf"semiannually|semi-annually|biweekly|nightly))\b"
             rf"|(?P<set_e>(?i:every|each|per)\s+(?:(?i:other)\s+)?(?:(?P<set_n>{NUMBER})\s+)?"
             rf"(?P<set_u>(?i:days?|weeks?|months?|years?|quarters?|hours?|minutes?|"
             rf"mornings?|nights?|evenings?|afternoons?|summers?|winters?|springs?|autumns?|"
-            rf"(?:{'|'.join(_WEEKDAYS)})|(?:{'|'.join(_MONTHS_FULL)}))))\b"),
+            rf"(?:{'|'.join(WEEKDAY_NAMES)})|(?:{'|'.join(MONTH_NAMES)}))))\b"),
     # vague future/past/present references
     ("ref", r"\b(?P<ref>(?i:the near future|the future|the near term|"
             r"the short term|the long term|the coming (?:days|weeks|months|years)|"
@@ -308,9 +299,9 @@ _R_WM = ("ago", "rel", "yago", "dur", "hy", "set", "ref")
 _R_YEARNUM = ("iso", "num", "qq", "qtr", "gq", "fy", "ymod", "dec", "year")
 _R_YEARNUM_T = ("time24",) + _R_YEARNUM
 _CORE: dict[str, tuple[str, ...]] = {}
-for _w in _MONTH_NUM:
+for _w in MONTH_NUMBER:
     _CORE[_w] = _R_MONTH
-for _w in _WD_NUM:
+for _w in WEEKDAY_NUMBER:
     _CORE[_w] = _R_WEEKDAY
     _CORE[_w + "s"] = _R_WEEKDAY
 for _w in ("year", "years", "yr", "yrs", "decade", "decades", "century", "centuries"):
@@ -363,8 +354,8 @@ nineteen twenty two thousand dozen hundred numerous number
 trading business working consecutive straight long short most much least near foreseeable
 today yesterday tomorrow noon midnight midday""".split())
 _PREFIX.update(k for k in _NUM_WORDS if " " not in k)
-_PREFIX.update(_MONTH_NUM)
-_PREFIX.update(_WD_NUM)
+_PREFIX.update(MONTH_NUMBER)
+_PREFIX.update(WEEKDAY_NUMBER)
 
 _TOK = re.compile(r"[a-z]+|\d+")
 
@@ -546,7 +537,7 @@ met began rose fell gave took made came went won lost saw got held left paid sol
 sent became ran hit cut put knew thought brought fought wrote spoke broke chose""".split())
 _PRES_W = frozenset("is are am says say now currently has have".split())
 _TO_STOP = frozenset("""have be the a an its his her their this that date end our your my
-these those some all about around be""".split()) | frozenset(_MONTH_NUM) | frozenset(_WD_NUM)
+these those some all about around be""".split()) | frozenset(MONTH_NUMBER) | frozenset(WEEKDAY_NUMBER)
 _ED_NOT_PAST = frozenset("""need needed seed speed red bed feed indeed hundred united limited
 based related proposed supposed""".split())
 
@@ -954,7 +945,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
     if rule in ("mdy", "dmy"):
         p = "md" if rule == "mdy" else "dm"
         mon_s = g(f"{p}_mon")
-        mon = _MONTH_NUM.get(mon_s.lower().rstrip(".")[:4].rstrip("t") if mon_s.lower().startswith("sept") else mon_s.lower().rstrip(".")[:3])
+        mon = MONTH_NUMBER.get(mon_s.lower().rstrip(".")[:4].rstrip("t") if mon_s.lower().startswith("sept") else mon_s.lower().rstrip(".")[:3])
         if mon is None:
             return None
         if mon_s.isupper() and len(mon_s) > 3 and rule == "dmy" and False:
@@ -1125,7 +1116,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
         return _weekday(ctx, m)
 
     if rule == "wds":
-        wd = _WD_NUM[g("wds")[:-1].lower()]
+        wd = WEEKDAY_NUMBER[g("wds")[:-1].lower()]
         return _mk(ctx, s, e, "SET", f"XXXX-WXX-{wd + 1}", "set", "day", _tense(text, s, e))
 
     if rule == "set":
@@ -1160,7 +1151,7 @@ def _handle(ctx: _Ctx, m: re.Match, rule: str) -> Mention | None:  # noqa: C901 
 
 def _month_num(s: str) -> int:
     s = s.lower().rstrip(".")
-    return _MONTH_NUM["sept" if s.startswith("sept") else s[:3]]
+    return MONTH_NUMBER["sept" if s.startswith("sept") else s[:3]]
 
 
 def _day_of(ctx: _Ctx, rest: str, tense: str) -> tuple[str, str | None]:
@@ -1171,10 +1162,10 @@ def _day_of(ctx: _Ctx, rest: str, tense: str) -> tuple[str, str | None]:
         if dct is None:
             return "XXXX-XX-XX", f"{k:+d}D" if k else "0D"
         return (dct + timedelta(days=k)).isoformat(), (f"{k:+d}D" if k else "0D")
-    if r in _WD_NUM:
+    if r in WEEKDAY_NUMBER:
         if dct is None:
-            return f"XXXX-WXX-{_WD_NUM[r] + 1}", None
-        d, a = _resolve_weekday(_WD_NUM[r], dct, tense, None)
+            return f"XXXX-WXX-{WEEKDAY_NUMBER[r] + 1}", None
+        d, a = _resolve_weekday(WEEKDAY_NUMBER[r], dct, tense, None)
         return d.isoformat(), a
     mm = re.match(r"([A-Za-z]+)\.?\s*(\d+)", rest)
     if mm:
@@ -1597,7 +1588,7 @@ def _weekday(ctx: _Ctx, m: re.Match) -> Mention | None:
     text, dct = ctx.text, ctx.dct
     s, e = m.span()
     wd_s = g("wd")
-    wd = _WD_NUM[wd_s.lower()]
+    wd = WEEKDAY_NUMBER[wd_s.lower()]
     rel = (g("wd_rel") or "").lower()
     tod = (g("wd_tod") or "").lower()
     if rel in ("early", "late", "earlier", "later"):
@@ -1640,10 +1631,10 @@ def _set(ctx: _Ctx, m: re.Match) -> Mention | None:
     n = _num_value(g("set_n")) if g("set_n") else 1
     if n is None:
         n = 1
-    if u in _WEEKDAYS:
-        return _mk(ctx, s, e, "SET", f"XXXX-WXX-{_WD_NUM[ul] + 1}", "set", "day", tense)
-    if u in _MONTHS_FULL:
-        return _mk(ctx, s, e, "SET", f"XXXX-{_MONTH_NUM[ul]:02d}", "set", "month", tense)
+    if u in WEEKDAY_NAMES:
+        return _mk(ctx, s, e, "SET", f"XXXX-WXX-{WEEKDAY_NUMBER[ul] + 1}", "set", "day", tense)
+    if u in MONTH_NAMES:
+        return _mk(ctx, s, e, "SET", f"XXXX-{MONTH_NUMBER[ul]:02d}", "set", "month", tense)
     base = ul[:-1] if ul.endswith("s") else ul
     if base in _SEASON:
         return _mk(ctx, s, e, "SET", f"XXXX-{_SEASON[base]}", "set", "season", tense)
