@@ -696,11 +696,14 @@ _GRAN_OF_UNIT = {"year": "year", "month": "month", "week": "week", "day": "day",
 
 
 class _Ctx:
-    __slots__ = ("text", "dct", "last_q", "last_q_pos")
+    __slots__ = ("text", "dct", "last_q", "last_q_pos", "dct_at_calendar_edge")
 
     def __init__(self, text: str, dct: date | None):
         self.text = text
         self.dct = dct
+        # Resolving against the DCT reaches up to two years either side of it (a winter's candidates),
+        # which leaves datetime.date's years 1..9999 only for a DCT at their very ends.
+        self.dct_at_calendar_edge = dct is not None and not 2 < dct.year < 9998
         self.last_q: tuple[int, int] | None = None
         self.last_q_pos = -10**9
 
@@ -2104,13 +2107,93 @@ del _rules
 
 
 def _try(ctx: _Ctx, m: re.Match, rule: str, last_end: int) -> Mention | None:
-    try:
+    """The mention rule ``rule`` makes of its match ``m``, if any and after the previous one."""
+    if ctx.dct_at_calendar_edge:
+        try:
+            mention = _HANDLER_OF[rule](ctx, m)
+        except (ValueError, OverflowError):
+            return None  # the date it resolves to lies outside datetime.date's range: no mention
+    else:
         mention = _HANDLER_OF[rule](ctx, m)
-    except (ValueError, KeyError, OverflowError, TypeError, AttributeError, IndexError):
-        return None
     if mention is None or mention.end <= mention.start or mention.start < last_end:
         return None
     return mention
+
+
+def _triggers(low: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of the tokens that may trigger a rule, in text order (see _TRIGGER_WORD)."""
+    triggers = [(tm.start(), tm.end() - 1, tm.group(1)) for tm in _TRIGGER_WORD.finditer(" " + low)]
+    nums = [(tm.start(), tm.end(), tm.group()) for tm in _TRIGGER_NUM.finditer(low)]
+    if nums:
+        triggers += nums
+        triggers.sort()  # by start: no two triggers start at the same place
+    return triggers
+
+
+def _number_rules(low: str, e0: int, w: str) -> tuple[str, ...] | None:
+    """The rules a number token ``w`` (ending at ``e0``) may start, from what follows it."""
+    nxt = low[e0:e0 + 1]
+    lw = len(w)
+    if lw == 4 and "1500" <= w <= "2099":
+        return _R_YEARNUM_T if nxt == ":" or nxt == "/" else _R_YEARNUM
+    if lw > 2:
+        return None
+    if nxt == ":":
+        return _R_CLOCK
+    if (nxt == "/" or nxt == ".") and low[e0 + 1:e0 + 2].isdigit():
+        return _R_NUMDATE
+    if nxt == "s" or nxt == "'":
+        return _R_DEC if lw == 2 and w[1] == "0" else None
+    if low.startswith(("st", "nd", "rd", "th"), e0):
+        return _R_CENT
+    if _AMPM.match(low, e0):
+        return _R_TIME
+    return None
+
+
+def _candidate_starts(low: str, s0: int, last_end: int) -> list[int]:
+    """Where an expression triggered at ``s0`` may start: the trigger and the tokens of the 45
+    characters before it that are _PREFIX words, or numbers among the last three tokens (a token cut
+    by the window's start does not count); an apostrophe right before the trigger ('80s) too."""
+    starts = []
+    w0 = max(last_end, s0 - 45)
+    for pm in _START_TOK.finditer(low, w0, s0):
+        ps = pm.start()
+        if ps == w0 and w0 > 0 and low[w0 - 1].isalnum():
+            continue
+        if low[ps] < ":" and len(_TOK.findall(low, pm.end(), s0)) > 2:
+            continue  # a number more than two tokens before the trigger
+        starts.append(ps)
+    starts.append(s0)
+    if s0 >= 1 and low[s0 - 1] == "'":
+        starts.insert(0, s0 - 1)
+    return starts
+
+
+def _mention_at(ctx: _Ctx, rules: tuple[str, ...], st: int, s0: int, last_end: int) -> Mention | None:
+    """The mention starting at ``st`` and reaching past the trigger at ``s0``: the first of ``rules``
+    that matches there, or, if its handler declines, the others, longest match first."""
+    text = ctx.text
+    m = _MATCH_OF[rules](text, st)
+    if m is None or m.end() <= s0:
+        return None
+    r = m.lastgroup[2:]
+    mention = _try(ctx, m, r, last_end)
+    if mention is not None:
+        return mention
+    cands = []
+    for r2 in rules:
+        if r2 == r:
+            continue
+        m2 = _RULES[r2].match(text, st)
+        if m2 is not None and m2.end() > s0:
+            cands.append((-m2.end(), _PRIO[r2], r2, m2))
+    cands.sort(key=lambda c: c[:2])
+    for _, _, r2, m2 in cands:
+        mention = _try(ctx, m2, r2, last_end)
+        if mention is not None:
+            return mention
+    return None
 
 
 def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
@@ -2125,94 +2208,23 @@ def extract_mentions(text: str, dct: date | None = None) -> list[Mention]:
         low = text.translate(_ASCII_LOWER)
     out: list[Mention] = []
     last_end = 0
-    core = _CORE
-    match_of = _MATCH_OF
-    rules_rx = _RULES
-    start_iter = _START_TOK.finditer
-    tok_findall = _TOK.findall
-    n = len(low)
-    # the tokens that may trigger a rule, in text order (see _TRIGGER_WORD: it reads " " + the text)
-    triggers = [(tm.start(), tm.end() - 1, tm.group(1)) for tm in _TRIGGER_WORD.finditer(" " + low)]
-    nums = [(tm.start(), tm.end(), tm.group()) for tm in _TRIGGER_NUM.finditer(low)]
-    if nums:
-        triggers += nums
-        triggers.sort()  # by start: no two triggers start at the same place
-    for s0, e0, w in triggers:
-        rules = core.get(w)
+    for s0, e0, w in _triggers(low):
+        if s0 < last_end:
+            continue
+        rules = _CORE.get(w)
         if rules is None:
             if w > "9":
                 continue
-            if s0 < last_end:
+            rules = _number_rules(low, e0, w)
+            if rules is None:
                 continue
-            nxt = low[e0:e0 + 1]
-            lw = len(w)
-            if lw == 4 and "1500" <= w <= "2099":
-                rules = _R_YEARNUM
-                if nxt == ":" or nxt == "/":
-                    rules = _R_YEARNUM_T
-            elif lw > 2:
-                continue
-            elif nxt == ":":
-                rules = _R_CLOCK
-            elif (nxt == "/" or nxt == ".") and low[e0 + 1:e0 + 2].isdigit():
-                rules = _R_NUMDATE
-            elif nxt == "s" or nxt == "'":
-                if lw == 2 and w[1] == "0":
-                    rules = _R_DEC
-                else:
-                    continue
-            elif low.startswith(("st", "nd", "rd", "th"), e0):
-                rules = _R_CENT
-            elif _AMPM.match(low, e0):
-                rules = _R_TIME
-            else:
-                continue
-        else:
-            if s0 < last_end:
-                continue
-            if rules is _R_MONTH or rules is _R_WEEKDAY:
-                c = text[s0]
-                if not ("A" <= c <= "Z"):
-                    continue
-            elif w == "q":
-                if not (e0 < n and low[e0] in "1234"):
-                    continue
-        # candidate starts: the trigger and preceding words an expression can begin with (the
-        # tokens of the 45 characters before it that are _PREFIX words, or numbers among the
-        # last three tokens; a token cut by the window's start does not count)
-        starts = []
-        w0 = max(last_end, s0 - 45)
-        for pm in start_iter(low, w0, s0):
-            ps = pm.start()
-            if ps == w0 and w0 > 0 and low[w0 - 1].isalnum():
-                continue
-            if low[ps] < ":" and len(tok_findall(low, pm.end(), s0)) > 2:
-                continue  # a number more than two tokens before the trigger
-            starts.append(ps)
-        starts.append(s0)
-        if s0 >= 1 and low[s0 - 1] == "'":
-            starts.insert(0, s0 - 1)
-        rules_match = match_of[rules]
-        for st in starts:
-            m = rules_match(text, st)
-            if m is None or m.end() <= s0:
-                continue
-            r = m.lastgroup[2:]
-            mention = _try(ctx, m, r, last_end)
-            if mention is None:
-                # slow path: every rule at this start, longest match first
-                cands = []
-                for r2 in rules:
-                    if r2 == r:
-                        continue
-                    m2 = rules_rx[r2].match(text, st)
-                    if m2 is not None and m2.end() > s0:
-                        cands.append((-m2.end(), _PRIO[r2], r2, m2))
-                cands.sort(key=lambda c: c[:2])
-                for _, _, r2, m2 in cands:
-                    mention = _try(ctx, m2, r2, last_end)
-                    if mention is not None:
-                        break
+        elif rules is _R_MONTH or rules is _R_WEEKDAY:
+            if not ("A" <= text[s0] <= "Z"):
+                continue  # month and weekday names are capitalised
+        elif w == "q" and not (e0 < len(low) and low[e0] in "1234"):
+            continue
+        for st in _candidate_starts(low, s0, last_end):
+            mention = _mention_at(ctx, rules, st, s0, last_end)
             if mention is not None:
                 out.append(mention)
                 last_end = mention.end
