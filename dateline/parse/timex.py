@@ -121,9 +121,8 @@ def _trie_rx(words) -> str:
 
 
 def _alts(words):
-    """An alternation of the words, longest first, as a trie (see _trie_rx): it is tried in the same
-    order, so it matches what the plain alternation does, and costs sre ~10% less in the rules that use
-    it (NUMBER's number words, above all)."""
+    """An alternation of the words as a trie (see _trie_rx): it matches what the plain alternation,
+    longest word first, does, and sre rejects its branches sooner."""
     return _trie_rx(words)
 
 
@@ -234,17 +233,13 @@ _TOK = re.compile(r"[a-z]+|\d+")
 _AMPM = re.compile(r"\s*(?:a\.?m\b|p\.?m\b)")
 
 # The tokens (``_TOK`` matches of the lowered text) that can trigger a rule, found with two C-level
-# scans instead of a Python loop over every token (news text has ~10x more tokens than triggers):
-# words of ``_CORE``, and numbers: four digits starting with 1 or 2 (a year candidate), or one or
-# two digits, not "9x" (the "w > '9'" test in extract_mentions skips those), followed by a character
-# one of their rules needs (":", "/", ".", "s", "'", "st"/"nd"/"rd"/"th", am/pm).  Together they
-# are a superset of the tokens extract_mentions acts on, and every test its loop made on a token is
-# still made there, so only tokens it would have dropped unread are skipped.  Tokens are maximal
-# runs of [a-z] or of \d, hence the lookarounds.  Both scans start with a bare character class so
-# that sre skips ahead in C to where a match can start: the number scan to the next digit (its
-# lookbehind only after it), the word scan to the next non-letter, which it matches in place of a
-# lookbehind (scanned in " " + the text, so its match starts where the word does in the text). A
-# pattern that starts with a lookbehind is tried at every position, which cost 1.6x as much.
+# scans rather than a Python loop over every token (triggers are a small share of the tokens): words
+# of ``_CORE``, and numbers: four digits starting with 1 or 2 (a year candidate), or one or two
+# digits, not "9x", followed by a character one of their rules needs (":", "/", ".", "s", "'",
+# "st"/"nd"/"rd"/"th", am/pm). A superset of the tokens extract_mentions acts on: it tests each
+# again. Tokens are maximal runs of [a-z] or of \d, hence the lookarounds. Both scans start with a
+# bare character class, so that sre skips in C to where a match can start (a leading lookbehind
+# would be tried at every position); the word scan reads " " + the text for that reason.
 assert all(re.fullmatch("[a-z]+", w) for w in _CORE)  # whole tokens, as the loop's were
 _TRIGGER_WORD = re.compile(r"[^a-z](" + _trie_rx(_CORE) + r")(?![a-z])")
 _TRIGGER_NUM = re.compile(
@@ -2090,15 +2085,15 @@ def _combined(rules: tuple[str, ...]) -> re.Pattern:
 _FIRST_CHARS = {r: _first_chars(f"(?:{p})") for r, p, _ in _RULE_TABLE}
 
 
-# Every rule group a trigger can select, compiled now rather than on its first trigger in the text
-# (a cold first article would otherwise pay ~150 ms of regex compilation).
+# Every rule group a trigger can select, compiled at import rather than on its first trigger, so the
+# first article does not pay for the regex compilation.
 _R_CLOCK = ("am_pm_time", "clock_time")
 _R_NUMDATE = ("numeric_date",)
 _R_DEC = ("decade",)
 _R_CENT = ("century",)
 _R_TIME = ("am_pm_time",)
-# ... and their bound ``match`` methods in a plain dict: the loop of extract_mentions looks one up
-# per trigger, and a dict lookup costs half of an lru_cache call.
+# ... and their bound ``match`` methods in a plain dict: looked up once per trigger, and a dict
+# lookup is cheaper than an lru_cache call.
 _MATCH_OF: dict[tuple[str, ...], object] = {}
 for _rules in {*_CORE.values(), _R_YEARNUM, _R_YEARNUM_T, _R_CLOCK, _R_NUMDATE, _R_DEC, _R_CENT,
                _R_TIME}:
