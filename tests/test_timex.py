@@ -437,7 +437,7 @@ def test_every_rule_match_starts_where_its_lookahead_lets_it():
     ``_combined`` puts in front of each rule only skips places the rule could not match anyway."""
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))] + [_MANY_FORMS]  # as matched: cased
     rules_hit = 0
-    for rule, pattern in timex._PATTERNS:
+    for rule, pattern, _handler in timex._RULE_TABLE:
         first = timex._FIRST_CHARS[rule]
         if first is None:
             continue
