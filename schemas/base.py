@@ -13,9 +13,7 @@ class TableModel(BaseModel):
     table: ClassVar[str]
     primary_key: ClassVar[tuple[str, ...]]
     # False for an article's detail rows (its date mentions, its quality results): they are written only in
-    # the transaction that inserts their article (``store.load_batch``), so `primary_key` stays unique
-    # without a DuckDB PRIMARY KEY. Such an index is an ART that DuckDB rewrites whole at every checkpoint:
-    # on the two biggest tables (17 rows per article), from 20k to 100k articles loaded, the quality_results
-    # insert went 34 -> 102 ms and the commit 61 -> 116 ms per 500-article batch. The key stays declared,
-    # and tests check it.
+    # the transaction that inserts their article (``dateline.store.loads``), so `primary_key` stays unique
+    # without a DuckDB index, which DuckDB would rewrite whole at every checkpoint (docs/performance.md).
+    # The key stays declared, and tests check it.
     key_indexed: ClassVar[bool] = True
