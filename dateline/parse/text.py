@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from dateline.parse import dates
+from dateline.vocabulary import MONTH_NUMBER, WEEKDAY_WORDS
 
 __all__ = ["Removal", "ParsedText", "parse_text", "parse_date_line"]
 
@@ -57,15 +58,6 @@ class ParsedText:
 # Dates
 # --------------------------------------------------------------------------------------------------
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}
-_WEEKDAYS = {
-    "mon", "monday", "tue", "tues", "tuesday", "wed", "weds", "wednesday", "thu", "thur", "thurs",
-    "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday",
-}
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 
@@ -126,7 +118,7 @@ _TZ_NAMES = (
 # Words that may appear in a date-only line; anything else means "not a date line".
 _DATE_VOCAB_RE = re.compile(
     r"(?:\d{1,4}(?:st|nd|rd|th)?|[ap]\.?m\.?|at|on|of|the|t|z|" + _TZ_NAMES +
-    r"|" + "|".join(sorted(set(_MONTHS) | _WEEKDAYS, key=len, reverse=True)) + r")\.?",
+    r"|" + "|".join(sorted(set(MONTH_NUMBER) | WEEKDAY_WORDS, key=len, reverse=True)) + r")\.?",
     re.IGNORECASE,
 )
 _DATE_TOKEN_SPLIT_RE = re.compile(r"[\s,/|:().+–—_•·-]+")
@@ -185,8 +177,8 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
         at = _mk_time(day, _int(m["H"]), _int(m["M"]), _int(m["S"]), None)
         return _hit(s, day, at, "timestamp" if m["H"] else method_human)
     m = _WIRE_TS_RE.match(s)
-    if m and m["mon"].lower() in _MONTHS and _WIRE_JUNK_RE.fullmatch(s, m.end()):
-        day = _mk_date(int(m["y"]), _MONTHS[m["mon"].lower()], int(m["d"]))
+    if m and m["mon"].lower() in MONTH_NUMBER and _WIRE_JUNK_RE.fullmatch(s, m.end()):
+        day = _mk_date(int(m["y"]), MONTH_NUMBER[m["mon"].lower()], int(m["d"]))
         at = _mk_time(day, _int(m["H"]), _int(m["M"]), _int(m["S"]), None)
         return _hit(m.group(0), day, at, "timestamp")
     m = _DOTTED_DMY_RE.fullmatch(s)
@@ -207,8 +199,8 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
         m = rx.fullmatch(rest)
         if not m:
             continue
-        mon = _MONTHS.get(m["mon"].lower())
-        if mon is None or (m["wd"] and m["wd"].lower() not in _WEEKDAYS):
+        mon = MONTH_NUMBER.get(m["mon"].lower())
+        if mon is None or (m["wd"] and m["wd"].lower() not in WEEKDAY_WORDS):
             continue
         day = _mk_date(int(m["y"]), mon, int(m["d"]))
         at = None
@@ -221,7 +213,7 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
     m = _MD_NOYEAR_RE.fullmatch(rest)
     if m:
         mon_s = m["mon"] or m["mon2"]
-        if mon_s.lower() in _MONTHS and (not m["wd"] or m["wd"].lower() in _WEEKDAYS):
+        if mon_s.lower() in MONTH_NUMBER and (not m["wd"] or m["wd"].lower() in WEEKDAY_WORDS):
             return DateHit(text=s, day=None, at=None, confidence="PARTIAL", method=method_human)
     return None
 
@@ -234,7 +226,7 @@ def _looks_like_date_only(s: str) -> bool:
     for t in toks:
         if not _DATE_VOCAB_RE.fullmatch(t):
             return False
-        if t[0].isdigit() or t.rstrip(".").lower() in _MONTHS:
+        if t[0].isdigit() or t.rstrip(".").lower() in MONTH_NUMBER:
             has_month_or_num = True
     return has_month_or_num and bool(_DIGIT_RE.search(s))
 
@@ -342,7 +334,7 @@ def _wire_dateline(first_line: str) -> tuple[str, DateHit | None, str | None] | 
         if agency_norm is None:
             return None
         return m["dl"], None, agency_norm
-    mon = _MONTHS.get(m["mon"].lower())
+    mon = MONTH_NUMBER.get(m["mon"].lower())
     if mon is None:
         return None
     if m["y"]:
