@@ -58,14 +58,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import chain
 
-from dateline.parse import timex
 from dateline.parse.timex import Mention
+from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
 
 TOLERANCE = timedelta(days=1)  # a date a day off across time zones is still the same day somewhere
 COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year closes it is still "upcoming" news
 
 _YEARLESS_VALUE = re.compile(r"^(?:\d{4}|XXXX)-(\d{2})(?:-(\d{2}))?$")
-_MONTH_NAME = re.compile(rf"\b{timex.MONTH}", re.IGNORECASE)  # the tagger's own month names
+# The month words the tagger reads (timex.MONTH, in any case): a full name, or an abbreviation with or
+# without its dot.
+_MONTH_NAME = re.compile(rf"\b(?:(?:{'|'.join(sorted(MONTH_NAMES, key=len, reverse=True))})\b"
+                         rf"|(?:{'|'.join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))})(?:\.|\b))",
+                         re.IGNORECASE)
 _PART_OF_MONTH = re.compile(r"\b(early|beginning of|mid|middle of|late|end of)\b", re.IGNORECASE)
 # = r"\b[A-Z][a-zA-Z]{2,}\b": the boundary is tested after the capital (the character before it is not
 # a word character), so that the pattern starts with a character class, which the regex engine
