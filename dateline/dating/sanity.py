@@ -73,7 +73,7 @@ _MONTH_NAME = re.compile(rf"\b(?:(?:{'|'.join(sorted(MONTH_NAMES, key=len, rever
 _PART_OF_MONTH = re.compile(r"\b(early|beginning of|mid|middle of|late|end of)\b", re.IGNORECASE)
 # = r"\b[A-Z][a-zA-Z]{2,}\b": the boundary is tested after the capital (the character before it is not
 # a word character), so that the pattern starts with a character class, which the regex engine
-# skips ahead to: 2.5x faster on a story, and story_clusters runs it on every article.
+# skips ahead to; story_clusters runs it on every article.
 _PROPER_NOUN = re.compile(r"[A-Z](?<!\w[A-Z])[a-zA-Z]{2,}\b")
 # A dated noun modifier ("the 2020 election", "that July 2018 summit") names a known event: the
 # clause's tense says nothing about when it happened relative to the article.
@@ -192,7 +192,7 @@ def _asked_twice(test: Callable[[str, Mention], bool]) -> Callable[[str, Mention
     """Remember a pure ``test(text, m)`` for the mentions of the text it was last asked about.
 
     The verdict (judge_article) and the recency test (recency_feature) ask the deadline and tense tests
-    of the same explicit dates, one article at a time; the deadline test alone costs ~10 µs (a 30-word
+    of the same explicit dates, one article at a time, and the deadline test is costly (a 30-word
     alternation tried at each of 48 positions). An answer is reused only for the very same text and
     mention objects (both held with it, so their ids stay theirs), and only the last text's answers are
     kept, so at most one article is held past its verdict. The state is swapped in one assignment, so
@@ -927,7 +927,7 @@ def recency(article: ArticleDates) -> Recency | None:
     items = list(feats.items())
 
     def score(day: date) -> float:
-        # sum() of a list rather than of a generator: the same additions in the same order, 1.5x faster
+        # sum() of a list rather than of a generator: the same additions in the same order, faster
         return sum([n * dens[recency_bin(recency_gap(day, first, last, unit), unit)]
                     for (dens, first, last, unit), n in items])
 
