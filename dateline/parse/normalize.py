@@ -204,8 +204,8 @@ def _judge(dates: list[sanity.ArticleDates]) -> list:
         return verdicts
 
 
-# A body mention moved past the title is rebuilt from its own fields, start and end shifted: half the cost
-# of dataclasses.replace, which looks the fields up again on every call (every body mention of every
+# A body mention moved past the title is rebuilt from its own fields, start and end shifted: cheaper
+# than dataclasses.replace, which looks the fields up again on every call (every body mention of every
 # titled article goes through here). Checked once, here, that start and end lead the positional fields.
 _MENTION_FIELDS = dataclasses.fields(timex.Mention)
 if ([f.name for f in _MENTION_FIELDS[:2]] != ["start", "end"]
