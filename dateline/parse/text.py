@@ -870,8 +870,12 @@ def _take_signoff(body_lines: list[str], st: _ParseState) -> list[str]:
 def _take_wire_dateline(body_lines: list[str], st: _ParseState) -> None:
     """A wire dateline on the first of the first three lines that has text: its agency, and its date
     when the header gave none with a day (the text is kept in the body)."""
-    first = next((ln for ln in body_lines[:3] if ln.strip()), None)
-    wd = _wire_dateline(first) if first is not None else None
+    for ln in body_lines[:3]:
+        if ln.strip():
+            wd = _wire_dateline(ln)
+            break
+    else:
+        return
     if wd is None:
         return
     dl, hit, agency = wd
@@ -887,8 +891,8 @@ _AD_MARKER_RE = re.compile(r"\[ad_\d+\]")
 def _clean_paragraphs(paras: list[tuple[str, str]], st: _ParseState) -> list[str]:
     """The clean text of the paragraphs that are not boilerplate; the others go to ``st.removals``."""
     keep: list[str] = []
-    k = 0
-    while k < len(paras):
+    k, n = 0, len(paras)
+    while k < n:
         clean, rawp = paras[k]
         if "[ad_" in clean:
             clean = _strip_inline_ads(clean, st)
