@@ -42,6 +42,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from dateline.vocabulary import MONTH_NAMES, MONTH_NUMBER, WEEKDAY_NAMES, WEEKDAY_WORDS  # noqa: E402
+
 CORPORA = ("reuters_dev", "giveme5w1h_gold", "tempeval3_tbaq")
 STATUSES = ("consistent", "inconsistent", "no_evidence", "missing")
 YEAR_SHIFTS = (1, 2, 3, 4, 5)
@@ -57,16 +59,6 @@ DATED_DEFINITION = ("dated evidence = the article body has at least one timex me
 # --------------------------------------------------------------------------------------------------
 # Corrupting a date line, keeping its format
 # --------------------------------------------------------------------------------------------------
-
-_MONTHS_FULL = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
-_WEEKDAYS_FULL = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NUM = {m.lower(): i for i, m in enumerate(_MONTHS_FULL, 1)}
-_MONTH_NUM.update({m[:3].lower(): i for i, m in enumerate(_MONTHS_FULL, 1)})
-_MONTH_NUM["sept"] = 9
-_WEEKDAY_NUM = {w.lower(): i for i, w in enumerate(_WEEKDAYS_FULL)}
-_WEEKDAY_NUM.update({w[:3].lower(): i for i, w in enumerate(_WEEKDAYS_FULL)})
-_WEEKDAY_NUM.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
 
 _MON = r"(?P<mon>[A-Za-z]{3,9})"
 _WD = r"(?:(?P<wd>[A-Za-z]{3,9})\.?,?\s+)?"
@@ -125,11 +117,11 @@ def _styled(word: str, orig: str) -> str:
 
 def _month_word(month: int, orig: str) -> str:
     """The month's name written the way ``orig`` is: in full or as a 3-letter (``Sept``) abbreviation, same case."""
-    full = _MONTHS_FULL[month - 1]
+    full = MONTH_NAMES[month - 1]
     o = orig.lower()
     if o == "sept":
         word = "Sept" if month == 9 else full[:3]
-    elif o == _MONTHS_FULL[_MONTH_NUM[o] - 1].lower():  # written in full ("May" counts as full)
+    elif o == MONTH_NAMES[MONTH_NUMBER[o] - 1].lower():  # written in full ("May" counts as full)
         word = full
     else:
         word = full[:3]
@@ -137,7 +129,7 @@ def _month_word(month: int, orig: str) -> str:
 
 
 def _weekday_word(wd: int, orig: str) -> str:
-    full = _WEEKDAYS_FULL[wd]
+    full = WEEKDAY_NAMES[wd]
     word = full if len(orig) > 4 or orig.lower() == full.lower() else full[:3]
     return _styled(word, orig)
 
@@ -167,9 +159,9 @@ def shift_date_line(line: str, months: int) -> str | None:
         for m in rx.finditer(line):
             gd = m.groupdict()
             mon_s, wd_s = gd.get("mon"), gd.get("wd")
-            if mon_s is not None and mon_s.lower() not in _MONTH_NUM:
+            if mon_s is not None and mon_s.lower() not in MONTH_NUMBER:
                 continue
-            if wd_s is not None and wd_s.lower() not in _WEEKDAY_NUM:
+            if wd_s is not None and wd_s.lower() not in WEEKDAY_WORDS:
                 continue
             new = _shift_match(fmt, m, months)
             if new is None:
@@ -202,7 +194,7 @@ def _shift_match(fmt: str, m: re.Match[str], months: int) -> dict[str, str] | No
         return {"y": f"{n.year:04d}", "m": _num(n.month, g["m"], pad), "d": _num(n.day, g["d"], pad)}
     if fmt in ("wire", "mdy", "dmy"):
         try:
-            d = date(int(g["y"]), _MONTH_NUM[g["mon"].lower()], int(g["d"]))
+            d = date(int(g["y"]), MONTH_NUMBER[g["mon"].lower()], int(g["d"]))
         except ValueError:
             return None
         n = shift_date(d, months)
@@ -212,13 +204,13 @@ def _shift_match(fmt: str, m: re.Match[str], months: int) -> dict[str, str] | No
             out["wd"] = _weekday_word(n.weekday(), g["wd"])
         return out
     if fmt == "month_year":
-        n = shift_date(date(int(g["y"]), _MONTH_NUM[g["mon"].lower()], 1), months)
+        n = shift_date(date(int(g["y"]), MONTH_NUMBER[g["mon"].lower()], 1), months)
         return {"y": f"{n.year:04d}", "mon": _month_word(n.month, g["mon"])}
     # year-less: the month only (a leap year, so that February 29 survives)
     if months % 12 == 0 or g.get("wd"):
         return None
     day = int(g["d"])
-    mon = _MONTH_NUM[g["mon"].lower()]
+    mon = MONTH_NUMBER[g["mon"].lower()]
     if not 1 <= day <= calendar.monthrange(2000, mon)[1]:
         return None
     new_mon = (mon - 1 + months) % 12 + 1

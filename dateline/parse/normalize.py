@@ -39,9 +39,6 @@ class Normalized:
     reject_reasons: dict[str, str] = field(default_factory=dict)  # rejected content hashes -> reason
 
 
-#: Rejects whose reason starts with this are dateline's fault, not the file's: a re-run retries them.
-
-
 def normalize_files(
     files: Sequence[RawFile | Unreadable], run_id: str, *, seen: dict[str, str] | None = None,
     rejected: dict[str, str] | None = None,
@@ -55,101 +52,141 @@ def normalize_files(
     for the same reason. Neither is modified: the hashes this batch met come back in
     ``Normalized.hashes`` / ``Normalized.reject_reasons``.
     """
-    out = Normalized()
-    seen = out.hashes = dict(seen or {})
-    reasons = out.reject_reasons = dict(rejected or {})
-    now = utcnow()
-    pending: list[tuple[RawFile, str, text.ParsedText, list[timex.Mention], sanity.ArticleDates]] = []
-
-    def reject(f: RawFile, reason: str, detail: str | None) -> None:
-        seen[f.sha256] = ""
-        reasons[f.sha256] = reason
-        out.rejects.append(_reject(f, reason, detail, run_id, now))
-        out.source_files.append(_ledger(f, "rejected", None, run_id, now))
-
+    rec = _Recorder(Normalized(hashes=dict(seen or {}), reject_reasons=dict(rejected or {})), run_id, utcnow())
+    pending: list[_Parsed] = []
     for f in files:
         if isinstance(f, Unreadable):
-            path = storable_path(f.path)
-            out.rejects.append(Reject(source_path=path, content_sha256="", size_bytes=f.size, reason=f.reason,
-                                      detail=f.detail or None, run_id=run_id, rejected_at=now))
-            out.source_files.append(SourceFile(source_path=path, content_sha256="", size_bytes=f.size,
-                                               outcome="rejected", article_id=None, run_id=run_id, seen_at=now))
-            continue
-        if f.sha256 in seen:
-            if seen[f.sha256]:
-                out.source_files.append(_ledger(f, "duplicate", seen[f.sha256], run_id, now))
-            else:  # a copy of rejected content is rejected for the same reason, and says so
-                out.rejects.append(_reject(f, reasons.get(f.sha256, "rejected"), "same bytes as a file rejected "
-                                           "earlier", run_id, now))
-                out.source_files.append(_ledger(f, "rejected", None, run_id, now))
-            continue
-        try:
-            decoded = decode_bytes(f.data)
-            if decoded.text is None:
-                reject(f, decoded.reject_reason or "not text", decoded.detail)
-                continue
-            parsed = text.parse_text(decoded.text)
-            if not parsed.body.strip():
-                if parsed.boilerplate:
-                    detail = ", ".join(sorted({r.rule for r in parsed.boilerplate}))
-                    reject(f, "empty after boilerplate removal", f"removed: {detail}")
-                else:
-                    found = [x for x in (parsed.title and "title", parsed.dateline_text and "date line") if x]
-                    reject(f, "no body: header lines only, no article text", ", ".join(found) or None)
-                continue
-            mentions = timex.extract_mentions(parsed.body, parsed.published_claimed)
-            dates = _dates_of(article_id_for(f.sha256), parsed, mentions)
-        except Exception as exc:  # a bug met by one odd file must not sink the batch: report it, go on
-            reject(f, f"{INTERNAL_ERROR} while parsing: {type(exc).__name__}", f"{exc}"[:500] or None)
-            continue
-        seen[f.sha256] = article_id_for(f.sha256)
-        pending.append((f, decoded.encoding or "utf-8", parsed, mentions, dates))
-
-    verdicts = _judge([d for *_, d in pending])
-    for (f, encoding, p, mentions, _), verdict in zip(pending, verdicts, strict=True):
-        aid = article_id_for(f.sha256)
+            rec.unreadable(f)
+        elif f.sha256 in rec.out.hashes:
+            rec.met_before(f)
+        elif (parsed := _parse_file(f, rec)) is not None:
+            rec.out.hashes[f.sha256] = article_id_for(f.sha256)
+            pending.append(parsed)
+    # Judged together after parsing: articles of one story in the batch lend each other years.
+    verdicts = _judge([p.dates for p in pending])
+    for p, verdict in zip(pending, verdicts, strict=True):
         if isinstance(verdict, Exception):
-            reject(f, f"{INTERNAL_ERROR} while checking dates: {type(verdict).__name__}", f"{verdict}"[:500] or None)
-            continue
-        out.articles.append(
-            Article(
-                article_id=aid,
-                source_path=storable_path(f.path),
-                content_sha256=f.sha256,
-                size_bytes=f.size,
-                encoding=encoding,
-                title=p.title,
-                publisher=p.publisher,
-                publisher_evidence=p.publisher_evidence,
-                byline=p.byline,
-                dateline_text=p.dateline_text,
-                published_claimed=p.published_claimed,
-                published_claimed_at=p.published_claimed_at,
-                pubdate_method=p.pubdate_method,
-                pubdate_confidence=p.pubdate_confidence,
-                published_inferred_min=verdict.inferred_min,
-                published_inferred_max=verdict.inferred_max,
-                date_status=verdict.status,
-                date_score=verdict.score,
-                date_evidence=verdict.evidence_text(),
-                body=p.body,
-                boilerplate=[BoilerplateRemoval(rule=r.rule, text=r.text) for r in p.boilerplate],
-                word_count=len(p.body.split()),
-                quality_status="passed",  # decided by validation; see tasks/validate.py
-                run_id=run_id,
-                loaded_at=now,
-            )
-        )
-        out.date_mentions.extend(
+            rec.reject(p.file, f"{INTERNAL_ERROR} while checking dates: {type(verdict).__name__}",
+                       f"{verdict}"[:500] or None)
+        else:
+            rec.loaded(p, verdict)
+    return rec.out
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """A file parsed into an article, waiting for its date verdict."""
+
+    file: RawFile
+    encoding: str
+    parsed: text.ParsedText
+    mentions: list[timex.Mention]
+    dates: sanity.ArticleDates
+
+
+def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
+    """Decode and parse one new file; None when it is rejected (recorded through ``rec``)."""
+    try:
+        decoded = decode_bytes(f.data)
+        if decoded.text is None:
+            rec.reject(f, decoded.reject_reason or "not text", decoded.detail)
+            return None
+        parsed = text.parse_text(decoded.text)
+        if not parsed.body.strip():
+            rec.reject(f, *_no_body(parsed))
+            return None
+        mentions = timex.extract_mentions(parsed.body, parsed.published_claimed)
+        dates = _dates_of(article_id_for(f.sha256), parsed, mentions)
+    except Exception as exc:  # a bug met by one odd file must not sink the batch: report it, go on
+        rec.reject(f, f"{INTERNAL_ERROR} while parsing: {type(exc).__name__}", f"{exc}"[:500] or None)
+        return None
+    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates)
+
+
+def _no_body(parsed: text.ParsedText) -> tuple[str, str | None]:
+    """The reject reason and detail of a text whose body is empty."""
+    if parsed.boilerplate:
+        detail = ", ".join(sorted({r.rule for r in parsed.boilerplate}))
+        return "empty after boilerplate removal", f"removed: {detail}"
+    found = [x for x in (parsed.title and "title", parsed.dateline_text and "date line") if x]
+    return "no body: header lines only, no article text", ", ".join(found) or None
+
+
+@dataclass(slots=True)
+class _Recorder:
+    """Writes the records of one batch into ``out``, every row stamped with the run and one time."""
+
+    out: Normalized
+    run_id: str
+    now: datetime
+
+    def reject(self, f: RawFile, reason: str, detail: str | None) -> None:
+        self.out.hashes[f.sha256] = ""
+        self.out.reject_reasons[f.sha256] = reason
+        self.out.rejects.append(_reject(f, reason, detail, self.run_id, self.now))
+        self.out.source_files.append(_ledger(f, "rejected", None, self.run_id, self.now))
+
+    def unreadable(self, f: Unreadable) -> None:
+        path = storable_path(f.path)
+        self.out.rejects.append(Reject(source_path=path, content_sha256="", size_bytes=f.size, reason=f.reason,
+                                       detail=f.detail or None, run_id=self.run_id, rejected_at=self.now))
+        self.out.source_files.append(SourceFile(source_path=path, content_sha256="", size_bytes=f.size,
+                                                outcome="rejected", article_id=None, run_id=self.run_id,
+                                                seen_at=self.now))
+
+    def met_before(self, f: RawFile) -> None:
+        """Content already handled: a duplicate of its article, or rejected again for the same reason."""
+        aid = self.out.hashes[f.sha256]
+        if aid:
+            self.out.source_files.append(_ledger(f, "duplicate", aid, self.run_id, self.now))
+        else:  # a copy of rejected content is rejected for the same reason, and says so
+            self.out.rejects.append(_reject(f, self.out.reject_reasons.get(f.sha256, "rejected"),
+                                            "same bytes as a file rejected earlier", self.run_id, self.now))
+            self.out.source_files.append(_ledger(f, "rejected", None, self.run_id, self.now))
+
+    def loaded(self, p: _Parsed, verdict: sanity.DateVerdict) -> None:
+        aid = article_id_for(p.file.sha256)
+        self.out.articles.append(_article(p, aid, verdict, self.run_id, self.now))
+        self.out.date_mentions.extend(
             DateMention(
                 article_id=aid, mention_index=i, start_char=m.start, end_char=m.end, text=m.text,
                 timex_type=m.type, value=m.value, kind=m.kind, granularity=m.granularity, tense=m.tense,
-                explicit_year=m.explicit_year, earliest=m.earliest, latest=m.latest, run_id=run_id,
+                explicit_year=m.explicit_year, earliest=m.earliest, latest=m.latest, run_id=self.run_id,
             )
-            for i, m in enumerate(mentions)
+            for i, m in enumerate(p.mentions)
         )
-        out.source_files.append(_ledger(f, "loaded", aid, run_id, now))
-    return out
+        self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
+
+
+def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now: datetime) -> Article:
+    f, t = p.file, p.parsed
+    return Article(
+        article_id=aid,
+        source_path=storable_path(f.path),
+        content_sha256=f.sha256,
+        size_bytes=f.size,
+        encoding=p.encoding,
+        title=t.title,
+        publisher=t.publisher,
+        publisher_evidence=t.publisher_evidence,
+        byline=t.byline,
+        dateline_text=t.dateline_text,
+        published_claimed=t.published_claimed,
+        published_claimed_at=t.published_claimed_at,
+        pubdate_method=t.pubdate_method,
+        pubdate_confidence=t.pubdate_confidence,
+        published_inferred_min=verdict.inferred_min,
+        published_inferred_max=verdict.inferred_max,
+        date_status=verdict.status,
+        date_score=verdict.score,
+        date_evidence=verdict.evidence_text(),
+        body=t.body,
+        boilerplate=[BoilerplateRemoval(rule=r.rule, text=r.text) for r in t.boilerplate],
+        word_count=len(t.body.split()),
+        quality_status="passed",  # decided by validation; see tasks/validate.py
+        run_id=run_id,
+        loaded_at=now,
+    )
 
 
 def _judge(dates: list[sanity.ArticleDates]) -> list:
@@ -167,8 +204,8 @@ def _judge(dates: list[sanity.ArticleDates]) -> list:
         return verdicts
 
 
-# A body mention moved past the title is rebuilt from its own fields, start and end shifted: half the cost
-# of dataclasses.replace, which looks the fields up again on every call (every body mention of every
+# A body mention moved past the title is rebuilt from its own fields, start and end shifted: cheaper
+# than dataclasses.replace, which looks the fields up again on every call (every body mention of every
 # titled article goes through here). Checked once, here, that start and end lead the positional fields.
 _MENTION_FIELDS = dataclasses.fields(timex.Mention)
 if ([f.name for f in _MENTION_FIELDS[:2]] != ["start", "end"]
