@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -367,24 +366,6 @@ def test_crlf_and_nbsp():
     r = parse_text("Some Headline Here\r\nMarch 3, 2021\r\n\r\nFirst paragraph of text here.\xa0\r\n\r\nSecond one.")
     assert r.body == "First paragraph of text here.\n\nSecond one."
     assert r.published_claimed == date(2021, 3, 3)
-
-
-# --------------------------------------------------------------------------------------------------
-# Speed (loose bound, so the test is not flaky; the bench measures the real figure)
-# --------------------------------------------------------------------------------------------------
-
-
-def test_speed_on_seeds():
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
-    for t in texts:
-        parse_text(t)
-    n = 40
-    t0 = time.perf_counter()
-    for _ in range(n):
-        for t in texts:
-            parse_text(t)
-    per = (time.perf_counter() - t0) / (n * len(texts))
-    assert per < 0.003, f"{per * 1000:.3f} ms per article"
 
 
 # --------------------------------------------------------------------------------------------------
