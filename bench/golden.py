@@ -20,21 +20,28 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEVSETS = ROOT.parent / "shared" / "devsets"
+#: The devsets beside the project, or where $DATELINE_DEVSETS says (a worktree elsewhere reads the same files).
+DEVSETS = Path(os.environ.get("DATELINE_DEVSETS") or ROOT.parent / "shared" / "devsets")
 
 #: Columns that differ between any two runs of the same code (identity and clock), left out of the dump.
 VOLATILE = {"run_id", "started_at", "ended_at", "duration_s", "flow_run_name", "code_version", "parameters",
             "loaded_at", "rejected_at", "seen_at"}
 
 #: (name, folder or file, batch size) of every flow corpus; missing ones are skipped, and say so.
+#: The seeds are copied here, with one fixed modification time, so that every checkout (a git worktree of
+#: an older commit, say) records the same source_path and mtime_ns for them.
+SEEDS_COPY = Path(tempfile.gettempdir()) / "dateline-golden" / "seeds"
+SEEDS_MTIME_NS = 1_622_505_600 * 10**9  # 2021-06-01
+
 CORPORA = [
-    ("seeds", ROOT / "seeds", None),
+    ("seeds", SEEDS_COPY, None),
     ("giveme5w1h_txt", DEVSETS / "giveme5w1h_gold" / "txt", None),
     ("tempeval3_txt", DEVSETS / "tempeval3_tbaq" / "txt", None),
     ("reuters_txt", DEVSETS / "reuters_dev" / "txt", None),
@@ -79,8 +86,16 @@ def run_corpora(out: Path) -> dict:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the per-corpus lines below say enough
     sys.path.insert(0, str(ROOT))
-    from dateline.orchestration.runners import shared_api
+    try:
+        from dateline.orchestration.runners import shared_api
+    except ImportError:  # a checkout from before the layout of issue 18
+        from dateline.orchestration import shared_api
     from flows.news_etl import news_etl
+
+    shutil.rmtree(SEEDS_COPY, ignore_errors=True)
+    shutil.copytree(ROOT / "seeds", SEEDS_COPY)
+    for path in SEEDS_COPY.iterdir():
+        os.utime(path, ns=(SEEDS_MTIME_NS, SEEDS_MTIME_NS))
 
     summary = {}
     work = Path(tempfile.mkdtemp(prefix="golden-"))
