@@ -4,6 +4,7 @@ Module names match the tables they describe (``articles.py`` -> table ``articles
 """
 
 from schemas.articles import Article, BoilerplateRemoval
+from schemas.date_evidence import DateEvidence
 from schemas.date_mentions import DateMention
 from schemas.quality_results import QualityResult
 from schemas.rejects import Reject
@@ -11,7 +12,7 @@ from schemas.runs import Run
 from schemas.source_files import SourceFile
 
 #: Every table, in load order (parents before children).
-TABLES = (Run, SourceFile, Article, DateMention, QualityResult, Reject)
+TABLES = (Run, SourceFile, Article, DateMention, DateEvidence, QualityResult, Reject)
 
 from schemas.batch import Batch  # noqa: E402 - the records of one batch, built from the models above
 
@@ -19,6 +20,7 @@ __all__ = [
     "Article",
     "Batch",
     "BoilerplateRemoval",
+    "DateEvidence",
     "DateMention",
     "QualityResult",
     "Reject",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from schemas.articles import Article
 from schemas.base import TableModel
+from schemas.date_evidence import DateEvidence
 from schemas.date_mentions import DateMention
 from schemas.ddl import to_arrow
 from schemas.quality_results import QualityResult
@@ -32,6 +33,7 @@ class Batch:
     source_files: "pa.Table | list[SourceFile]" = field(default_factory=list)
     articles: "pa.Table | list[Article]" = field(default_factory=list)
     date_mentions: "pa.Table | list[DateMention]" = field(default_factory=list)
+    date_evidence: "pa.Table | list[DateEvidence]" = field(default_factory=list)
     quality_results: "pa.Table | list[QualityResult]" = field(default_factory=list)
     rejects: "pa.Table | list[Reject]" = field(default_factory=list)
 
@@ -50,5 +52,6 @@ class Batch:
         yield SourceFile, self.source_files
         yield Article, self.articles
         yield DateMention, self.date_mentions
+        yield DateEvidence, self.date_evidence
         yield QualityResult, self.quality_results
         yield Reject, self.rejects

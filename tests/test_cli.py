@@ -115,8 +115,9 @@ def test_export_parquet_round_trips_every_table(seeded_db, tmp_path, capsys):
     con = duckdb.connect()
     assert con.execute(f"SELECT count(*) FROM '{tmp_path}/pq/articles.parquet'").fetchone() == (5,)
     assert con.execute(f"SELECT count(*) FROM '{tmp_path}/pq/date_mentions.parquet'").fetchone()[0] > 20
-    assert {p.stem for p in (tmp_path / "pq").iterdir()} == {
-        "articles", "date_mentions", "quality_results", "rejects", "runs", "source_files"}
+    from schemas import TABLES
+
+    assert {p.stem for p in (tmp_path / "pq").iterdir()} == {model.table for model in TABLES}
 
 
 def test_report_points_at_the_data_docs(seeded_db, capsys):

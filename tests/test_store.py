@@ -71,8 +71,8 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
         con = database.connection
         first = loads.load_batch(database, batch)
         second = loads.load_batch(database, batch)
-        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "quality_results": 2, "rejects": 1,
-                         "superseded": 0}
+        assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "date_evidence": 0,
+                         "quality_results": 2, "rejects": 1, "superseded": 0}
         assert set(second.values()) == {0}
         assert set(loads.load_batch(database, later_run).values()) == {0}
         assert_logical_keys_unique(con)

@@ -83,6 +83,7 @@ def drop_seen(batch: Batch, met: ContentIndex) -> Batch:
         source_files=source_files,
         articles=_without_articles(batch.articles, dropped),
         date_mentions=_without_articles(batch.date_mentions, dropped),
+        date_evidence=_without_articles(batch.date_evidence, dropped),
         quality_results=_without_articles(batch.quality_results, dropped),
         rejects=rejects,
     )

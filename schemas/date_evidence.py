@@ -1,0 +1,30 @@
+from datetime import date
+
+from schemas.base import TableModel
+
+
+class DateEvidence(TableModel):
+    """One piece of evidence about when an article was written, and the publication dates it allows.
+
+    A person reads these rows to see why a verdict was reached (``articles.date_status``). Kinds (the
+    dating stage adds its own): ``explicit_date``, ``yearless_date``, ``weekday``, ``body_dateline``,
+    ``elapsed_time``, ``malformed_date_line``, and ``story`` (written by the stories stage: the agreeing
+    dates of the article's story siblings, named in ``detail``). Offsets are into ``articles.body``; story
+    evidence has none.
+    """
+
+    table = "date_evidence"
+    key_indexed = False  # written with its article, or replaced whole by the stage that owns its kind
+    primary_key = ("article_id", "kind", "evidence_index")
+
+    article_id: str
+    kind: str
+    evidence_index: int  # position among the article's evidence of this kind
+    start_char: int | None
+    end_char: int | None
+    text: str | None
+    earliest: date | None  # the publication dates this evidence allows: [earliest, latest], open if None
+    latest: date | None
+    weight: float  # how much the verdict trusts it, 0..1
+    detail: str | None  # e.g. the sibling article ids of story evidence, or why a date line is not a date
+    run_id: str
