@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from dateline.store.extensions import NO_AUTOLOAD
 from dateline.store.views import VIEWS
 from schemas import TABLES
 from schemas.ddl import column_type, create_table_sql, unwrap_optional
@@ -34,7 +35,7 @@ RUN_CHECKPOINT_THRESHOLD = "128MiB"
 
 def _connect(path: Path, *, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config or {})
+        return duckdb.connect(str(path), read_only=read_only, config={**NO_AUTOLOAD, **(config or {})})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise DatabaseBusyError(
