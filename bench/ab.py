@@ -7,7 +7,8 @@ This machine's speed drifts by tens of percent over minutes, so a figure from an
 Here the two checkouts alternate (before, after, before, after, ...) on one generated corpus, each run cold
 into its own database through that checkout's own ``bench/throughput.py --modes dateline``; the table gives
 every run's articles/s and flow peak RSS, and each round's after/before ratio. The venv is this one: the
-checkouts must share a lock file.
+checkouts must share a lock file, unless ``--before-python``/``--after-python`` name another venv's
+interpreter (a dependency bump measured on one checkout: ``--before . --before-python /tmp/old-venv/bin/python``).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_checkout(root: Path, corpus: Path, out: Path, batch_size: int | None) -> dict:
-    cmd = [sys.executable, str(root / "bench" / "throughput.py"), "--modes", "dateline", "--corpus", str(corpus),
+def run_checkout(root: Path, corpus: Path, out: Path, batch_size: int | None, python: str) -> dict:
+    cmd = [python, str(root / "bench" / "throughput.py"), "--modes", "dateline", "--corpus", str(corpus),
            "--out", str(out)] + (["--batch-size", str(batch_size)] if batch_size else [])
     env = {**os.environ, "PYTHONPATH": str(root)}
     subprocess.run(cmd, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -40,6 +41,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before", type=Path, required=True, help="checkout measured first in each round")
     ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
+    ap.add_argument("--before-python", default=sys.executable, help="interpreter (venv) for the before runs")
+    ap.add_argument("--after-python", default=sys.executable, help="interpreter (venv) for the after runs")
     ap.add_argument("--n", type=int, default=20_000, help="articles in the generated corpus (default 20,000)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, help="files per task run (default: each checkout's default)")
@@ -57,9 +60,10 @@ def main() -> int:
     rows = []
     for rnd in range(1, args.rounds + 1):
         pair = {}
-        for label, root in (("before", args.before.resolve()), ("after", args.after.resolve())):
-            print(f"round {rnd}: {label} ({root}) ...", end=" ", flush=True)
-            pair[label] = run_checkout(root, work / "corpus", work / f"{label}-{rnd}.json", args.batch_size)
+        for label, root, python in (("before", args.before.resolve(), args.before_python),
+                                    ("after", args.after.resolve(), args.after_python)):
+            print(f"round {rnd}: {label} ({root}, {python}) ...", end=" ", flush=True)
+            pair[label] = run_checkout(root, work / "corpus", work / f"{label}-{rnd}.json", args.batch_size, python)
             print(f"{pair[label]['articles_per_s']:,.0f} articles/s", flush=True)
         rows.append(pair)
     print(f"\n| round | before art/s | after art/s | after / before | before peak RSS MB | after peak RSS MB |")
