@@ -19,6 +19,7 @@ import pandas as pd
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
+from dateline.parse.text import RESIDUAL_BOILERPLATE
 from expectations import SUITE_NAME
 from schemas.articles import DateStatus
 
@@ -38,17 +39,10 @@ MIN_WORDS_RE = r"^\s*(?:\S+\s+){%d}\S" % (WORD_COUNT_MIN - 1)
 BODY_MIN_CHARS = 100
 BLANK_RE = r"^\s*$"
 
-# Residual boilerplate: markers the normalizer is meant to strip. One left in a body means the cleaning missed
-# (a new site template, an unexpected layout) and the body still carries page furniture, which also feeds
-# false dates to the date inference (`[ad_1]` parses as January). Kept here, in one place, so the suite and
-# anything reporting on it share the list; case-insensitive where the phrase is prose.
-BOILERPLATE_MARKERS: tuple[str, ...] = (
-    r"\[ad_\d+\]",  # ad-slot placeholders left by the scraper
-    r"(?i)subscribers agree to the privacy policy",  # newsletter sign-up footer
-    r"(?i)sign up for our (?:free )?(?:weekly |daily )?newsletter",  # newsletter call to action
-    r"(?i)most read in ",  # "Most read in World" sidebar
-    r"(?i)contributed to (?:this|the) report",  # agency credit line at the foot of wire copy
-)
+# Residual boilerplate: page furniture the normalizer strips (its own rules, see `RESIDUAL_BOILERPLATE`). One
+# left in a body means the cleaning missed (a new site template, an unexpected layout) and the body still
+# carries furniture, which also feeds false dates to the date inference (`[ad_1]` parses as January).
+BOILERPLATE_MARKERS: tuple[str, ...] = RESIDUAL_BOILERPLATE
 
 # A title that is nothing but a date (or a wire date line) means the header was misread: the date line took
 # the title's place. Months and weekdays in English, the forms the date-line parser reads.

@@ -123,59 +123,43 @@ def test_each_critical_expectation_fails_its_broken_row_and_quarantines_it(overr
 
 
 @pytest.mark.parametrize(
-    "marker",
+    ("body", "marker"),
     [
-        "[ad_1]",
-        "[ad_12]",
-        "Subscribers agree to the privacy policy.",
-        "Sign up for our newsletter",
-        "sign up for our free weekly newsletter",
-        "Sign up for our daily newsletter",
-        "Most read in World",
-        "Jane Doe contributed to this report.",
-        "Reuters CONTRIBUTED TO THE REPORT",
+        (f"{BODY} [ad_1] {BODY}", "[ad_1]"),  # an ad slot, even inside a paragraph
+        (f"{BODY}\n\n[ad_12]\n\n{BODY}", "[ad_12]"),
+        (f"{BODY}\n\nAdvertisement\n\n{BODY}", "Advertisement"),
+        (f"{BODY}\n\nSign up for our free weekly newsletter\n\n{BODY}", "Sign up for our free weekly newsletter"),
+        (f"{BODY}\n\nMost read in World\n\n{BODY}", "Most read in World"),
+        (f"{BODY}\n\nRead more: Ministers split on fiscal rules", "Read more: Ministers split on fiscal rules"),
+        (f"{BODY}\n  Share this article  \n{BODY}", "Share this article"),
     ],
 )
-def test_residual_boilerplate_quarantines_and_reports_the_marker(marker):
-    outcome = run(article("clean"), article("dirty", body=f"{BODY} {marker} {BODY}"))
+def test_residual_boilerplate_quarantines_and_reports_the_marker(body, marker):
+    outcome = run(article("clean"), article("dirty", body=body))
     assert failed(outcome, "dirty") == {BOILERPLATE}
     assert outcome.status["dirty"] == "quarantined"
     assert outcome.status["clean"] == "passed"
     row = result_for(outcome, "dirty", BOILERPLATE)
-    assert marker.rstrip(".").lower() in row["observed"].lower()  # the marker, with a little context
+    assert marker.lower() in row["observed"].lower()  # the marker, with a little context
     assert len(row["observed"]) <= 120
     assert row["details"].startswith("matches ")
 
 
-@pytest.mark.parametrize(
-    ("overrides", "expected"),
-    [
-        ({"body": " ".join(BODY.split()[:19]) + "." * 50}, {FEW_WORDS}),
-        ({"body": "Oil up. " * 12}, {BODY_LEN}),  # 36 words in 96 characters: a list, not prose
-        ({"title": None}, {TITLE_NOT_NULL}),
-        ({"title": " "}, {TITLE_BLANK}),
-        ({"title": "13-JUN-1987"}, {TITLE_BLANK}),
-        ({"title": "Tuesday, March 29, 2024"}, {TITLE_BLANK}),
-        ({"title": "2017-09-15 17:52"}, {TITLE_BLANK}),
-        ({"title": "11/02/89"}, {TITLE_BLANK}),
-    ],  # fmt: skip
-)
-def test_each_warning_fails_its_row_and_only_warns(overrides, expected):
-    """A short wire item (an earnings table of a few lines) is a real article: counted, flagged."""
-    outcome = run(article("good"), article("flagged", **overrides))
-    assert failed(outcome, "flagged") == expected
-    assert outcome.status == {"good": "passed", "flagged": "warned"}
-    assert outcome.success
+def test_boilerplate_markers_are_the_normalizers_rules():
+    """Every marker the suite looks for is stripped by the normalizer: what it flags is what cleaning missed."""
+    from dateline.parse.text import parse_text
 
-
-def test_titles_that_mention_a_date_are_not_date_lines():
-    titles = ["Markets rally on March 29, 2024 after the vote", "CANADIAN METALS - April 7", "1987: a year in review"]
-    outcome = run(*(article(f"t{i}", title=t) for i, t in enumerate(titles)))
-    assert set(outcome.status.values()) == {"passed"}
+    for paragraph in ("[ad_3]", "Advertisement", "Most read in World", "Read more: Ministers split",
+                      "Sign up for our free weekly newsletter", "Share this article"):
+        parsed = parse_text(f"Ministers agree fiscal rules\n\n{BODY}\n\n{paragraph}\n\n{BODY}\n")
+        assert paragraph not in parsed.body
+        assert failed(run(article("a", body=parsed.body)), "a") == set()
 
 
 def test_boilerplate_lookalikes_are_not_flagged():
-    body = BODY + " We read in the report that ad_1 was cancelled; the newsletter team signed up early."
+    body = (BODY + " We read in the report that ad_1 was cancelled; the newsletter team signed up early."
+            " Most read in World news was the budget; advertisement spending fell. Share this article, he said,"
+            "\n\nSubscribers agree to the privacy policy changes, the regulator said.")
     assert failed(run(article("a", body=body)), "a") == set()
 
 
@@ -303,7 +287,7 @@ def test_callers_frame_is_not_mutated():
 
 
 def test_pandas_string_dtypes_are_accepted():
-    df = frame(article("a"), article("b", title=""), article("c", body=BODY + " Most read in Europe"))
+    df = frame(article("a"), article("b", title=""), article("c", body=BODY + "\nMost read in Europe"))
     for col in ("article_id", "title", "body", "date_status"):
         df[col] = df[col].astype("string")
     assert validate_articles(df, today=TODAY).status == {"a": "passed", "b": "warned", "c": "quarantined"}
