@@ -60,7 +60,7 @@ def evaluate(devsets: Path, name: str, show: int | None) -> float | None:
     if not out.articles:
         print(f"\n## {name}: no article loaded from {len(files)} files")
         return None
-    outcome = validate_articles(articles_frame(out.articles), today=date.today())
+    outcome = validate_articles(articles_frame(out.articles, out.date_mentions), today=date.today())
     status = Counter(outcome.status.values())
     n = len(out.articles)
     rate = status["quarantined"] / n

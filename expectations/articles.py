@@ -164,7 +164,15 @@ def build_expectations() -> list[gxe.Expectation]:
             severity=CRITICAL,
             meta=_meta(CRITICAL, "the evidence in the text excludes the claimed date (see date_anomalies)"),
         ),
-        # --- pipeline invariant: failing it means the scorer is broken, so it is critical
+        # --- pipeline invariants: failing these means the date checker is broken, so they are critical
+        gxe.ExpectColumnValuesToBeBetween(
+            column="misplaced_mentions",
+            min_value=0,
+            max_value=0,
+            severity=CRITICAL,
+            meta=_meta(CRITICAL, "date mentions whose offsets fall outside the body or miss their text: "
+                                 "the dates were read from text the body does not hold"),
+        ),
         gxe.ExpectColumnValuesToBeBetween(
             column="date_score",
             min_value=0.0,

@@ -27,11 +27,12 @@ BOILERPLATE = "expect_column_values_to_not_match_regex_list(body)"
 CLAIMED_RANGE = "expect_column_values_to_be_between(published_claimed)"
 VERDICT = "expect_column_values_to_not_be_in_set(date_status)"
 SCORE = "expect_column_values_to_be_between(date_score)"
+MISPLACED = "expect_column_values_to_be_between(misplaced_mentions)"
 TITLE_NOT_NULL = "expect_column_values_to_not_be_null(title)"
 TITLE_BLANK = "expect_column_values_to_not_match_regex_list(title)"
 
 ALL = [
-    UNIQUE, WORDS, FEW_WORDS, BODY_LEN, BOILERPLATE, CLAIMED_RANGE, VERDICT, SCORE, TITLE_NOT_NULL, TITLE_BLANK,
+    UNIQUE, WORDS, FEW_WORDS, BODY_LEN, BOILERPLATE, CLAIMED_RANGE, VERDICT, MISPLACED, SCORE, TITLE_NOT_NULL, TITLE_BLANK,
 ]  # fmt: skip
 WARNINGS = {FEW_WORDS, BODY_LEN, TITLE_NOT_NULL, TITLE_BLANK}
 
@@ -47,6 +48,7 @@ def article(article_id: str = "a1", **overrides) -> dict:
         "published_inferred_max": pd.Timestamp("2024-06-12"),
         "date_status": "consistent",
         "date_score": 0.05,
+        "misplaced_mentions": 0,
     }
     row.update(overrides)
     return row
@@ -110,6 +112,7 @@ def test_every_article_gets_a_row_for_every_expectation_with_its_severity():
         ({"published_claimed": pd.Timestamp(TODAY + timedelta(days=2)), "published_inferred_min": None,
           "published_inferred_max": None}, {CLAIMED_RANGE}),
         ({"published_claimed": pd.Timestamp("2024-06-20"), "date_status": "inconsistent"}, {VERDICT}),
+        ({"misplaced_mentions": 2}, {MISPLACED}),
         ({"date_score": 1.5}, {SCORE}),
         ({"date_score": -0.1}, {SCORE}),
     ],  # fmt: skip

@@ -9,7 +9,8 @@ built once per process (on first use) and reused: a call then costs only the val
 
 Input columns: article_id (str, unique), title (str|None), body (str), word_count (int), published_claimed,
 published_inferred_min, published_inferred_max (datetime-like or missing), date_status (str), date_score
-(float 0..1 or NaN). The caller's frame is never modified.
+(float 0..1 or NaN), misplaced_mentions (int: date mentions whose offsets miss the body, see
+``grading.misplaced_mentions``). The caller's frame is never modified.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "published_inferred_max",
     "date_status",
     "date_score",
+    "misplaced_mentions",
 )
 _DATE_COLUMNS = ("published_claimed", "published_inferred_min", "published_inferred_max")
 # The frame GX sees is indexed by the row's position, under this name, so every unexpected row maps back to
@@ -277,6 +279,7 @@ def prepare_frame(df: "pd.DataFrame") -> "pd.DataFrame":
         values = df[col].to_numpy(dtype=object, copy=True)
         out[col] = pd.Series(values, dtype=object).where(pd.notna(values), None)
     out["word_count"] = pd.to_numeric(df["word_count"].reset_index(drop=True), errors="coerce")
+    out["misplaced_mentions"] = pd.to_numeric(df["misplaced_mentions"].reset_index(drop=True), errors="coerce")
     out["date_score"] = pd.to_numeric(df["date_score"].reset_index(drop=True), errors="coerce").astype("float64")
     for col in _DATE_COLUMNS:
         out[col] = as_utc_naive(df[col].reset_index(drop=True))
