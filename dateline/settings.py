@@ -7,6 +7,7 @@ Precedence, lowest first: the defaults below, environment variables ``DATELINE_<
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     # DuckDB's default (80% of RAM) lets a long run's memory grow with no gain in speed.
     duckdb_memory: str = Field("384MiB", pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$",
                                description="DuckDB memory_limit while a run holds the database open.")
+    # Researchers load archives: a plausible claimed date is anything from a far floor (dates before it are
+    # parser defaults or mangled years, not news) up to tomorrow (time zones), never "recent years only".
+    claimed_floor: date = Field(date(1800, 1, 1), description="Claimed publication dates before this are "
+                                "implausible and quarantine their article.")
+    claimed_future_days: int = Field(1, ge=0, le=366, description="Claimed dates more than this many days "
+                                     "after the day of the run are implausible and quarantine their article.")
     dask_address: str | None = Field(
         None, description="Scheduler of an existing Dask cluster (tcp://host:8786); default: a LocalCluster per run.")
 

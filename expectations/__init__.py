@@ -14,7 +14,6 @@ __all__ = [
     "SUITE_NAME",
     "BOILERPLATE_MARKERS",
     "DATE_STATUSES",
-    "ExpectClaimedDateWithinInferredWindow",
     "build_suite",
 ]
 

@@ -80,7 +80,7 @@ def _readme_anomalies(rows: list[dict]) -> None:
 
 def _readme_quality(rows: list[dict]) -> None:
     failed = {r["expectation"].split("(")[0]: r["failed"] for r in rows if r["failed"]}
-    assert failed == {"expect_column_values_to_not_be_null": 2, "expect_claimed_date_within_inferred_window": 1}
+    assert failed == {"expect_column_values_to_not_be_null": 2, "expect_column_values_to_not_be_in_set": 1}
     assert rows[0]["failed"] == 2  # ORDER BY failed DESC
 
 
@@ -125,7 +125,7 @@ def test_report_points_at_the_data_docs(seeded_db, capsys):
     out = capsys.readouterr().out
     index = out.splitlines()[0].removeprefix("Data Docs: ")
     assert index.endswith("index.html") and Path(index).is_file()
-    assert "expect_claimed_date_within_inferred_window" in out
+    assert "expect_column_values_to_not_be_in_set" in out
 
 
 def test_views_for_analysts(seeded_db):

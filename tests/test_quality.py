@@ -20,26 +20,21 @@ BODY = (
 assert len(BODY) >= 100 and len(BODY.split()) >= 20
 
 UNIQUE = "expect_column_values_to_be_unique(article_id)"
-ID_NOT_NULL = "expect_column_values_to_not_be_null(article_id)"
-BODY_NOT_NULL = "expect_column_values_to_not_be_null(body)"
-WORDS_NOT_NULL = "expect_column_values_to_not_be_null(word_count)"
+FEW_WORDS = "expect_column_values_to_match_regex(body)"
 WORDS = "expect_column_values_to_be_between(word_count)"
 BODY_LEN = "expect_column_value_lengths_to_be_between(body)"
 BOILERPLATE = "expect_column_values_to_not_match_regex_list(body)"
 CLAIMED_RANGE = "expect_column_values_to_be_between(published_claimed)"
-WINDOW = (
-    "expect_claimed_date_within_inferred_window(published_claimed,published_inferred_min,published_inferred_max)"
-)
-STATUS_NOT_NULL = "expect_column_values_to_not_be_null(date_status)"
-STATUS_SET = "expect_column_values_to_be_in_set(date_status)"
+VERDICT = "expect_column_values_to_not_be_in_set(date_status)"
 SCORE = "expect_column_values_to_be_between(date_score)"
+MISPLACED = "expect_column_values_to_be_between(misplaced_mentions)"
 TITLE_NOT_NULL = "expect_column_values_to_not_be_null(title)"
-TITLE_BLANK = "expect_column_values_to_not_match_regex(title)"
+TITLE_BLANK = "expect_column_values_to_not_match_regex_list(title)"
 
 ALL = [
-    ID_NOT_NULL, UNIQUE, BODY_NOT_NULL, WORDS_NOT_NULL, WORDS, BODY_LEN, BOILERPLATE,
-    CLAIMED_RANGE, WINDOW, STATUS_NOT_NULL, STATUS_SET, SCORE, TITLE_NOT_NULL, TITLE_BLANK,
+    UNIQUE, WORDS, FEW_WORDS, BODY_LEN, BOILERPLATE, CLAIMED_RANGE, VERDICT, MISPLACED, SCORE, TITLE_NOT_NULL, TITLE_BLANK,
 ]  # fmt: skip
+WARNINGS = {FEW_WORDS, BODY_LEN, TITLE_NOT_NULL, TITLE_BLANK}
 
 
 def article(article_id: str = "a1", **overrides) -> dict:
@@ -53,6 +48,7 @@ def article(article_id: str = "a1", **overrides) -> dict:
         "published_inferred_max": pd.Timestamp("2024-06-12"),
         "date_status": "consistent",
         "date_score": 0.05,
+        "misplaced_mentions": 0,
     }
     row.update(overrides)
     return row
@@ -94,35 +90,29 @@ def test_good_article_passes_every_expectation():
 
 
 def test_every_article_gets_a_row_for_every_expectation_with_its_severity():
-    outcome = run(article("a"), article("b", title=None), article("c", word_count=3))
+    outcome = run(article("a"), article("b", title=None), article("c", body="Three short words" + "." * 90))
+    assert outcome.status == {"a": "passed", "b": "warned", "c": "warned"}
     assert len(outcome.results) == 3 * len(ALL)
     for aid in "abc":
         assert sorted(r["expectation"] for r in outcome.results if r["article_id"] == aid) == sorted(ALL)
     severities = {r["expectation"]: r["severity"] for r in outcome.results}
-    assert {e for e, s in severities.items() if s == "warning"} == {TITLE_NOT_NULL, TITLE_BLANK}
-    assert all(severities[e] == "critical" for e in ALL if e not in (TITLE_NOT_NULL, TITLE_BLANK))
-    assert result_for(outcome, "a", WINDOW)["column"] == (
-        "published_claimed,published_inferred_min,published_inferred_max"
-    )
+    assert {e for e, s in severities.items() if s == "warning"} == WARNINGS
+    assert all(severities[e] == "critical" for e in ALL if e not in WARNINGS)
+    assert result_for(outcome, "a", VERDICT)["column"] == "date_status"
     assert result_for(outcome, "a", WORDS)["column"] == "word_count"
 
 
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"word_count": 19}, {WORDS}),
+        ({"body": "", "word_count": 0}, {WORDS, FEW_WORDS, BODY_LEN}),
         ({"word_count": 100_001}, {WORDS}),
-        ({"body": "Too short to be an article, however many words it claims to have."}, {BODY_LEN}),
-        ({"body": None}, {BODY_NOT_NULL}),
-        ({"word_count": None}, {WORDS_NOT_NULL}),
-        ({"published_claimed": pd.Timestamp("1989-12-31"), "published_inferred_min": None,
+        ({"published_claimed": pd.Timestamp("1799-12-31"), "published_inferred_min": None,
           "published_inferred_max": None}, {CLAIMED_RANGE}),
         ({"published_claimed": pd.Timestamp(TODAY + timedelta(days=2)), "published_inferred_min": None,
           "published_inferred_max": None}, {CLAIMED_RANGE}),
-        ({"published_claimed": pd.Timestamp("2024-06-20")}, {WINDOW}),
-        ({"published_claimed": pd.Timestamp("2024-06-01")}, {WINDOW}),
-        ({"date_status": "probably_fine"}, {STATUS_SET}),
-        ({"date_status": None}, {STATUS_NOT_NULL}),
+        ({"published_claimed": pd.Timestamp("2024-06-20"), "date_status": "inconsistent"}, {VERDICT}),
+        ({"misplaced_mentions": 2}, {MISPLACED}),
         ({"date_score": 1.5}, {SCORE}),
         ({"date_score": -0.1}, {SCORE}),
     ],  # fmt: skip
@@ -136,44 +126,76 @@ def test_each_critical_expectation_fails_its_broken_row_and_quarantines_it(overr
 
 
 @pytest.mark.parametrize(
-    "marker",
+    ("body", "marker"),
     [
-        "[ad_1]",
-        "[ad_12]",
-        "Subscribers agree to the privacy policy.",
-        "Sign up for our newsletter",
-        "sign up for our free weekly newsletter",
-        "Sign up for our daily newsletter",
-        "Most read in World",
-        "Jane Doe contributed to this report.",
-        "Reuters CONTRIBUTED TO THE REPORT",
+        (f"{BODY} [ad_1] {BODY}", "[ad_1]"),  # an ad slot, even inside a paragraph
+        (f"{BODY}\n\n[ad_12]\n\n{BODY}", "[ad_12]"),
+        (f"{BODY}\n\nAdvertisement\n\n{BODY}", "Advertisement"),
+        (f"{BODY}\n\nSign up for our free weekly newsletter\n\n{BODY}", "Sign up for our free weekly newsletter"),
+        (f"{BODY}\n\nMost read in World\n\n{BODY}", "Most read in World"),
+        (f"{BODY}\n\nRead more: Ministers split on fiscal rules", "Read more: Ministers split on fiscal rules"),
+        (f"{BODY}\n  Share this article  \n{BODY}", "Share this article"),
     ],
 )
-def test_residual_boilerplate_quarantines_and_reports_the_marker(marker):
-    outcome = run(article("clean"), article("dirty", body=f"{BODY} {marker} {BODY}"))
+def test_residual_boilerplate_quarantines_and_reports_the_marker(body, marker):
+    outcome = run(article("clean"), article("dirty", body=body))
     assert failed(outcome, "dirty") == {BOILERPLATE}
     assert outcome.status["dirty"] == "quarantined"
     assert outcome.status["clean"] == "passed"
     row = result_for(outcome, "dirty", BOILERPLATE)
-    assert marker.rstrip(".").lower() in row["observed"].lower()  # the marker, with a little context
+    assert marker.lower() in row["observed"].lower()  # the marker, with a little context
     assert len(row["observed"]) <= 120
     assert row["details"].startswith("matches ")
 
 
+def test_boilerplate_markers_are_the_normalizers_rules():
+    """Every marker the suite looks for is stripped by the normalizer: what it flags is what cleaning missed."""
+    from dateline.parse.text import parse_text
+
+    for paragraph in ("[ad_3]", "Advertisement", "Most read in World", "Read more: Ministers split",
+                      "Sign up for our free weekly newsletter", "Share this article"):
+        parsed = parse_text(f"Ministers agree fiscal rules\n\n{BODY}\n\n{paragraph}\n\n{BODY}\n")
+        assert paragraph not in parsed.body
+        assert failed(run(article("a", body=parsed.body)), "a") == set()
+
+
 def test_boilerplate_lookalikes_are_not_flagged():
-    body = BODY + " We read in the report that ad_1 was cancelled; the newsletter team signed up early."
+    body = (BODY + " We read in the report that ad_1 was cancelled; the newsletter team signed up early."
+            " Most read in World news was the budget; advertisement spending fell. Share this article, he said,"
+            "\n\nSubscribers agree to the privacy policy changes, the regulator said.")
     assert failed(run(article("a", body=body)), "a") == set()
 
 
-def test_claimed_date_bounds_are_inclusive_of_1990_and_of_tomorrow():
+def test_claimed_date_bounds_are_inclusive_of_the_floor_and_of_tomorrow():
     outcome = run(
-        article("y1990", published_claimed=pd.Timestamp("1990-01-01"), published_inferred_min=None,
+        article("y1800", published_claimed=pd.Timestamp("1800-01-01"), published_inferred_min=None,
                 published_inferred_max=None),
         article("tomorrow_late", published_claimed=pd.Timestamp(TODAY) + pd.Timedelta(days=1, hours=23),
                 published_inferred_min=None, published_inferred_max=None),
         article("missing", published_claimed=None),
     )  # fmt: skip
-    assert outcome.status == {"y1990": "passed", "tomorrow_late": "passed", "missing": "passed"}
+    assert outcome.status == {"y1800": "passed", "tomorrow_late": "passed", "missing": "passed"}
+
+
+def test_archives_pass_the_default_range():
+    """Researchers load archives: a 1987 wire story is plausible, whatever year the run is in."""
+    row = article("a", published_claimed=pd.Timestamp("1987-06-13"), published_inferred_min=None,
+                  published_inferred_max=None)  # fmt: skip
+    assert run(row).status == {"a": "passed"}
+
+
+def test_claimed_range_comes_from_settings():
+    from dateline.settings import Settings
+
+    row = article("a", published_claimed=pd.Timestamp("1987-06-13"), published_inferred_min=None,
+                  published_inferred_max=None)  # fmt: skip
+    narrow = Settings(claimed_floor=date(1990, 1, 1))
+    assert validate_articles(frame(row), today=TODAY, settings=narrow).status == {"a": "quarantined"}
+    ahead = article("b", published_claimed=pd.Timestamp(TODAY + timedelta(days=5)), published_inferred_min=None,
+                    published_inferred_max=None)  # fmt: skip
+    assert run(ahead).status == {"b": "quarantined"}
+    lenient = Settings(claimed_future_days=7)
+    assert validate_articles(frame(ahead), today=TODAY, settings=lenient).status == {"b": "passed"}
 
 
 def test_claimed_upper_bound_follows_today():
@@ -183,66 +205,36 @@ def test_claimed_upper_bound_follows_today():
     assert run(row, today=date(2025, 3, 1)).status == {"a": "passed"}  # same cached suite, new bound
 
 
-def test_window_tolerance_and_missing_evidence():
+def test_the_verdict_is_the_one_source_of_truth_for_dates():
+    """A claimed date outside the content's window quarantines only when the verdict says inconsistent: the
+    window holds soft evidence (anchored, borrowed years) that never accuses, and both must agree."""
     outcome = run(
-        article("one_day_late", published_claimed=pd.Timestamp("2024-06-13")),  # max + 1 day: time zones
-        article("one_day_early", published_claimed=pd.Timestamp("2024-06-09")),  # min - 1 day
-        article("two_days_late", published_claimed=pd.Timestamp("2024-06-14")),
-        article("late_by_hours", published_claimed=pd.Timestamp("2024-06-13 12:00")),  # max + 1.5 days
-        article("no_claim", published_claimed=None),
-        article("no_bounds", published_claimed=pd.Timestamp("2001-01-01"), published_inferred_min=None,
-                published_inferred_max=None),
-        article("only_min_ok", published_claimed=pd.Timestamp("2030-01-01"), published_inferred_max=None,
-                published_inferred_min=pd.Timestamp("2024-06-10")),
-        article("only_min_bad", published_claimed=pd.Timestamp("2024-01-01"), published_inferred_max=None,
-                published_inferred_min=pd.Timestamp("2024-06-10")),
-        article("only_max_ok", published_claimed=pd.Timestamp("2001-01-01"), published_inferred_min=None),
-        article("only_max_bad", published_claimed=pd.Timestamp("2024-07-01"), published_inferred_min=None),
-        today=date(2100, 1, 1),
+        article("outside_consistent", published_claimed=pd.Timestamp("2024-06-20")),
+        article("inside_inconsistent", date_status="inconsistent"),
+        article("no_evidence", published_claimed=pd.Timestamp("2001-01-01"), date_status="no_evidence",
+                published_inferred_min=None, published_inferred_max=None),
     )  # fmt: skip
-    window_failures = {r["article_id"] for r in outcome.results if r["expectation"] == WINDOW and not r["success"]}
-    assert window_failures == {"two_days_late", "late_by_hours", "only_min_bad", "only_max_bad"}
-    row = result_for(outcome, "two_days_late", WINDOW)
-    assert row["observed"] == (
-        "published_claimed=2024-06-14, published_inferred_min=2024-06-10, published_inferred_max=2024-06-12"
-    )
+    assert outcome.status == {"outside_consistent": "passed", "inside_inconsistent": "quarantined",
+                              "no_evidence": "passed"}  # fmt: skip
+    row = result_for(outcome, "inside_inconsistent", VERDICT)
+    assert row["observed"] == "inconsistent: claimed=2024-06-11, inferred_min=2024-06-10, inferred_max=2024-06-12"
+    assert "evidence" in row["details"]
 
 
-def test_window_accepts_python_dates_and_tz_aware_claims():
+def test_dates_as_python_dates_and_tz_aware_claims_are_accepted():
     df = pd.DataFrame(
         [
             article("dates", published_claimed=date(2024, 6, 11), published_inferred_min=date(2024, 6, 10),
                     published_inferred_max=date(2024, 6, 12)),
             article("dates_bad", published_claimed=date(2024, 6, 20), published_inferred_min=date(2024, 6, 10),
-                    published_inferred_max=date(2024, 6, 12)),
+                    published_inferred_max=date(2024, 6, 12), date_status="inconsistent"),
         ]
     )  # fmt: skip
     assert validate_articles(df, today=TODAY).status == {"dates": "passed", "dates_bad": "quarantined"}
 
-    aware = frame(article("aware"), article("aware_bad", published_claimed=pd.Timestamp("2024-07-01")))
+    aware = frame(article("aware"), article("aware_future", published_claimed=pd.Timestamp(TODAY) + pd.Timedelta(days=3)))
     aware["published_claimed"] = aware["published_claimed"].dt.tz_localize("Australia/Sydney")
-    assert validate_articles(aware, today=TODAY).status == {"aware": "passed", "aware_bad": "quarantined"}
-
-
-def test_custom_expectation_tolerance_is_configurable():
-    from expectations.articles import ExpectClaimedDateWithinInferredWindow
-
-    df = frame(article("a", published_claimed=pd.Timestamp("2024-06-13")), article("b"))
-    context = _quiet_context()
-    batch = (
-        context.data_sources.add_pandas("p").add_dataframe_asset("d").add_batch_definition_whole_dataframe("w")
-    ).get_batch(batch_parameters={"dataframe": df})
-    cols = ["published_claimed", "published_inferred_min", "published_inferred_max"]
-    strict = batch.validate(
-        ExpectClaimedDateWithinInferredWindow(column_list=cols, tolerance_days=0),
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["article_id"]},
-    )
-    assert not strict.success
-    assert strict.result["unexpected_index_list"][0]["article_id"] == "a"
-    assert strict.result["unexpected_count"] == 1
-    assert batch.validate(ExpectClaimedDateWithinInferredWindow(column_list=cols)).success
-    with pytest.raises(Exception, match="column_list"):
-        ExpectClaimedDateWithinInferredWindow(column_list=cols[:2])
+    assert validate_articles(aware, today=TODAY).status == {"aware": "passed", "aware_future": "quarantined"}
 
 
 def test_title_problems_only_warn():
@@ -251,20 +243,21 @@ def test_title_problems_only_warn():
     assert outcome.success  # warnings do not fail the batch
     assert failed(outcome, "none") == {TITLE_NOT_NULL}
     assert failed(outcome, "empty") == {TITLE_BLANK}
+    assert "matches" in result_for(outcome, "blank", TITLE_BLANK)["details"]
     assert result_for(outcome, "blank", TITLE_BLANK)["severity"] == "warning"
 
 
 def test_critical_beats_warning():
-    outcome = run(article("both", title=None, word_count=2))
+    outcome = run(article("both", title=None, word_count=0))
     assert failed(outcome, "both") == {TITLE_NOT_NULL, WORDS}
     assert outcome.status == {"both": "quarantined"}
 
 
 def test_failing_ids_are_mapped_to_the_right_articles():
     rows = [article(f"id{i:03d}") for i in range(50)]
-    rows[7] = article("id007", word_count=5)
+    rows[7] = article("id007", word_count=0)
     rows[23] = article("id023", body=BODY + " [ad_2]")
-    rows[41] = article("id041", published_claimed=pd.Timestamp("2024-08-01"))
+    rows[41] = article("id041", published_claimed=pd.Timestamp("2024-08-01"), date_status="inconsistent")
     rows[42] = article("id042", title="")
     df = frame(*rows)
     df.index = pd.Index(range(1000, 1050))[::-1]  # a non-default index must not confuse the mapping
@@ -273,9 +266,9 @@ def test_failing_ids_are_mapped_to_the_right_articles():
         "id007": "quarantined", "id023": "quarantined", "id041": "quarantined", "id042": "warned",
     }  # fmt: skip
     assert failed(outcome, "id007") == {WORDS}
-    assert result_for(outcome, "id007", WORDS)["observed"] == "5"
+    assert result_for(outcome, "id007", WORDS)["observed"] == "0"
     assert failed(outcome, "id023") == {BOILERPLATE}
-    assert failed(outcome, "id041") == {WINDOW}
+    assert failed(outcome, "id041") == {VERDICT}
     assert len(outcome.status) == 50 and len(outcome.results) == 50 * len(ALL)
 
 
@@ -285,12 +278,6 @@ def test_duplicate_ids_are_both_flagged():
     assert [r["success"] for r in dup_rows] == [False, False]
     assert dup_rows[0]["observed"] == "dup"
     assert outcome.status == {"dup": "quarantined", "other": "passed"}
-
-
-def test_missing_article_id_is_reported_under_a_row_key():
-    outcome = run(article("a"), article(None))
-    assert outcome.status == {"a": "passed", "<row 1: no article_id>": "quarantined"}
-    assert failed(outcome, "<row 1: no article_id>") == {ID_NOT_NULL}
 
 
 def test_callers_frame_is_not_mutated():
@@ -303,7 +290,7 @@ def test_callers_frame_is_not_mutated():
 
 
 def test_pandas_string_dtypes_are_accepted():
-    df = frame(article("a"), article("b", title=""), article("c", body=BODY + " Most read in Europe"))
+    df = frame(article("a"), article("b", title=""), article("c", body=BODY + "\nMost read in Europe"))
     for col in ("article_id", "title", "body", "date_status"):
         df[col] = df[col].astype("string")
     assert validate_articles(df, today=TODAY).status == {"a": "passed", "b": "warned", "c": "quarantined"}
@@ -338,9 +325,9 @@ def test_results_are_not_kept_in_the_cached_context():
 
 
 def test_repeated_runs_do_not_reuse_an_earlier_batch():
-    assert run(article("x", word_count=2)).status == {"x": "quarantined"}
+    assert run(article("x", word_count=0)).status == {"x": "quarantined"}
     assert run(article("y")).status == {"y": "passed"}
-    assert run(article("x", word_count=2)).status == {"x": "quarantined"}
+    assert run(article("x", word_count=0)).status == {"x": "quarantined"}
 
 
 def test_an_expectation_that_raised_is_an_error_not_a_pass():

@@ -433,6 +433,13 @@ _PHOTO_AGENCY_RE = re.compile(r"(?:" + _PHOTO_AGENCIES + r"|.{0,30}\b(?:pool|pho
                               re.IGNORECASE)
 
 
+def _whole_paragraph(rx: re.Pattern, max_chars: int) -> str:
+    """``rx`` as the normalizer applies it (a whole paragraph of at most ``max_chars``), as a pattern that
+    finds such a paragraph anywhere in a cleaned body (paragraphs are its lines)."""
+    flags = "(?im)" if rx.flags & re.IGNORECASE else "(?m)"
+    return rf"{flags}^(?=.{{1,{max_chars}}}$)[ \t]*(?:{rx.pattern})[ \t]*$"
+
+
 def _is_slash_credit(p: str) -> bool:
     """``Jake Sullivan Alex Brandon / AP / TASS``: capitalised names, then slash-separated agencies."""
     parts = [x.strip() for x in p.split("/")]
@@ -886,6 +893,19 @@ def _take_wire_dateline(body_lines: list[str], st: _ParseState) -> None:
 
 
 _AD_MARKER_RE = re.compile(r"\[ad_\d+\]")
+
+#: What the normalizer strips, as patterns a quality check can search a cleaned body for: a match means the
+#: cleaning missed (a new layout, a path that skipped it). Built from the classifier rules themselves (same
+#: regexes, same length limits as ``_classify``), so the check cannot drift from the rules; the rules that
+#: also need a second test (contributor, privacy, newsletter prose, donations) are left out, since a regex
+#: alone would flag real sentences.
+RESIDUAL_BOILERPLATE: tuple[str, ...] = (
+    _AD_MARKER_RE.pattern,  # stripped even inside a paragraph
+    _whole_paragraph(_AD_RE, 80),
+    _whole_paragraph(_WIDGET_RE, 80),
+    _whole_paragraph(_READ_MORE_RE, 220),
+    _whole_paragraph(_SIGNUP_RE, 120),
+)
 
 
 def _clean_paragraphs(paras: list[tuple[str, str]], st: _ParseState) -> list[str]:

@@ -75,10 +75,14 @@ def publish_data_docs(articles: pd.DataFrame, gx_dir: str | Path, run_name: str,
     gx_dir = Path(gx_dir)
     context = _context(gx_dir)
     checkpoint = _checkpoint(context)
+    from dateline.settings import get_settings
+
     today = today or datetime.now(timezone.utc).date()
+    settings = get_settings()
     result = checkpoint.run(
         batch_parameters={"dataframe": prepare_frame(articles)},
-        expectation_parameters=expectation_parameters(today),
+        expectation_parameters=expectation_parameters(
+            today, floor=settings.claimed_floor, future_days=settings.claimed_future_days),
         run_id=RunIdentifier(run_name=run_name, run_time=datetime.now(timezone.utc)),
     )
     stats = next(iter(result.run_results.values())).statistics

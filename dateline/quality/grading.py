@@ -12,20 +12,47 @@ import pyarrow as pa
 
 from dateline.quality.validation import INPUT_COLUMNS, QualityOutcome, validate_articles  # cheap: GX is imported when validating
 from schemas import Batch
-from schemas import Article, QualityResult
+from schemas import Article, DateMention, QualityResult
 from schemas.ddl import arrow_schema
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def articles_frame(articles: "pa.Table | Sequence[Article]") -> pd.DataFrame:
-    """The suite's input columns of each article; ``validate_articles`` sets the dtypes GX needs."""
+def articles_frame(articles: "pa.Table | Sequence[Article]",
+                   mentions: "pa.Table | Sequence[DateMention] | None" = None) -> pd.DataFrame:
+    """The suite's input columns of each article; ``validate_articles`` sets the dtypes GX needs.
+
+    ``misplaced_mentions`` is computed from the article's ``date_mentions`` (none given: none misplaced)."""
     import pandas as pd  # here, not at the top: parse workers import this module and run without pandas
 
+    own = [c for c in INPUT_COLUMNS if c != "misplaced_mentions"]
     if isinstance(articles, pa.Table):
-        return articles.select(list(INPUT_COLUMNS)).to_pandas()
-    return pd.DataFrame({c: [getattr(a, c) for a in articles] for c in INPUT_COLUMNS}, columns=list(INPUT_COLUMNS))
+        frame = articles.select(own).to_pandas()
+    else:
+        frame = pd.DataFrame({c: [getattr(a, c) for a in articles] for c in own}, columns=own)
+    frame["misplaced_mentions"] = misplaced_mentions(frame["article_id"].tolist(), frame["body"].tolist(), mentions)
+    return frame
+
+
+def misplaced_mentions(article_ids: list[str], bodies: list[str],
+                       mentions: "pa.Table | Sequence[DateMention] | None") -> list[int]:
+    """Per article, its date mentions whose offsets fall outside its body or do not hold the mention's text:
+    dates the checker read from text the body does not contain (offsets of another text, or a stale body)."""
+    if mentions is None:
+        return [0] * len(article_ids)
+    if isinstance(mentions, pa.Table):
+        cols = mentions.select(["article_id", "start_char", "end_char", "text"]).to_pydict()
+        rows = zip(cols["article_id"], cols["start_char"], cols["end_char"], cols["text"])
+    else:
+        rows = ((m.article_id, m.start_char, m.end_char, m.text) for m in mentions)
+    body_of = dict(zip(article_ids, bodies))
+    bad: dict[str, int] = {}
+    for aid, start, end, text in rows:
+        body = body_of.get(aid)
+        if body is not None and not (0 <= start < end <= len(body) and body[start:end] == text):
+            bad[aid] = bad.get(aid, 0) + 1
+    return [bad.get(aid, 0) for aid in article_ids]
 
 
 def quality_results_table(outcome: QualityOutcome, run_id: str) -> pa.Table:
@@ -60,7 +87,7 @@ def grade(batch: Batch, run_id: str) -> Batch:
     articles = batch.articles
     if not articles.num_rows:
         return batch
-    outcome = validate_articles(articles_frame(articles))
+    outcome = validate_articles(articles_frame(articles, batch.date_mentions))
     status = pa.array([outcome.status[a] for a in articles["article_id"].to_pylist()], pa.string())
     column = articles.schema.get_field_index("quality_status")
     return dataclasses.replace(batch, articles=articles.set_column(column, articles.schema.field(column), status),

@@ -9,7 +9,8 @@ built once per process (on first use) and reused: a call then costs only the val
 
 Input columns: article_id (str, unique), title (str|None), body (str), word_count (int), published_claimed,
 published_inferred_min, published_inferred_max (datetime-like or missing), date_status (str), date_score
-(float 0..1 or NaN). The caller's frame is never modified.
+(float 0..1 or NaN), misplaced_mentions (int: date mentions whose offsets miss the body, see
+``grading.misplaced_mentions``). The caller's frame is never modified.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from dateline.settings import Settings
     import numpy as np
     import pandas as pd
     from great_expectations.core import ExpectationSuiteValidationResult
@@ -47,6 +49,7 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "published_inferred_max",
     "date_status",
     "date_score",
+    "misplaced_mentions",
 )
 _DATE_COLUMNS = ("published_claimed", "published_inferred_min", "published_inferred_max")
 # The frame GX sees is indexed by the row's position, under this name, so every unexpected row maps back to
@@ -62,6 +65,8 @@ _RESULT_FORMAT = {
     "return_unexpected_index_query": False,
 }
 _OBSERVED_MAX = 120
+# A failing verdict is shown with what it judged: the claimed date against the window the evidence allows.
+_SHOWN_WITH = {"date_status": _DATE_COLUMNS}
 
 PASSED, WARNED, QUARANTINED = "passed", "warned", "quarantined"
 _RANK = {PASSED: 0, WARNED: 1, QUARANTINED: 2}
@@ -274,6 +279,7 @@ def prepare_frame(df: "pd.DataFrame") -> "pd.DataFrame":
         values = df[col].to_numpy(dtype=object, copy=True)
         out[col] = pd.Series(values, dtype=object).where(pd.notna(values), None)
     out["word_count"] = pd.to_numeric(df["word_count"].reset_index(drop=True), errors="coerce")
+    out["misplaced_mentions"] = pd.to_numeric(df["misplaced_mentions"].reset_index(drop=True), errors="coerce")
     out["date_score"] = pd.to_numeric(df["date_score"].reset_index(drop=True), errors="coerce").astype("float64")
     for col in _DATE_COLUMNS:
         out[col] = as_utc_naive(df[col].reset_index(drop=True))
@@ -313,6 +319,9 @@ def _render_value(value: Any) -> str:
 
 def _render_observed(row: dict, column: str | None, regexes: list[str]) -> str:
     values = dict(row)
+    if column is not None and len(values) > 1:  # a column shown with others (_SHOWN_WITH)
+        others = ", ".join(f"{k.removeprefix('published_')}={_render_value(v)}" for k, v in values.items() if k != column)
+        return _short(f"{_render_value(values[column])}: {others}")
     if column is not None:
         value = values.get(column, row.get(column))
         if regexes and isinstance(value, str):  # show the offending marker, not the whole body
@@ -366,10 +375,13 @@ def _raised(exception_info: Any) -> list[str]:
     return messages
 
 
-def validate_articles(df: "pd.DataFrame", *, today: date | None = None) -> QualityOutcome:
+def validate_articles(
+    df: "pd.DataFrame", *, today: date | None = None, settings: "Settings | None" = None
+) -> QualityOutcome:
     """Validate a batch of articles; one result per (article, expectation) and a status per article.
 
-    `today` sets the upper bound of plausible claimed dates (today + 1 day); default: today in UTC.
+    `today` sets the upper bound of plausible claimed dates (today + ``settings.claimed_future_days``);
+    default: today in UTC. The lower bound is ``settings.claimed_floor``; default settings: `get_settings()`.
     Raises QualityValidationError when GX could not evaluate an expectation (never a silent pass), and
     ValueError when a contract column is missing.
     """
@@ -385,12 +397,17 @@ def validate_articles(df: "pd.DataFrame", *, today: date | None = None) -> Quali
 
     if today is None:
         today = datetime.now(timezone.utc).date()
+    if settings is None:
+        from dateline.settings import get_settings
+
+        settings = get_settings()
+    params = expectation_parameters(today, floor=settings.claimed_floor, future_days=settings.claimed_future_days)
     with _lock:
         # Batch.validate, not ValidationDefinition.run: run() also serialises the whole result into the
         # context's results store, which nothing here reads (a quarter of the validation's time).
         batch = runtime.validation_definition.data.get_batch(batch_parameters={"dataframe": prepared})
         result = batch.validate(
-            runtime.suite, expectation_parameters=expectation_parameters(today), result_format=_RESULT_FORMAT
+            runtime.suite, expectation_parameters=params, result_format=_RESULT_FORMAT
         )
 
     return _outcome(result, keys, runtime.info, runtime.suite_name, prepared)
@@ -417,6 +434,7 @@ def _failing_rows(er: Any) -> list[int] | None:
 def _observed_rows(prepared: "pd.DataFrame", positions: list[int], cfg: Any) -> list[dict]:
     """The failing rows' values in the expectation's columns, read from the frame GX validated."""
     names = cfg.kwargs.get("column_list") or [cfg.kwargs["column"]]
+    names = names + [c for c in _SHOWN_WITH.get(names[0], ()) if c not in names]
     columns = {c: prepared[c].iloc[positions].tolist() for c in names}  # boxed: Timestamps, None, NaT
     return [{c: values[i] for c, values in columns.items()} for i in range(len(positions))]
 
