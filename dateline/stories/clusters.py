@@ -29,6 +29,9 @@ STORY_COSINE = 0.12
 STORY_DAYS = 30
 #: Pairs below this cosine are never compared further (they bound the groups average link runs on).
 CANDIDATE_COSINE = 0.10
+#: Average link holds a group's distance matrix (MAX_GROUP^2 doubles: 18 MB at 1,500); larger candidate
+#: components are split at a cosine GROUP_STEP higher until they fit.
+MAX_GROUP, GROUP_STEP = 1500, 0.05
 #: Terms in more than this share of the corpus say nothing about which story (and would make the
 #: similarity product quadratic); corpora smaller than MIN_DF_CAP keep all of them.
 MAX_DF_SHARE, MIN_DF_CAP = 0.05, 20
@@ -117,37 +120,61 @@ def term_vectors(items: Sequence[Item]):
     return sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
 
 
-def _too_far(a: date | None, b: date | None) -> bool:
-    return bool(a and b and abs((a - b).days) > STORY_DAYS)
+def _components(n: int, pairs: np.ndarray, members: list[int]) -> list[list[int]]:
+    """Connected components of ``members`` under ``pairs`` (an array of (i, j) rows within them)."""
+    uf = _UnionFind(n)
+    for i, j in pairs.tolist():
+        uf.union(i, j)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for m in members:
+        groups[uf.find(m)].append(m)
+    return list(groups.values())
+
+
+def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
+    """Groups small enough for average link: components at CANDIDATE_COSINE; a component over MAX_GROUP
+    is split again at a cosine GROUP_STEP higher, and one still too large at STORY_COSINE + 0.3 (copies and
+    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together."""
+    out, todo = [], [(list(range(n)), CANDIDATE_COSINE)]
+    while todo:
+        members, threshold = todo.pop()
+        inside = np.zeros(n, bool)
+        inside[members] = True
+        keep = inside[pairs[:, 0]] & inside[pairs[:, 1]] & (sims >= threshold)
+        edges = np.concatenate([pairs[keep], forced[inside[forced[:, 0]] & inside[forced[:, 1]]]])
+        for group in _components(n, edges, members):
+            if len(group) <= MAX_GROUP or threshold >= STORY_COSINE + 0.3:
+                out.append(sorted(group))
+            else:
+                todo.append((group, threshold + GROUP_STEP))
+    return sorted(out)
 
 
 def story_groups(items: Sequence[Item], linked: Sequence[tuple[int, int, float]], x) -> list[list[int]]:
-    """Stories: average-link clusters of the tf-idf cosine, cut at STORY_COSINE, within the components of
-    the graph of pairs at CANDIDATE_COSINE (or near-duplicates, ``linked``); ``x`` is ``term_vectors(items)``.
+    """Stories: average-link clusters of the tf-idf cosine, cut at STORY_COSINE, within candidate groups
+    (``candidate_groups``); ``x`` is ``term_vectors(items)``. Near-duplicates (``linked``) share a story.
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
-    giveme5w1h: single link at the same cut merged 13 events into 11 stories, ARI 0.32).
+    giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32).
     """
     from scipy import sparse
     from scipy.cluster.hierarchy import fcluster, linkage
 
     sims = (x @ x.T).tocsr()
-    graph = _UnionFind(len(items))
     coo = sparse.triu(sims, k=1).tocoo()
-    for i, j, s in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()):
-        if s >= CANDIDATE_COSINE and not _too_far(items[i].claimed, items[j].claimed):
-            graph.union(i, j)
-    for i, j, _ in linked:
-        graph.union(i, j)
+    ordinals = np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
+    keep = (coo.data >= CANDIDATE_COSINE) & ~(np.abs(ordinals[coo.row] - ordinals[coo.col]) > STORY_DAYS)
+    pairs = np.stack([coo.row[keep], coo.col[keep]], axis=1).astype(np.int64)
+    forced_pairs = np.array([(i, j) for i, j, _ in linked], np.int64).reshape(-1, 2)
     forced = {(i, j) for i, j, _ in linked}
     out = []
-    for group in graph.groups().values():
-        if len(group) < 3:
+    for group in candidate_groups(len(items), pairs, coo.data[keep], forced_pairs):
+        if len(group) < 3 or len(group) > MAX_GROUP:
             pair = len(group) == 2 and (tuple(group) in forced or sims[group[0], group[1]] >= STORY_COSINE)
-            out.extend([group] if len(group) == 1 or pair else [[g] for g in group])
+            out.extend([group] if len(group) != 2 or pair else [[g] for g in group])
             continue
         dist = np.clip(1.0 - sims[group][:, group].toarray(), 0.0, 1.0)
-        days = np.array([items[g].claimed.toordinal() if items[g].claimed else np.nan for g in group])
+        days = ordinals[group]
         dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
         position = {g: k for k, g in enumerate(group)}
         for i, j in forced:
