@@ -118,3 +118,13 @@ def test_build_counts_new_and_grown_stories_and_new_copies():
     assert story.n_articles == 5 and story.n_publishers == 1
     assert second.counts["new_stories"] + second.counts["grown_stories"] == 1
     assert sorted(m.article_id for m in second.members) == sorted(it.article_id for it in items)
+
+
+def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypatch):
+    import dateline.stories.clusters as clusters
+
+    items = _seed_items() + [_item(f"o{i}", t, b) for i, (t, b) in enumerate(UNRELATED)]
+    expected = cluster(items).members
+    monkeypatch.setattr(clusters, "MAX_GROUP", 2)
+    small = cluster(items).members
+    assert set(small) == set(expected) and len({s for s, _ in small.values()}) >= len({s for s, _ in expected.values()})
