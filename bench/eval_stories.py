@@ -117,7 +117,7 @@ def eval_syndication(folder: Path, n_originals: int = 60) -> None:
     rng = random.Random(20)
     originals = rng.sample(clean, min(n_originals, len(clean)))
     chosen = set(originals)
-    # Negatives: other articles sharing a title word with an original (same topic, another story).
+    # Negatives: other stories of the same wire and topics (markets, companies, commodities), unaltered.
     negatives = [k for k in clean if k not in chosen][:4 * len(originals)]
     corpus, group = {}, {}
     for k in originals:
