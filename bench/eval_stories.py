@@ -6,7 +6,8 @@
    boilerplate around the story, typographic quotes, a cut-off tail, a dropped sentence, spinner
    synonyms; unrelated articles of the same topic are the negatives. Near-duplicate precision/recall.
 3. The seeds: one story?
-4. Cost: ms per article of features + clustering.
+4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
+   N replicated articles (bench/throughput.py's corpus), and peak RSS.
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
 """
 
@@ -24,6 +25,7 @@ from math import comb
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dateline.parse.text import parse_text  # noqa: E402
 from dateline.sources.files import decode_bytes  # noqa: E402
@@ -164,13 +166,52 @@ def eval_seeds_and_cost(reuters: Path | None) -> None:
           f" (stories/parse_text = {(t3 - t1) / (t1 - t0):.2f})")
 
 
+def eval_cost(reuters: Path, n: int) -> None:
+    """The stage against the parse stage (normalize_files: decode, text, dates, sanity), side by side in
+    one process on bench/throughput.py's replicated corpus of n files (every original has n/2000 copies)."""
+    import resource
+    import tempfile
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import FileBatch, read_file
+    from throughput import build_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build_corpus(reuters, n, Path(tmp))
+        paths = sorted(str(p) for p in Path(tmp).rglob("*.txt"))
+        t0 = time.perf_counter()
+        parsed = []
+        for start in range(0, len(paths), 2000):
+            files = FileBatch(read_file(p, max_bytes=10_000_000) for p in paths[start:start + 2000])
+            parsed += normalize_files(files, "bench", seen={}, rejected={}).articles
+        t1 = time.perf_counter()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        items = []
+        for a in parsed:
+            f = features(a.title, a.body)
+            items.append(Item(a.article_id, a.published_claimed, f.signature, f.n_shingles, f.terms))
+        t2 = time.perf_counter()
+        result = cluster(items)
+        t3 = time.perf_counter()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    k = len(parsed)
+    print(f"cost at {k:,} articles (replicated reuters_dev): parse stage {1000 * (t1 - t0) / k:.3f} ms/article;"
+          f" stories: signatures {1000 * (t2 - t1) / k:.3f} + clustering {1000 * (t3 - t2) / k:.3f} ms/article ="
+          f" {(t3 - t1) / (t1 - t0):.2f} x the parse stage; {len(result.near_duplicates):,} near-duplicates,"
+          f" {len({s for s, _ in result.members.values()}):,} stories; peak RSS {rss_before:.0f} MB before the"
+          f" stage, {rss_after:.0f} MB after")
+
+
 def main() -> int:
+    n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 0
     if not DEVSETS.exists():
         print(f"no devsets at {DEVSETS}: nothing to evaluate")
         return 0
     eval_giveme(DEVSETS / "giveme5w1h_gold")
     eval_syndication(DEVSETS / "reuters_dev" / "txt")
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
+    if n:
+        eval_cost(DEVSETS / "reuters_dev" / "txt", n)
     return 0
 
 

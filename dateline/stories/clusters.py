@@ -32,6 +32,8 @@ CANDIDATE_COSINE = 0.10
 #: Average link holds a group's distance matrix (MAX_GROUP^2 doubles: 18 MB at 1,500); larger candidate
 #: components are split at a cosine GROUP_STEP higher until they fit.
 MAX_GROUP, GROUP_STEP = 1500, 0.05
+#: Rows of the similarity product computed at once (memory: BLOCK x the corpus's co-occurring articles).
+BLOCK = 1000
 #: Terms in more than this share of the corpus say nothing about which story (and would make the
 #: similarity product quadratic); corpora smaller than MIN_DF_CAP keep all of them.
 MAX_DF_SHARE, MIN_DF_CAP = 0.05, 20
@@ -150,6 +152,22 @@ def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.nda
     return sorted(out)
 
 
+def candidate_pairs(x, ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) rows with i < j, and their cosines, for pairs at CANDIDATE_COSINE whose dates allow a story.
+
+    The product is taken BLOCK rows at a time and only candidates are kept: the whole x @ x.T of a corpus
+    of wire copies held 3.5 GB at 20,000 articles."""
+    rows, cols, vals = [], [], []
+    for start in range(0, x.shape[0], BLOCK):
+        block = (x[start:start + BLOCK] @ x.T).tocoo()
+        i, j, v = block.row + start, block.col, block.data
+        keep = (j > i) & (v >= CANDIDATE_COSINE) & ~(np.abs(ordinals[i] - ordinals[j]) > STORY_DAYS)
+        rows.append(i[keep]), cols.append(j[keep]), vals.append(v[keep])
+    if not rows:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    return np.stack([np.concatenate(rows), np.concatenate(cols)], axis=1).astype(np.int64), np.concatenate(vals)
+
+
 def story_groups(items: Sequence[Item], linked: Sequence[tuple[int, int, float]], x) -> list[list[int]]:
     """Stories: average-link clusters of the tf-idf cosine, cut at STORY_COSINE, within candidate groups
     (``candidate_groups``); ``x`` is ``term_vectors(items)``. Near-duplicates (``linked``) share a story.
@@ -157,23 +175,20 @@ def story_groups(items: Sequence[Item], linked: Sequence[tuple[int, int, float]]
     Average link, not single link: one article mentioning two stories would chain them (measured on
     giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32).
     """
-    from scipy import sparse
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    sims = (x @ x.T).tocsr()
-    coo = sparse.triu(sims, k=1).tocoo()
     ordinals = np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
-    keep = (coo.data >= CANDIDATE_COSINE) & ~(np.abs(ordinals[coo.row] - ordinals[coo.col]) > STORY_DAYS)
-    pairs = np.stack([coo.row[keep], coo.col[keep]], axis=1).astype(np.int64)
+    pairs, pair_sims = candidate_pairs(x, ordinals)
     forced_pairs = np.array([(i, j) for i, j, _ in linked], np.int64).reshape(-1, 2)
     forced = {(i, j) for i, j, _ in linked}
     out = []
-    for group in candidate_groups(len(items), pairs, coo.data[keep], forced_pairs):
+    for group in candidate_groups(len(items), pairs, pair_sims, forced_pairs):
         if len(group) < 3 or len(group) > MAX_GROUP:
-            pair = len(group) == 2 and (tuple(group) in forced or sims[group[0], group[1]] >= STORY_COSINE)
+            pair = len(group) == 2 and (tuple(group) in forced or x[group[0]].dot(x[group[1]].T).sum() >= STORY_COSINE)
             out.extend([group] if len(group) != 2 or pair else [[g] for g in group])
             continue
-        dist = np.clip(1.0 - sims[group][:, group].toarray(), 0.0, 1.0)
+        sub = x[group]
+        dist = np.clip(1.0 - (sub @ sub.T).toarray(), 0.0, 1.0)
         days = ordinals[group]
         dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
         position = {g: k for k, g in enumerate(group)}
