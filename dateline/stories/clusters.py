@@ -124,12 +124,13 @@ def term_vectors(items: Sequence[Item]):
 
 def _components(n: int, pairs: np.ndarray, members: list[int]) -> list[list[int]]:
     """Connected components of ``members`` under ``pairs`` (an array of (i, j) rows within them)."""
-    uf = _UnionFind(n)
+    local = {m: k for k, m in enumerate(members)}
+    uf = _UnionFind(len(members))
     for i, j in pairs.tolist():
-        uf.union(i, j)
+        uf.union(local[i], local[j])
     groups: dict[int, list[int]] = defaultdict(list)
     for m in members:
-        groups[uf.find(m)].append(m)
+        groups[uf.find(local[m])].append(m)
     return list(groups.values())
 
 
@@ -181,6 +182,9 @@ def story_groups(items: Sequence[Item], linked: Sequence[tuple[int, int, float]]
     pairs, pair_sims = candidate_pairs(x, ordinals)
     forced_pairs = np.array([(i, j) for i, j, _ in linked], np.int64).reshape(-1, 2)
     forced = {(i, j) for i, j, _ in linked}
+    copies_of: dict[int, list[int]] = defaultdict(list)
+    for i, j in forced:
+        copies_of[i].append(j)
     out = []
     for group in candidate_groups(len(items), pairs, pair_sims, forced_pairs):
         if len(group) < 3 or len(group) > MAX_GROUP:
@@ -192,9 +196,10 @@ def story_groups(items: Sequence[Item], linked: Sequence[tuple[int, int, float]]
         days = ordinals[group]
         dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
         position = {g: k for k, g in enumerate(group)}
-        for i, j in forced:
-            if i in position and j in position:
-                dist[position[i], position[j]] = dist[position[j], position[i]] = 0.0  # copies: one story
+        for i in group:
+            for j in copies_of.get(i, ()):
+                if j in position:
+                    dist[position[i], position[j]] = dist[position[j], position[i]] = 0.0  # copies: one story
         np.fill_diagonal(dist, 0.0)
         labels = fcluster(linkage(dist[np.triu_indices(len(group), 1)], "average"), 1.0 - STORY_COSINE, "distance")
         by_label: dict[int, list[int]] = defaultdict(list)
