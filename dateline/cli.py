@@ -244,6 +244,29 @@ def cmd_dates(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stories(args: argparse.Namespace) -> int:
+    """Bring the story tables up to date outside a flow run; --rebuild recomputes every signature too."""
+    import uuid
+
+    from dateline.store.database import Database, DatabaseBusyError
+    from dateline.store.locks import RunLock
+    from dateline.stories.stage import update_stories
+
+    db = _db(args)
+    if not Path(db).exists():
+        print(f"dateline: no database at {db}: run `dateline run` first", file=sys.stderr)
+        return 2
+    try:
+        with RunLock(db), Database.open(db) as database:
+            counts = update_stories(database, f"stories-{uuid.uuid4()}", rebuild=args.rebuild)
+    except DatabaseBusyError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    _print_table(["stories", "count"], [(k.replace("_", " "), v) for k, v in counts.items()],
+                 title=f"stories in {db}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dateline", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -287,6 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--drop-folder", type=Path, help="folder to ingest (default: $DATELINE_DROP_FOLDER or inbox)")
     serve.add_argument("--cron", help="schedule (default: $DATELINE_SCHEDULE_CRON or hourly)")
     serve.set_defaults(func=cmd_serve)
+
+    stories = sub.add_parser("stories", help="near-duplicates and stories over the whole database")
+    stories.add_argument("--db")
+    stories.add_argument("--rebuild", action="store_true", help="recompute every article's signature and story")
+    stories.set_defaults(func=cmd_stories)
 
     dates = sub.add_parser("dates", help="print the date mentions of a text")
     dates.add_argument("file", nargs="?", help="a text file, or - for standard input")

@@ -18,6 +18,7 @@ from tasks.ingest import discover_files, drop_loaded, drop_unchanged, read_files
 from tasks.load import finish_run, load_batch, start_run
 from tasks.normalize import normalize_batch
 from tasks.report import name_flow_run, publish_data_docs, publish_summary
+from tasks.stories import build_stories
 from tasks.validate import validate_batch
 
 
@@ -82,8 +83,9 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             ledger.already_loaded += skipped
             pipeline.put(new, ledger.run.run_id, known)
         pipeline.drain()
+        stories = build_stories(database, ledger.run.run_id)
 
-        summary = finish_run(database, ledger)
+        summary = {**finish_run(database, ledger), "stories": stories}
         docs = None
         if settings.data_docs and summary["loaded"]:
             docs = publish_data_docs(database, ledger.run.run_id, str(settings.gx_root), settings.data_docs_rows)

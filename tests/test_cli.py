@@ -84,9 +84,22 @@ def _readme_quality(rows: list[dict]) -> None:
     assert rows[0]["failed"] == 2  # ORDER BY failed DESC
 
 
+def _readme_stories(rows: list[dict]) -> None:
+    (row,) = rows  # the five seeds are one story, and its last claimed date is in the latest week
+    assert row["n_articles"] == 5 and row["n_publishers"] == 2
+    assert (row["first_published"], row["last_published"]) == ("2021-05-24", "2024-03-29")
+
+
+def _readme_timeline(rows: list[dict]) -> None:
+    assert len(rows) == 5 and all(r["copy_of"] is None for r in rows)
+    assert [r["published_claimed"] for r in rows] == ["2021-05-24", "2024-03-29", None, None, None]
+    assert {r["publisher"] for r in rows} == {"CNN", "The Moscow Times", None}
+
+
 #: What each README query must show on the seeds, by the table it reads: what the README says it shows.
 README_RESULTS = {"FROM articles": _readme_articles, "FROM date_anomalies": _readme_anomalies,
-                  "FROM quality_results": _readme_quality}
+                  "FROM quality_results": _readme_quality, "FROM stories": _readme_stories,
+                  "FROM story_timeline": _readme_timeline}
 
 
 @pytest.mark.parametrize("command", readme_sql_commands())

@@ -37,3 +37,12 @@ def test_an_empty_run_says_none_and_data_docs_say_how_much_they_saw():
     assert md.count("None.") == 3
     assert "13 of 14 expectations met over the whole run: [Data Docs](file:///x/index.html)" in md
     assert _sample({**docs, "articles_validated": 5}) == "a random sample of 5 of the run's 10 articles"
+
+
+def test_the_summary_says_how_many_stories_were_new_or_grew_and_how_many_copies_were_found():
+    run = Run(run_id="r-3", flow_name="news-etl", started_at=datetime(2026, 1, 1), input_paths=["a"], code_version="v1")
+    stories = {"signed": 7, "stories": 5, "new_stories": 2, "grown_stories": 1, "near_duplicates": 3,
+               "new_near_duplicates": 2, "story_evidence": 1, "skipped": 0}
+    md = run_markdown(run, {**SUMMARY, "stories": stories})
+    assert "## Stories (the whole database)" in md and "| 5 | 2 | 1 | 3 | 2 | 1 |" in md
+    assert "Stories" not in run_markdown(run, SUMMARY)

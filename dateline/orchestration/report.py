@@ -44,6 +44,12 @@ def run_markdown(run: Run, summary: dict, *, data_docs: dict | None = None) -> s
         )
         if anomalies else "None."
     )
+    stories = summary.get("stories")
+    if stories:
+        parts += ["", "## Stories (the whole database)",
+                  _md_table(["stories", "new", "grew", "near-duplicates", "new near-duplicates", "story evidence"],
+                            [[stories["stories"], stories["new_stories"], stories["grown_stories"],
+                              stories["near_duplicates"], stories["new_near_duplicates"], stories["story_evidence"]]])]
     if data_docs:
         parts += ["", "## Great Expectations Data Docs",
                   f"{data_docs['successful_expectations']} of {data_docs['evaluated_expectations']} expectations met "

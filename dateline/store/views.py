@@ -38,4 +38,15 @@ VIEWS: dict[str, str] = {
                code_version, parameters
         FROM runs ORDER BY started_at DESC
     """,
+    # A story's articles in claimed-date order (undated last), with publisher, title and date status.
+    "story_timeline": """
+        SELECT m.story_id, s.title AS story_title, s.n_articles, a.published_claimed, a.article_id,
+               a.publisher, a.title, a.date_status, m.similarity,
+               d.duplicate_of AS copy_of
+        FROM story_members m
+        JOIN stories s USING (story_id)
+        JOIN articles a USING (article_id)
+        LEFT JOIN near_duplicates d USING (article_id)
+        ORDER BY s.n_articles DESC, m.story_id, a.published_claimed NULLS LAST, a.article_id
+    """,
 }

@@ -1,0 +1,219 @@
+"""Stories stage accuracy on the dev corpora (`make eval`).
+
+1. giveme5w1h_gold: adjusted Rand index of the story clusters against the event labels, and of
+   MinHash-LSH near-duplicate groups alone on the same texts.
+2. A syndication set built at run time from reuters_dev texts: copies with another headline, site
+   boilerplate around the story, typographic quotes, a cut-off tail, a dropped sentence, spinner
+   synonyms; unrelated articles of the same topic are the negatives. Near-duplicate precision/recall.
+3. The seeds: one story?
+4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
+   N replicated articles (bench/throughput.py's corpus), and peak RSS.
+Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter
+from itertools import combinations
+from math import comb
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dateline.parse.text import parse_text  # noqa: E402
+from dateline.sources.files import decode_bytes  # noqa: E402
+from dateline.stories.clusters import Item, cluster  # noqa: E402
+from dateline.stories.features import features  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEVSETS = Path(os.environ.get("DATELINE_DEVSETS", ROOT.parent / "shared" / "devsets"))
+
+
+def ari(labels_true: list, labels_pred: list) -> float:
+    """Adjusted Rand index (Hubert & Arabie), from the contingency table."""
+    n = len(labels_true)
+    cont = Counter(zip(labels_true, labels_pred))
+    a = Counter(labels_true)
+    b = Counter(labels_pred)
+    index = sum(comb(v, 2) for v in cont.values())
+    sa, sb = sum(comb(v, 2) for v in a.values()), sum(comb(v, 2) for v in b.values())
+    expected = sa * sb / comb(n, 2)
+    maximum = (sa + sb) / 2
+    return 1.0 if maximum == expected else (index - expected) / (maximum - expected)
+
+
+def items_of(texts: dict[str, str]) -> list[Item]:
+    out = []
+    for key, text in texts.items():
+        p = parse_text(text)
+        f = features(p.title, p.body)
+        out.append(Item(key, p.published_claimed, f.signature, f.n_shingles, f.terms))
+    return out
+
+
+def read_dir(folder: Path) -> dict[str, str]:
+    return {p.stem: decode_bytes(p.read_bytes()).text or "" for p in sorted(folder.glob("*.txt"))}
+
+
+def eval_giveme(folder: Path) -> None:
+    gold = {}
+    for event, ids in json.loads((folder / "gold_standard_clusters.json").read_text()).items():
+        for i in ids:
+            gold[i] = event
+    texts = {k: v for k, v in read_dir(folder / "txt").items() if k in gold}
+    result = cluster(items_of(texts))
+    keys = sorted(texts)
+    stories = [result.members[k][0] for k in keys]
+    dup_root = {a: d for a, d, _ in result.near_duplicates}
+    minhash_only = [dup_root.get(k, k) for k in keys]
+    truth = [gold[k] for k in keys]
+    print(f"giveme5w1h_gold: {len(keys)} articles, {len(set(truth))} events")
+    print(f"  ARI stories (terms, names, time + near-dups): {ari(truth, stories):.3f}   target >= 0.90")
+    print(f"  ARI MinHash-LSH alone:                        {ari(truth, minhash_only):.3f}")
+    print(f"  stories found: {len(set(stories))}")
+
+
+SYNONYMS = {"said": "stated", "company": "firm", "shares": "stocks", "market": "marketplace", "year": "twelvemonth",
+            "rose": "climbed", "fell": "dropped", "billion": "bn", "million": "mln", "percent": "per cent",
+            "government": "administration", "officials": "authorities", "expected": "anticipated",
+            "pressing": "imminent", "sales": "revenues", "profit": "earnings", "agreed": "consented"}
+BOILER_HEAD = "Home | News | Business | Markets\nShare this article on Facebook Twitter Email\n\n"
+BOILER_TAIL = "\n\nSubscribe to our newsletter for the latest headlines.\nRelated: More stories from our partners\n"
+
+
+def _sentences(body: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+", body.strip())
+
+
+def variants(title: str, body: str, rng: random.Random) -> dict[str, str]:
+    """One copy of each kind the issue names, as whole files (title line, blank, body)."""
+    sents = _sentences(body)
+    drop = rng.randrange(len(sents))
+    spun = re.sub(r"\b(" + "|".join(SYNONYMS) + r")\b", lambda m: SYNONYMS[m.group(1)], body)
+    typo = re.sub(r'"([^"]*)"', "\u201c\\1\u201d", body).replace("'", "\u2019")
+    return {
+        "headline": f"EXCLUSIVE: {' '.join(reversed(title.split()))}\n\n{body}",
+        "boilerplate": f"{title}\n\n{BOILER_HEAD}{body}{BOILER_TAIL}",
+        "typography": f"{title}\n\n{typo}",
+        "cut_tail": f"{title}\n\n{' '.join(sents[:max(2, int(len(sents) * 0.6))])}",
+        "dropped_sentence": f"{title}\n\n{' '.join(s for i, s in enumerate(sents) if i != drop)}",
+        "spinner": f"{title}\n\n{spun}",
+    }
+
+
+def eval_syndication(folder: Path, n_originals: int = 60) -> None:
+    texts = read_dir(folder)
+    parsed = {k: parse_text(v) for k, v in texts.items()}
+    # Truth check: originals must not already be near-copies of one another (some corpora repeat stories).
+    candidates = [k for k, p in sorted(parsed.items()) if p.title and len(_sentences(p.body)) >= 5]
+    base = cluster(items_of({k: texts[k] for k in candidates}))
+    repeated = {a for a, _, _ in base.near_duplicates} | {d for _, d, _ in base.near_duplicates}
+    clean = [k for k in candidates if k not in repeated]
+    rng = random.Random(20)
+    originals = rng.sample(clean, min(n_originals, len(clean)))
+    chosen = set(originals)
+    # Negatives: other stories of the same wire and topics (markets, companies, commodities), unaltered.
+    negatives = [k for k in clean if k not in chosen][:4 * len(originals)]
+    corpus, group = {}, {}
+    for k in originals:
+        corpus[k], group[k] = texts[k], k
+        for kind, text in variants(parsed[k].title, parsed[k].body, rng).items():
+            corpus[f"{k}~{kind}"], group[f"{k}~{kind}"] = text, k
+    for k in negatives:
+        corpus[k], group[k] = texts[k], k
+    print(f"syndication set: {len(originals)} originals x 6 copies, {len(negatives)} unrelated articles"
+          f" ({len(repeated)} reuters texts left out: already near-copies of another)")
+    result = cluster(items_of(corpus))
+    root = {a: d for a, d, _ in result.near_duplicates}
+    pred_pairs = {tuple(sorted(p)) for p in combinations(corpus, 2) if root.get(p[0], p[0]) == root.get(p[1], p[1])}
+    true_pairs = {tuple(sorted(p)) for p in combinations(corpus, 2) if group[p[0]] == group[p[1]]}
+    tp = len(pred_pairs & true_pairs)
+    precision = tp / len(pred_pairs) if pred_pairs else 1.0
+    recall = tp / len(true_pairs)
+    print(f"  near-duplicate pairs: precision {precision:.3f}  recall {recall:.3f}   targets >= 0.95")
+    for kind in ("headline", "boilerplate", "typography", "cut_tail", "dropped_sentence", "spinner"):
+        found = sum(root.get(f"{k}~{kind}", f"{k}~{kind}") == root.get(k, k) for k in originals)
+        print(f"    {kind:17} found {found}/{len(originals)}")
+
+
+def eval_seeds_and_cost(reuters: Path | None) -> None:
+    seeds = read_dir(ROOT / "seeds")
+    result = cluster(items_of(seeds))
+    print(f"seeds: {len({s for s, _ in result.members.values()})} story(ies) for {len(seeds)} articles   target 1")
+    if reuters is None:
+        return
+    texts = read_dir(reuters)
+    t0 = time.perf_counter()
+    parsed = {k: parse_text(v) for k, v in texts.items()}
+    t1 = time.perf_counter()
+    items = []
+    for k, p in parsed.items():
+        f = features(p.title, p.body)
+        items.append(Item(k, p.published_claimed, f.signature, f.n_shingles, f.terms))
+    t2 = time.perf_counter()
+    cluster(items)
+    t3 = time.perf_counter()
+    n = len(texts)
+    print(f"cost on {n} reuters_dev texts: features {1000 * (t2 - t1) / n:.3f} ms/article, clustering"
+          f" {1000 * (t3 - t2) / n:.3f} ms/article; parse_text alone {1000 * (t1 - t0) / n:.3f} ms/article"
+          f" (stories/parse_text = {(t3 - t1) / (t1 - t0):.2f})")
+
+
+def eval_cost(reuters: Path, n: int) -> None:
+    """The stage against the parse stage (normalize_files: decode, text, dates, sanity), side by side in
+    one process on bench/throughput.py's replicated corpus of n files (every original has n/2000 copies)."""
+    import resource
+    import tempfile
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import FileBatch, read_file
+    from throughput import build_corpus
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build_corpus(reuters, n, Path(tmp))
+        paths = sorted(str(p) for p in Path(tmp).rglob("*.txt"))
+        t0 = time.perf_counter()
+        parsed = []
+        for start in range(0, len(paths), 2000):
+            files = FileBatch(read_file(p, max_bytes=10_000_000) for p in paths[start:start + 2000])
+            parsed += normalize_files(files, "bench", seen={}, rejected={}).articles
+        t1 = time.perf_counter()
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        items = []
+        for a in parsed:
+            f = features(a.title, a.body)
+            items.append(Item(a.article_id, a.published_claimed, f.signature, f.n_shingles, f.terms))
+        t2 = time.perf_counter()
+        result = cluster(items)
+        t3 = time.perf_counter()
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    k = len(parsed)
+    print(f"cost at {k:,} articles (replicated reuters_dev): parse stage {1000 * (t1 - t0) / k:.3f} ms/article;"
+          f" stories: signatures {1000 * (t2 - t1) / k:.3f} + clustering {1000 * (t3 - t2) / k:.3f} ms/article ="
+          f" {(t3 - t1) / (t1 - t0):.2f} x the parse stage; {len(result.near_duplicates):,} near-duplicates,"
+          f" {len({s for s, _ in result.members.values()}):,} stories; peak RSS {rss_before:.0f} MB before the"
+          f" stage, {rss_after:.0f} MB after")
+
+
+def main() -> int:
+    n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 0
+    if not DEVSETS.exists():
+        print(f"no devsets at {DEVSETS}: nothing to evaluate")
+        return 0
+    eval_giveme(DEVSETS / "giveme5w1h_gold")
+    eval_syndication(DEVSETS / "reuters_dev" / "txt")
+    eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
+    if n:
+        eval_cost(DEVSETS / "reuters_dev" / "txt", n)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

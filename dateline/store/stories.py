@@ -1,0 +1,77 @@
+"""The stories stage's reads and writes: signatures kept per article, the story tables replaced whole."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dateline.store.database import Database
+from schemas import DateEvidence, NearDuplicate, Story, StoryMember, StorySignature
+from schemas.ddl import to_arrow
+
+#: Articles the stage clusters: current versions (an edited file's old version is left out).
+CURRENT = "superseded_by IS NULL"
+
+
+def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
+    """(article_id, title, body) of current articles that have no stored signature yet, in chunks."""
+    with db.cursor() as con:
+        cur = con.execute(f"""
+            SELECT a.article_id, a.title, a.body FROM articles a
+            ANTI JOIN story_signatures s USING (article_id)
+            WHERE {CURRENT} ORDER BY a.article_id""")
+        while rows := cur.fetchmany(batch_rows):
+            yield rows
+
+
+def save_signatures(db: Database, rows: list[StorySignature]) -> None:
+    signature_rows = to_arrow(StorySignature, rows)  # noqa: F841 - referenced by name in the SQL below
+    with db.cursor() as con:
+        con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows')
+
+
+def forget_signatures(db: Database) -> None:
+    """For a rebuild: every signature is computed again."""
+    with db.cursor() as con:
+        con.execute('DELETE FROM "story_signatures"')
+
+
+def stored_features(db: Database) -> list[tuple]:
+    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of every current article
+    that has a signature."""
+    with db.cursor() as con:
+        return con.execute(f"""
+            SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
+            FROM articles a JOIN story_signatures s USING (article_id)
+            WHERE {CURRENT} ORDER BY a.article_id""").fetchall()
+
+
+def previous_state(db: Database) -> tuple[dict[str, int], set[str], int]:
+    """Story sizes and copies as the last build left them, and how many current articles lack a story."""
+    with db.cursor() as con:
+        sizes = dict(con.execute("SELECT story_id, n_articles FROM stories").fetchall())
+        copies = {a for (a,) in con.execute("SELECT article_id FROM near_duplicates").fetchall()}
+        missing = con.execute(f"""SELECT count(*) FROM articles a ANTI JOIN story_members m USING (article_id)
+                                  WHERE {CURRENT}""").fetchone()[0]
+    return sizes, copies, missing
+
+
+def replace_stories(db: Database, near_duplicates: list[NearDuplicate], stories: list[Story],
+                    members: list[StoryMember], evidence: list[DateEvidence]) -> None:
+    """Replace the story tables and every ``story`` row of ``date_evidence``, in one transaction."""
+    tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
+              "story_members": to_arrow(StoryMember, members)}
+    evidence_rows = to_arrow(DateEvidence, evidence)  # noqa: F841 - referenced by name in the SQL below
+    with db.cursor() as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, rows in tables.items():
+                con.execute(f'DELETE FROM "{table}"')
+                con.register("new_rows", rows)
+                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
+                con.unregister("new_rows")
+            con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
+            con.execute("INSERT INTO date_evidence BY NAME SELECT * FROM evidence_rows")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise

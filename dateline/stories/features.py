@@ -1,0 +1,101 @@
+"""What the stories stage keeps of an article so later runs never re-read its text: a MinHash signature
+of its cleaned body (near-duplicates) and its story terms (title, lede and names; cross-source stories).
+
+Pure functions over strings; nothing here knows about DuckDB or Prefect.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Signature length: 128 permutations estimate a Jaccard similarity to about +-0.04.
+N_PERM = 128
+#: Word shingles: 3 words keep a spinner's one-word synonym from spoiling more than 3 shingles.
+SHINGLE = 3
+#: Fewer distinct shingles than this and a text is too short to compare: it stays a story of one.
+MIN_SHINGLES = 8
+_rng = np.random.default_rng(20)  # fixed seed: signatures must be the same in every run and process
+_A = _rng.integers(0, 1 << 63, N_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _rng.integers(0, 1 << 63, N_PERM, dtype=np.uint64)
+del _rng
+
+# Typographic quotes, dashes and apostrophes a copy may or may not carry.
+_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
+                       "\u00a0": " "})
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}(?:\s+[A-Z][a-zA-Z'\-]{2,})*")
+#: Words too common to tell stories apart (English function words and reporting verbs).
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+nor not now of off on once only or other our ours out over own same she should so some such than that the
+their theirs them themselves then there these they this those through to too under until up very was we
+were what when where which while who whom why will with would you your yours said says say told tell new
+one two three first last year years week weeks day days time mr mrs ms monday tuesday wednesday thursday
+friday saturday sunday january february march april may june july august september october november
+december today yesterday tomorrow according people news reported report reports after the its it's
+""".split())
+#: Words of the body's start that stand in for its lede.
+LEDE_WORDS = 150
+
+
+@dataclass(frozen=True)
+class Features:
+    """One article's comparable features."""
+
+    signature: np.ndarray  # uint32[N_PERM]; all 0xFFFFFFFF when there are no shingles
+    n_shingles: int  # distinct shingles: sizes let a Jaccard estimate become a containment
+    terms: tuple[str, ...]  # sorted distinct story terms
+
+
+def fold(text: str) -> str:
+    """Text as copies of it agree on: NFKC, plain quotes and dashes."""
+    return unicodedata.normalize("NFKC", text or "").translate(_FOLD)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text).lower())
+
+
+def shingle_hashes(body: str) -> np.ndarray:
+    """Distinct hashes (crc32, stable across processes) of the body's word 3-grams."""
+    toks = words(body)
+    if len(toks) < SHINGLE:
+        return np.zeros(0, np.uint64)
+    grams = {" ".join(toks[i:i + SHINGLE]) for i in range(len(toks) - SHINGLE + 1)}
+    return np.fromiter((zlib.crc32(g.encode()) for g in grams), np.uint64, len(grams))
+
+
+def minhash(hashes: np.ndarray) -> np.ndarray:
+    """The MinHash signature of a set of 32-bit hashes under N_PERM multiply-shift hash functions."""
+    if not len(hashes):
+        return np.full(N_PERM, 0xFFFFFFFF, np.uint32)
+    # multiply-shift hashing: (a*x + b) mod 2^64 (numpy wraps), its high 32 bits; a is odd
+    mixed = (np.outer(hashes, _A) + _B) >> np.uint64(32)
+    return mixed.min(axis=0).astype(np.uint32)
+
+
+def story_terms(title: str | None, body: str) -> tuple[str, ...]:
+    """The words that say what a story is about: title and lede words, and the names of the lede
+    (title words weighed twice: on giveme5w1h, ARI 0.83 -> 0.88)."""
+    lede = " ".join(fold(body).split()[:LEDE_WORDS])
+    head = f"{fold(title or '')} {lede}"
+    terms = {w for w in words(head) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()}
+    # Title words count twice (as themselves and as "t:" terms): a headline names its story.
+    terms |= {"t:" + w for w in words(title or "") if len(w) > 2 and w not in STOPWORDS and not w.isdigit()}
+    for name in _NAME.findall(head):
+        parts = [p for p in words(name) if p not in STOPWORDS]
+        if len(parts) > 1:  # a multi-word name is one term too: "white house", "vladimir putin"
+            terms.add("_".join(parts))
+    return tuple(sorted(terms))
+
+
+def features(title: str | None, body: str) -> Features:
+    hashes = shingle_hashes(body)
+    return Features(minhash(hashes), len(hashes), story_terms(title, body))

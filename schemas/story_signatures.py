@@ -1,0 +1,16 @@
+from schemas.base import TableModel
+
+
+class StorySignature(TableModel):
+    """What the stories stage keeps of an article so later runs never re-read its text: the MinHash
+    signature of its cleaned body and its story terms (``dateline/stories/features.py``)."""
+
+    table = "story_signatures"
+    key_indexed = False  # written once per article by the stories stage, which skips articles that have one
+    primary_key = ("article_id",)
+
+    article_id: str
+    minhash: list[int]  # 128 unsigned 32-bit values
+    n_shingles: int  # distinct word 3-grams of the body; under 8 the article is too short to compare
+    terms: list[str]  # title and lede words and names; title words also as "t:word"
+    run_id: str

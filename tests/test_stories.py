@@ -1,0 +1,130 @@
+"""The stories stage's pure parts: features, near-duplicates, clusters, story evidence, the build."""
+
+from datetime import date
+
+import numpy as np
+
+from dateline.stories.build import ArticleInfo, build
+from dateline.stories.clusters import Item, cluster
+from dateline.stories.evidence import story_evidence
+from dateline.stories.features import MIN_SHINGLES, features, fold
+from dateline.parse.text import parse_text
+from tests.conftest import SEEDS, seed_text
+
+UNRELATED = [
+    ("Heavy rain floods coastal towns", "Heavy rain flooded several coastal towns on Tuesday, forcing hundreds of "
+     "residents from their homes as rivers burst their banks and roads were closed across the region."),
+    ("Central bank holds interest rates", "The central bank held its benchmark interest rate steady on Thursday, "
+     "saying inflation had eased but that wage growth remained too strong to begin cutting borrowing costs."),
+    ("Local team wins cup final", "The home side won the cup final on penalties after a goalless draw, ending a "
+     "twenty-year wait for silverware in front of a sold-out stadium and thousands of fans in the streets."),
+]
+
+
+def _item(key: str, title: str | None, body: str, claimed: date | None = None) -> Item:
+    f = features(title, body)
+    return Item(key, claimed, f.signature, f.n_shingles, f.terms)
+
+
+def _seed_items() -> list[Item]:
+    out = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        p = parse_text(path.read_text(encoding="utf-8"))
+        out.append(_item(path.stem, p.title, p.body, p.published_claimed))
+    return out
+
+
+def test_fold_makes_typographic_copies_equal():
+    assert fold("\u201cpressing issues\u201d \u2014 it\u2019s") == '"pressing issues" - it\'s'
+
+
+def test_signatures_are_the_same_in_every_call_and_identical_texts_agree():
+    body = seed_text("001")
+    a, b = features("x", body), features("y", body)
+    assert a.signature.dtype == np.uint32 and len(a.signature) == 128
+    assert np.array_equal(a.signature, b.signature) and a.n_shingles == b.n_shingles > MIN_SHINGLES
+
+
+def test_copies_are_near_duplicates_and_unrelated_articles_are_not():
+    body = parse_text(seed_text("001")).body
+    sentences = body.split(". ")
+    spun = body.replace("pressing", "imminent").replace("said", "stated")
+    items = [
+        _item("orig", "Biden and Putin to meet", body, date(2021, 5, 25)),
+        _item("headline", "Summit set for Geneva", body, date(2021, 5, 26)),
+        _item("boiler", None, "Home | News | World\nShare on Facebook\n" + body + "\nSubscribe to our newsletter."),
+        _item("cut", None, ". ".join(sentences[: len(sentences) * 2 // 3])),
+        _item("dropped", None, ". ".join(sentences[:2] + sentences[3:])),
+        _item("spun", None, spun),
+        *[_item(f"other{i}", t, b) for i, (t, b) in enumerate(UNRELATED)],
+    ]
+    result = cluster(items)
+    copies = {a: d for a, d, _ in result.near_duplicates}
+    assert copies == {k: "orig" for k in ("headline", "boiler", "cut", "dropped", "spun")}  # earliest dated first
+    assert all(0 < s <= 1 for _, _, s in result.near_duplicates)
+    assert len({s for s, _ in result.members.values()}) == 4  # the copies' story, and three of one
+
+
+def test_the_five_seeds_form_one_story_whose_id_is_its_earliest_member():
+    items = _seed_items()
+    result = cluster(items)
+    assert len({s for s, _ in result.members.values()}) == 1
+    earliest = min((it for it in items if it.claimed), key=lambda it: it.claimed)
+    assert {s for s, _ in result.members.values()} == {earliest.article_id}
+
+
+def test_input_order_does_not_matter():
+    items = _seed_items() + [_item(f"o{i}", t, b) for i, (t, b) in enumerate(UNRELATED)]
+    assert cluster(items).members == cluster(list(reversed(items))).members
+
+
+def test_a_story_spans_weeks_not_years():
+    one = "Officials of Foo Bar Corporation announced the Quux merger with Zed Industries in Springfield."
+    two = "In Springfield, Zed Industries and Foo Bar Corporation said the Quux merger talks had begun again."
+    same_month = [_item("a", "Foo Bar Quux merger", one, date(2020, 1, 1)),
+                  _item("b", "Foo Bar Quux merger", two, date(2020, 1, 9))]
+    assert len({s for s, _ in cluster(same_month).members.values()}) == 1
+    years_apart = [same_month[0], _item("b", "Foo Bar Quux merger", two, date(2023, 1, 1))]
+    assert len({s for s, _ in cluster(years_apart).members.values()}) == 2
+
+
+def test_too_short_or_empty_articles_get_a_story_of_one():
+    items = [_item("short", None, "Breaking news."), _item("empty", None, ""), _item("short2", None, "Breaking news."),
+             *_seed_items()]
+    result = cluster(items)
+    assert result.members["short"] == ("short", 1.0) and result.members["empty"] == ("empty", 1.0)
+    assert not {a for a, _, _ in result.near_duplicates} & {"short", "short2", "empty"}
+
+
+def test_story_evidence_names_the_siblings_whose_dates_agree():
+    members = [("a", date(2021, 5, 24)), ("b", date(2021, 5, 26)), ("c", date(2021, 6, 1)),
+               ("liar", date(2024, 3, 29)), ("undated", None)]
+    rows = story_evidence(members, "run")
+    assert [r.article_id for r in rows] == ["liar"]
+    (row,) = rows
+    assert row.kind == "story" and row.detail == "a,b,c" and row.start_char is None
+    assert row.earliest == date(2021, 5, 10) and row.latest == date(2021, 6, 15) and 0 < row.weight <= 1
+    assert story_evidence([("a", date(2021, 5, 24)), ("b", date(2021, 5, 30))], "run") == []
+
+
+def test_build_counts_new_and_grown_stories_and_new_copies():
+    items = _seed_items()
+    info = {it.article_id: ArticleInfo(None, "P" if i % 2 else None) for i, it in enumerate(items)}
+    first = build(items[:3], info, previous={}, previous_copies=set(), run_id="r1")
+    assert first.counts["new_stories"] == 1 and first.counts["grown_stories"] == 0
+    previous = {s.story_id: s.n_articles for s in first.stories}
+    second = build(items, info, previous=previous, previous_copies=set(), run_id="r2")
+    (story,) = second.stories
+    assert story.n_articles == 5 and story.n_publishers == 1
+    assert second.counts["new_stories"] + second.counts["grown_stories"] == 1
+    assert sorted(m.article_id for m in second.members) == sorted(it.article_id for it in items)
+
+
+def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypatch):
+    import dateline.stories.clusters as clusters
+
+    items = _seed_items() + [_item(f"o{i}", t, b) for i, (t, b) in enumerate(UNRELATED)]
+    expected = cluster(items).members
+    monkeypatch.setattr(clusters, "MAX_GROUP", 2)
+    small = cluster(items).members
+    assert set(small) == set(expected) and len({s for s, _ in small.values()}) >= len({s for s, _ in expected.values()})

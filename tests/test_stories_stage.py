@@ -1,0 +1,107 @@
+"""The stories stage over a real database, through the real news-etl flow: the same stories whatever the
+batches, halves or file order, every article in exactly one story, and a rebuild that changes nothing."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from dateline.cli import main
+from tests.conftest import SEEDS
+from tests.test_stories import UNRELATED
+
+TABLES = {
+    "story_members": "SELECT article_id, story_id, similarity FROM story_members ORDER BY ALL",
+    "near_duplicates": "SELECT article_id, duplicate_of, similarity, method FROM near_duplicates ORDER BY ALL",
+    "stories": "SELECT * EXCLUDE (run_id) FROM stories ORDER BY ALL",
+    "story_evidence": "SELECT article_id, earliest, latest, weight, detail FROM date_evidence WHERE kind = 'story'"
+                      " ORDER BY ALL",
+}
+
+
+def _corpus(folder):
+    """Seeds, a reposted copy of two seeds under another headline, unrelated articles and a scrap."""
+    folder.mkdir()
+    for path in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(path, folder / f"{path.name}")
+        if path.name.startswith(("001", "003")):
+            body = path.read_text(encoding="utf-8").split("\n", 2)[-1]
+            (folder / f"repost_{path.name}").write_text(
+                "Summit news you need to know\n\nShare this on Facebook\n" + body + "\nRead more from our partners.\n")
+    for i, (title, body) in enumerate(UNRELATED):
+        (folder / f"other_{i}.txt").write_text(f"{title}\n\n{body}\n")
+    (folder / f"scrap.txt").write_text("Breaking news.\n")
+    return folder
+
+
+def _tables(db) -> dict:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {name: con.execute(sql).fetchall() for name, sql in TABLES.items()}
+
+
+@pytest.fixture(scope="module")
+def at_once(prefect_harness, tmp_path_factory):
+    from flows.news_etl import news_etl
+
+    root = tmp_path_factory.mktemp("stories")
+    corpus = _corpus(root / "corpus")
+    result = news_etl(paths=[str(corpus)], db=str(root / "once.duckdb"), data_docs=False)
+    return {"root": root, "corpus": corpus, "db": root / "once.duckdb", "result": result}
+
+
+def test_every_article_has_exactly_one_story_and_the_seeds_share_one(at_once):
+    with duckdb.connect(str(at_once["db"]), read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT article_id) FROM story_members").fetchone() == \
+            con.execute("SELECT count(*), count(*) FROM articles").fetchone()
+        seed_stories = con.execute(
+            "SELECT count(DISTINCT story_id) FROM story_members JOIN articles USING (article_id)"
+            " WHERE regexp_matches(source_path, '/[0-9]{3}_[0-9a-f]+[.]txt$')").fetchone()[0]
+        copies = con.execute("SELECT a.source_path, d.source_path FROM near_duplicates n"
+                             " JOIN articles a USING (article_id) JOIN articles d ON d.article_id = n.duplicate_of"
+                             " ORDER BY 1").fetchall()
+        scrap = con.execute("SELECT s.n_articles FROM stories s JOIN story_members m USING (story_id)"
+                            " JOIN articles a USING (article_id) WHERE a.source_path LIKE '%scrap.txt'").fetchone()
+        timeline = con.execute("SELECT count(*) FROM story_timeline").fetchone()[0]
+    assert seed_stories == 1
+    assert [(a.rsplit("/", 1)[1][:11], d.rsplit("/", 1)[1][:3]) for a, d in copies] == \
+        [("repost_001_", "001"), ("repost_003_", "003")]
+    assert scrap == (1,)
+    assert timeline == len(_tables(at_once["db"])["story_members"])
+    counts = at_once["result"]["stories"]
+    assert counts["near_duplicates"] == counts["new_near_duplicates"] == 2
+    assert counts["new_stories"] == 1 and counts["signed"] == timeline
+
+
+def test_two_halves_another_batch_size_and_file_order_give_the_same_stories(at_once):
+    from flows.news_etl import news_etl
+
+    root, expected = at_once["root"], _tables(at_once["db"])
+    files = sorted(at_once["corpus"].iterdir())
+    halves = [root / "half1", root / "half2"]
+    for half, part in zip(halves, (files[::2], files[1::2])):
+        half.mkdir()
+        for f in part:
+            shutil.copy(f, half / f.name)
+    db = root / "halves.duckdb"
+    first = news_etl(paths=[str(halves[0])], db=str(db), data_docs=False)
+    second = news_etl(paths=[str(halves[1])], db=str(db), data_docs=False)
+    assert _tables(db) == expected
+    assert first["stories"]["signed"] + second["stories"]["signed"] == len(expected["story_members"])
+    assert second["stories"]["new_stories"] + second["stories"]["grown_stories"] >= 1
+
+    reordered = _corpus(root / "reordered")
+    names = sorted(reordered.iterdir())
+    for i, f in enumerate(names):  # the same files discovered in reverse order
+        f.rename(f.with_name(f"{len(names) - i:03d}_{f.name}"))
+    db = root / "small_batches.duckdb"
+    news_etl(paths=[str(reordered)], db=str(db), batch_size=3, data_docs=False)
+    assert _tables(db) == expected
+
+
+def test_a_rebuild_from_the_cli_changes_nothing(at_once, capsys):
+    db = at_once["root"] / "rebuild.duckdb"
+    shutil.copy(at_once["db"], db)
+    before = _tables(db)
+    assert main(["stories", "--rebuild", "--db", str(db)]) == 0
+    assert "stories" in capsys.readouterr().out
+    assert _tables(db) == before
