@@ -318,7 +318,21 @@ def repair_mojibake(text: str) -> tuple[str, int]:
 
 
 _HTML_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
-_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+# Only tags named like HTML elements count as markup: wire copy writes tickers and company names in angle
+# brackets (Reuters' "<NOVA> WINS ... <HYO> DEAL", "<Union Faith Canada Holding Ltd>"), and those are prose.
+_HTML_ELEMENTS = frozenset(
+    "a abbr article aside b blockquote br caption cite code dd div dl dt em figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr i iframe img input label li link main meta nav noscript ol option p pre "
+    "script section select small source span strong style sub sup table tbody td textarea th thead time "
+    "title tr u ul".split())
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
+
+
+def _looks_like_html_fragment(head: str) -> bool:
+    """Five or more tags named like HTML elements, of which two or more are closing tags: a ticker is
+    never closed, so even tickers that happen to be element names (``<B>``, ``<P>``, ``<T>``) do not pass."""
+    tags = [(slash, name) for slash, name in _TAG_RE.findall(head) if name.lower() in _HTML_ELEMENTS]
+    return len(tags) >= 5 and sum(1 for slash, _ in tags if slash) >= 2
 
 
 def sniff_structured(text: str) -> str | None:
@@ -337,7 +351,7 @@ def sniff_structured(text: str) -> str | None:
             return "HTML document"
         if head.startswith("<?xml"):
             return "XML document"
-        if len(_TAG_RE.findall(head)) >= 5:  # an HTML fragment: <p>, <div> ...
+        if _looks_like_html_fragment(head):  # an HTML fragment: <p>, <div> ...
             return "HTML document"
     if head[0] in "{[":
         try:
