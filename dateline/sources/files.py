@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_SUFFIXES = (".txt",)
+#: The formats a run reads; any other file is still listed, and rejected unread with its suffix as the reason.
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES
 
 # How often a file that changes while it is read is read again before it is given up on.
 READ_ATTEMPTS = 3
@@ -95,11 +97,13 @@ def storable_path(path: str) -> str:
 
 
 def discover_files(paths: Iterable[str | Path]) -> list[str]:
-    """All ``.txt`` entries under the given files and folders, sorted, each listed once.
+    """Every file under the given files and folders, sorted, each listed once.
 
-    Entries named ``*.txt`` that are not regular files (folders, FIFOs, dangling or looping symlinks)
-    are listed too, so that reading reports them instead of them vanishing unaccounted; so is a folder
-    whose contents cannot be listed.
+    Files of formats dateline does not read are listed too, so that reading rejects them with the reason
+    (``unsupported format: .pdf``) instead of a folder of them giving "seen 0". Folders named ``*.txt``
+    and entries that are not regular files (FIFOs, dangling or looping symlinks) are listed, so that
+    reading reports them instead of them vanishing unaccounted; so is a folder whose contents cannot be
+    listed.
     """
     found: set[str] = set()
     for root in paths:
@@ -116,9 +120,8 @@ def discover_files(paths: Iterable[str | Path]) -> list[str]:
 
         # os.walk without followlinks: a symlink loop cannot make discovery run forever.
         for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
-            for name in filenames + dirnames:
-                if name.lower().endswith(TEXT_SUFFIXES):
-                    found.add(os.path.join(dirpath, name))
+            found.update(os.path.join(dirpath, name) for name in filenames)
+            found.update(os.path.join(dirpath, name) for name in dirnames if name.lower().endswith(TEXT_SUFFIXES))
     return sorted(found)
 
 
@@ -200,6 +203,8 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
             return _unreadable_dir(path)
         if not stat.S_ISREG(before.st_mode):
             return Unreadable(path, f"not a regular file: {_kind(before.st_mode)}", "")
+        if (unsupported := unsupported_format(path, before.st_size)) is not None:
+            return unsupported
         if before.st_size > limit:
             return Unreadable(path, f"too large: {before.st_size / 1e6:.1f} MB > limit {limit / 1e6:g} MB",
                               f"set --max-file-mb or $DATELINE_MAX_FILE_MB to raise the limit", before.st_size)
@@ -219,6 +224,19 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
     finally:
         os.close(fd)
     return RawFile(path, data, hashlib.sha256(data).hexdigest(), after.st_mtime_ns)
+
+
+def unsupported_format(path: str, size: int | None = None) -> Unreadable | None:
+    """The reject for a file whose suffix dateline does not read, or None when it does.
+
+    Left unread and without a hash on purpose: such a file is looked at again by every run, so once its
+    format is supported an unchanged file is read rather than skipped as handled for good.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return None
+    return Unreadable(path, f"unsupported format: {suffix or 'no file extension'}",
+                      f"dateline reads {', '.join(SUPPORTED_SUFFIXES)} article dumps; export the article's text", size)
 
 
 def _unreadable_open(path: str, exc: OSError) -> Unreadable:
