@@ -49,6 +49,7 @@ eval: setup
 	$(BIN)/python bench/eval_timex.py
 	$(BIN)/python bench/eval_pubdate.py
 	$(BIN)/python bench/eval_sanity.py
+	$(BIN)/python bench/eval_sources.py
 
 # Throughput side by side (floor / dateline / naive / re-run) on a replicated reuters_dev corpus.
 bench: setup

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_SUFFIXES = (".txt",)
+JSON_SUFFIXES = (".json",)
 #: The formats a run reads; any other file is still listed, and rejected unread with its suffix as the reason.
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
 
 # How often a file that changes while it is read is read again before it is given up on.
 READ_ATTEMPTS = 3
@@ -236,7 +237,7 @@ def unsupported_format(path: str, size: int | None = None) -> Unreadable | None:
     if suffix in SUPPORTED_SUFFIXES:
         return None
     return Unreadable(path, f"unsupported format: {suffix or 'no file extension'}",
-                      f"dateline reads {', '.join(SUPPORTED_SUFFIXES)} article dumps; export the article's text", size)
+                      f"dateline reads {', '.join(SUPPORTED_SUFFIXES)} files; export the article's text", size)
 
 
 def _unreadable_open(path: str, exc: OSError) -> Unreadable:
@@ -407,8 +408,9 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
-def decode_bytes(data: bytes) -> Decoded:
-    """Decode article bytes, or say why they are not an article's text."""
+def decode_bytes(data: bytes, *, plain_text: bool = True) -> Decoded:
+    """Decode article bytes, or say why they are not an article's text. ``plain_text=False`` for a
+    format whose own reader parses the structure (JSON): markup and data are then expected, not refused."""
     if not data:
         return Decoded(None, None, "empty file")
     for magic, what in _SIGNATURES:
@@ -444,7 +446,7 @@ def decode_bytes(data: bytes) -> Decoded:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")
     if not text.strip():
         return Decoded(None, encoding, "empty: whitespace only")
-    structured = sniff_structured(text)
+    structured = sniff_structured(text) if plain_text else None
     if structured:
         return Decoded(None, encoding, f"not plain text: {structured}",
                        "export the article's text (dateline reads plain-text dumps)")
