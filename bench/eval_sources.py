@@ -49,6 +49,39 @@ def check_newsplease(folder: Path) -> dict:
     return {"counts": counts, "misses": misses, "reasons": sorted({r.reason for r in out.rejects})}
 
 
+def check_htmldate(folder: Path, rounds: int) -> dict:
+    """Pages whose publication date dateline gets right, next to htmldate alone in the same run (its
+    defaults plus ``original_date``, as the devset README measured it), and pages/s of both dateline's
+    pure path and ``trafilatura.extract`` alone, timed in alternation."""
+    import htmldate
+    import trafilatura
+
+    truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
+    files = [read_file(str(folder / name), max_bytes=10 << 20) for name in sorted(truth)]
+    out = normalize_files(files, "eval")
+    claimed = {a.source_path: a.published_claimed for a in out.articles}
+    ours = alone = 0
+    for f, name in zip(files, sorted(truth), strict=True):
+        want = truth[name]
+        got = claimed.get(f.path)
+        ours += (str(got) if got else None) == want
+        alone += htmldate.find_date(f.data.decode("utf-8", "replace"), original_date=True) == want
+    pages = [f.data.decode("utf-8", "replace") for f in files]
+    t_ours, t_tra = [], []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        normalize_files(files, "bench")
+        t_ours.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for page in pages:
+            trafilatura.extract(page)
+        t_tra.append(time.perf_counter() - t0)
+    med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
+    return {"pages": len(files), "ours": ours, "alone": alone, "articles": len(out.articles),
+            "reasons": sorted({r.reason for r in out.rejects}),
+            "ours_pps": len(files) / med(t_ours), "trafilatura_pps": len(files) / med(t_tra)}
+
+
 def time_per_article(json_files: list, txt_files: list, rounds: int) -> tuple[float, float]:
     """Median ms per article of normalize over each set, the two timed in alternation."""
     normalize_files(json_files[:5] + txt_files[:5], "warm")  # dateparser's language data, caches
@@ -78,6 +111,12 @@ def main() -> int:
           f"url {c['url']}/{c['files']}; all three {c['all three']}/{c['files']}")
     for m in result["misses"][:10]:
         print(f"  miss: {m}")
+    if (root / "htmldate_dev" / "ground_truth.json").is_file():
+        h = check_htmldate(root / "htmldate_dev", max(1, args.rounds // 2))
+        print(f"htmldate_dev: {h['pages']} pages -> {h['articles']} articles {h['reasons'] or ''}")
+        print(f"  publication date right: dateline {h['ours']}/{h['pages']}, htmldate alone {h['alone']}/{h['pages']}")
+        print(f"  pages/s: dateline (extract + date + parse + checks) {h['ours_pps']:.1f}, trafilatura.extract "
+              f"alone {h['trafilatura_pps']:.1f}; ratio {h['ours_pps'] / h['trafilatura_pps']:.2f}")
     txt = root / "giveme5w1h_gold" / "txt"
     if txt.is_dir():
         ms_json, ms_txt = time_per_article(_read(root / "newsplease_dev"), _read(txt), args.rounds)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json",)
+HTML_SUFFIXES = (".html", ".htm")
 #: The formats a run reads; any other file is still listed, and rejected unread with its suffix as the reason.
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + HTML_SUFFIXES
 
 # How often a file that changes while it is read is read again before it is given up on.
 READ_ATTEMPTS = 3
