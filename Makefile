@@ -51,6 +51,7 @@ eval: setup
 	$(BIN)/python bench/eval_sanity.py
 	$(BIN)/python bench/eval_quarantine.py
 	$(BIN)/python bench/eval_stories.py
+	$(BIN)/python bench/eval_sources.py
 
 # Throughput side by side (floor / dateline / naive / re-run) on a replicated reuters_dev corpus.
 bench: setup

@@ -53,3 +53,6 @@ class Article(TableModel):
     )
     run_id: str
     loaded_at: datetime
+    # Added for issue 21, last so that tables migrated from older versions have the same column order.
+    url: str | None = Field(None, description="The article's address, where its source says it (JSON metadata).")
+    source_format: str | None = Field(None, description="The input format it was read from: txt, json, html.")

@@ -13,7 +13,9 @@ from datetime import datetime, timezone
 
 from dateline.dating import sanity
 from dateline.parse import text, timex
-from dateline.sources.files import RawFile, Unreadable, decode_bytes, storable_path
+from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unreadable, decode_bytes, storable_path
+from dateline.sources.htmlpage import parse_html_article
+from dateline.sources.jsonfile import parse_json_article
 from schemas import Article, BoilerplateRemoval, DateMention, Reject, SourceFile
 from schemas.rejects import INTERNAL_ERROR
 
@@ -82,16 +84,28 @@ class _Parsed:
     parsed: text.ParsedText
     mentions: list[timex.Mention]
     dates: sanity.ArticleDates
+    source_format: str = "txt"
+    url: str | None = None
 
 
 def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
     """Decode and parse one new file; None when it is rejected (recorded through ``rec``)."""
+    fmt = _format_of(f.path)
     try:
-        decoded = decode_bytes(f.data)
+        decoded = decode_bytes(f.data, plain_text=fmt == "txt")
         if decoded.text is None:
             rec.reject(f, decoded.reject_reason or "not text", decoded.detail)
             return None
-        parsed = text.parse_text(decoded.text)
+        url = None
+        if fmt == "txt":
+            parsed = text.parse_text(decoded.text)
+        else:
+            article = (parse_json_article if fmt == "json" else parse_html_article)(decoded.text)
+            if isinstance(article, tuple):
+                rec.reject(f, *article)
+                return None
+            method = f"metadata:{article.published_key}" if fmt == "json" else "html:htmldate"
+            parsed, url = _parsed_from_claims(article, method), article.url
         if not parsed.body.strip():
             rec.reject(f, *_no_body(parsed))
             return None
@@ -100,7 +114,28 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
     except Exception as exc:  # a bug met by one odd file must not sink the batch: report it, go on
         rec.reject(f, f"{INTERNAL_ERROR} while parsing: {type(exc).__name__}", f"{exc}"[:500] or None)
         return None
-    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates)
+    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates, fmt, url)
+
+
+def _format_of(path: str) -> str:
+    low = path.lower()
+    return "json" if low.endswith(JSON_SUFFIXES) else "html" if low.endswith(HTML_SUFFIXES) else "txt"
+
+
+def _parsed_from_claims(a, method: str) -> text.ParsedText:
+    """A crawler's JSON article or a page's extracted article as a parsed text. The claimed date goes
+    through the same check as a text's date line (impossible or partial dates claim nothing); the body is
+    the extracted main text, taken as it is (the text boilerplate rules assume a whole-page dump)."""
+    hit = text.parse_date_line(a.published) if a.published else None
+    claimed = hit.day if hit is not None else None
+    conf = hit.confidence if hit is not None else "NONE"
+    return text.ParsedText(
+        title=a.title, dateline_text=a.published, published_claimed=claimed,
+        published_claimed_at=hit.at if claimed else None,
+        pubdate_method=method if conf != "NONE" else None, pubdate_confidence=conf,
+        body=a.body.strip(), boilerplate=(), byline=a.authors, publisher=a.publisher,
+        publisher_evidence="metadata" if a.publisher else None,
+    )
 
 
 def _no_body(parsed: text.ParsedText) -> tuple[str, str | None]:
@@ -186,6 +221,8 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         quality_status="passed",  # decided by validation; see tasks/validate.py
         run_id=run_id,
         loaded_at=now,
+        url=p.url,
+        source_format=p.source_format,
     )
 
 

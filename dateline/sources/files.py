@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TEXT_SUFFIXES = (".txt",)
+JSON_SUFFIXES = (".json",)
+HTML_SUFFIXES = (".html", ".htm")
+#: The formats a run reads; any other file is still listed, and rejected unread with its suffix as the reason.
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + HTML_SUFFIXES
 
 # How often a file that changes while it is read is read again before it is given up on.
 READ_ATTEMPTS = 3
@@ -95,11 +99,13 @@ def storable_path(path: str) -> str:
 
 
 def discover_files(paths: Iterable[str | Path]) -> list[str]:
-    """All ``.txt`` entries under the given files and folders, sorted, each listed once.
+    """Every file under the given files and folders, sorted, each listed once.
 
-    Entries named ``*.txt`` that are not regular files (folders, FIFOs, dangling or looping symlinks)
-    are listed too, so that reading reports them instead of them vanishing unaccounted; so is a folder
-    whose contents cannot be listed.
+    Files of formats dateline does not read are listed too, so that reading rejects them with the reason
+    (``unsupported format: .pdf``) instead of a folder of them giving "seen 0". Folders named ``*.txt``
+    and entries that are not regular files (FIFOs, dangling or looping symlinks) are listed, so that
+    reading reports them instead of them vanishing unaccounted; so is a folder whose contents cannot be
+    listed.
     """
     found: set[str] = set()
     for root in paths:
@@ -116,9 +122,8 @@ def discover_files(paths: Iterable[str | Path]) -> list[str]:
 
         # os.walk without followlinks: a symlink loop cannot make discovery run forever.
         for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable):
-            for name in filenames + dirnames:
-                if name.lower().endswith(TEXT_SUFFIXES):
-                    found.add(os.path.join(dirpath, name))
+            found.update(os.path.join(dirpath, name) for name in filenames)
+            found.update(os.path.join(dirpath, name) for name in dirnames if name.lower().endswith(TEXT_SUFFIXES))
     return sorted(found)
 
 
@@ -200,6 +205,8 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
             return _unreadable_dir(path)
         if not stat.S_ISREG(before.st_mode):
             return Unreadable(path, f"not a regular file: {_kind(before.st_mode)}", "")
+        if (unsupported := unsupported_format(path, before.st_size)) is not None:
+            return unsupported
         if before.st_size > limit:
             return Unreadable(path, f"too large: {before.st_size / 1e6:.1f} MB > limit {limit / 1e6:g} MB",
                               f"set --max-file-mb or $DATELINE_MAX_FILE_MB to raise the limit", before.st_size)
@@ -219,6 +226,19 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
     finally:
         os.close(fd)
     return RawFile(path, data, hashlib.sha256(data).hexdigest(), after.st_mtime_ns)
+
+
+def unsupported_format(path: str, size: int | None = None) -> Unreadable | None:
+    """The reject for a file whose suffix dateline does not read, or None when it does.
+
+    Left unread and without a hash on purpose: such a file is looked at again by every run, so once its
+    format is supported an unchanged file is read rather than skipped as handled for good.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in SUPPORTED_SUFFIXES:
+        return None
+    return Unreadable(path, f"unsupported format: {suffix or 'no file extension'}",
+                      f"dateline reads {', '.join(SUPPORTED_SUFFIXES)} files; export the article's text", size)
 
 
 def _unreadable_open(path: str, exc: OSError) -> Unreadable:
@@ -318,7 +338,21 @@ def repair_mojibake(text: str) -> tuple[str, int]:
 
 
 _HTML_RE = re.compile(r"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.IGNORECASE)
-_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+# Only tags named like HTML elements count as markup: wire copy writes tickers and company names in angle
+# brackets (Reuters' "<NOVA> WINS ... <HYO> DEAL", "<Union Faith Canada Holding Ltd>"), and those are prose.
+_HTML_ELEMENTS = frozenset(
+    "a abbr article aside b blockquote br caption cite code dd div dl dt em figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr i iframe img input label li link main meta nav noscript ol option p pre "
+    "script section select small source span strong style sub sup table tbody td textarea th thead time "
+    "title tr u ul".split())
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
+
+
+def _looks_like_html_fragment(head: str) -> bool:
+    """Five or more tags named like HTML elements, of which two or more are closing tags: a ticker is
+    never closed, so even tickers that happen to be element names (``<B>``, ``<P>``, ``<T>``) do not pass."""
+    tags = [(slash, name) for slash, name in _TAG_RE.findall(head) if name.lower() in _HTML_ELEMENTS]
+    return len(tags) >= 5 and sum(1 for slash, _ in tags if slash) >= 2
 
 
 def sniff_structured(text: str) -> str | None:
@@ -337,7 +371,7 @@ def sniff_structured(text: str) -> str | None:
             return "HTML document"
         if head.startswith("<?xml"):
             return "XML document"
-        if len(_TAG_RE.findall(head)) >= 5:  # an HTML fragment: <p>, <div> ...
+        if _looks_like_html_fragment(head):  # an HTML fragment: <p>, <div> ...
             return "HTML document"
     if head[0] in "{[":
         try:
@@ -375,8 +409,9 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
-def decode_bytes(data: bytes) -> Decoded:
-    """Decode article bytes, or say why they are not an article's text."""
+def decode_bytes(data: bytes, *, plain_text: bool = True) -> Decoded:
+    """Decode article bytes, or say why they are not an article's text. ``plain_text=False`` for a
+    format whose own reader parses the structure (JSON): markup and data are then expected, not refused."""
     if not data:
         return Decoded(None, None, "empty file")
     for magic, what in _SIGNATURES:
@@ -412,7 +447,7 @@ def decode_bytes(data: bytes) -> Decoded:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").lstrip("\ufeff")
     if not text.strip():
         return Decoded(None, encoding, "empty: whitespace only")
-    structured = sniff_structured(text)
+    structured = sniff_structured(text) if plain_text else None
     if structured:
         return Decoded(None, encoding, f"not plain text: {structured}",
                        "export the article's text (dateline reads plain-text dumps)")
