@@ -461,3 +461,17 @@ def test_standalone_donation_appeal_paragraph_removed():
             "monthly. Every contribution keeps independent journalism alive.")
     r = parse_text(f"{BODY}\n\n{para}\n\nThe final paragraph of the article ends the story here.")
     assert _removed(r, "donation_appeal") == [para]
+
+
+def test_clean_body_takes_extractor_leftovers_out_and_keeps_the_story():
+    from dateline.parse.text import clean_body
+
+    body, removals = clean_body(
+        "The minister spoke on Tuesday about the budget and the schools.\n"
+        "Advertisement\n"
+        "ALSO READ | Serena donates signed dress to Australian bushfire appeal\n"
+        "Morrison began the tour in Sydney, officials said. Readers of the newsletter asked about ads.\n")
+    assert body == ("The minister spoke on Tuesday about the budget and the schools.\n\n"
+                    "Morrison began the tour in Sydney, officials said. Readers of the newsletter asked about ads.")
+    assert [r.rule for r in removals] == ["ad_marker", "read_more"]
+    assert clean_body("") == ("", ())

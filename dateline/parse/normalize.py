@@ -125,15 +125,17 @@ def _format_of(path: str) -> str:
 def _parsed_from_claims(a, method: str) -> text.ParsedText:
     """A crawler's JSON article or a page's extracted article as a parsed text. The claimed date goes
     through the same check as a text's date line (impossible or partial dates claim nothing); the body is
-    the extracted main text, taken as it is (the text boilerplate rules assume a whole-page dump)."""
+    the extracted main text without the boilerplate paragraphs extractors leave in ("Advertisement",
+    "ALSO READ | ..."); the header rules of a text dump do not apply to it."""
     hit = text.parse_date_line(a.published) if a.published else None
     claimed = hit.day if hit is not None else None
     conf = hit.confidence if hit is not None else "NONE"
+    body, removals = text.clean_body(a.body)
     return text.ParsedText(
         title=a.title, dateline_text=a.published, published_claimed=claimed,
         published_claimed_at=hit.at if claimed else None,
         pubdate_method=method if conf != "NONE" else None, pubdate_confidence=conf,
-        body=a.body.strip(), boilerplate=(), byline=a.authors, publisher=a.publisher,
+        body=body, boilerplate=removals, byline=a.authors, publisher=a.publisher,
         publisher_evidence="metadata" if a.publisher else None,
     )
 

@@ -792,6 +792,16 @@ def parse_text(text: str) -> ParsedText:
     return _result(st, "\n\n".join(p for p in keep if p.strip()).strip())
 
 
+def clean_body(body: str) -> tuple[str, tuple[Removal, ...]]:
+    """Boilerplate out of a body that comes without a page around it (a crawler's or an HTML extractor's
+    main text, one paragraph per line): the paragraph rules of ``parse_text``, with no title, date-line
+    or sign-off heuristics, since the extractor has taken those apart already."""
+    st = _ParseState()
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    keep = _clean_paragraphs([(line.strip(), line) for line in lines if line.strip()], st)
+    return "\n\n".join(keep).strip(), tuple(st.removals)
+
+
 def _read_header(lines: list[str], st: _ParseState) -> list[str]:
     """Take the header zone (at most _HEADER_MAX_LINES non-empty lines) into ``st``; return the body's lines."""
     seen = 0
