@@ -24,11 +24,12 @@ def name_flow_run(flow_run_id: str, name: str) -> str:
 def publish_data_docs(database: Database, run_id: str, gx_dir: str, max_rows: int) -> dict:
     """Validate (a sample of at most ``max_rows`` of) the run's articles again and rebuild Data Docs."""
     from dateline.quality.datadocs import publish_data_docs as publish
-    from dateline.quality.validation import INPUT_COLUMNS
+    from dateline.quality.grading import ARTICLE_COLUMNS, with_misplaced_mentions
 
-    loaded, articles = runs.sample_run_articles(database, run_id, list(INPUT_COLUMNS), max_rows)
+    loaded, articles = runs.sample_run_articles(database, run_id, ARTICLE_COLUMNS, max_rows)
     if articles.empty:
         return {}
+    articles = with_misplaced_mentions(articles, runs.date_mentions_of(database, articles["article_id"].tolist()))
     docs = publish(articles, gx_dir, run_name=run_id)
     docs.update(articles_validated=len(articles), articles_loaded=loaded)
     get_run_logger().info("Data Docs updated: %s (%s of %s expectations met on %d of the run's %d articles)",

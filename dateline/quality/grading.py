@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+#: The suite's input columns an article row carries; ``misplaced_mentions`` is derived from its mentions.
+ARTICLE_COLUMNS = [c for c in INPUT_COLUMNS if c != "misplaced_mentions"]
+
+
 def articles_frame(articles: "pa.Table | Sequence[Article]",
                    mentions: "pa.Table | Sequence[DateMention] | None" = None) -> pd.DataFrame:
     """The suite's input columns of each article; ``validate_articles`` sets the dtypes GX needs.
@@ -26,11 +30,15 @@ def articles_frame(articles: "pa.Table | Sequence[Article]",
     ``misplaced_mentions`` is computed from the article's ``date_mentions`` (none given: none misplaced)."""
     import pandas as pd  # here, not at the top: parse workers import this module and run without pandas
 
-    own = [c for c in INPUT_COLUMNS if c != "misplaced_mentions"]
     if isinstance(articles, pa.Table):
-        frame = articles.select(own).to_pandas()
+        frame = articles.select(ARTICLE_COLUMNS).to_pandas()
     else:
-        frame = pd.DataFrame({c: [getattr(a, c) for a in articles] for c in own}, columns=own)
+        frame = pd.DataFrame({c: [getattr(a, c) for a in articles] for c in ARTICLE_COLUMNS}, columns=ARTICLE_COLUMNS)
+    return with_misplaced_mentions(frame, mentions)
+
+
+def with_misplaced_mentions(frame: pd.DataFrame, mentions: "pa.Table | Sequence[DateMention] | None") -> pd.DataFrame:
+    """``frame`` (articles with ``ARTICLE_COLUMNS``) with its ``misplaced_mentions`` column set."""
     frame["misplaced_mentions"] = misplaced_mentions(frame["article_id"].tolist(), frame["body"].tolist(), mentions)
     return frame
 

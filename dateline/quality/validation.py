@@ -192,7 +192,6 @@ class _RuntimeOnce:
 
 
 _RUNTIME = _RuntimeOnce()
-_lock = _RUNTIME.lock
 
 
 def build_suite():
@@ -402,7 +401,7 @@ def validate_articles(
 
         settings = get_settings()
     params = expectation_parameters(today, floor=settings.claimed_floor, future_days=settings.claimed_future_days)
-    with _lock:
+    with _RUNTIME.lock:
         # Batch.validate, not ValidationDefinition.run: run() also serialises the whole result into the
         # context's results store, which nothing here reads (a quarter of the validation's time).
         batch = runtime.validation_definition.data.get_batch(batch_parameters={"dataframe": prepared})

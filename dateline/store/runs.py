@@ -11,6 +11,7 @@ from schemas.ddl import to_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    import pyarrow as pa
 
 
 def save_run(db: Database, run: Run) -> None:
@@ -77,22 +78,21 @@ def run_summary(db: Database, run_id: str) -> dict:
     }
 
 
-#: Suite input columns that are not article columns, computed from the article's other tables (the same
-#: rule as ``dateline.quality.grading.misplaced_mentions``; DuckDB's substr counts characters from 1).
-_DERIVED = {
-    "misplaced_mentions": "(SELECT count(*) FROM date_mentions m WHERE m.article_id = a.article_id AND NOT ("
-                          "m.start_char >= 0 AND m.start_char < m.end_char AND m.end_char <= length(a.body)"
-                          " AND substr(a.body, m.start_char + 1, m.end_char - m.start_char) = m.text))"
-                          " AS misplaced_mentions",
-}
-
-
 def sample_run_articles(db: Database, run_id: str, columns: list[str], max_rows: int) -> tuple[int, "pd.DataFrame"]:
     """How many articles the run loaded, and a repeatable random sample of at most ``max_rows`` of them."""
     with db.cursor() as con:
         loaded = con.execute("SELECT count(*) FROM articles WHERE run_id = $1", [run_id]).fetchone()[0]
-        selected = ", ".join(_DERIVED.get(c, c) for c in columns)
         sample = con.execute(
-            f"SELECT * FROM (SELECT {selected} FROM articles a WHERE run_id = $1)"
+            f"SELECT * FROM (SELECT {', '.join(columns)} FROM articles WHERE run_id = $1)"
             f" USING SAMPLE reservoir({int(max_rows)} ROWS) REPEATABLE (1)", [run_id]).df()
     return loaded, sample
+
+
+def date_mentions_of(db: Database, article_ids: list[str]) -> "pa.Table":
+    """The date mentions (article id, offsets, text) of the given articles."""
+    import pyarrow as pa
+
+    wanted = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used in the SQL
+    with db.cursor() as con:
+        return con.execute("SELECT article_id, start_char, end_char, text FROM date_mentions"
+                           " WHERE article_id IN (SELECT article_id FROM wanted)").fetch_arrow_table()
