@@ -181,3 +181,19 @@ def test_serve_registers_a_scheduled_deployment(prefect_harness, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_story_timeline_picture_draws_the_seeds_story_from_the_database(seeded_db, tmp_path):
+    """docs/story_timeline.py, as the README's picture is made: the seeds' story, its two dated articles,
+    the lying dateline in red."""
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "timeline.svg"
+    done = subprocess.run([sys.executable, str(ROOT / "docs" / "story_timeline.py"), "--db", str(seeded_db),
+                           "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    svg = out.read_text(encoding="utf-8")
+    ET.fromstring(svg)  # well-formed
+    assert "The Biden-Putin summit is set to take place" in svg  # seed 001, claimed 2024-03-29
+    assert "2 dated articles, 2021-05-24 to 2024-03-29" in svg
+    assert svg.count('fill="#c0392b"') == 1  # one red dot: the one inconsistent date
