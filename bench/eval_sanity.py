@@ -5,19 +5,19 @@
 
 For every dev corpus with a ``txt/`` folder (reuters_dev, giveme5w1h_gold, tempeval3_tbaq) the
 script builds, in memory, a corrupted copy: for half the articles (chosen with ``--seed``) the date
-line (line 2 of the dump) is replaced by the same date shifted by +-1..+-5 years or +-2..+-11 months,
-written in the same format (``26-MAR-1987 15:01:01.79`` stays a wire timestamp, ``2016-11-09
+line (line 2 of the dump) is replaced by the same date shifted by +-1..+-5 years (about 70% of them)
+or +-4..+-11 months, written in the same format (``26-MAR-1987 15:01:01.79`` stays a wire timestamp, ``2016-11-09
 00:00:00`` stays ISO, a weekday is recomputed when the format has one, a year-less ``August 7`` has
 its month shifted only).  The other half is untouched.  The copies are fed, as ``RawFile`` objects,
 to ``dateline.normalize.normalize_files`` in batches of ``--batch-size`` files (500, as the flow
 does), so the verdicts are exactly the pipeline's, related articles lending each other years.
 
 A corrupted article is a positive; the check "finds" it when it is judged ``inconsistent``.  Reported
-per corpus and overall: precision / recall of ``inconsistent`` over all articles and over articles
-with dated evidence (their body has at least one DATE mention with an explicit year), the share of
-untouched articles judged ``inconsistent`` (false alarms), status counts, recall per shift kind, and
-ms per article for the date stage (parse_text + extract_mentions + judge_batch) and for the sanity
-step alone.
+per corpus and overall: precision / recall of ``inconsistent`` over all articles (the targets) and,
+for information, over articles with dated evidence (their body has at least one DATE mention with an
+explicit year), recall per shift kind, the share of untouched articles judged ``inconsistent`` (false
+flags), status counts, and ms per article for the date stage (parse_text + extract_mentions +
+judge_batch) and for the sanity step alone.
 
 Nothing is written anywhere: the devsets are read in place (default ``../shared/devsets`` relative
 to the project root, or ``$DATELINE_DEVSETS``).  When they are absent the script says so and exits 0.
@@ -47,10 +47,12 @@ from dateline.vocabulary import MONTH_NAMES, MONTH_NUMBER, WEEKDAY_NAMES, WEEKDA
 CORPORA = ("reuters_dev", "giveme5w1h_gold", "tempeval3_tbaq")
 STATUSES = ("consistent", "inconsistent", "no_evidence", "missing")
 YEAR_SHIFTS = (1, 2, 3, 4, 5)
-MONTH_SHIFTS = (2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
-TARGET_PRECISION = 0.98  # on articles with dated evidence
-TARGET_RECALL = 0.90  # on articles with dated evidence
-TARGET_FALSE_ALARM = 0.02  # untouched articles judged inconsistent
+MONTH_SHIFTS = (4, 5, 6, 7, 8, 9, 10, 11)
+YEAR_SHIFT_SHARE = 0.7  # of the shifted articles whose date line has a year
+TARGET_PRECISION = 0.97  # over all articles
+TARGET_RECALL = 0.50  # over all shifted articles
+TARGET_RECALL_KIND = {"years": 0.40, "months": 0.60}
+TARGET_FALSE_ALARM = 0.01  # untouched articles judged inconsistent
 #: Granularities that cannot tell two dates of the same year apart (see Item.evidence_free).
 COARSE_GRANULARITIES = frozenset({"year", "decade", "century", "none"})
 DATED_DEFINITION = ("dated evidence = the article body has at least one timex mention with "
@@ -303,7 +305,7 @@ def build_corpus(corpus: str, files: list[Path], seed: int) -> list[Item]:
         shift = None
         new_data, new_line = data, line
         if i in chosen:
-            kind = "months" if is_yearless(line) else rng.choice(("years", "months"))
+            kind = "months" if is_yearless(line) or rng.random() >= YEAR_SHIFT_SHARE else "years"
             amount = rng.choice(YEAR_SHIFTS if kind == "years" else MONTH_SHIFTS) * rng.choice((-1, 1))
             shift = Shift(kind, amount)
             new_text = corrupt_text(text, shift)
@@ -543,21 +545,20 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     row("  corrupted, no claimed date", lambda s, t: f"{s.claim_missing}")
     row("  with dated evidence (corr/unt)", lambda s, t: f"{s.n_dated} ({s.dated_c}/{s.dated_u})")
     rows.append(("", [""] * len(names), ""))
-    row("ALL ARTICLES  precision", lambda s, t: _f(_p(s.pr_all)))
-    row("              recall", lambda s, t: _f(_r(s.pr_all)))
+    row("ALL ARTICLES  precision", lambda s, t: _f(_p(s.pr_all)), f">= {TARGET_PRECISION}")
+    row("              recall", lambda s, t: _f(_r(s.pr_all)), f">= {TARGET_RECALL}")
     row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_all)))
-    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind["years"]))
-    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind["months"]))
+    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind["years"]),
+        f">= {TARGET_RECALL_KIND['years']}")
+    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind["months"]),
+        f">= {TARGET_RECALL_KIND['months']}")
     row("              untouched inconsistent", lambda s, t: _f(s.fa_all, True), f"<= {TARGET_FALSE_ALARM:.0%}")
     rows.append(("", [""] * len(names), ""))
-    row("DATED EVIDENCE precision", lambda s, t: _f(_p(s.pr_dated)), f">= {TARGET_PRECISION}")
-    row("              recall", lambda s, t: _f(_r(s.pr_dated)), f">= {TARGET_RECALL}")
+    row("DATED EVIDENCE precision (info)", lambda s, t: _f(_p(s.pr_dated)))
+    row("              recall", lambda s, t: _f(_r(s.pr_dated)))
     row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_dated)))
     row("              recall, year shifts", lambda s, t: _frac(s.recall_kind_dated["years"]))
     row("              recall, month shifts", lambda s, t: _frac(s.recall_kind_dated["months"]))
-    row("              untouched inconsistent", lambda s, t: _f(s.fa_dated, True))
-    row("              corrupted, no evidence in text", lambda s, t: f"{s.evidence_free_dated}/{s.dated_c}")
-    row("              recall upper bound", lambda s, t: _f(_ratio(s.dated_c - s.evidence_free_dated, s.dated_c)))
     rows.append(("", [""] * len(names), ""))
     for st in STATUSES:
         row(f"status {st} (corr / unt)", lambda s, t, st=st: f"{s.status_c.get(st, 0)} / {s.status_u.get(st, 0)}")
@@ -575,7 +576,8 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     w0 = max(len(r[0]) for r in rows) + 2
     ws = [max(len(n), *(len(r[1][i]) for r in rows)) + 2 for i, n in enumerate(names)]
     print(f"Date sanity evaluation: seed {args.seed}, batch size {args.batch_size}, shifts +-{YEAR_SHIFTS[0]}.."
-          f"{YEAR_SHIFTS[-1]} years or +-{MONTH_SHIFTS[0]}..{MONTH_SHIFTS[-1]} months (half each), "
+          f"{YEAR_SHIFTS[-1]} years ({YEAR_SHIFT_SHARE:.0%} where the date line has a year) or +-{MONTH_SHIFTS[0]}.."
+          f"{MONTH_SHIFTS[-1]} months, "
           f"half the articles corrupted")
     print("positive = corrupted date line; predicted positive = status 'inconsistent'")
     print(DATED_DEFINITION)
@@ -588,14 +590,14 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     print("Targets (met?):")
     for n in names:
         s = sc[n]
-        p, r = _p(s.pr_dated), _r(s.pr_dated)
-        print(f"  {n:<16} precision(dated) {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
-              f"recall(dated) {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
-              f"untouched inconsistent {_f(s.fa_all, True)} <= {TARGET_FALSE_ALARM:.0%}: "
+        p, r = _p(s.pr_all), _r(s.pr_all)
+        ry, rm = (_ratio(*s.recall_kind[k]) for k in ("years", "months"))
+        print(f"  {n:<16} precision {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
+              f"recall {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
+              f"years {_f(ry)}: {met(ry, TARGET_RECALL_KIND['years'], True):<4} "
+              f"months {_f(rm)}: {met(rm, TARGET_RECALL_KIND['months'], True):<4} "
+              f"false flags {_f(s.fa_all, True)} <= {TARGET_FALSE_ALARM:.0%}: "
               f"{met(s.fa_all, TARGET_FALSE_ALARM, False)}")
-    print("Recall upper bound: a corrupted article is beyond any text evidence when its shift keeps the claimed "
-          "date in the true date's year and its body has no explicit-year mention finer than a year (year-level "
-          "mentions fit both dates; mentions without a year are resolved against the claimed date itself).")
     print("Timings: after a warm-up (dateparser import); date stage = parse_text + extract_mentions (body and "
           "title) + judge_batch, composed as normalize_files composes them, each file seen once; normalize_files "
           "then runs on the same batch (decoding and record building included, tagger caches already warm).")
