@@ -10,7 +10,7 @@ or +-4..+-11 months, written in the same format (``26-MAR-1987 15:01:01.79`` sta
 00:00:00`` stays ISO, a weekday is recomputed when the format has one, a year-less ``August 7`` has
 its month shifted only).  The other half is untouched.  The copies are fed, as ``RawFile`` objects,
 to ``dateline.normalize.normalize_files`` in batches of ``--batch-size`` files (500, as the flow
-does), so the verdicts are exactly the pipeline's, related articles lending each other years.
+does), so the verdicts are exactly the pipeline's.
 
 A corrupted article is a positive; the check "finds" it when it is judged ``inconsistent``.  Reported
 per corpus and overall: precision / recall of ``inconsistent`` over all articles (the targets) and,

@@ -14,17 +14,13 @@ How the window is built, strongest evidence first:
    1990``), decades and centuries (too coarse), a value the story tells both as past and as upcoming
    (a tense was misread), and noun modifiers after a determiner (``the 2020 election``). A fiscal
    year (``fiscal 1988``) counts as April of the year before to March of the year after.
-2. *Borrowed years*: a year-less mention (``on June 16``, ``mid-June``) takes the year that a related
-   article in the same batch gives the same day or month explicitly. Syndicated rewrites routinely
-   drop the year their source printed; the story they share still pins it. Related = sharing enough
-   distinctive proper nouns (names most of the batch uses are left out).
-3. *Anchored* year-less mentions are resolved around the best anchor we have (the claimed date when
-   the hard and borrowed evidence allow it, else their window) in the direction their tense says.
-4. *Ties*: ``next month`` names the month of the nearest upcoming event the story mentions, so the
+2. *Anchored* year-less mentions are resolved around the best anchor we have (the claimed date when
+   the hard evidence allows it, else its window) in the direction their tense says.
+3. *Ties*: ``next month`` names the month of the nearest upcoming event the story mentions, so the
    article was written the month before; ``earlier this month`` names the month of the latest past
    day-dated event.
 
-5. *News recency* (a second opinion, not a bound): a story's explicit dates cluster just before the
+4. *News recency* (a second opinion, not a bound): a story's explicit dates cluster just before the
    day it was written. A table fitted on the development split gives, per kind of mention, how likely
    each gap between mention and publication is; a claimed date that the story's dates (two or more)
    find e^6 times less likely than some month within six years is ``inconsistent``, unless the story
@@ -38,11 +34,14 @@ is the baseline of a later one in its sentence, not a future read off ``due to``
 coordinated with a deadline, or offered ``whichever comes first``, is a deadline; a month, quarter or
 year told as upcoming stays news for a month after it closed.
 
-Hard and borrowed evidence can confirm a claimed date (``consistent``); only hard evidence can make
-it ``inconsistent``, and only with the loose bounds plus one day of tolerance (time zones), after the
-heaviest mutually consistent set of bounds has outvoted lone misread tenses. Borrowed years rest on
-a guess that two articles tell one story, anchored evidence and ties agree with the claimed date by
+Hard evidence can confirm a claimed date (``consistent``) or make it ``inconsistent``, the latter only
+with the loose bounds plus one day of tolerance (time zones), after the heaviest mutually consistent set
+of bounds has outvoted lone misread tenses. Anchored evidence and ties agree with the claimed date by
 construction: they narrow the window but never accuse.
+
+Each article is judged on its own text, so a verdict does not depend on the batch it came in. What
+the story's other articles say (a year a syndicated rewrite dropped, siblings that agree on a date) is
+the stories stage's ``story`` evidence, added after loading.
 """
 
 from __future__ import annotations
@@ -52,11 +51,10 @@ import calendar
 import functools
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import chain
 
 from dateline.parse.timex import Mention
 from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
@@ -71,14 +69,9 @@ _MONTH_NAME = re.compile(rf"\b(?:(?:{'|'.join(sorted(MONTH_NAMES, key=len, rever
                          rf"|(?:{'|'.join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))})(?:\.|\b))",
                          re.IGNORECASE)
 _PART_OF_MONTH = re.compile(r"\b(early|beginning of|mid|middle of|late|end of)\b", re.IGNORECASE)
-# = r"\b[A-Z][a-zA-Z]{2,}\b": the boundary is tested after the capital (the character before it is not
-# a word character), so that the pattern starts with a character class, which the regex engine
-# skips ahead to; story_clusters runs it on every article.
-_PROPER_NOUN = re.compile(r"[A-Z](?<!\w[A-Z])[a-zA-Z]{2,}\b")
 # A dated noun modifier ("the 2020 election", "that July 2018 summit") names a known event: the
 # clause's tense says nothing about when it happened relative to the article.
 _DETERMINERS = {"the", "that", "this", "those", "these", "its", "his", "her", "their", "our", "a", "an"}
-_SENTENCE_WORDS = {"The", "This", "That", "And", "But", "For", "With", "From", "They", "There", "When"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +81,7 @@ class Evidence:
     bound: str  # "min" or "max"
     day: date  # the tight bound
     loose_day: date  # the bound the verdict uses (never tighter than `day`)
-    strength: str  # "hard" | "borrowed" | "anchored" | "tie" | "recency"
+    strength: str  # "hard" | "anchored" | "tie" | "recency"
     mention: str
     reason: str
 
@@ -327,76 +320,6 @@ def _bounds_from_span(first: date, last: date, tense: str) -> tuple[str, date, d
     return None
 
 
-# --- related articles ---------------------------------------------------------------------------
-
-
-def _names(text: str) -> frozenset[str]:
-    return frozenset(_PROPER_NOUN.findall(text)).difference(_SENTENCE_WORDS)
-
-
-def story_clusters(articles: Sequence[ArticleDates], *, min_jaccard: float = 0.2, min_shared: int = 4,
-                   max_df: float = 0.05) -> list[int]:
-    """A story-cluster label per article: articles linked, directly or through others, by shared names.
-
-    Two articles are linked when the distinctive proper nouns they use overlap strongly (Jaccard over
-    the sets); clusters are the connected components. A name that more than ``max_df`` of the batch
-    uses (at least five articles: ``Reuters``, ``U.S.``, ``Treasury`` on wire copy) tells no story
-    apart, so it is left out of the sets. This is deliberately cheap (pairs are counted through an
-    index of the names, never all against all): it only decides where a year may be borrowed from,
-    and a year is borrowed only when the whole cluster agrees on it.
-    """
-    names = [_names(a.text) for a in articles]
-    df = Counter(chain.from_iterable(names))  # how many articles use each name (counted in C)
-    limit = max(5, int(max_df * len(articles)))
-    common = {w for w, c in df.items() if c > limit}
-    if common:
-        names = [ns - common for ns in names]
-    parent = list(range(len(articles)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # Each pair is counted once, from its later article, through the postings of the articles before
-    # it, by Counter in C (a Python loop over every posting was most of the cost: a wire name in 100
-    # of 2,000 stories has 100 postings for each of its articles). The number of names two articles
-    # share is their intersection, so their union is len(a) + len(b) - shared. An article with fewer
-    # than ``min_shared`` names links to none.
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, ns in enumerate(names):
-        n_i = len(ns)
-        if n_i < min_shared:
-            continue
-        shared = Counter(chain.from_iterable([postings[w] for w in ns if w in postings]))
-        for j, k in shared.items():
-            if k >= min_shared and k / (n_i + len(names[j]) - k) >= min_jaccard:
-                ri, rj = root(i), root(j)
-                # the smaller index becomes the root: a component's label is its first article
-                if ri < rj:
-                    parent[rj] = ri
-                elif rj < ri:
-                    parent[ri] = rj
-        for w in ns:
-            postings[w].append(i)
-    return [root(i) for i in range(len(articles))]
-
-
-def _explicit_days(articles: Sequence[ArticleDates]) -> list[dict[tuple[int, int | None], set[int]]]:
-    """Per article: (month, day) and (month, None) -> the years its explicit mentions give them."""
-    out = []
-    for a in articles:
-        known: dict[tuple[int, int | None], set[int]] = defaultdict(set)
-        for m in a.mentions:
-            if m.type == "DATE" and m.explicit_year and m.earliest and m.latest and m.granularity in ("day", "month"):
-                known[(m.earliest.month, None)].add(m.earliest.year)
-                if m.granularity == "day":
-                    known[(m.earliest.month, m.earliest.day)].add(m.earliest.year)
-        out.append(known)
-    return out
-
-
 # --- the window ---------------------------------------------------------------------------------
 
 
@@ -425,21 +348,17 @@ def _nearest_year(span_of, anchor: date, tense: str, *, directional: bool) -> in
     return min(candidates)[1] if candidates else anchor.year
 
 
-def judge_article(
-    article: ArticleDates, borrowed_years: dict[tuple[int, int | None], set[int]] | None = None
-) -> DateVerdict:
+def judge_article(article: ArticleDates) -> DateVerdict:
     """Infer the publication window of one article and judge its claimed date against it.
 
-    ``borrowed_years`` maps (month, day) and (month, None) to the years related articles give them
-    explicitly (judge_batch builds it per story cluster)."""
+    The article alone decides: what its siblings say comes later, from the stories stage, as its own
+    labelled evidence, so that a verdict never depends on which articles shared a batch."""
     reading = _read_mentions(article)
     evidence = _hard_evidence(article.text, reading)
-    borrowed, unresolved = _borrow_years(reading.yearless, borrowed_years or {})
-    evidence += borrowed
+    unresolved = reading.yearless
 
-    # Hard and borrowed evidence place the window and can confirm a claimed date; only hard evidence
-    # can accuse one (a borrowed year rests on a guess that two articles tell the same story).
-    supporting = [e for e in evidence if e.strength in ("hard", "borrowed")]
+    # Hard evidence places the window, can confirm a claimed date and can accuse one.
+    supporting = list(evidence)
     claimed = article.claimed
     # The evidence a single publication day can satisfy best (loose bounds, one day of tolerance).
     # A mention whose tense was misread then stands alone and is outvoted.
@@ -521,31 +440,6 @@ def _hard_evidence(text: str, reading: _Reading) -> list[Evidence]:
                 loose = max(loose, last + COARSE_SLACK)
             evidence.append(Evidence(b[0], b[1], loose, "hard", m.text, f"{m.value} told as {m.tense}"))
     return evidence
-
-
-def _borrow_years(
-    yearless: list[_Yearless], borrowed_years: dict[tuple[int, int | None], set[int]]
-) -> tuple[list[Evidence], list[_Yearless]]:
-    """Bounds from year-less mentions whose year related articles print; and the mentions left unresolved."""
-    evidence: list[Evidence] = []
-    unresolved: list[_Yearless] = []
-    for y in yearless:
-        # The same day printed with its year elsewhere in the story, else the same month.
-        years = borrowed_years.get((y.month, y.first_day), set()) if y.last_day == y.first_day else set()
-        years = years or borrowed_years.get((y.month, None), set())
-        if len(years) == 1:
-            year = next(iter(years))
-            first, last = y.span(year)
-            b = _bounds_from_span(first, last, y.mention.tense)
-            if b:
-                evidence.append(
-                    Evidence(b[0], b[1], b[2], "borrowed", y.mention.text,
-                             f"{first.isoformat()[:7] if y.last_day != y.first_day else first.isoformat()} "
-                             f"(year from a related article) told as {y.mention.tense}")
-                )
-                continue
-        unresolved.append(y)
-    return evidence, unresolved
 
 
 def _anchored(unresolved: list[_Yearless], anchor: date, *, directional: bool) -> list[Evidence]:
@@ -951,7 +845,7 @@ def recency(article: ArticleDates) -> Recency | None:
 
 
 # How much each kind of evidence counts when evidence conflicts.
-_WEIGHT = {"hard": 4, "borrowed": 3, "tie": 2, "anchored": 1, "recency": 0}
+_WEIGHT = {"hard": 4, "tie": 2, "anchored": 1, "recency": 0}
 
 
 def _satisfies(e: Evidence, day: date, *, loose: bool = False, tol: timedelta = timedelta(0)) -> bool:
@@ -1013,11 +907,5 @@ def _ties(mentions: Sequence[Mention], evidence: Sequence[Evidence]) -> list[Evi
 
 
 def judge_batch(articles: Sequence[ArticleDates]) -> list[DateVerdict]:
-    """Judge every article of a batch, letting articles of the same story lend each other years."""
-    clusters = story_clusters(articles)
-    explicit = _explicit_days(articles)
-    by_cluster: dict[int, dict[tuple[int, int | None], set[int]]] = defaultdict(lambda: defaultdict(set))
-    for cluster, known in zip(clusters, explicit, strict=True):
-        for key, years in known.items():
-            by_cluster[cluster][key] |= years
-    return [judge_article(a, by_cluster[c]) for a, c in zip(articles, clusters, strict=True)]
+    """Judge every article of a batch, each on its own evidence (see judge_article)."""
+    return [judge_article(a) for a in articles]
