@@ -121,3 +121,19 @@ def test_the_run_publishes_a_summary_artifact(seeded, con):
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["news-etl-summary"])))
     bodies = [a.data for a in artifacts]
     assert any(seeded["first"]["run_id"] in b and "Date anomalies" in b and "2024-03-29" in b for b in bodies)
+
+
+def test_the_lying_dateline_is_explained_by_evidence_rows(seeded, con):
+    """date_evidence says why seed 001 is inconsistent: the explicit "June 16, 2021", told as upcoming,
+    with its offsets into the body, and nothing the dating stage read is missing from the table."""
+    a = article(con, "001")
+    rows = con.execute("""SELECT kind, start_char, end_char, text, earliest, latest, weight FROM date_evidence
+                          WHERE article_id = ? AND kind <> 'story' ORDER BY kind, evidence_index""",
+                       [a["article_id"]]).fetchall()
+    explicit = [r for r in rows if r[0] == "explicit_date"]
+    assert ("June 16, 2021", None, date(2021, 6, 15)) in [(r[3], r[4], r[5]) for r in explicit]
+    for kind, start, end, text, *_ in rows:
+        if start is not None:
+            assert a["body"][start:end] == text
+    assert {r[0] for r in rows} <= {"explicit_date", "yearless_date", "relative_month", "news_recency"}
+    assert all(0 <= r[6] <= 1 for r in rows)

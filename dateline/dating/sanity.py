@@ -47,6 +47,7 @@ the stories stage's ``story`` evidence, added after loading.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import calendar
 import functools
 import math
@@ -84,10 +85,30 @@ class Evidence:
     strength: str  # "hard" | "anchored" | "tie" | "recency"
     mention: str
     reason: str
+    start: int | None = None  # the mention's offsets in ArticleDates.text (None: no single mention)
+    end: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """The ``date_evidence.kind`` this evidence is recorded under."""
+        return EVIDENCE_KINDS[self.strength]
 
     def describe(self) -> str:
         op = ">=" if self.bound == "min" else "<="
         return f"{op} {self.day.isoformat()}: '{self.mention}' ({self.reason})"
+
+
+#: How each strength of evidence is recorded in ``date_evidence``, and how much the verdict trusts it.
+EVIDENCE_KINDS = {"hard": "explicit_date", "anchored": "yearless_date", "tie": "relative_month",
+                  "recency": "news_recency"}
+
+
+def evidence_weight(e: Evidence, verdict: DateVerdict) -> float:
+    """How much the verdict trusts a piece of evidence, 0..1: its strength's share of the heaviest (news
+    recency: the verdict's score when it accused, else nothing bound by it)."""
+    if e.strength == "recency":
+        return verdict.score or 0.0 if e in verdict.evidence else 0.0
+    return _WEIGHT[e.strength] / max(_WEIGHT.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +117,8 @@ class DateVerdict:
     score: float | None
     inferred_min: date | None
     inferred_max: date | None
-    evidence: tuple[Evidence, ...] = field(default=())
+    evidence: tuple[Evidence, ...] = field(default=())  # what decided: the bounds of the window, what accused
+    considered: tuple[Evidence, ...] = field(default=())  # every piece of evidence read, in text order
 
     def evidence_text(self) -> str | None:
         return "; ".join(e.describe() for e in self.evidence) or None
@@ -352,9 +374,19 @@ def judge_article(article: ArticleDates) -> DateVerdict:
     """Infer the publication window of one article and judge its claimed date against it.
 
     The article alone decides: what its siblings say comes later, from the stories stage, as its own
-    labelled evidence, so that a verdict never depends on which articles shared a batch."""
+    labelled evidence, so that a verdict never depends on which articles shared a batch. The verdict
+    carries every piece of evidence read (``considered``), for ``date_evidence``."""
+    evidence: list[Evidence] = []
+    verdict = _judge(article, evidence)
+    considered = sorted(dict.fromkeys([*evidence, *verdict.evidence]),
+                        key=lambda e: (e.start is None, e.start or 0, e.bound))
+    return dataclasses.replace(verdict, considered=tuple(considered))
+
+
+def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
+    """judge_article's verdict; ``evidence`` receives the evidence read."""
     reading = _read_mentions(article)
-    evidence = _hard_evidence(article.text, reading)
+    evidence += _hard_evidence(article.text, reading)
     unresolved = reading.yearless
 
     # Hard evidence places the window, can confirm a claimed date and can accuse one.
@@ -367,7 +399,10 @@ def judge_article(article: ArticleDates) -> DateVerdict:
 
     # Resolve the remaining year-less mentions around the best anchor available.
     tight_min, tight_max = _window(_consistent(agreed)[1])
-    anchor = claimed if claimed_fits else (tight_max or tight_min)
+    # Without a claimed date that fits, only a window closed on both sides within a year says which year a
+    # "June 16" is in; a lone bound ("after July 2018") would pin it to the bound's year, a guess.
+    closed = tight_min is not None and tight_max is not None and (tight_max - tight_min).days <= 366
+    anchor = claimed if claimed_fits else (tight_max if closed else None)
     if anchor is not None:
         evidence += _anchored(unresolved, anchor, directional=claimed_fits)
 
@@ -438,7 +473,8 @@ def _hard_evidence(text: str, reading: _Reading) -> list[Evidence]:
                 # whether a month, quarter or year "would" turn out so is still told for weeks after it
                 # closed, until the figures are out
                 loose = max(loose, last + COARSE_SLACK)
-            evidence.append(Evidence(b[0], b[1], loose, "hard", m.text, f"{m.value} told as {m.tense}"))
+            evidence.append(Evidence(b[0], b[1], loose, "hard", m.text, f"{m.value} told as {m.tense}",
+                                     m.start, m.end))
     return evidence
 
 
@@ -451,7 +487,8 @@ def _anchored(unresolved: list[_Yearless], anchor: date, *, directional: bool) -
         b = _bounds_from_span(first, last, y.mention.tense)
         if b:
             evidence.append(Evidence(b[0], b[1], b[2], "anchored", y.mention.text,
-                                     f"{y.mention.tense} {first.isoformat()[:7]}, year from the anchor"))
+                                     f"{y.mention.tense} {first.isoformat()[:7]}, year from the anchor",
+                                     y.mention.start, y.mention.end))
     return evidence
 
 
@@ -896,13 +933,16 @@ def _ties(mentions: Sequence[Mention], evidence: Sequence[Evidence]) -> list[Evi
             month_start = (event.replace(day=1) - timedelta(days=1)).replace(day=1)
             month_end = event.replace(day=1) - timedelta(days=1)
             ties += [
-                Evidence("min", month_start, month_start, "tie", m.text, f"the month before {upcoming[0].mention!r}"),
-                Evidence("max", month_end, month_end, "tie", m.text, f"the month before {upcoming[0].mention!r}"),
+                Evidence("min", month_start, month_start, "tie", m.text, f"the month before {upcoming[0].mention!r}",
+                         m.start, m.end),
+                Evidence("max", month_end, month_end, "tie", m.text, f"the month before {upcoming[0].mention!r}",
+                         m.start, m.end),
             ]
         elif m.anchor == "0M" and m.tense == "past" and past_days:
             event = past_days[-1].day
             month_end = (event.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            ties.append(Evidence("max", month_end, month_end, "tie", m.text, f"the month of {past_days[-1].mention!r}"))
+            ties.append(Evidence("max", month_end, month_end, "tie", m.text, f"the month of {past_days[-1].mention!r}",
+                                 m.start, m.end))
     return ties
 
 

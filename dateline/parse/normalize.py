@@ -16,7 +16,7 @@ from dateline.parse import text, timex
 from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unreadable, decode_bytes, storable_path
 from dateline.sources.htmlpage import parse_html_article
 from dateline.sources.jsonfile import parse_json_article
-from schemas import Article, BoilerplateRemoval, DateMention, Reject, SourceFile
+from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile
 from schemas.rejects import INTERNAL_ERROR
 
 
@@ -35,6 +35,7 @@ class Normalized:
 
     articles: list[Article] = field(default_factory=list)
     date_mentions: list[DateMention] = field(default_factory=list)
+    date_evidence: list[DateEvidence] = field(default_factory=list)
     source_files: list[SourceFile] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # content hashes met here -> article id ("" if rejected)
@@ -192,6 +193,7 @@ class _Recorder:
             )
             for i, m in enumerate(p.mentions)
         )
+        self.out.date_evidence.extend(evidence_rows(aid, verdict, len(p.dates.text) - len(p.parsed.body), self.run_id))
         self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
 
 
@@ -226,6 +228,27 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         url=p.url,
         source_format=p.source_format,
     )
+
+
+def evidence_rows(article_id: str, verdict: sanity.DateVerdict, body_offset: int, run_id: str) -> list[DateEvidence]:
+    """The ``date_evidence`` rows of a verdict: every piece of evidence the dating stage read, numbered per
+    kind. ``body_offset`` is where the body starts in the text the verdict's offsets point into (after the
+    title): a title mention keeps its text but has no body offsets, and says so."""
+    # The two bounds one mention gives ("next month": from the 1st to the last of the month) are one row.
+    merged: dict[tuple, list] = {}
+    for e in verdict.considered:
+        lo_hi = merged.setdefault((e.kind, e.start, e.end, e.mention, e.reason), [e, None, None])
+        lo_hi[1 if e.bound == "min" else 2] = e.day
+    rows, per_kind = [], {}
+    for e, earliest, latest in merged.values():
+        index = per_kind[e.kind] = per_kind.get(e.kind, -1) + 1
+        in_body = e.start is not None and e.start >= body_offset
+        rows.append(DateEvidence(
+            article_id=article_id, kind=e.kind, evidence_index=index,
+            start_char=e.start - body_offset if in_body else None, end_char=e.end - body_offset if in_body else None,
+            text=e.mention or None, earliest=earliest, latest=latest, weight=sanity.evidence_weight(e, verdict),
+            detail=e.reason + ("" if in_body or e.start is None else " (in the title)"), run_id=run_id))
+    return rows
 
 
 def _judge(dates: list[sanity.ArticleDates]) -> list:
