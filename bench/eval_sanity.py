@@ -653,46 +653,6 @@ def split_of(corpus: str, path: str) -> str:
     return "dev" if int(hashlib.sha1(Path(path).name.encode()).hexdigest(), 16) % 2 == 0 else "held-out"
 
 
-def fit_recency(devsets: Path, beta: float = 4.0) -> dict[str, tuple[float, ...]]:
-    """Count, on the dev split's original files (their own, true, date lines), in which recency bin
-    the publication day falls for each category of explicit date; smooth towards the granularity."""
-    import math
-
-    from dateline.parse import normalize, text, timex
-    from dateline.dating import sanity
-    from dateline.sources.files import decode_bytes
-
-    counts: dict[str, list[int]] = {}
-    for path in sorted((devsets / DEV_CORPUS / "txt").glob("*.txt")):
-        if split_of(DEV_CORPUS, str(path)) != "dev":
-            continue
-        dec = decode_bytes(path.read_bytes())
-        if dec.text is None:
-            continue
-        p = text.parse_text(dec.text)
-        if p.published_claimed is None or not p.body.strip():
-            continue
-        ad = normalize._dates_of("x", p, timex.extract_mentions(p.body, p.published_claimed))
-        day = p.published_claimed
-        for m in ad.mentions:
-            f = sanity.recency_feature(ad.text, m)
-            if f is not None:
-                unit = f[0].split("-")[0]
-                c = counts.setdefault(f[0], [0] * len(sanity.RECENCY_BINS[unit]))
-                c[sanity.recency_bin(sanity.recency_gap(day, f[1], f[2], unit), unit)] += 1
-    pooled: dict[str, list[int]] = {}
-    for cat, c in counts.items():
-        g = cat.split("-")[0]
-        pooled[g] = [a + b for a, b in zip(pooled.get(g, [0] * len(c)), c)]
-    table = {}
-    for cat, c in sorted(counts.items()):
-        g = pooled[cat.split("-")[0]]
-        prior = [(x + 0.5) / (sum(g) + 0.5 * len(g)) for x in g]
-        table[cat] = tuple(round(math.log((x + beta * q) / (sum(c) + beta)), 3) for x, q in zip(c, prior))
-        print(f"  # {cat}: {sum(c)} mentions: {c}", file=sys.stderr)
-    return table
-
-
 def print_split(groups: dict[str, list[Item]]) -> None:
     """Precision / recall on the development split and on the held-out rest."""
     items = [it for v in groups.values() for it in v]
@@ -728,19 +688,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show-errors", type=int, default=0, metavar="N", help="print the N worst false positives and negatives")
     ap.add_argument("--split", action="store_true",
                     help="also report the development split (reuters_dev, sha1 of the name even) and the held-out rest")
-    ap.add_argument("--fit-recency", action="store_true",
-                    help="fit dateline.dating.sanity's recency table on the development split and print it (nothing else)")
     args = ap.parse_args(argv)
 
     devsets = args.devsets or default_devsets()
     if not devsets.is_dir():
         print(f"Dev corpora not found at {devsets}: nothing to evaluate. Set --devsets DIR or $DATELINE_DEVSETS "
               "to the folder holding reuters_dev/, giveme5w1h_gold/, tempeval3_tbaq/.")
-        return 0
-    if args.fit_recency:
-        import pprint
-
-        print("_RECENCY_LOGP: dict[str, tuple[float, ...]] = " + pprint.pformat(fit_recency(devsets), width=110))
         return 0
     groups: dict[str, list[Item]] = {}
     for corpus in [args.corpus] if args.corpus else CORPORA:
