@@ -193,3 +193,39 @@ def test_verdicts_do_not_depend_on_batch_size_or_file_order():
     random.Random(7).shuffle(shuffled)
     for order, size in ((files, 3), (files, 50), (shuffled, 5000), (shuffled, 3)):
         assert verdicts(order, size) == whole
+
+
+def _dateline_article(claimed, body, title=None):
+    from dateline.parse import normalize, text, timex
+
+    raw = f"{title or 'A title'}\n{claimed}\n\n{body}\n"
+    p = text.parse_text(raw)
+    return normalize._dates_of("x", p, timex.extract_mentions(p.body, p.published_claimed))
+
+
+def test_a_body_dateline_that_disagrees_with_the_header_accuses_it():
+    body = "WASHINGTON, March 13 - The Treasury said it would sell bills."
+    assert judge_article(_dateline_article("13-JUN-1987 10:00:00.00", body)).status == "inconsistent"
+    ok = judge_article(_dateline_article("13-MAR-1987 10:00:00.00", body))
+    assert ok.status == "consistent"
+    assert [e.kind for e in ok.considered].count("dateline") == 2
+    # a day off across time zones is the same day somewhere
+    assert judge_article(_dateline_article("14-MAR-1987 01:00:00.00", body)).status == "consistent"
+
+
+def test_a_title_dateline_is_read_too():
+    v = judge_article(_dateline_article("1987-07-07", "Prices were steady.", title="CANADIAN METALS - April 7"))
+    assert v.status == "inconsistent" and "title" in v.evidence_text()
+
+
+def test_a_year_less_dateline_does_not_vouch_for_the_year():
+    # The dateline fits the day, but the story's own explicit dates put it in 1987, not 1992.
+    body = ("CHICAGO, March 26 - The company said its 1986 net profit rose, and first quarter 1987 results "
+            "were released on March 3, 1987.")
+    assert judge_article(_dateline_article("26-MAR-1992 10:00:00.00", body)).status == "inconsistent"
+
+
+def test_a_weekday_with_its_date_fits_only_some_years():
+    body = "BUDAPEST - The minister said here on Friday, March 12 that talks would go on."
+    assert judge_article(_dateline_article("1999-03-12", body)).status == "consistent"
+    assert judge_article(_dateline_article("2002-03-12", body)).status == "inconsistent"

@@ -59,8 +59,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
 
+from dateline.parse.text import DatelineDay
 from dateline.parse.timex import Mention
-from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
+from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTH_NUMBER, WEEKDAY_NAMES
 
 TOLERANCE = timedelta(days=1)  # a date a day off across time zones is still the same day somewhere
 COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year closes it is still "upcoming" news
@@ -84,7 +85,7 @@ class Evidence:
     bound: str  # "min" or "max"
     day: date  # the tight bound
     loose_day: date  # the bound the verdict uses (never tighter than `day`)
-    strength: str  # "hard" | "anchored" | "tie" | "recency"
+    strength: str  # "hard" | "dateline" | "weekday" | "anchored" | "tie" | "recency"
     mention: str
     reason: str
     start: int | None = None  # the mention's offsets in ArticleDates.text (None: no single mention)
@@ -102,7 +103,7 @@ class Evidence:
 
 #: How each strength of evidence is recorded in ``date_evidence``, and how much the verdict trusts it.
 EVIDENCE_KINDS = {"hard": "explicit_date", "anchored": "yearless_date", "tie": "relative_month",
-                  "recency": "news_recency"}
+                  "recency": "news_recency", "dateline": "dateline", "weekday": "weekday_date"}
 
 
 def evidence_weight(e: Evidence, verdict: DateVerdict) -> float:
@@ -134,6 +135,8 @@ class ArticleDates:
     claimed: date | None
     mentions: Sequence[Mention]
     text: str = ""  # the text the mentions' offsets point into (title and body): for context and relatedness
+    #: datelines in the title or opening the body that did not give the claimed date (offsets into ``text``)
+    datelines: Sequence[tuple[str, DatelineDay]] = ()  # ("title" | "body", the dateline)
 
 
 # --- year-less mentions -------------------------------------------------------------------------
@@ -344,6 +347,64 @@ def _bounds_from_span(first: date, last: date, tense: str) -> tuple[str, date, d
     return None
 
 
+# --- datelines and weekdays ----------------------------------------------------------------------
+#
+# A dateline in the title or at the head of the body ("WASHINGTON, March 13 -") names the day the story
+# was filed; a date with its weekday ("Friday, March 12") fits only the years where that day falls on
+# that weekday. Neither depends on the claimed date, so both may accuse it. A year-less one allows the
+# same days in every year: the bounds are those of the occurrence nearest the claimed date, which
+# excludes the claimed date exactly when every occurrence does.
+
+#: A dateline's day and the header's may differ by time zones and late filing.
+DATELINE_SLACK = timedelta(days=1)
+#: A date told with its weekday lies within this of the day the story was written.
+WEEKDAY_REACH = timedelta(days=183)
+_WEEKDAY_DATE = re.compile(
+    rf"\b(?P<wd>{'|'.join(WEEKDAY_NAMES)})\s*,?\s+(?:(?P<mon>{'|'.join(sorted(MONTH_NAMES, key=len, reverse=True))}"
+    rf"|(?:{'|'.join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))})\.?)\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{'|'.join(sorted(MONTH_NAMES, key=len, reverse=True))}))"
+    rf"(?!\s*,?\s*\d{{4}})\b")
+
+
+def _nearest_occurrence(month: int, day: int, claimed: date, years: Sequence[int]) -> date | None:
+    days = [date(y, month, day) for y in years if day <= calendar.monthrange(y, month)[1]]
+    return min(days, key=lambda d: abs((d - claimed).days)) if days else None
+
+
+def _dateline_evidence(article: ArticleDates) -> list[Evidence]:
+    out = []
+    for where, dl in article.datelines:
+        years = [dl.year] if dl.year else [article.claimed.year - 1, article.claimed.year, article.claimed.year + 1]
+        day = _nearest_occurrence(dl.month, dl.day, article.claimed, years)
+        if day is None:
+            continue
+        why = f"the {where}'s dateline: {day.isoformat() if dl.year else day.isoformat()[5:]}"
+        out += [Evidence("min", day - DATELINE_SLACK, day - DATELINE_SLACK, "dateline", dl.text, why, dl.start, dl.end),
+                Evidence("max", day + DATELINE_SLACK, day + DATELINE_SLACK, "dateline", dl.text, why, dl.start, dl.end)]
+    return out
+
+
+def _weekday_evidence(article: ArticleDates) -> list[Evidence]:
+    """Year-less dates told with their weekday ("on Friday, March 12"); a date printed with its year is
+    explicit evidence already (and a weekday that does not fit it is the writer's slip, not a clue)."""
+    out = []
+    claimed = article.claimed
+    for m in _WEEKDAY_DATE.finditer(article.text):
+        month = MONTH_NUMBER.get((m["mon"] or m["mon2"]).lower().rstrip("."))
+        if month is None:
+            continue
+        day, weekday = int(m["d"] or m["d2"]), WEEKDAY_NAMES.index(m["wd"])
+        fits = [y for y in range(claimed.year - 7, claimed.year + 8)
+                if day <= calendar.monthrange(y, month)[1] and date(y, month, day).weekday() == weekday]
+        near = _nearest_occurrence(month, day, claimed, fits)
+        if near is None:
+            continue
+        why = f"{m['wd']} {near.isoformat()[5:]} falls in {', '.join(map(str, fits))}"
+        out += [Evidence("min", near - WEEKDAY_REACH, near - WEEKDAY_REACH, "weekday", m.group(), why, m.start(), m.end()),
+                Evidence("max", near + WEEKDAY_REACH, near + WEEKDAY_REACH, "weekday", m.group(), why, m.start(), m.end())]
+    return out
+
+
 # --- the window ---------------------------------------------------------------------------------
 
 
@@ -389,10 +450,14 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
     """judge_article's verdict; ``evidence`` receives the evidence read."""
     reading = _read_mentions(article)
     evidence += _hard_evidence(article.text, reading)
+    # Datelines and weekdays allow the same day in many years: they check the claimed date's day but do
+    # not vote for its year (the occurrence nearest the claimed date would always side with it).
+    periodic = _dateline_evidence(article) + _weekday_evidence(article) if article.claimed is not None else []
+    evidence += periodic
     unresolved = reading.yearless
 
     # Hard evidence places the window, can confirm a claimed date and can accuse one.
-    supporting = list(evidence)
+    supporting = [e for e in evidence if e.strength == "hard"]
     claimed = article.claimed
     # The evidence a single publication day can satisfy best (loose bounds, one day of tolerance).
     # A mention whose tense was misread then stands alone and is outvoted.
@@ -414,8 +479,12 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
     used = tuple(e for e in evidence if (e.bound == "min" and e.day == lo) or (e.bound == "max" and e.day == hi))
     if claimed is None:
         return DateVerdict("missing", None, lo, hi, used)
+    misfits = tuple(e for e in periodic if not _satisfies(e, claimed, loose=True, tol=TOLERANCE))
+    if misfits:
+        gap_days = max(abs((claimed - e.day).days) for e in misfits)
+        return DateVerdict("inconsistent", round(1 - math.exp(-gap_days / 90), 3), lo, hi, misfits + used)
     rec = recency(article)
-    accusing = [e for e in supporting if e.strength == "hard"]
+    accusing = supporting
     if supporting and not claimed_fits and accusing:
         verdict = _hard_accusation(accusing, claimed, rec, lo, hi, used)
         if verdict is not None:
@@ -425,6 +494,8 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
         return verdict
     if supporting and claimed_fits:
         return DateVerdict("consistent", 0.0, lo, hi, used)
+    if periodic:  # the day agrees with a dateline or a weekday, and nothing speaks against the year
+        return DateVerdict("consistent", 0.0, lo, hi, used + tuple(periodic))
     return DateVerdict("no_evidence", None, lo, hi, used)
 
 
@@ -737,7 +808,7 @@ def recency(article: ArticleDates) -> Recency | None:
 
 
 # How much each kind of evidence counts when evidence conflicts.
-_WEIGHT = {"hard": 4, "tie": 2, "anchored": 1, "recency": 0}
+_WEIGHT = {"hard": 4, "dateline": 4, "weekday": 3, "tie": 2, "anchored": 1, "recency": 0}
 
 
 def _satisfies(e: Evidence, day: date, *, loose: bool = False, tol: timedelta = timedelta(0)) -> bool:

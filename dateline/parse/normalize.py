@@ -277,15 +277,22 @@ _MENTION_REST = operator.attrgetter(*[f.name for f in _MENTION_FIELDS[2:]])
 
 
 def _dates_of(article_id: str, parsed: text.ParsedText, body_mentions: list[timex.Mention]) -> sanity.ArticleDates:
-    """The sanity check reads the title too: headlines say "next month" as often as ledes do."""
+    """The sanity check reads the title too: headlines say "next month" as often as ledes do; and the
+    datelines of the title and the body's head, unless one of them gave the claimed date itself."""
+    k = len(parsed.title) + 2 if parsed.title else 0
+    datelines = []
+    if parsed.title and (dl := text.title_dateline_day(parsed.title)):
+        datelines.append(("title", dl))
+    if (dl := text.body_dateline_day(parsed.body)) and dl.text != parsed.dateline_text:
+        datelines.append(("body", dataclasses.replace(dl, start=dl.start + k, end=dl.end + k)))
     if not parsed.title:
-        return sanity.ArticleDates(article_id, parsed.published_claimed, body_mentions, parsed.body)
+        return sanity.ArticleDates(article_id, parsed.published_claimed, body_mentions, parsed.body, datelines)
     head = parsed.title + "\n\n"
     title_mentions = timex.extract_mentions(parsed.title, parsed.published_claimed)
-    k = len(head)
     mention = timex.Mention
     shifted = [mention(m.start + k, m.end + k, *_MENTION_REST(m)) for m in body_mentions]
-    return sanity.ArticleDates(article_id, parsed.published_claimed, title_mentions + shifted, head + parsed.body)
+    return sanity.ArticleDates(article_id, parsed.published_claimed, title_mentions + shifted, head + parsed.body,
+                               datelines)
 
 
 def _ledger(f: RawFile, outcome: str, article_id: str | None, run_id: str, now: datetime) -> SourceFile:

@@ -22,6 +22,7 @@ Times are kept as naive wall-clock times as written (time-zone names are not app
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 from dataclasses import dataclass, field
@@ -343,6 +344,48 @@ def _wire_dateline(first_line: str) -> tuple[str, DateHit | None, str | None] | 
     else:
         hit = DateHit(text=m["dl"], day=None, at=None, confidence="PARTIAL", method="dateline")
     return m["dl"], hit, agency_norm
+
+
+@dataclass(frozen=True, slots=True)
+class DatelineDay:
+    """The month and day (and year, if printed) a dateline in the body or the title gives."""
+
+    text: str
+    month: int
+    day: int
+    year: int | None
+    start: int  # offsets in the string it was found in
+    end: int
+
+
+# A title that ends in its dateline: "CANADIAN METALS - April 7", "Markets wrap – Nov. 8".
+_TITLE_DATELINE_RE = re.compile(r"\s[-–—]\s*(?P<dl>(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?)\s*$")
+
+
+def body_dateline_day(body: str) -> DatelineDay | None:
+    """The month and day of a wire dateline opening the body ("WASHINGTON, March 13 -"), if it has one."""
+    for ln in body.split("\n", 3)[:3]:
+        if ln.strip():
+            m = _WIRE_DL_RE.match(ln.strip())
+            if m is None or m["mon"] is None or _wire_dateline(ln) is None:
+                return None
+            return _dateline_day(m, body.index(ln.strip()))
+    return None
+
+
+def title_dateline_day(title: str) -> DatelineDay | None:
+    """The month and day a title ends in, after a dash ("CANADIAN METALS - April 7"), if any."""
+    m = _TITLE_DATELINE_RE.search(title)
+    return _dateline_day(m, 0, group="dl") if m else None
+
+
+def _dateline_day(m: re.Match[str], offset: int, group: str = "dl") -> DatelineDay | None:
+    mon = MONTH_NUMBER.get(m["mon"].lower())
+    year = int(m["y"]) if "y" in m.re.groupindex and m["y"] else None
+    day = int(m["d"])
+    if mon is None or not 1 <= day <= calendar.monthrange(year or 2000, mon)[1]:
+        return None
+    return DatelineDay(m[group], mon, day, year, offset + m.start(group), offset + m.end(group))
 
 
 # --------------------------------------------------------------------------------------------------
