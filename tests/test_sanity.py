@@ -229,3 +229,17 @@ def test_a_weekday_with_its_date_fits_only_some_years():
     body = "BUDAPEST - The minister said here on Friday, March 12 that talks would go on."
     assert judge_article(_dateline_article("1999-03-12", body)).status == "consistent"
     assert judge_article(_dateline_article("2002-03-12", body)).status == "inconsistent"
+
+
+def test_an_impossible_date_line_is_kept_with_the_reason_it_is_no_date():
+    import hashlib
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import RawFile
+
+    data = b"Summit set for Geneva\n31 February 2021\n\nThe two leaders will meet in Geneva next month.\n"
+    out = normalize_files([RawFile("in/bad.txt", data, hashlib.sha256(data).hexdigest())], "r")
+    (a,) = out.articles
+    assert a.dateline_text == "31 February 2021" and a.published_claimed is None and a.date_status == "missing"
+    (row,) = [e for e in out.date_evidence if e.kind == "malformed_date_line"]
+    assert row.text == "31 February 2021" and "February 2021 has 28 days, not 31" in row.detail

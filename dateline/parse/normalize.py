@@ -194,6 +194,12 @@ class _Recorder:
             for i, m in enumerate(p.mentions)
         )
         self.out.date_evidence.extend(evidence_rows(aid, verdict, len(p.dates.text) - len(p.parsed.body), self.run_id))
+        if p.parsed.dateline_text and p.parsed.pubdate_confidence == "NONE":
+            # The date line is kept as text; the row says why it is no date (the suite warns on it).
+            self.out.date_evidence.append(DateEvidence(
+                article_id=aid, kind="malformed_date_line", evidence_index=0, start_char=None, end_char=None,
+                text=p.parsed.dateline_text, earliest=None, latest=None, weight=0.0,
+                detail=text.why_not_a_date(p.parsed.dateline_text), run_id=self.run_id))
         self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
 
 

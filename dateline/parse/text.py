@@ -237,6 +237,41 @@ _FOUR_DIGITS_RE = re.compile(r"\d{4}")
 _DIGIT_RE = re.compile(r"\d")
 
 
+_UNREAD_MDY = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{2,4})\b")
+_UNREAD_DMY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)(?P<mon>[A-Za-z]{3,9})\.?(?:,?\s+|-)(?P<y>\d{2,4})\b")
+_UNREAD_NUMERIC = re.compile(r"\b(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})\b")
+
+
+def why_not_a_date(line: str) -> str:
+    """Why a date line that ``parse_date_line`` could not read names no date, in words a user can act on:
+    ``February 2021 has 28 days, not 31``, ``there is no month 13``, or that no rule reads it."""
+    for rx in (_UNREAD_MDY, _UNREAD_DMY):
+        m = rx.search(line)
+        if m and m["mon"].lower().rstrip(".") in MONTH_NUMBER:
+            return _impossible(int(m["y"]), MONTH_NUMBER[m["mon"].lower().rstrip(".")], int(m["d"]), m.group())
+    m = _UNREAD_NUMERIC.search(line)
+    if m:
+        a, b, c = int(m["a"]), int(m["b"]), int(m["c"])
+        if len(m["a"]) == 4:  # year first: ISO
+            return _impossible(a, b, c, m.group())
+        if len(m["c"]) == 4:  # day or month first: impossible only if neither order is a date
+            first = _impossible(c, b, a, m.group())
+            second = _impossible(c, a, b, m.group())
+            return first if "no month" in second else second
+    return f"no date rule reads {line.strip()[:80]!r}"
+
+
+def _impossible(year: int, month: int, day: int, text: str) -> str:
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        return f"{text!r}: year {year} is outside {YEAR_MIN}..{YEAR_MAX}"
+    if not 1 <= month <= 12:
+        return f"{text!r}: there is no month {month}"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{text!r}: {calendar.month_name[month]} {year} has {last} days, not {day}"
+    return f"no rule reads {text!r} (it looks like a real date)"
+
+
 def parse_date_line(line: str, *, allow_dateparser: bool = True) -> DateHit | None:
     """Parse a line that should consist of a date only (optionally labelled, e.g. ``Updated:``).
 
