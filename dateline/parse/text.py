@@ -85,6 +85,10 @@ _WIRE_TS_RE = re.compile(
     r"(?:\s+(?P<H>\d{1,3}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
 )
 _DOTTED_DMY_RE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})")
+# 19980120: an archive's compact stamp (a date line only; a lone number elsewhere is no date).
+_COMPACT_RE = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)")
+# 11/02/89: a two-digit year, month first as US papers write it unless the first number cannot be a month.
+_SHORT_SLASH_RE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{2})")
 _WIRE_JUNK_RE = re.compile(r"\s*(?:&#\d+;.*)?")
 _TIME_RE = re.compile(
     r"(?<![\d:.])(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?"
@@ -185,6 +189,9 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
     m = _DOTTED_DMY_RE.fullmatch(s)
     if m:  # 08.11.2016 is day.month.year wherever it is written
         return _hit(s, _mk_date(int(m["y"]), int(m["m"]), int(m["d"])), None, method_human)
+    m = _COMPACT_RE.fullmatch(s)
+    if m:
+        return _hit(s, _mk_date(int(m["y"]), int(m["m"]), int(m["d"])), None, method_human)
     # Human-style date with an optional time before or after it.
     tm = _TIME_RE.search(s)
     rest = s
@@ -196,6 +203,15 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
     if rest.lower().endswith((" at", " on")):
         rest = rest[:-3]
     rest = rest.strip(_SEP_CHARS)
+    m = _SHORT_SLASH_RE.fullmatch(rest)
+    if m:
+        a, b, yy = int(m["a"]), int(m["b"]), int(m["y"])
+        # POSIX's two-digit-year rule (strptime %y): 69-99 are 1969-1999, 00-68 are 2000-2068
+        year = 1900 + yy if yy >= 69 else 2000 + yy
+        month, day_of_month = (a, b) if a <= 12 else (b, a)
+        day = _mk_date(year, month, day_of_month)
+        at = _mk_time(day, _int(tm["H"]), _int(tm["M"]), _int(tm["S"]), tm["ampm"]) if tm and tm["H"] else None
+        return _hit(s, day, at, method_human)
     for rx in (_MDY_RE, _DMY_RE):
         m = rx.fullmatch(rest)
         if not m:
