@@ -61,6 +61,43 @@ def dev_articles(devsets: Path):
         yield p.published_claimed, normalize._dates_of("x", p, timex.extract_mentions(p.body, p.published_claimed))
 
 
+def fit_calibration(devsets: Path, seed: int = 1987) -> dict[str, list[int]]:
+    """basis -> [wrong, total]: the development split, half its date lines shifted (eval_sanity's protocol,
+    the txt dumps and the wire form), through the pipeline's own date stage; every prefix of a basis
+    ("inconsistent:dateline") is counted too, for the fallback."""
+    import hashlib
+
+    from eval_sanity import DEV_CORPUS, WIRE, build_corpus, split_of, wire_copies
+
+    from dateline.dating import sanity
+    from dateline.parse import normalize, text, timex
+    from dateline.sources.files import decode_bytes
+
+    files = [p for p in sorted((devsets / DEV_CORPUS / "txt").glob("*.txt")) if split_of(DEV_CORPUS, str(p)) == "dev"]
+    items = build_corpus(DEV_CORPUS, files, seed)
+    if (devsets / DEV_CORPUS / "reuters_dev.jsonl").is_file():
+        items += build_corpus(WIRE, wire_copies(devsets, files), seed)
+    counts: dict[str, list[int]] = {}
+    for it in items:
+        dec = decode_bytes(it.data)
+        if dec.text is None:
+            continue
+        p = text.parse_text(dec.text)
+        if not p.body.strip():
+            continue
+        ad = normalize._dates_of(hashlib.sha256(it.data).hexdigest()[:16], p,
+                                 timex.extract_mentions(p.body, p.published_claimed))
+        basis = sanity.judge_article(ad).basis
+        parts = basis.split(":")
+        for k in range(1, len(parts) + 1):
+            c = counts.setdefault(":".join(parts[:k]), [0, 0])
+            c[0] += it.corrupted
+            c[1] += 1
+    for basis, (wrong, total) in sorted(counts.items()):
+        print(f"  {basis:<40} {wrong:>5} of {total:>5} wrong ({wrong / total:.3f})", file=sys.stderr)
+    return counts
+
+
 def fit(devsets: Path) -> dict:
     from dateline.dating import sanity, season
 
@@ -82,10 +119,12 @@ def fit(devsets: Path) -> dict:
     rec = _smoothed(recency)
     print("season (dates without a year):", file=sys.stderr)
     sea = _smoothed(seasonal)
+    print("calibration (basis of the verdict: wrong claimed dates / articles):", file=sys.stderr)
     return {"_about": "fitted by bench/fit_dating.py on reuters_dev files whose name's sha1 is even; "
-                      "log P(bin | category), bins as in dateline/dating/sanity.py RECENCY_BINS and "
-                      "dateline/dating/season.py SEASON_BINS",
-            "recency": rec, "season": sea}
+                      "recency/season: log P(bin | category), bins as in dateline/dating/sanity.py RECENCY_BINS "
+                      "and dateline/dating/season.py SEASON_BINS; calibration: basis -> [wrong, total] with half "
+                      "the date lines shifted (bench/eval_sanity.py's protocol, seed 1987)",
+            "recency": rec, "season": sea, "calibration": fit_calibration(devsets)}
 
 
 def main(argv: list[str] | None = None) -> int:

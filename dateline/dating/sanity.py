@@ -122,6 +122,7 @@ class DateVerdict:
     inferred_max: date | None
     evidence: tuple[Evidence, ...] = field(default=())  # what decided: the bounds of the window, what accused
     considered: tuple[Evidence, ...] = field(default=())  # every piece of evidence read, in text order
+    basis: str = ""  # what kind of evidence decided, e.g. "inconsistent:dateline" (see calibrated)
 
     def evidence_text(self) -> str | None:
         return "; ".join(e.describe() for e in self.evidence) or None
@@ -414,6 +415,10 @@ def _window(evidence: Sequence[Evidence], *, loose: bool = False) -> tuple[date 
     return (max(mins) if mins else None), (min(maxs) if maxs else None)
 
 
+def _gap_bucket(days: int) -> str:
+    return "months" if days < 92 else "year" if days < 366 else "years"
+
+
 def _nearest_year(span_of, anchor: date, tense: str, *, directional: bool) -> int:
     """The year that puts a year-less span nearest the anchor.
 
@@ -443,7 +448,46 @@ def judge_article(article: ArticleDates) -> DateVerdict:
     verdict = _judge(article, evidence)
     considered = sorted(dict.fromkeys([*evidence, *verdict.evidence]),
                         key=lambda e: (e.start is None, e.start or 0, e.bound))
-    return dataclasses.replace(verdict, considered=tuple(considered))
+    score, seen = calibrated(verdict.basis)
+    status = verdict.status
+    if status == "inconsistent" and seen >= CALIBRATION_MIN and score < ACCUSE_PROBABILITY:
+        status = "no_evidence"  # this kind of exclusion was wrong too often on the development split
+    return dataclasses.replace(verdict, status=status, score=score, considered=tuple(considered))
+
+
+# --- calibration ---------------------------------------------------------------------------------
+#
+# date_score is the probability that the claimed date is wrong given the kind of evidence that decided
+# the verdict (its ``basis``), counted by bench/fit_dating.py on the development split with half the date
+# lines shifted (eval_sanity's protocol): a probability under that 50% prior. A basis seen fewer than
+# CALIBRATION_MIN times there takes the rate of its parent ("inconsistent:dateline:years" ->
+# "inconsistent:dateline" -> "inconsistent").
+
+CALIBRATION_MIN = 20
+#: An exclusion whose kind was right less often than this on the development split does not accuse.
+ACCUSE_PROBABILITY = 0.9
+
+
+@functools.cache
+def _calibration() -> dict[str, tuple[int, int]]:
+    raw = json.loads(resources.files("dateline.data").joinpath("dating_tables.json").read_text())
+    return {k: (v[0], v[1]) for k, v in raw.get("calibration", {}).items()}
+
+
+def calibrated(basis: str) -> tuple[float | None, int]:
+    """(P(claimed date wrong | basis), how many development articles the rate rests on)."""
+    if not basis or basis == "missing":
+        return None, 0
+    table = _calibration()
+    key = basis
+    while True:
+        wrong, total = table.get(key, (0, 0))
+        if total >= CALIBRATION_MIN or ":" not in key:
+            break
+        key = key.rsplit(":", 1)[0]
+    if total == 0:
+        return None, 0
+    return round((wrong + 0.5) / (total + 1), 3), total
 
 
 def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
@@ -478,11 +522,12 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
     lo, hi = _window(_consistent(evidence)[1])
     used = tuple(e for e in evidence if (e.bound == "min" and e.day == lo) or (e.bound == "max" and e.day == hi))
     if claimed is None:
-        return DateVerdict("missing", None, lo, hi, used)
+        return DateVerdict("missing", None, lo, hi, used, basis="missing")
     misfits = tuple(e for e in periodic if not _satisfies(e, claimed, loose=True, tol=TOLERANCE))
     if misfits:
         gap_days = max(abs((claimed - e.day).days) for e in misfits)
-        return DateVerdict("inconsistent", round(1 - math.exp(-gap_days / 90), 3), lo, hi, misfits + used)
+        return DateVerdict("inconsistent", None, lo, hi, misfits + used,
+                           basis=f"inconsistent:{misfits[0].kind}:{_gap_bucket(gap_days)}")
     rec = recency(article)
     accusing = supporting
     if supporting and not claimed_fits and accusing:
@@ -493,10 +538,10 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
     if verdict is not None:
         return verdict
     if supporting and claimed_fits:
-        return DateVerdict("consistent", 0.0, lo, hi, used)
+        return DateVerdict("consistent", None, lo, hi, used, basis="consistent:explicit_date")
     if periodic:  # the day agrees with a dateline or a weekday, and nothing speaks against the year
-        return DateVerdict("consistent", 0.0, lo, hi, used + tuple(periodic))
-    return DateVerdict("no_evidence", None, lo, hi, used)
+        return DateVerdict("consistent", None, lo, hi, used + tuple(periodic), basis=f"consistent:{periodic[0].kind}")
+    return DateVerdict("no_evidence", None, lo, hi, used, basis="no_evidence")
 
 
 @dataclass(slots=True)
@@ -579,8 +624,8 @@ def _hard_accusation(accusing: list[Evidence], claimed: date, rec: Recency | Non
     # claimed day much likelier than the day the blamed bound asks for, do not accuse.
     wanted = max(e.loose_day for e in blamed) if blamed[0].bound == "min" else min(e.loose_day for e in blamed)
     if rec is None or rec.claimed - rec.scorer(wanted) < RECENCY_VETO:
-        score = round(1 - math.exp(-gap_days / 90), 3)  # ~0.3 a month off, ~0.98 a year off
-        return DateVerdict("inconsistent", score, lo, hi, blamed + tuple(e for e in used if e not in blamed))
+        return DateVerdict("inconsistent", None, lo, hi, blamed + tuple(e for e in used if e not in blamed),
+                           basis=f"inconsistent:explicit_date:{_gap_bucket(gap_days)}")
     return None
 
 
@@ -596,7 +641,8 @@ def _recency_accusation(article: ArticleDates, rec: Recency | None, lo: date | N
                                          if recency_feature(article.text, m) is not None)),
                  f"news recency: the story's explicit dates are e^{rec.ratio:.1f} times likelier around "
                  f"{rec.best_day.isoformat()[:7]} than on the claimed date")
-    return DateVerdict("inconsistent", round(1 / (1 + math.exp(-rec.ratio)), 3), lo, hi, (e, *used))
+    return DateVerdict("inconsistent", None, lo, hi, (e, *used),
+                       basis=f"inconsistent:news_recency:{'strong' if rec.ratio >= 2 * RECENCY_ACCUSE else 'weak'}")
 
 
 # --- news recency -------------------------------------------------------------------------------
