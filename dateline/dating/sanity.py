@@ -367,6 +367,9 @@ _WEEKDAY_DATE = re.compile(
     rf"(?!\s*,?\s*\d{{4}})\b")
 
 
+_WEEKDAY_PREFIXES = frozenset(w[:3] for w in WEEKDAY_NAMES)
+
+
 def _nearest_occurrence(month: int, day: int, claimed: date, years: Sequence[int]) -> date | None:
     days = [date(y, month, day) for y in years if day <= calendar.monthrange(y, month)[1]]
     return min(days, key=lambda d: abs((d - claimed).days)) if days else None
@@ -390,7 +393,10 @@ def _weekday_evidence(article: ArticleDates) -> list[Evidence]:
     explicit evidence already (and a weekday that does not fit it is the writer's slip, not a clue)."""
     out = []
     claimed = article.claimed
-    for m in _WEEKDAY_DATE.finditer(article.text):
+    # The tagger has found every weekday already, alone ("Friday") or with its date ("Friday, March 12"):
+    # read a date only where one stands (a regex over every text cost a quarter of the verdict's time).
+    starts = sorted({m.start for m in article.mentions if m.text[:3] in _WEEKDAY_PREFIXES})
+    for m in filter(None, (_WEEKDAY_DATE.match(article.text, k) for k in starts)):
         month = MONTH_NUMBER.get((m["mon"] or m["mon2"]).lower().rstrip("."))
         if month is None:
             continue
