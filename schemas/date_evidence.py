@@ -10,7 +10,8 @@ class DateEvidence(TableModel):
     the dating stage with the article: ``explicit_date`` (a date with its year, told as past or upcoming),
     ``yearless_date`` (placed around the claimed date: it narrows, never accuses), ``relative_month``
     ("next month"), ``news_recency``, ``dateline`` (title or body dateline; for a year-less one, the
-    occurrence nearest the claimed date), ``weekday_date`` (a date with its weekday) and
+    occurrence nearest the claimed date), ``weekday_date`` (a date with its weekday), ``elapsed_time`` ("a
+    108-year wait" counted from the year its sentence prints) and
     ``malformed_date_line`` (why a date line names no date). Written by the stories stage: ``story`` (the
     agreeing dates of the article's siblings, or a year they print, named in ``detail``). Offsets are into
     ``articles.body``; evidence from the title or from no single mention has none.

@@ -262,3 +262,15 @@ def test_an_impossible_date_line_is_kept_with_the_reason_it_is_no_date():
     assert a.dateline_text == "31 February 2021" and a.published_claimed is None and a.date_status == "missing"
     (row,) = [e for e in out.date_evidence if e.kind == "malformed_date_line"]
     assert row.text == "31 February 2021" and "February 2021 has 28 days, not 31" in row.detail
+
+
+def test_elapsed_time_counted_from_a_printed_year_places_the_story():
+    body = ("The Chicago Cubs ended a 108-year wait on Wednesday night, winning the World Series for the first "
+            "time since they won the championship in 1908.")
+    v = judge_article(_dateline_article("2016-11-03", body))
+    assert v.status == "consistent"
+    assert sorted((e.day.year, e.bound) for e in v.considered if e.kind == "elapsed_time") == [(2016, "min"), (2017, "max")]
+    assert evidence_says(_dateline_article("2012-11-03", body)) == "inconsistent"
+    # an age or a bond's term is no elapsed time
+    aged = "A 108-year-old fan, who first saw them win in 1908, cheered."
+    assert not [e for e in judge_article(_dateline_article("2012-11-03", aged)).considered if e.kind == "elapsed_time"]

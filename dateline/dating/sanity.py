@@ -63,6 +63,7 @@ from dateline.parse.text import DatelineDay
 from dateline.parse.timex import Mention
 from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTH_NUMBER, WEEKDAY_NAMES
 
+YEAR_RANGE = (1800, 2200)  # elapsed-time arithmetic outside this is a misread number
 TOLERANCE = timedelta(days=1)  # a date a day off across time zones is still the same day somewhere
 COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year closes it is still "upcoming" news
 
@@ -85,7 +86,7 @@ class Evidence:
     bound: str  # "min" or "max"
     day: date  # the tight bound
     loose_day: date  # the bound the verdict uses (never tighter than `day`)
-    strength: str  # "hard" | "dateline" | "weekday" | "anchored" | "tie" | "recency"
+    strength: str  # "hard" | "elapsed" | "dateline" | "weekday" | "anchored" | "tie" | "recency"
     mention: str
     reason: str
     start: int | None = None  # the mention's offsets in ArticleDates.text (None: no single mention)
@@ -103,7 +104,8 @@ class Evidence:
 
 #: How each strength of evidence is recorded in ``date_evidence``, and how much the verdict trusts it.
 EVIDENCE_KINDS = {"hard": "explicit_date", "anchored": "yearless_date", "tie": "relative_month",
-                  "recency": "news_recency", "dateline": "dateline", "weekday": "weekday_date"}
+                  "recency": "news_recency", "dateline": "dateline", "weekday": "weekday_date",
+                  "elapsed": "elapsed_time"}
 
 
 def evidence_weight(e: Evidence, verdict: DateVerdict) -> float:
@@ -369,6 +371,12 @@ _WEEKDAY_DATE = re.compile(
 
 _WEEKDAY_PREFIXES = frozenset(w[:3] for w in WEEKDAY_NAMES)
 
+# Elapsed time counted from a year the same sentence prints: "ended a 108-year wait ... since winning the
+# championship in 1908" puts the story in 2016 (or early 2017). Only spans that count time from an event to
+# now (a wait, a drought, an absence), not ages or terms ("a 30-year-old", "a 10-year bond").
+_ELAPSED = re.compile(r"\b(?P<n>\d{1,3})-year(?:s)?[-\s]+(?:long\s+)?(?P<what>wait|drought|absence|hiatus|"
+                      r"losing streak|title drought|exile|ban|gap)\b", re.IGNORECASE)
+
 
 def _nearest_occurrence(month: int, day: int, claimed: date, years: Sequence[int]) -> date | None:
     days = [date(y, month, day) for y in years if day <= calendar.monthrange(y, month)[1]]
@@ -385,6 +393,29 @@ def _dateline_evidence(article: ArticleDates) -> list[Evidence]:
         why = f"the {where}'s dateline: {day.isoformat() if dl.year else day.isoformat()[5:]}"
         out += [Evidence("min", day - DATELINE_SLACK, day - DATELINE_SLACK, "dateline", dl.text, why, dl.start, dl.end),
                 Evidence("max", day + DATELINE_SLACK, day + DATELINE_SLACK, "dateline", dl.text, why, dl.start, dl.end)]
+    return out
+
+
+def _elapsed_evidence(article: ArticleDates) -> list[Evidence]:
+    """Bounds from an elapsed span and the one past year its sentence counts it from."""
+    text, out = article.text, []
+    if "-year" not in text:
+        return out
+    for m in _ELAPSED.finditer(text):
+        years = {e.earliest.year for e in article.mentions if e.type == "DATE" and e.explicit_year and e.earliest
+                 and e.granularity in ("year", "month", "day") and e.tense == "past"
+                 and _sentence(text, e) == _sentence(text, Mention(m.start(), m.end(), m.group(), "DATE", "", "", "",
+                                                                   "", False, None, None, None))}
+        if len(years) != 1:
+            continue  # no year to count from, or two: which one is the start is anybody's guess
+        (since,) = years
+        year = since + int(m["n"])
+        if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            continue
+        why = f"a {m['n']}-year {m['what'].lower()} since {since}: {year}"
+        out += [Evidence("min", date(year, 1, 1), date(year, 1, 1), "elapsed", m.group(), why, m.start(), m.end()),
+                Evidence("max", date(year + 1, 6, 30), date(year + 1, 6, 30), "elapsed", m.group(), why,
+                         m.start(), m.end())]
     return out
 
 
@@ -503,11 +534,11 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
     # Datelines and weekdays allow the same day in many years: they check the claimed date's day but do
     # not vote for its year (the occurrence nearest the claimed date would always side with it).
     periodic = _dateline_evidence(article) + _weekday_evidence(article) if article.claimed is not None else []
-    evidence += periodic
+    evidence += periodic + _elapsed_evidence(article)
     unresolved = reading.yearless
 
     # Hard evidence places the window, can confirm a claimed date and can accuse one.
-    supporting = [e for e in evidence if e.strength == "hard"]
+    supporting = [e for e in evidence if e.strength in ("hard", "elapsed")]
     claimed = article.claimed
     # The evidence a single publication day can satisfy best (loose bounds, one day of tolerance).
     # A mention whose tense was misread then stands alone and is outvoted.
@@ -631,7 +662,7 @@ def _hard_accusation(accusing: list[Evidence], claimed: date, rec: Recency | Non
     wanted = max(e.loose_day for e in blamed) if blamed[0].bound == "min" else min(e.loose_day for e in blamed)
     if rec is None or rec.claimed - rec.scorer(wanted) < RECENCY_VETO:
         return DateVerdict("inconsistent", None, lo, hi, blamed + tuple(e for e in used if e not in blamed),
-                           basis=f"inconsistent:explicit_date:{_gap_bucket(gap_days)}")
+                           basis=f"inconsistent:{blamed[0].kind}:{_gap_bucket(gap_days)}")
     return None
 
 
@@ -860,7 +891,7 @@ def recency(article: ArticleDates) -> Recency | None:
 
 
 # How much each kind of evidence counts when evidence conflicts.
-_WEIGHT = {"hard": 4, "dateline": 4, "weekday": 3, "tie": 2, "anchored": 1, "recency": 0}
+_WEIGHT = {"hard": 4, "elapsed": 4, "dateline": 4, "weekday": 3, "tie": 2, "anchored": 1, "recency": 0}
 
 
 def _satisfies(e: Evidence, day: date, *, loose: bool = False, tol: timedelta = timedelta(0)) -> bool:
