@@ -99,10 +99,9 @@ def fit_calibration(devsets: Path, seed: int = 1987) -> dict[str, list[int]]:
 
 
 def fit(devsets: Path) -> dict:
-    from dateline.dating import sanity, season
+    from dateline.dating import sanity
 
     recency: dict[str, list[int]] = {}
-    seasonal: dict[str, list[int]] = {}
     for day, ad in dev_articles(devsets):
         for m in ad.mentions:
             f = sanity.recency_feature(ad.text, m)
@@ -110,21 +109,13 @@ def fit(devsets: Path) -> dict:
                 unit = f[0].split("-")[0]
                 c = recency.setdefault(f[0], [0] * len(sanity.RECENCY_BINS[unit]))
                 c[sanity.recency_bin(sanity.recency_gap(day, f[1], f[2], unit), unit)] += 1
-            s = season.season_feature(m, lambda m, t=ad.text: sanity._tense_holds(t, m))
-            if s is not None:
-                unit = s.category.split("-")[0]
-                c = seasonal.setdefault(s.category, [0] * len(season.SEASON_BINS[unit]))
-                c[season.season_bin(season.season_gap(day, s), unit)] += 1
     print("recency (explicit dates):", file=sys.stderr)
     rec = _smoothed(recency)
-    print("season (dates without a year):", file=sys.stderr)
-    sea = _smoothed(seasonal)
     print("calibration (basis of the verdict: wrong claimed dates / articles):", file=sys.stderr)
     return {"_about": "fitted by bench/fit_dating.py on reuters_dev files whose name's sha1 is even; "
-                      "recency/season: log P(bin | category), bins as in dateline/dating/sanity.py RECENCY_BINS "
-                      "and dateline/dating/season.py SEASON_BINS; calibration: basis -> [wrong, total] with half "
+                      "recency: log P(bin | category), bins as in dateline/dating/sanity.py RECENCY_BINS; calibration: basis -> [wrong, total] with half "
                       "the date lines shifted (bench/eval_sanity.py's protocol, seed 1987)",
-            "recency": rec, "season": sea, "calibration": fit_calibration(devsets)}
+            "recency": rec, "calibration": fit_calibration(devsets)}
 
 
 def main(argv: list[str] | None = None) -> int:
