@@ -732,14 +732,13 @@ def print_split(groups: dict[str, list[Item]]) -> None:
     """Precision / recall on the development split and on the held-out rest."""
     items = [it for v in groups.values() for it in v]
     parts = {
-        "dev (reuters_dev, sha1 even)": [it for it in items if split_of(it.corpus, it.path) == "dev"],
+        "dev (reuters, sha1 even)": [it for it in items if split_of(it.corpus, it.path) == "dev"],
         "held-out (all)": [it for it in items if split_of(it.corpus, it.path) == "held-out"],
-        "held-out reuters_dev (odd)": [it for it in items if it.corpus == DEV_CORPUS
-                                       and split_of(it.corpus, it.path) == "held-out"],
     }
     for corpus in groups:
-        if corpus != DEV_CORPUS:
-            parts[f"held-out {corpus}"] = [it for it in items if it.corpus == corpus]
+        odd = " (odd)" if corpus in (DEV_CORPUS, WIRE) else ""
+        parts[f"held-out {corpus}{odd}"] = [it for it in items if it.corpus == corpus
+                                            and split_of(it.corpus, it.path) == "held-out"]
     print()
     print("Split: statistical rules are chosen on dev only; held-out = everything else")
     print(f"  {'':<32}{'all P':>7}{'all R':>7}{'dated P':>9}{'dated R':>9}{'tp/fp/fn (dated)':>18}"
