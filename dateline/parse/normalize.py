@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from dateline.dating import sanity
-from dateline.parse import text, timex
+from dateline.parse import language, text, timex
 from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unreadable, decode_bytes, storable_path
 from dateline.sources.htmlpage import parse_html_article
 from dateline.sources.jsonfile import parse_json_article
@@ -64,8 +64,10 @@ def normalize_files(
         elif (parsed := _parse_file(f, rec)) is not None:
             rec.out.hashes[f.sha256] = article_id_for(f.sha256)
             pending.append(parsed)
-    # Judged together after parsing: articles of one story in the batch lend each other years.
-    verdicts = _judge([p.dates for p in pending])
+    # Judged together after parsing: articles of one story in the batch lend each other years. Articles in
+    # another language are not judged (the rules read English) and lend nothing.
+    judged = iter(_judge([p.dates for p in pending if p.not_judged is None]))
+    verdicts = [next(judged) if p.not_judged is None else _verdict_not_judged(p) for p in pending]
     for p, verdict in zip(pending, verdicts, strict=True):
         if isinstance(verdict, Exception):
             rec.reject(p.file, f"{INTERNAL_ERROR} while checking dates: {type(verdict).__name__}",
@@ -86,6 +88,21 @@ class _Parsed:
     dates: sanity.ArticleDates
     source_format: str = "txt"
     url: str | None = None
+    language: str | None = None
+    not_judged: str | None = None  # why the date rules do not judge it (its language), None when they do
+
+
+def _not_judged_reason(lang: str | None) -> str | None:
+    """Why the English-only date rules may not judge an article in ``lang``; None when they may."""
+    if language.english_rules_apply(lang):
+        return None
+    return (f"not judged: the article is in language '{lang}' and the date rules (tenses, date lines, "
+            "news recency) read English only")
+
+
+def _verdict_not_judged(p: _Parsed) -> sanity.DateVerdict:
+    """No accusation for an article the rules cannot read: its claimed date stands unchecked."""
+    return sanity.DateVerdict("no_evidence" if p.parsed.published_claimed else "missing", None, None, None)
 
 
 def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
@@ -99,13 +116,17 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
         url = None
         if fmt == "txt":
             parsed = text.parse_text(decoded.text)
+            lang = language.article_language(parsed.body)
+            if parsed.published_claimed is None and not language.english_rules_apply(lang):
+                parsed = text.parse_text(decoded.text, language=lang)  # its date line, in its own language
         else:
             article = (parse_json_article if fmt == "json" else parse_html_article)(decoded.text)
             if isinstance(article, tuple):
                 rec.reject(f, *article)
                 return None
             method = f"metadata:{article.published_key}" if fmt == "json" else "html:htmldate"
-            parsed, url = _parsed_from_claims(article, method), article.url
+            lang = language.article_language(article.body, article.language)
+            parsed, url = _parsed_from_claims(article, method, lang), article.url
         if not parsed.body.strip():
             rec.reject(f, *_no_body(parsed))
             return None
@@ -114,7 +135,7 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
     except Exception as exc:  # a bug met by one odd file must not sink the batch: report it, go on
         rec.reject(f, f"{INTERNAL_ERROR} while parsing: {type(exc).__name__}", f"{exc}"[:500] or None)
         return None
-    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates, fmt, url)
+    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates, fmt, url, lang, _not_judged_reason(lang))
 
 
 def _format_of(path: str) -> str:
@@ -122,12 +143,13 @@ def _format_of(path: str) -> str:
     return "json" if low.endswith(JSON_SUFFIXES) else "html" if low.endswith(HTML_SUFFIXES) else "txt"
 
 
-def _parsed_from_claims(a, method: str) -> text.ParsedText:
+def _parsed_from_claims(a, method: str, lang: str | None = None) -> text.ParsedText:
     """A crawler's JSON article or a page's extracted article as a parsed text. The claimed date goes
-    through the same check as a text's date line (impossible or partial dates claim nothing); the body is
+    through the same check as a text's date line (impossible or partial dates claim nothing; one written
+    in the article's language, ``8 novembre 2016``, is read in that language); the body is
     the extracted main text without the boilerplate paragraphs extractors leave in ("Advertisement",
     "ALSO READ | ..."); the header rules of a text dump do not apply to it."""
-    hit = text.parse_date_line(a.published) if a.published else None
+    hit = text.parse_date_line(a.published, language=lang) if a.published else None
     claimed = hit.day if hit is not None else None
     conf = hit.confidence if hit is not None else "NONE"
     body, removals = text.clean_body(a.body)
@@ -216,7 +238,7 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         published_inferred_max=verdict.inferred_max,
         date_status=verdict.status,
         date_score=verdict.score,
-        date_evidence=verdict.evidence_text(),
+        date_evidence=p.not_judged or verdict.evidence_text(),
         body=t.body,
         boilerplate=[BoilerplateRemoval(rule=r.rule, text=r.text) for r in t.boilerplate],
         word_count=len(t.body.split()),
@@ -225,6 +247,7 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         loaded_at=now,
         url=p.url,
         source_format=p.source_format,
+        language=p.language,
     )
 
 
