@@ -9,12 +9,12 @@ import dataclasses
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from dateline.dating import sanity
 from dateline.parse import language, text, timex
 from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unreadable, decode_bytes, storable_path
-from dateline.sources.htmlpage import parse_html_article
+from dateline.sources.htmlpage import HtmlArticle, parse_html_article
 from dateline.sources.jsonfile import parse_json_article
 from schemas import Article, BoilerplateRemoval, DateMention, Reject, SourceFile
 from schemas.rejects import INTERNAL_ERROR
@@ -124,9 +124,12 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
             if isinstance(article, tuple):
                 rec.reject(f, *article)
                 return None
-            method = f"metadata:{article.published_key}" if fmt == "json" else "html:htmldate"
             lang = language.article_language(article.body, article.language)
-            parsed, url = _parsed_from_claims(article, method, lang), article.url
+            if fmt == "json":
+                parsed = _parsed_from_claims(article, f"metadata:{article.published_key}", lang)
+            else:
+                parsed = _page_claim(article, lang)
+            url = article.url
         if not parsed.body.strip():
             rec.reject(f, *_no_body(parsed))
             return None
@@ -160,6 +163,89 @@ def _parsed_from_claims(a, method: str, lang: str | None = None) -> text.ParsedT
         body=body, boilerplate=removals, byline=a.authors, publisher=a.publisher,
         publisher_evidence="metadata" if a.publisher else None,
     )
+
+
+HTMLDATE = "html:htmldate"
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """Another date a page claims, beside htmldate's."""
+
+    method: str
+    text: str
+    day: date
+    at: datetime | None
+    confidence: str
+
+
+def _page_claim(a: HtmlArticle, lang: str | None) -> text.ParsedText:
+    """A saved page's claimed date: htmldate's, unless it is contradicted and another date the page claims
+    agrees with the content (a date line in the extracted text, the URL's day, the metadata's publication
+    date, in that order); then that one, and ``pubdate_method`` names it and why htmldate's was not taken:
+    ``html:url (htmldate 2019-06-17: contradicted by the text's dates)``.
+
+    Contradicted means: the text's own date line gives another day (the page prints its date); htmldate
+    found its date only by searching the page's text (its metadata search found none) and the page
+    claims another; or the sanity check finds the text's dates contradict it. htmldate's last resort, the
+    copyright year as 1 January, claims a year, not a day. Agrees means the sanity check does not find
+    the candidate contradicted (for an article the English rules cannot read: any candidate)."""
+    parsed = _parsed_from_claims(a, HTMLDATE, lang)
+    claimed = parsed.published_claimed
+    if a.published_by_text_search and claimed is not None and (claimed.month, claimed.day) == (1, 1):
+        parsed = dataclasses.replace(parsed, published_claimed=None, published_claimed_at=None,
+                                     pubdate_confidence="PARTIAL", pubdate_method=f"{HTMLDATE} (a year only)")
+        claimed = None
+    candidates = _page_candidates(a, lang)
+    why = _contradiction(parsed, a, candidates, lang)
+    if why is None:
+        return parsed
+    for c in candidates:
+        if c.day != claimed and _agrees(parsed, c.day, lang):
+            return dataclasses.replace(
+                parsed, published_claimed=c.day, published_claimed_at=c.at, dateline_text=c.text,
+                pubdate_confidence=c.confidence, pubdate_method=f"{c.method} (htmldate {claimed or a.published}: {why})")
+    return parsed
+
+
+def _page_candidates(a: HtmlArticle, lang: str | None) -> list[_Candidate]:
+    """The other dates a page claims, each read as a date line is (in the article's language)."""
+    other = None if language.english_rules_apply(lang) else lang
+    found: list[_Candidate] = []
+    in_text = text.parse_text(a.body, language=other)
+    if in_text.published_claimed is not None:
+        found.append(_Candidate("html:dateline", in_text.dateline_text or "", in_text.published_claimed,
+                                in_text.published_claimed_at, in_text.pubdate_confidence))
+    for method, raw in (("html:url", a.url_day), ("html:metadata", a.meta_published)):
+        hit = text.parse_date_line(raw, language=other) if raw else None
+        if hit is not None and hit.day is not None:
+            found.append(_Candidate(method, raw, hit.day, hit.at, hit.confidence))
+    return found
+
+
+def _contradiction(parsed: text.ParsedText, a: HtmlArticle, candidates: list[_Candidate],
+                   lang: str | None) -> str | None:
+    """Why htmldate's claimed date does not stand, or None when it does."""
+    claimed = parsed.published_claimed
+    if claimed is None:
+        return "a year, not a day" if parsed.pubdate_confidence == "PARTIAL" and a.published else None
+    line = next((c for c in candidates if c.method == "html:dateline"), None)
+    if line is not None and line.day != claimed:
+        return "the text's date line says otherwise"
+    if a.published_by_text_search and any(c.day != claimed for c in candidates):
+        return "found only in the page's text"
+    if not _agrees(parsed, claimed, lang):
+        return "contradicted by the text's dates"
+    return None
+
+
+def _agrees(parsed: text.ParsedText, day: date, lang: str | None) -> bool:
+    """Whether the sanity check, on this article alone, finds ``day`` not contradicted by its content."""
+    if not language.english_rules_apply(lang):
+        return True
+    as_claimed = dataclasses.replace(parsed, published_claimed=day)
+    dates = _dates_of("", as_claimed, timex.extract_mentions(parsed.body, day))
+    return sanity.judge_article(dates).status != "inconsistent"
 
 
 def _no_body(parsed: text.ParsedText) -> tuple[str, str | None]:
