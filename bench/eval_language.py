@@ -185,9 +185,17 @@ def main() -> int:
             ok_full = sum(full[i] == rows[i][2] for i in idx)
             per.append(f"{c} {ok}/{len(idx)} (whole body {ok_full})")
         total = sum(a == r[2] for a, r in zip(answers[name], rows, strict=True) if r[2])
+        unknown = sum(a is None for a, r in zip(answers[name], rows, strict=True) if r[2])
         non_en = [(a, r) for a, r in zip(answers[name], rows, strict=True) if r[2] and r[2] != "en"]
-        print(f"{name}: {total}/{len(known)} right; non-English {sum(a == r[2] for a, r in non_en)}/{len(non_en)}; "
-              + "; ".join(per))
+        print(f"{name}: {total}/{len(known)} as known, {unknown} no answer, {len(known) - total - unknown} another "
+              f"language; non-English {sum(a == r[2] for a, r in non_en)}/{len(non_en)}; " + "; ".join(per))
+    from dateline.parse import language
+
+    fast = [i for i, (_, t, _) in enumerate(rows) if language.plainly_english(t)]
+    agree = sum(language.classify(rows[i][1])[0] == "en" for i in fast)
+    print(f"dateline's function-word shortcut: {len(fast)}/{len(rows)} texts settled as English without the "
+          f"detector; the detector agrees on {agree}/{len(fast)}; of them, known to be in another language: "
+          f"{sum(1 for i in fast if rows[i][2] not in (None, 'en'))}")
     times: dict[str, list[float]] = {n: [] for n in detectors}
     texts = [t[: args.prefix] for _, t, _ in rows]
     for _ in range(args.rounds):

@@ -32,6 +32,14 @@ def test_the_detector_reads_a_bounded_prefix():
     assert language.LONG_PREFIX < len(ENGLISH * 10)
 
 
+def test_plain_english_is_told_by_its_function_words_and_everything_else_by_the_detector():
+    assert language.plainly_english(ENGLISH)
+    assert not any(language.plainly_english(t) for t in (GERMAN, FRENCH, TABLE, "The end of the story."))
+    # Where the shortcut answers, the detector answers the same.
+    assert language.detect(ENGLISH) == ("en", 1.0) and language.classify(ENGLISH)[0] == "en"
+    assert language.detect(GERMAN) == language.classify(GERMAN)
+
+
 @pytest.mark.parametrize(("tag", "want"), [("en-US", "en"), ("de_DE", "de"), ("FR", "fr"), (" en ", "en"),
                                            ("English", None), ("", None), (None, None), ("zh-Hant-TW", "zh")])
 def test_declared_tags_become_iso_639_1(tag, want):

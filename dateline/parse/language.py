@@ -6,6 +6,12 @@ when the short one leaves it unsure, so the cost does not grow with the article.
 languages with an ISO 639-1 code (its model also knows Nigerian Pidgin and "no language", which it gave
 for Reuters earnings tables) and an answer below ``MIN_CONFIDENCE`` (its normalised probability) is no answer.
 
+Most articles are plainly English, and the detector's fixed cost (~0.1 ms, a third of parsing a short wire
+item) is then spent to learn nothing: a prefix whose words are at least ``FUNCTION_SHARE`` English function
+words ("the", "of", "and" ...; 13-25% of the words of English news, at most 7% of the German, French,
+Greek ... pages measured) is English without asking it. On the 680 dev texts of bench/eval_language.py this
+decides three in four English texts, always as the detector does, and never a text in another language.
+
 Precedence: the text first, then what the metadata claims (a crawler's ``language`` key, the page's
 ``<html lang>``). A declared language is the site template's, not the article's: on ``htmldate_dev`` 9 of
 77 pages that declare one declare it wrongly (German and French articles under ``lang="en"``), and the
@@ -29,6 +35,13 @@ SURE = 0.9
 #: htmldate_dev page was told at 0.95 or more. A wrong language costs an English article its date check.
 MIN_CONFIDENCE = 0.8
 
+#: English's commonest function words, and the share of a prefix's words they must make up to settle it.
+_FUNCTION_WORDS = frozenset("the of and to in is that for on was with said it by from as at".split())
+FUNCTION_SHARE = 0.15
+_FUNCTION_MIN_WORDS = 20  # fewer words than this say too little: the detector decides
+_FUNCTION_PREFIX = 300
+_WORD = re.compile(r"[^\W\d_]+")
+
 # A BCP 47 tag's primary subtag of two letters is the ISO 639-1 code ("en-US", "de_DE", "FR").
 _TAG = re.compile(r"\s*([A-Za-z]{2})(?:[-_][A-Za-z0-9-]*)?\s*")
 
@@ -48,10 +61,25 @@ def _identifier():
     return ident
 
 
+def plainly_english(text: str) -> bool:
+    """Whether the start of ``text`` is English by its share of English function words alone."""
+    words = _WORD.findall(text[:_FUNCTION_PREFIX].lower())
+    if len(words) < _FUNCTION_MIN_WORDS:
+        return False
+    return sum(w in _FUNCTION_WORDS for w in words) >= FUNCTION_SHARE * len(words)
+
+
 def detect(text: str) -> tuple[str | None, float]:
-    """(ISO 639-1 code or None, the detector's probability) for the start of ``text``."""
+    """(ISO 639-1 code or None, the detector's probability; 1.0 when the function words settled it)."""
     if not text.strip():
         return None, 0.0
+    if plainly_english(text):
+        return ENGLISH, 1.0
+    return classify(text)
+
+
+def classify(text: str) -> tuple[str | None, float]:
+    """The detector's answer for the start of ``text`` (no function-word shortcut), and its probability."""
     ident = _identifier()
     lang, p = ident.classify(text[:PREFIX])
     if p < SURE and len(text) > PREFIX:
