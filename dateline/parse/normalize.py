@@ -196,12 +196,14 @@ def _page_claim(a: HtmlArticle, lang: str | None) -> text.ParsedText:
         parsed = dataclasses.replace(parsed, published_claimed=None, published_claimed_at=None,
                                      pubdate_confidence="PARTIAL", pubdate_method=f"{HTMLDATE} (a year only)")
         claimed = None
-    candidates = _page_candidates(a, lang)
+    candidates = [c for c in _page_candidates(a, lang) if c.day != claimed]
+    if not candidates:  # nothing else to take: htmldate's date stands, and is judged with the others
+        return parsed
     why = _contradiction(parsed, a, candidates, lang)
     if why is None:
         return parsed
     for c in candidates:
-        if c.day != claimed and _agrees(parsed, c.day, lang):
+        if _agrees(parsed, c.day, lang):
             return dataclasses.replace(
                 parsed, published_claimed=c.day, published_claimed_at=c.at, dateline_text=c.text,
                 pubdate_confidence=c.confidence, pubdate_method=f"{c.method} (htmldate {claimed or a.published}: {why})")
@@ -225,14 +227,13 @@ def _page_candidates(a: HtmlArticle, lang: str | None) -> list[_Candidate]:
 
 def _contradiction(parsed: text.ParsedText, a: HtmlArticle, candidates: list[_Candidate],
                    lang: str | None) -> str | None:
-    """Why htmldate's claimed date does not stand, or None when it does."""
+    """Why htmldate's claimed date does not stand against ``candidates`` (the page's other days), or None."""
     claimed = parsed.published_claimed
     if claimed is None:
         return "a year, not a day" if parsed.pubdate_confidence == "PARTIAL" and a.published else None
-    line = next((c for c in candidates if c.method == "html:dateline"), None)
-    if line is not None and line.day != claimed:
+    if any(c.method == "html:dateline" for c in candidates):
         return "the text's date line says otherwise"
-    if a.published_by_text_search and any(c.day != claimed for c in candidates):
+    if a.published_by_text_search:
         return "found only in the page's text"
     if not _agrees(parsed, claimed, lang):
         return "contradicted by the text's dates"
