@@ -52,6 +52,7 @@ eval: setup
 	$(BIN)/python bench/eval_quarantine.py
 	$(BIN)/python bench/eval_stories.py
 	$(BIN)/python bench/eval_sources.py
+	$(BIN)/python bench/eval_language.py
 
 # Throughput side by side (floor / dateline / naive / re-run) on a replicated reuters_dev corpus.
 bench: setup

@@ -59,13 +59,20 @@ def check_htmldate(folder: Path, rounds: int) -> dict:
     truth = json.loads((folder / "ground_truth.json").read_text(encoding="utf-8"))
     files = [read_file(str(folder / name), max_bytes=10 << 20) for name in sorted(truth)]
     out = normalize_files(files, "eval")
-    claimed = {a.source_path: a.published_claimed for a in out.articles}
+    by_path = {a.source_path: a for a in out.articles}
     ours = alone = 0
+    overruled: list[str] = []  # pages where dateline took another of the page's dates than htmldate's
     for f, name in zip(files, sorted(truth), strict=True):
         want = truth[name]
-        got = claimed.get(f.path)
-        ours += (str(got) if got else None) == want
-        alone += htmldate.find_date(f.data.decode("utf-8", "replace"), original_date=True) == want
+        a = by_path.get(f.path)
+        got = str(a.published_claimed) if a is not None and a.published_claimed else None
+        ours += got == want
+        said = htmldate.find_date(f.data.decode("utf-8", "replace"), original_date=True)
+        alone += said == want
+        if got != said:
+            mark = "right" if got == want else "wrong" if said == want else "both wrong"
+            overruled.append(f"{Path(name).name}: htmldate {said}, dateline {got} "
+                             f"({a.pubdate_method if a is not None else 'no article'}; truth {want}: {mark})")
     pages = [f.data.decode("utf-8", "replace") for f in files]
     t_ours, t_tra = [], []
     for _ in range(rounds):
@@ -78,6 +85,9 @@ def check_htmldate(folder: Path, rounds: int) -> dict:
         t_tra.append(time.perf_counter() - t0)
     med = lambda xs: sorted(xs)[len(xs) // 2]  # noqa: E731
     return {"pages": len(files), "ours": ours, "alone": alone, "articles": len(out.articles),
+            "overruled": overruled, "inconsistent": sorted(Path(a.source_path).name for a in out.articles
+                                                            if a.date_status == "inconsistent"),
+            "languages": sorted({a.language or "unknown" for a in out.articles}),
             "reasons": sorted({r.reason for r in out.rejects}),
             "ours_pps": len(files) / med(t_ours), "trafilatura_pps": len(files) / med(t_tra)}
 
@@ -115,6 +125,10 @@ def main() -> int:
         h = check_htmldate(root / "htmldate_dev", max(1, args.rounds // 2))
         print(f"htmldate_dev: {h['pages']} pages -> {h['articles']} articles {h['reasons'] or ''}")
         print(f"  publication date right: dateline {h['ours']}/{h['pages']}, htmldate alone {h['alone']}/{h['pages']}")
+        for line in h["overruled"]:
+            print(f"  not htmldate's date: {line}")
+        print(f"  date verdict inconsistent (quarantined by the suite): {len(h['inconsistent'])}/{h['articles']} "
+              f"{', '.join(h['inconsistent'])}; languages: {', '.join(h['languages'])}")
         print(f"  pages/s: dateline (extract + date + parse + checks) {h['ours_pps']:.1f}, trafilatura.extract "
               f"alone {h['trafilatura_pps']:.1f}; ratio {h['ours_pps'] / h['trafilatura_pps']:.2f}")
     txt = root / "giveme5w1h_gold" / "txt"

@@ -43,7 +43,9 @@ class Article(TableModel):
     published_inferred_max: date | None = Field(description="Latest publication date the content allows.")
     date_status: DateStatus
     date_score: float | None = Field(description="How strongly the content contradicts the claimed date (0..1).")
-    date_evidence: str | None = Field(description="The mentions that bound the inferred window, as text.")
+    date_evidence: str | None = Field(
+        description="The mentions that bound the inferred window, as text; or why the dates were not judged."
+    )
     body: str
     boilerplate: list[BoilerplateRemoval]
     word_count: int
@@ -56,3 +58,7 @@ class Article(TableModel):
     # Added for issue 21, last so that tables migrated from older versions have the same column order.
     url: str | None = Field(None, description="The article's address, where its source says it (JSON metadata).")
     source_format: str | None = Field(None, description="The input format it was read from: txt, json, html.")
+    language: str | None = Field(
+        None, description="ISO 639-1 code of the language it is written in (detected; the metadata's where the "
+                          "text cannot tell), null when unknown."
+    )

@@ -1,7 +1,7 @@
 """dateline/sources/htmlpage.py, and saved web pages through normalize."""
 from dateline.parse.normalize import normalize_files
 from dateline.sources.files import read_file
-from dateline.sources.htmlpage import HtmlArticle, parse_html_article
+from dateline.sources.htmlpage import HtmlArticle, meta_published, parse_html_article, url_day
 
 PARA = ("The council approved the city budget on Tuesday after a long debate about road repairs, school "
         "funding and the new library, which opens next spring. ")
@@ -47,3 +47,74 @@ def test_pages_through_normalize(tmp_path):
         "html", "html:htmldate", "2021-03-02", "Council approves budget")
     assert a.url.endswith("council-budget")
     assert [r.reason.startswith("no article: the page") for r in out.rejects] == [True]
+
+
+# --- the page's claimed date weighed against its content (issue 21, item 3) ---------------------------------
+
+def _page(head: str, body: str, url: str = "https://example.org/news/summit") -> str:
+    return (f'<!DOCTYPE html><html lang="en"><head><title>Summit | Example News</title>{head}'
+            f'<link rel="canonical" href="{url}"></head><body><article><h1>Summit set</h1>{body}</article>'
+            "<footer>Example News</footer></body></html>")
+
+
+def _claim(tmp_path, page: str):
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    (a,) = normalize_files([read_file(str(tmp_path / "p.html"), max_bytes=1 << 20)], "run").articles
+    return a
+
+
+SUMMIT = ("<p>The two leaders will meet on June 16, 2021 in Geneva, the White House said, and their advisers "
+          "will prepare the talks next month. The summit is set to cover arms control, cyber attacks and the "
+          "climate, officials said, after weeks of tension between the two countries.</p>")
+
+
+def test_the_url_and_metadata_candidates_are_read():
+    assert url_day("https://x.org/news/2021/03/02/council") == "2021-03-02"
+    assert url_day("https://x.org/2021-03-02-council") == url_day("https://x.org/20210302/c") == "2021-03-02"
+    assert url_day("https://x.org/news/123456/2021") is None and url_day(None) is None
+    assert meta_published('<script>{"datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}</script>') == (
+        "Tue, Sep 15 2020 10:01:41 EDT")
+    assert meta_published('<meta content="2019-06-17T00:00" property="article:published_time">') == "2019-06-17T00:00"
+    assert meta_published('<meta name="description" content="2019-06-17">') is None
+
+
+def test_htmldate_contradicted_by_the_content_gives_way_to_a_candidate_that_agrees(tmp_path):
+    # htmldate reads the meta tag (2024); the structured data's date (which htmldate cannot read) agrees
+    # with a story telling of a June 2021 summit as upcoming.
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "Mon, May 10 2021 10:01:41 EDT"}</script>'
+            '<meta property="article:published_time" content="2024-03-29T09:00:00Z">')
+    a = _claim(tmp_path, _page(head, SUMMIT))
+    assert str(a.published_claimed) == "2021-05-10"
+    assert a.pubdate_method == "html:metadata (htmldate 2024-03-29: contradicted by the text's dates)"
+    assert a.date_status != "inconsistent"
+
+
+def test_without_an_agreeing_candidate_htmldate_stands_and_is_accused(tmp_path):
+    head = '<meta property="article:published_time" content="2024-03-29T09:00:00Z">'
+    a = _claim(tmp_path, _page(head, SUMMIT))
+    assert (str(a.published_claimed), a.pubdate_method, a.date_status) == ("2024-03-29", "html:htmldate", "inconsistent")
+
+
+def test_the_texts_own_date_line_outranks_a_metadata_date(tmp_path):
+    head = '<meta property="article:published_time" content="2021-05-11T09:00:00Z">'
+    a = _claim(tmp_path, _page(head, "<p>10 May 2021, 22:11 GMT+10</p>" + SUMMIT))
+    assert (str(a.published_claimed), a.dateline_text) == ("2021-05-10", "10 May 2021, 22:11 GMT+10")
+    assert a.pubdate_method == "html:dateline (htmldate 2021-05-11: the text's date line says otherwise)"
+
+
+def test_a_date_htmldate_found_only_in_the_text_gives_way_to_the_metadata(tmp_path):
+    # No metadata htmldate can read; its text search finds the photo caption's date.
+    head = '<script type="application/ld+json">{"datePublished": "Tue, Sep 15 2020 10:01:41 EDT"}</script>'
+    body = SUMMIT.replace("June 16, 2021", "December 16, 2020") + "<p>Photo: the hotel on May 20, 2020 in Geneva.</p>"
+    a = _claim(tmp_path, _page(head, body))
+    assert str(a.published_claimed) == "2020-09-15"
+    assert a.pubdate_method.startswith("html:metadata (htmldate 2020-05-20: found only in the page's text")
+
+
+def test_htmldates_copyright_year_is_a_year_not_a_day(tmp_path):
+    body = SUMMIT.replace("June 16, 2021", "June 16").replace(", the White House said", "")
+    page = _page("", body).replace("<footer>Example News</footer>", "<footer>© 2020 Example News</footer>")
+    a = _claim(tmp_path, page)
+    assert (a.published_claimed, a.pubdate_confidence, a.date_status) == (None, "PARTIAL", "missing")
+    assert (a.pubdate_method, a.dateline_text) == ("html:htmldate (a year only)", "2020-01-01")

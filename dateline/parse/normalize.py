@@ -9,12 +9,12 @@ import dataclasses
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from dateline.dating import sanity
-from dateline.parse import text, timex
+from dateline.parse import language, text, timex
 from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unreadable, decode_bytes, storable_path
-from dateline.sources.htmlpage import parse_html_article
+from dateline.sources.htmlpage import HtmlArticle, parse_html_article
 from dateline.sources.jsonfile import parse_json_article
 from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile
 from schemas.rejects import INTERNAL_ERROR
@@ -65,8 +65,9 @@ def normalize_files(
         elif (parsed := _parse_file(f, rec)) is not None:
             rec.out.hashes[f.sha256] = article_id_for(f.sha256)
             pending.append(parsed)
-    # Judged together after parsing: articles of one story in the batch lend each other years.
-    verdicts = _judge([p.dates for p in pending])
+    # Articles in another language are not judged: the date rules read English.
+    judged = iter(_judge([p.dates for p in pending if p.not_judged is None]))
+    verdicts = [next(judged) if p.not_judged is None else _verdict_not_judged(p) for p in pending]
     for p, verdict in zip(pending, verdicts, strict=True):
         if isinstance(verdict, Exception):
             rec.reject(p.file, f"{INTERNAL_ERROR} while checking dates: {type(verdict).__name__}",
@@ -87,6 +88,21 @@ class _Parsed:
     dates: sanity.ArticleDates
     source_format: str = "txt"
     url: str | None = None
+    language: str | None = None
+    not_judged: str | None = None  # why the date rules do not judge it (its language), None when they do
+
+
+def _not_judged_reason(lang: str | None) -> str | None:
+    """Why the English-only date rules may not judge an article in ``lang``; None when they may."""
+    if language.english_rules_apply(lang):
+        return None
+    return (f"not judged: the article is in language '{lang}' and the date rules (tenses, date lines, "
+            "news recency) read English only")
+
+
+def _verdict_not_judged(p: _Parsed) -> sanity.DateVerdict:
+    """No accusation for an article the rules cannot read: its claimed date stands unchecked."""
+    return sanity.DateVerdict("no_evidence" if p.parsed.published_claimed else "missing", None, None, None)
 
 
 def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
@@ -100,13 +116,20 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
         url = None
         if fmt == "txt":
             parsed = text.parse_text(decoded.text)
+            lang = language.article_language(parsed.body)
+            if parsed.published_claimed is None and not language.english_rules_apply(lang):
+                parsed = text.parse_text(decoded.text, language=lang)  # its date line, in its own language
         else:
             article = (parse_json_article if fmt == "json" else parse_html_article)(decoded.text)
             if isinstance(article, tuple):
                 rec.reject(f, *article)
                 return None
-            method = f"metadata:{article.published_key}" if fmt == "json" else "html:htmldate"
-            parsed, url = _parsed_from_claims(article, method), article.url
+            lang = language.article_language(article.body, article.language)
+            if fmt == "json":
+                parsed = _parsed_from_claims(article, f"metadata:{article.published_key}", lang)
+            else:
+                parsed = _page_claim(article, lang)
+            url = article.url
         if not parsed.body.strip():
             rec.reject(f, *_no_body(parsed))
             return None
@@ -115,7 +138,7 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
     except Exception as exc:  # a bug met by one odd file must not sink the batch: report it, go on
         rec.reject(f, f"{INTERNAL_ERROR} while parsing: {type(exc).__name__}", f"{exc}"[:500] or None)
         return None
-    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates, fmt, url)
+    return _Parsed(f, decoded.encoding or "utf-8", parsed, mentions, dates, fmt, url, lang, _not_judged_reason(lang))
 
 
 def _format_of(path: str) -> str:
@@ -123,12 +146,13 @@ def _format_of(path: str) -> str:
     return "json" if low.endswith(JSON_SUFFIXES) else "html" if low.endswith(HTML_SUFFIXES) else "txt"
 
 
-def _parsed_from_claims(a, method: str) -> text.ParsedText:
+def _parsed_from_claims(a, method: str, lang: str | None = None) -> text.ParsedText:
     """A crawler's JSON article or a page's extracted article as a parsed text. The claimed date goes
-    through the same check as a text's date line (impossible or partial dates claim nothing); the body is
+    through the same check as a text's date line (impossible or partial dates claim nothing; one written
+    in the article's language, ``8 novembre 2016``, is read in that language); the body is
     the extracted main text without the boilerplate paragraphs extractors leave in ("Advertisement",
     "ALSO READ | ..."); the header rules of a text dump do not apply to it."""
-    hit = text.parse_date_line(a.published) if a.published else None
+    hit = text.parse_date_line(a.published, language=lang) if a.published else None
     claimed = hit.day if hit is not None else None
     conf = hit.confidence if hit is not None else "NONE"
     body, removals = text.clean_body(a.body)
@@ -139,6 +163,90 @@ def _parsed_from_claims(a, method: str) -> text.ParsedText:
         body=body, boilerplate=removals, byline=a.authors, publisher=a.publisher,
         publisher_evidence="metadata" if a.publisher else None,
     )
+
+
+HTMLDATE = "html:htmldate"
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """Another date a page claims, beside htmldate's."""
+
+    method: str
+    text: str
+    day: date
+    at: datetime | None
+    confidence: str
+
+
+def _page_claim(a: HtmlArticle, lang: str | None) -> text.ParsedText:
+    """A saved page's claimed date: htmldate's, unless it is contradicted and another date the page claims
+    agrees with the content (a date line in the extracted text, the URL's day, the metadata's publication
+    date, in that order); then that one, and ``pubdate_method`` names it and why htmldate's was not taken:
+    ``html:url (htmldate 2019-06-17: contradicted by the text's dates)``.
+
+    Contradicted means: the text's own date line gives another day (the page prints its date); htmldate
+    found its date only by searching the page's text (its metadata search found none) and the page
+    claims another; or the sanity check finds the text's dates contradict it. htmldate's last resort, the
+    copyright year as 1 January, claims a year, not a day. Agrees means the sanity check does not find
+    the candidate contradicted (for an article the English rules cannot read: any candidate)."""
+    parsed = _parsed_from_claims(a, HTMLDATE, lang)
+    claimed = parsed.published_claimed
+    if a.published_by_text_search and claimed is not None and (claimed.month, claimed.day) == (1, 1):
+        parsed = dataclasses.replace(parsed, published_claimed=None, published_claimed_at=None,
+                                     pubdate_confidence="PARTIAL", pubdate_method=f"{HTMLDATE} (a year only)")
+        claimed = None
+    candidates = [c for c in _page_candidates(a, lang) if c.day != claimed]
+    if not candidates:  # nothing else to take: htmldate's date stands, and is judged with the others
+        return parsed
+    why = _contradiction(parsed, a, candidates, lang)
+    if why is None:
+        return parsed
+    for c in candidates:
+        if _agrees(parsed, c.day, lang):
+            return dataclasses.replace(
+                parsed, published_claimed=c.day, published_claimed_at=c.at, dateline_text=c.text,
+                pubdate_confidence=c.confidence, pubdate_method=f"{c.method} (htmldate {claimed or a.published}: {why})")
+    return parsed
+
+
+def _page_candidates(a: HtmlArticle, lang: str | None) -> list[_Candidate]:
+    """The other dates a page claims, each read as a date line is (in the article's language)."""
+    other = None if language.english_rules_apply(lang) else lang
+    found: list[_Candidate] = []
+    in_text = text.parse_text(a.body, language=other)
+    if in_text.published_claimed is not None:
+        found.append(_Candidate("html:dateline", in_text.dateline_text or "", in_text.published_claimed,
+                                in_text.published_claimed_at, in_text.pubdate_confidence))
+    for method, raw in (("html:url", a.url_day), ("html:metadata", a.meta_published)):
+        hit = text.parse_date_line(raw, language=other) if raw else None
+        if hit is not None and hit.day is not None:
+            found.append(_Candidate(method, raw, hit.day, hit.at, hit.confidence))
+    return found
+
+
+def _contradiction(parsed: text.ParsedText, a: HtmlArticle, candidates: list[_Candidate],
+                   lang: str | None) -> str | None:
+    """Why htmldate's claimed date does not stand against ``candidates`` (the page's other days), or None."""
+    claimed = parsed.published_claimed
+    if claimed is None:
+        return "a year, not a day" if parsed.pubdate_confidence == "PARTIAL" and a.published else None
+    if any(c.method == "html:dateline" for c in candidates):
+        return "the text's date line says otherwise"
+    if a.published_by_text_search:
+        return "found only in the page's text"
+    if not _agrees(parsed, claimed, lang):
+        return "contradicted by the text's dates"
+    return None
+
+
+def _agrees(parsed: text.ParsedText, day: date, lang: str | None) -> bool:
+    """Whether the sanity check, on this article alone, finds ``day`` not contradicted by its content."""
+    if not language.english_rules_apply(lang):
+        return True
+    as_claimed = dataclasses.replace(parsed, published_claimed=day)
+    dates = _dates_of("", as_claimed, timex.extract_mentions(parsed.body, day))
+    return sanity.judge_article(dates).status != "inconsistent"
 
 
 def _no_body(parsed: text.ParsedText) -> tuple[str, str | None]:
@@ -224,7 +332,7 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         published_inferred_max=verdict.inferred_max,
         date_status=verdict.status,
         date_score=verdict.score,
-        date_evidence=verdict.evidence_text(),
+        date_evidence=p.not_judged or verdict.evidence_text(),
         body=t.body,
         boilerplate=[BoilerplateRemoval(rule=r.rule, text=r.text) for r in t.boilerplate],
         word_count=len(t.body.split()),
@@ -233,6 +341,7 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         loaded_at=now,
         url=p.url,
         source_format=p.source_format,
+        language=p.language,
     )
 
 

@@ -253,6 +253,19 @@ _FOUR_DIGITS_RE = re.compile(r"\d{4}")
 _DIGIT_RE = re.compile(r"\d")
 
 
+def _foreign_date_line(rest: str, language: str, method_human: str) -> DateHit | None:
+    """A date line in ``language`` (not English), read with dateparser's data for it; None if it is none."""
+    if not _FOUR_DIGITS_RE.search(rest) or not dates.is_date_only(rest, language):
+        return None
+    dt = dates.parse_date(rest, dates.DATE_LINE, language=language)
+    if dt is None:
+        return DateHit(text=rest, day=None, at=None, confidence="NONE", method=method_human)
+    day = _mk_date(dt.year, dt.month, dt.day)
+    # Other languages write times the English pattern does not know ("10h33"): a time dateparser read counts.
+    has_time = bool(_TIME_RE.search(rest)) or (dt.hour, dt.minute, dt.second) != (0, 0, 0)
+    return _hit(rest, day, dt.replace(tzinfo=None) if (has_time and day) else None, method_human)
+
+
 _UNREAD_MDY = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{2,4})\b")
 _UNREAD_DMY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)(?P<mon>[A-Za-z]{3,9})\.?(?:,?\s+|-)(?P<y>\d{2,4})\b")
 _UNREAD_NUMERIC = re.compile(r"\b(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})\b")
@@ -288,17 +301,19 @@ def _impossible(year: int, month: int, day: int, text: str) -> str:
     return f"no rule reads {text!r} (it looks like a real date)"
 
 
-def parse_date_line(line: str, *, allow_dateparser: bool = True) -> DateHit | None:
+def parse_date_line(line: str, *, allow_dateparser: bool = True, language: str | None = None) -> DateHit | None:
     """Parse a line that should consist of a date only (optionally labelled, e.g. ``Updated:``).
 
     Returns None when the line is not a date line.  A returned hit with ``day=None`` is a date line
-    whose value is impossible (``0000-00-00``, ``31 February 2021``) or partial (no year)."""
+    whose value is impossible (``0000-00-00``, ``31 February 2021``) or partial (no year). ``language``
+    (ISO 639-1) other than English: a line the English layouts do not read is read by dateparser in that
+    language when all its words are date words of it (``12. November 2015``, ``8 novembre 2016 à 10h33``)."""
     s = line.strip().strip("\u200b\ufeff")
     if not s or len(s) > 120:
         return None
     # "Published: 08:11 EST, 8 November 2016 | Updated: 10:33 EST, 8 November 2016"
     if "|" in s:
-        hits = [parse_date_line(part, allow_dateparser=allow_dateparser) for part in s.split("|")]
+        hits = [parse_date_line(part, allow_dateparser=allow_dateparser, language=language) for part in s.split("|")]
         if hits and all(hits):
             good = [h for h in hits if h.day] or hits
             pub = [h for h in good if h.label == "published"]
@@ -337,6 +352,8 @@ def parse_date_line(line: str, *, allow_dateparser: bool = True) -> DateHit | No
         else:
             # looks like a date but is impossible ("31 February 2021"): keep the text, no date.
             hit = DateHit(text=rest, day=None, at=None, confidence="NONE", method=method_human)
+    if hit is None and allow_dateparser and language not in (None, "en"):
+        hit = _foreign_date_line(rest, language, method_human)
     if hit is None or not label:
         return hit  # unlabelled, the hit found above is the answer (frozen: sharing the cached one is safe)
     return DateHit(text=s, day=hit.day, at=hit.at, confidence=hit.confidence, method=hit.method, label=label)
@@ -844,6 +861,7 @@ class _ParseState:
     title: str | None = None
     date_hit: DateHit | None = None
     publisher: tuple[int, str, str] | None = None  # (rank in PUBLISHER_EVIDENCE, publisher, evidence)
+    language: str | None = None  # the text's language when it is known not to be English: its date lines
 
     def claim_publisher(self, kind: str, name: str, evidence: str) -> None:
         rank = _PUBLISHER_RANK[kind]
@@ -866,7 +884,7 @@ class _ParseState:
         return False
 
 
-def parse_text(text: str) -> ParsedText:
+def parse_text(text: str, language: str | None = None) -> ParsedText:
     """Parse one article text into its title, claimed publication date, clean body and what was removed.
 
     Phases, in order: the header lines at the top (title, date lines, bylines, top-of-page boilerplate;
@@ -875,10 +893,10 @@ def parse_text(text: str) -> ParsedText:
     paragraphs, boilerplate removed. Each removal is kept, in that order, with its rule name and
     verbatim text in ``boilerplate``; ``publisher`` is the strongest evidence found (PUBLISHER_EVIDENCE).
     ``published_claimed`` is set only for a complete, possible date; ``pubdate_method`` is None when
-    the confidence is ``NONE``.
+    the confidence is ``NONE``. ``language`` (ISO 639-1): header date lines in that language are read too.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    st = _ParseState()
+    st = _ParseState(language=language)
     body_lines = _read_header(text.split("\n"), st)
     body_lines = _take_signoff(body_lines, st)
     _take_wire_dateline(body_lines, st)
@@ -908,14 +926,14 @@ def _read_header(lines: list[str], st: _ParseState) -> list[str]:
         seen += 1
         if st.title is not None and st.date_hit is not None:
             # header complete: only a byline or another labelled date line may still follow
-            dh = parse_date_line(s) if len(s) <= 120 and _LABEL_RE.match(s) else None
+            dh = parse_date_line(s, language=st.language) if len(s) <= 120 and _LABEL_RE.match(s) else None
             if dh is not None and dh.label:
                 st.take_date(dh)
                 continue
             if st.take_byline(s):
                 continue
             return lines[i:]
-        dh = parse_date_line(s)
+        dh = parse_date_line(s, language=st.language)
         if dh is not None:
             st.take_date(dh)
             continue
@@ -938,7 +956,7 @@ def _date_prefixed_lede(raw: str, st: _ParseState) -> str | None:
     """``date 2021-05-24 The White House ...``: take the date, return the lede that follows it."""
     pm = _PREFIX_DATE_RE.match(raw)
     if pm and (pm["label"] or pm["sep"].strip()):
-        dh = parse_date_line(pm["all"].strip())
+        dh = parse_date_line(pm["all"].strip(), language=st.language)
         if dh is not None:
             st.take_date(dh)
             return pm["rest"]

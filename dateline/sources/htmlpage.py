@@ -4,10 +4,16 @@ Pure: the page's markup in, its main text and what the page claims out, or the r
 trafilatura takes out the main text, title, author and site name (menus, scripts and related-article
 lists stay behind); htmldate, through trafilatura, finds the page's original publication date with its
 extensive search (meta tags, structured data, the URL, then the text).
+
+What else the page claims is kept beside htmldate's answer, for ``parse/normalize.py`` to weigh against the
+content: whether htmldate needed its text search (its metadata search found nothing), the date in the URL,
+and the publication date the page's metadata states (``datePublished``, ``article:published_time`` ...) as
+written, which htmldate cannot always read ("Tue, Sep 15 2020 10:01:41 EDT").
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # A page whose main text is shorter than this is a login form, an error page or a gallery, not an
@@ -15,8 +21,24 @@ from dataclasses import dataclass
 # Counted in characters, not words: Japanese and Chinese put no spaces between words.
 MIN_CHARS = 80
 
-# htmldate's original date (not a later "updated" one) with its extensive search: slower, finds more.
-_DATE_PARAMS = {"extensive_search": True, "original_date": True}
+# htmldate's original date (not a later "updated" one). Its metadata search first (meta tags, structured
+# data, the URL); its extensive search (the page's text, then its copyright year as 1 January) only when that
+# finds nothing, so that a date guessed from the text is known as such. On htmldate_dev the extensive search
+# gave the same date as the metadata search wherever the latter found one.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+_EXTENSIVE = {"extensive_search": True, "original_date": True}
+
+# A day in a URL's path: /2020/06/04/, /2020-06-04-, /20200604/.
+_URL_DAY = re.compile(r"/((?:19|20)\d\d)([/-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+# The publication date a page's metadata states: JSON-LD ``datePublished`` or a meta tag naming it.
+_META_NAMES = (r"""(?:property|name|itemprop)\s*=\s*["'](?:article:published_time|datePublished|pubdate|"""
+               r"""publish[-_]?date|dc\.date\.issued|parsely-pub-date|sailthru\.date)["']""")
+_META_CONTENT = r"""content\s*=\s*["']([^"']{6,60})["']"""
+_META_PUBLISHED = re.compile(
+    rf"""["']datePublished["']\s*:\s*["']([^"']{{6,60}})["']"""
+    rf"""|<meta\b[^>]*?\b{_META_NAMES}[^>]*?\b{_META_CONTENT}|<meta\b[^>]*?\b{_META_CONTENT}[^>]*?\b{_META_NAMES}""",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +50,21 @@ class HtmlArticle:
     publisher: str | None
     authors: str | None
     language: str | None
+    published_by_text_search: bool = False  # htmldate's metadata search found nothing; its text search did
+    url_day: str | None = None  # YYYY-MM-DD in the URL's path
+    meta_published: str | None = None  # the metadata's publication date, as written
+
+
+def url_day(url: str | None) -> str | None:
+    """The day a URL's path names (``/2020/06/04/``), YYYY-MM-DD, or None."""
+    m = _URL_DAY.search(url or "")
+    return f"{m[1]}-{m[3]}-{m[4]}" if m else None
+
+
+def meta_published(html: str) -> str | None:
+    """The publication date the page's structured data or meta tags state, as written, or None."""
+    m = _META_PUBLISHED.search(html)
+    return next(g for g in m.groups() if g).strip() if m else None
 
 
 def parse_html_article(html: str) -> HtmlArticle | tuple[str, str]:
@@ -42,7 +79,14 @@ def parse_html_article(html: str) -> HtmlArticle | tuple[str, str]:
     if (chars := len("".join(body.split()))) < MIN_CHARS:
         return ("no article: the page's main text is too short",
                 f"{chars} characters (< {MIN_CHARS}); title: {title!r}")
+    published, by_text = doc.date or None, False
+    if published is None:
+        from htmldate import find_date  # noqa: PLC0415 - comes with trafilatura, loaded with it
+
+        published = find_date(html, url=doc.url or None, **_EXTENSIVE) or None
+        by_text = published is not None
     return HtmlArticle(
-        title=doc.title or None, body=body, published=doc.date or None, url=doc.url or None,
+        title=doc.title or None, body=body, published=published, url=doc.url or None,
         publisher=doc.sitename or None, authors=doc.author or None, language=doc.language or None,
+        published_by_text_search=by_text, url_day=url_day(doc.url), meta_published=meta_published(html),
     )
