@@ -1,15 +1,21 @@
-"""The stories stage's reads and writes: signatures kept per article, the story tables replaced whole."""
+"""The stories stage's reads and writes: signatures and keys kept per article; the rows of the candidate
+components a run touches replaced, the rest left as they are."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import duckdb
+
 from dateline.store.database import Database
-from schemas import DateEvidence, NearDuplicate, Story, StoryMember, StorySignature
+from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StorySignature
 from schemas.ddl import to_arrow
 
 #: Articles the stage clusters: current versions (an edited file's old version is left out).
 CURRENT = "superseded_by IS NULL"
+#: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that cursor): article ids of the run's new and gone articles,
+#: and of the articles whose components it re-clusters.
+_SCRATCH = ("stories_new", "stories_gone", "stories_affected")
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
@@ -23,55 +29,136 @@ def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator
             yield rows
 
 
-def save_signatures(db: Database, rows: list[StorySignature]) -> None:
+def save_signatures(db: Database, rows: list[StorySignature], keys: list[StoryKey]) -> None:
+    """An article's signature and its keys, in one transaction (a key-less signature would hide it)."""
     signature_rows = to_arrow(StorySignature, rows)  # noqa: F841 - referenced by name in the SQL below
-    with db.cursor() as con:
-        con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows')
-
-
-def forget_signatures(db: Database) -> None:
-    """For a rebuild: every signature is computed again."""
-    with db.cursor() as con:
-        con.execute('DELETE FROM "story_signatures"')
-
-
-def stored_features(db: Database) -> list[tuple]:
-    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of every current article
-    that has a signature."""
-    with db.cursor() as con:
-        return con.execute(f"""
-            SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
-            FROM articles a JOIN story_signatures s USING (article_id)
-            WHERE {CURRENT} ORDER BY a.article_id""").fetchall()
-
-
-def previous_state(db: Database) -> tuple[dict[str, int], set[str], int]:
-    """Story sizes and copies as the last build left them, and how many current articles lack a story."""
-    with db.cursor() as con:
-        sizes = dict(con.execute("SELECT story_id, n_articles FROM stories").fetchall())
-        copies = {a for (a,) in con.execute("SELECT article_id FROM near_duplicates").fetchall()}
-        missing = con.execute(f"""SELECT count(*) FROM articles a ANTI JOIN story_members m USING (article_id)
-                                  WHERE {CURRENT}""").fetchone()[0]
-    return sizes, copies, missing
-
-
-def replace_stories(db: Database, near_duplicates: list[NearDuplicate], stories: list[Story],
-                    members: list[StoryMember], evidence: list[DateEvidence]) -> None:
-    """Replace the story tables and every ``story`` row of ``date_evidence``, in one transaction."""
-    tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
-              "story_members": to_arrow(StoryMember, members)}
-    evidence_rows = to_arrow(DateEvidence, evidence)  # noqa: F841 - referenced by name in the SQL below
+    key_rows = to_arrow(StoryKey, keys)  # noqa: F841
     with db.cursor() as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            for table, rows in tables.items():
-                con.execute(f'DELETE FROM "{table}"')
-                con.register("new_rows", rows)
-                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
-                con.unregister("new_rows")
-            con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
-            con.execute("INSERT INTO date_evidence BY NAME SELECT * FROM evidence_rows")
+            con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows')
+            con.execute('INSERT INTO "story_keys" BY NAME SELECT * FROM key_rows')
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
+
+
+def forget_all(db: Database) -> None:
+    """For a rebuild: every signature, key and story is computed again."""
+    with db.cursor() as con:
+        con.execute("BEGIN TRANSACTION")
+        for table in ("story_signatures", "story_keys", "near_duplicates", "stories", "story_members"):
+            con.execute(f'DELETE FROM "{table}"')
+        con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
+        con.execute("COMMIT")
+
+
+def needs_full_pass(db: Database) -> bool:
+    """Story rows written before components were kept (or signatures before keys): cluster everything."""
+    with db.cursor() as con:
+        return bool(con.execute("""
+            SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)
+                OR EXISTS (SELECT 1 FROM story_signatures s ANTI JOIN story_keys k USING (article_id))""").fetchone()[0])
+
+
+def affected(con: duckdb.DuckDBPyConnection, hot_df: int, everything: bool = False) -> tuple[int, int]:
+    """Fill the scratch tables: ``stories_new`` (current articles without a story), ``stories_gone``
+    (story rows of articles no longer current) and ``stories_affected`` (every current article whose
+    candidate component may change: the new ones, the components of stored articles sharing a key with
+    them or holding a key term whose side of ``hot_df`` changed, the components of gone ones).
+    ``everything``: all current articles. Returns (new, gone)."""
+    for table in _SCRATCH:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
+                    ANTI JOIN story_members m USING (article_id) WHERE {CURRENT}""")
+    con.execute(f"""CREATE TEMP TABLE stories_gone AS SELECT m.article_id, m.component_id FROM story_members m
+                    ANTI JOIN (SELECT article_id FROM articles WHERE {CURRENT}) USING (article_id)""")
+    if everything:
+        con.execute(f"CREATE TEMP TABLE stories_affected AS SELECT article_id FROM articles WHERE {CURRENT}")
+    else:
+        con.execute(f"""
+        CREATE TEMP TABLE stories_affected AS
+        WITH touched AS (  -- key terms of new and gone articles: their counts move
+            SELECT DISTINCT key FROM story_keys
+            WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
+                                                  UNION ALL SELECT article_id FROM stories_gone)),
+        counts AS (
+            SELECT k.key,
+                   count(*) FILTER (WHERE a.{CURRENT}) AS now,
+                   count(*) FILTER (WHERE (a.{CURRENT} AND k.article_id NOT IN (SELECT article_id FROM stories_new))
+                                    OR k.article_id IN (SELECT article_id FROM stories_gone)) AS before
+            FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key),
+        new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
+            SELECT DISTINCT k.key FROM story_keys k LEFT JOIN counts c USING (key)
+            WHERE k.article_id IN (SELECT article_id FROM stories_new)
+              AND (k.key LIKE 'b%' OR c.now <= {hot_df})),
+        seeds AS (
+            SELECT article_id FROM story_keys WHERE key IN (SELECT key FROM new_keys)
+            UNION
+            SELECT article_id FROM story_keys
+            WHERE key IN (SELECT key FROM counts WHERE (now > {hot_df}) <> (before > {hot_df}))),
+        components AS (
+            SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM seeds)
+            UNION SELECT component_id FROM stories_gone)
+        SELECT article_id FROM stories_new
+        UNION
+        SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
+        WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
+    return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
+            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0])
+
+
+def affected_features(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[list[tuple], set[str]]:
+    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of the affected articles,
+    and which of their key terms are hot (held by more than ``hot_df`` current articles)."""
+    rows = con.execute("""
+        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
+        FROM stories_affected JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
+        ORDER BY a.article_id""").fetchall()
+    hot = {key[1:] for (key,) in con.execute(f"""
+        SELECT k.key FROM story_keys k JOIN articles a USING (article_id)
+        WHERE a.{CURRENT} AND k.key IN (SELECT DISTINCT key FROM story_keys
+                                        WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_affected))
+        GROUP BY k.key HAVING count(*) > {hot_df}""").fetchall()}
+    return rows, hot
+
+
+def previous_state(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], set[str]]:
+    """Sizes of the stories the affected and gone articles were in, and which of them were copies."""
+    sizes = dict(con.execute("""
+        SELECT story_id, n_articles FROM stories WHERE story_id IN (
+            SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM stories_affected
+                                                                   UNION ALL SELECT article_id FROM stories_gone))
+        """).fetchall())
+    copies = {a for (a,) in con.execute("""SELECT article_id FROM near_duplicates
+                                           WHERE article_id IN (SELECT article_id FROM stories_affected)""").fetchall()}
+    return sizes, copies
+
+
+def replace_affected(con: duckdb.DuckDBPyConnection, near_duplicates: list[NearDuplicate], stories: list[Story],
+                     members: list[StoryMember], evidence: list[DateEvidence]) -> dict[str, int]:
+    """Replace the rows of the affected and gone articles (and their old stories) in one transaction;
+    return the tables' totals after it."""
+    tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
+              "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence)}
+    touched = "(SELECT article_id FROM stories_affected UNION ALL SELECT article_id FROM stories_gone)"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM stories WHERE story_id IN (SELECT story_id FROM story_members"
+                    f" WHERE article_id IN {touched})")
+        con.execute(f"DELETE FROM story_members WHERE article_id IN {touched}")
+        con.execute(f"DELETE FROM near_duplicates WHERE article_id IN {touched}")
+        con.execute(f"DELETE FROM date_evidence WHERE kind = 'story' AND article_id IN {touched}")
+        for table, rows in tables.items():
+            con.register("new_rows", rows)
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
+            con.unregister("new_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"stories": con.execute("SELECT count(*) FROM stories").fetchone()[0],
+            "multi_article_stories": con.execute("SELECT count(*) FROM stories WHERE n_articles > 1").fetchone()[0],
+            "near_duplicates": con.execute("SELECT count(*) FROM near_duplicates").fetchone()[0],
+            "story_evidence": con.execute("SELECT count(*) FROM date_evidence WHERE kind = 'story'").fetchone()[0]}

@@ -33,14 +33,15 @@ class StoryTables:
 
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
-          previous_copies: set[str], run_id: str) -> StoryTables:
-    """Cluster ``items`` (every current article) and give the tables' rows.
+          previous_copies: set[str], run_id: str, hot: set[str] | None = None) -> StoryTables:
+    """Cluster ``items`` (every current article, or whole candidate components of them) and give the
+    tables' rows; ``hot`` is the database's hot key terms (``clusters.hot_keys``, default: of ``items``).
 
     ``previous`` is each story's size before this build (story_id -> n_articles), ``previous_copies`` the
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
-    many near-duplicates are new and in all.
+    many near-duplicates are new and in all (of ``items``).
     """
-    result = cluster(items)
+    result = cluster(items, hot)
     by_id = {it.article_id: it for it in items}
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():
@@ -48,7 +49,8 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     out = StoryTables()
     out.near_duplicates = [NearDuplicate(article_id=a, duplicate_of=d, similarity=s, method="minhash-lsh",
                                          run_id=run_id) for a, d, s in result.near_duplicates]
-    out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, run_id=run_id)
+    out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, component_id=result.components[a],
+                               run_id=run_id)
                    for a, (s, sim) in sorted(result.members.items())]
     for story_id, members in sorted(groups.items()):
         members.sort(key=order_key)

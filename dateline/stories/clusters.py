@@ -65,6 +65,7 @@ class Item:
 class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # article -> (story_id, similarity)
+    components: dict[str, str] = field(default_factory=dict)  # article -> its candidate component's least id
 
 
 def order_key(item: Item) -> tuple:
@@ -303,6 +304,9 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
                 out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
     pairs, sims = candidate_pairs(items, static_vectors(items), hot_keys(items) if hot is None else hot)
     forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
+    for component in _components(np.concatenate([pairs, forced]), list(range(len(items)))):
+        for g in component:  # items are sorted by id: the component's first is its least id
+            out.components[items[g].article_id] = items[component[0]].article_id
     for group in candidate_groups(len(items), pairs, sims, forced):
         sub = [items[g] for g in group]
         if len(group) == 1:
