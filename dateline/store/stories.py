@@ -54,57 +54,52 @@ def forget_all(db: Database) -> None:
         con.execute("COMMIT")
 
 
-def needs_full_pass(db: Database) -> bool:
-    """Story rows written before components were kept (or signatures before keys): cluster everything."""
+def built_before_components(db: Database) -> bool:
+    """Story rows written before components and keys were kept: the stage rebuilds once."""
     with db.cursor() as con:
-        return bool(con.execute("""
-            SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)
-                OR EXISTS (SELECT 1 FROM story_signatures s ANTI JOIN story_keys k USING (article_id))""").fetchone()[0])
+        return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)").fetchone()[0]
 
 
-def affected(con: duckdb.DuckDBPyConnection, hot_df: int, everything: bool = False) -> tuple[int, int]:
+def affected(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int]:
     """Fill the scratch tables: ``stories_new`` (current articles without a story), ``stories_gone``
     (story rows of articles no longer current) and ``stories_affected`` (every current article whose
     candidate component may change: the new ones, the components of stored articles sharing a key with
     them or holding a key term whose side of ``hot_df`` changed, the components of gone ones).
-    ``everything``: all current articles. Returns (new, gone)."""
+    Returns (new, gone)."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
                     ANTI JOIN story_members m USING (article_id) WHERE {CURRENT}""")
     con.execute(f"""CREATE TEMP TABLE stories_gone AS SELECT m.article_id, m.component_id FROM story_members m
                     ANTI JOIN (SELECT article_id FROM articles WHERE {CURRENT}) USING (article_id)""")
-    if everything:
-        con.execute(f"CREATE TEMP TABLE stories_affected AS SELECT article_id FROM articles WHERE {CURRENT}")
-    else:
-        con.execute(f"""
-        CREATE TEMP TABLE stories_affected AS
-        WITH touched AS (  -- key terms of new and gone articles: their counts move
-            SELECT DISTINCT key FROM story_keys
-            WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
-                                                  UNION ALL SELECT article_id FROM stories_gone)),
-        counts AS (
-            SELECT k.key,
-                   count(*) FILTER (WHERE a.{CURRENT}) AS now,
-                   count(*) FILTER (WHERE (a.{CURRENT} AND k.article_id NOT IN (SELECT article_id FROM stories_new))
-                                    OR k.article_id IN (SELECT article_id FROM stories_gone)) AS before
-            FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key),
-        new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
-            SELECT DISTINCT k.key FROM story_keys k LEFT JOIN counts c USING (key)
-            WHERE k.article_id IN (SELECT article_id FROM stories_new)
-              AND (k.key LIKE 'b%' OR c.now <= {hot_df})),
-        seeds AS (
-            SELECT article_id FROM story_keys WHERE key IN (SELECT key FROM new_keys)
-            UNION
-            SELECT article_id FROM story_keys
-            WHERE key IN (SELECT key FROM counts WHERE (now > {hot_df}) <> (before > {hot_df}))),
-        components AS (
-            SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM seeds)
-            UNION SELECT component_id FROM stories_gone)
-        SELECT article_id FROM stories_new
+    con.execute(f"""
+    CREATE TEMP TABLE stories_affected AS
+    WITH touched AS (  -- key terms of new and gone articles: their counts move
+        SELECT DISTINCT key FROM story_keys
+        WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
+                                              UNION ALL SELECT article_id FROM stories_gone)),
+    counts AS (
+        SELECT k.key,
+               count(*) FILTER (WHERE a.{CURRENT}) AS now,
+               count(*) FILTER (WHERE (a.{CURRENT} AND k.article_id NOT IN (SELECT article_id FROM stories_new))
+                                OR k.article_id IN (SELECT article_id FROM stories_gone)) AS before
+        FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key),
+    new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
+        SELECT DISTINCT k.key FROM story_keys k LEFT JOIN counts c USING (key)
+        WHERE k.article_id IN (SELECT article_id FROM stories_new)
+          AND (k.key LIKE 'b%' OR c.now <= {hot_df})),
+    seeds AS (
+        SELECT article_id FROM story_keys WHERE key IN (SELECT key FROM new_keys)
         UNION
-        SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
-        WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
+        SELECT article_id FROM story_keys
+        WHERE key IN (SELECT key FROM counts WHERE (now > {hot_df}) <> (before > {hot_df}))),
+    components AS (
+        SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM seeds)
+        UNION SELECT component_id FROM stories_gone)
+    SELECT article_id FROM stories_new
+    UNION
+    SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
+    WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
     return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
             con.execute("SELECT count(*) FROM stories_gone").fetchone()[0])
 

@@ -42,13 +42,12 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
     gone: nothing to do.
     """
-    if rebuild:
+    if rebuild or store.built_before_components(db):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
-    everything = store.needs_full_pass(db)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
-        new, gone = store.affected(con, KEY_DF_MAX, everything=everything)
-        if not new and not gone and not everything:
+        new, gone = store.affected(con, KEY_DF_MAX)
+        if not new and not gone:
             totals = store.replace_affected(con, [], [], [], [])
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
