@@ -100,22 +100,37 @@ def _plain(term: str) -> str:
     return term[2:] if term.startswith("t:") else term
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("en")
+
+
+@lru_cache(maxsize=500_000)
 def zipf(term: str) -> float:
-    """General-English frequency of a story term (a multi-word name: of its words together)."""
-    from wordfreq import zipf_frequency
+    """General-English frequency of a story term on the Zipf scale (log10 per billion words, 0 unknown);
+    a multi-word name's words combine as wordfreq combines a phrase's (1/f = sum of 1/f_i). Looked up in
+    wordfreq's table directly: its zipf_frequency() re-tokenizes every call (3 s for 27,000 terms)."""
+    freqs = _frequencies()
+    total = 0.0
+    for word in _plain(term).split("_"):
+        f = freqs.get(word)
+        if not f:
+            return 0.0
+        total += 1.0 / f
+    return round(math.log10(1e9 / total), 2)
 
-    return zipf_frequency(_plain(term).replace("_", " "), "en")
 
-
+@lru_cache(maxsize=500_000)
 def term_weight(term: str) -> float:
     return max(1.0, ZIPF_TOP - zipf(term))
 
 
 def key_terms(terms: Iterable[str]) -> list[str]:
     """The terms an article is found by: its KEY_TERMS rarest, title duplicates folded."""
-    plain = sorted({_plain(t) for t in terms}, key=lambda t: (zipf(t), t))
-    return plain[:KEY_TERMS]
+    plain = sorted((zipf(t), t) for t in {_plain(t) for t in terms})
+    return [t for _, t in plain[:KEY_TERMS]]
 
 
 def hot_keys(items: Sequence[Item]) -> set[str]:
@@ -155,21 +170,21 @@ def static_vectors(items: Sequence[Item]):
 
 
 def _pairs_sharing(keys: Sequence[Sequence[str]], n: int) -> np.ndarray:
-    """(i, j) rows, i < j, of items that share at least one key."""
-    buckets: dict[str, list[int]] = defaultdict(list)
+    """(i, j) rows, i < j, of items that share at least one key (the nonzeros of the item x key incidence
+    matrix times its transpose, above the diagonal)."""
+    from scipy import sparse
+
+    columns: dict[str, int] = {}
+    rows, cols = [], []
     for i, ks in enumerate(keys):
         for k in ks:
-            buckets[k].append(i)
-    codes = []
-    for group in buckets.values():
-        if len(group) > 1:
-            g = np.asarray(group, np.int64)
-            a, b = np.triu_indices(len(g), 1)
-            codes.append(g[a] * n + g[b])
-    if not codes:
+            rows.append(i), cols.append(columns.setdefault(k, len(columns)))
+    if not rows:
         return np.zeros((0, 2), np.int64)
-    flat = np.unique(np.concatenate(codes))
-    return np.stack([flat // n, flat % n], axis=1)
+    incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(n, len(columns)))
+    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+    order = np.lexsort((shared.col, shared.row))
+    return np.stack([shared.row[order], shared.col[order]], axis=1).astype(np.int64)
 
 
 def near_duplicate_pairs(items: Sequence[Item]) -> list[tuple[int, int, float]]:
@@ -304,6 +319,9 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
                 out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
     pairs, sims = candidate_pairs(items, static_vectors(items), hot_keys(items) if hot is None else hot)
     forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
+    copies_by_item: dict[int, list[int]] = defaultdict(list)
+    for i, j, _ in dup_pairs:
+        copies_by_item[i].append(j)
     for component in _components(np.concatenate([pairs, forced]), list(range(len(items)))):
         for g in component:  # items are sorted by id: the component's first is its least id
             out.components[items[g].article_id] = items[component[0]].article_id
@@ -315,7 +333,7 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
             stories, x = [list(range(len(group)))], term_vectors(sub)
         else:
             position = {g: k for k, g in enumerate(group)}
-            copies = {(position[i], position[j]) for i, j, _ in dup_pairs if i in position and j in position}
+            copies = {(position[i], position[j]) for i in group for j in copies_by_item.get(i, ()) if j in position}
             stories, x = _average_link(sub, copies)
         for story in stories:
             story_id = sub[min(story, key=lambda k: order_key(sub[k]))].article_id
@@ -323,9 +341,10 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
                 out.members[sub[story[0]].article_id] = (story_id, 1.0)
                 continue
             # similarity: cosine of the member with the story's mean term vector (within its group)
-            centroid = np.asarray(x[story].mean(axis=0)).ravel()
+            rows = x[story]
+            centroid = np.asarray(rows.mean(axis=0)).ravel()
             norm = float(np.linalg.norm(centroid)) or 1.0
-            for k in story:
-                out.members[sub[k].article_id] = (story_id, round(float(x[k].dot(centroid)[0]) / norm, 4))
+            for k, sim in zip(story, (rows @ centroid).tolist()):
+                out.members[sub[k].article_id] = (story_id, round(float(sim) / norm, 4))
     out.near_duplicates.sort()
     return out
