@@ -7,7 +7,8 @@
    synonyms; unrelated articles of the same topic are the negatives. Near-duplicate precision/recall.
 3. The seeds: one story?
 4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
-   N replicated articles (bench/throughput.py's corpus), and peak RSS.
+   N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
+   5,000 and N articles, cold and incremental (`eval_stage`).
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
 """
 
@@ -246,6 +247,54 @@ def eval_cost(reuters: Path, n: int) -> None:
           f" stage, {rss_after:.0f} MB after")
 
 
+def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None:
+    """The real stage (``update_stories``) on a real DuckDB file, no Prefect: at each size N, a cold pass
+    over the first (1 - share_new) * N articles, then an incremental pass after the last share_new * N
+    are loaded; ms per article of each pass and ms per *new* article of the incremental one, articles
+    re-clustered, this process's peak RSS. A flat stage costs the same per new article at every N."""
+    import resource
+    import tempfile
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import FileBatch, read_file
+    from dateline.store.database import Database
+    from dateline.store.loads import load_batch
+    from dateline.stories.stage import update_stories
+    from schemas import Batch
+    from throughput import build_corpus
+
+    print(f"stage on DuckDB (update_stories; parse + load not timed), {100 * share_new:.0f}% of N loaded last:")
+    print("| N | cold pass ms/article | incremental pass ms/new article | re-clustered | stories | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            build_corpus(reuters, n, Path(tmp) / "corpus")
+            paths = sorted(str(p) for p in (Path(tmp) / "corpus").rglob("*.txt"))
+            random.Random(20).shuffle(paths)  # the late articles are copies of early stories and new ones
+            cut = int(len(paths) * (1 - share_new))
+            with Database.open(Path(tmp) / "stage.duckdb") as db:
+                def load(part: list[str]) -> int:
+                    loaded = 0
+                    for start in range(0, len(part), 2000):
+                        files = FileBatch(read_file(p, max_bytes=10_000_000) for p in part[start:start + 2000])
+                        out = normalize_files(files, "bench", seen={}, rejected={})
+                        load_batch(db, Batch(source_files=out.source_files, articles=out.articles,
+                                             date_mentions=out.date_mentions, rejects=out.rejects))
+                        loaded += len(out.articles)
+                    return loaded
+                first = load(paths[:cut])
+                t0 = time.perf_counter()
+                update_stories(db, "cold")
+                t1 = time.perf_counter()
+                late = load(paths[cut:])
+                t2 = time.perf_counter()
+                counts = update_stories(db, "incremental")
+                t3 = time.perf_counter()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"| {first + late:,} | {1000 * (t1 - t0) / first:.3f} | {1000 * (t3 - t2) / max(1, late):.3f} "
+              f"| {counts['reclustered']:,} of {first + late:,} | {counts['stories']:,} | {rss:.0f} |", flush=True)
+
+
 def main() -> int:
     n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 0
     if not DEVSETS.exists():
@@ -256,6 +305,7 @@ def main() -> int:
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
     if n:
         eval_cost(DEVSETS / "reuters_dev" / "txt", n)
+        eval_stage(DEVSETS / "reuters_dev" / "txt", sorted({min(5000, n), n}))
     return 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import duckdb
+import pyarrow as pa
 
 from dateline.store.database import Database
 from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StorySignature
@@ -29,7 +30,7 @@ def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator
             yield rows
 
 
-def save_signatures(db: Database, rows: list[StorySignature], keys: list[StoryKey]) -> None:
+def save_signatures(db: Database, rows: list[StorySignature], keys: "list[StoryKey] | pa.Table") -> None:
     """An article's signature and its keys, in one transaction (a key-less signature would hide it)."""
     signature_rows = to_arrow(StorySignature, rows)  # noqa: F841 - referenced by name in the SQL below
     key_rows = to_arrow(StoryKey, keys)  # noqa: F841

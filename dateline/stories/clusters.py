@@ -48,6 +48,8 @@ MAX_GROUP, GROUP_STEP = 1500, 0.05
 #: Terms in more than this share of a group say nothing about which story within it; groups smaller
 #: than MIN_DF_CAP keep all of them.
 MAX_DF_SHARE, MIN_DF_CAP = 0.05, 20
+#: A group's term vectors are held dense up to this many cells (8 MB).
+DENSE_CELLS = 1_000_000
 #: Candidate pairs whose cosine is computed at once (memory: a few arrays of this length).
 PAIR_BLOCK = 200_000
 
@@ -133,11 +135,11 @@ def key_terms(terms: Iterable[str]) -> list[str]:
     return [t for _, t in plain[:KEY_TERMS]]
 
 
-def hot_keys(items: Sequence[Item]) -> set[str]:
-    """Key terms held by more than KEY_DF_MAX of ``items``."""
+def hot_keys(items: Sequence[Item], keys: Sequence[Sequence[str]] | None = None) -> set[str]:
+    """Key terms held by more than KEY_DF_MAX of ``items`` (``keys``: their key terms, if known)."""
     df: dict[str, int] = defaultdict(int)
-    for it in items:
-        for t in key_terms(it.terms):
+    for ks in keys if keys is not None else (key_terms(it.terms) for it in items):
+        for t in ks:
             df[t] += 1
     return {t for t, c in df.items() if c > KEY_DF_MAX}
 
@@ -204,10 +206,13 @@ def _ordinals(items: Sequence[Item]) -> np.ndarray:
     return np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
 
 
-def candidate_pairs(items: Sequence[Item], x, hot: set[str]) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
+                    keys: Sequence[Sequence[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
     cosine (``x = static_vectors(items)``) of at least CANDIDATE_COSINE; and those cosines."""
-    pairs = _pairs_sharing([[k for k in key_terms(it.terms) if k not in hot] for it in items], len(items))
+    keys = [key_terms(it.terms) for it in items] if keys is None else keys
+    hot = hot_keys(items, keys) if hot is None else hot
+    pairs = _pairs_sharing([[k for k in ks if k not in hot] for ks in keys], len(items))
     ordinals = _ordinals(items)
     keep_pairs, keep_sims = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
@@ -283,7 +288,10 @@ def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[
 
     x = term_vectors(items)
     n = len(items)
-    dist = np.clip(1.0 - (x @ x.T).toarray(), 0.0, 1.0)
+    if n * x.shape[1] <= DENSE_CELLS:  # most groups are a handful of articles: numpy beats scipy's overhead
+        x = x.toarray()
+    product = x @ x.T
+    dist = np.clip(1.0 - (product.toarray() if hasattr(product, "toarray") else product), 0.0, 1.0)
     days = _ordinals(items)
     dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
     for i, j in copies:
@@ -317,7 +325,7 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
             if g != root:
                 sim = float(np.count_nonzero(items[g].signature == items[root].signature)) / N_PERM
                 out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
-    pairs, sims = candidate_pairs(items, static_vectors(items), hot_keys(items) if hot is None else hot)
+    pairs, sims = candidate_pairs(items, static_vectors(items), hot)
     forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
     copies_by_item: dict[int, list[int]] = defaultdict(list)
     for i, j, _ in dup_pairs:
@@ -344,7 +352,7 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
             rows = x[story]
             centroid = np.asarray(rows.mean(axis=0)).ravel()
             norm = float(np.linalg.norm(centroid)) or 1.0
-            for k, sim in zip(story, (rows @ centroid).tolist()):
+            for k, sim in zip(story, np.asarray(rows @ centroid).ravel().tolist()):
                 out.members[sub[k].article_id] = (story_id, round(float(sim) / norm, 4))
     out.near_duplicates.sort()
     return out
