@@ -16,7 +16,7 @@ from schemas.ddl import to_arrow
 CURRENT = "superseded_by IS NULL"
 #: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that cursor): article ids of the run's new and gone articles,
 #: and of the articles whose components it re-clusters.
-_SCRATCH = ("stories_new", "stories_gone", "stories_affected")
+_SCRATCH = ("stories_new", "stories_gone", "stories_key_counts", "stories_seeds", "stories_affected")
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
@@ -61,12 +61,12 @@ def built_before_components(db: Database) -> bool:
         return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)").fetchone()[0]
 
 
-def affected(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int]:
-    """Fill the scratch tables: ``stories_new`` (current articles without a story), ``stories_gone``
-    (story rows of articles no longer current) and ``stories_affected`` (every current article whose
-    candidate component may change: the new ones, the components of stored articles sharing a key with
-    them or holding a key term whose side of ``hot_df`` changed, the components of gone ones).
-    Returns (new, gone)."""
+def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, list[tuple]]:
+    """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
+    rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
+    side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
+    (new article, stored current article, share a band key, share a key term that is not hot), for the
+    caller to check which are edges (``add_seeds``)."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
@@ -74,35 +74,56 @@ def affected(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int]:
     con.execute(f"""CREATE TEMP TABLE stories_gone AS SELECT m.article_id, m.component_id FROM story_members m
                     ANTI JOIN (SELECT article_id FROM articles WHERE {CURRENT}) USING (article_id)""")
     con.execute(f"""
-    CREATE TEMP TABLE stories_affected AS
-    WITH touched AS (  -- key terms of new and gone articles: their counts move
-        SELECT DISTINCT key FROM story_keys
-        WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
-                                              UNION ALL SELECT article_id FROM stories_gone)),
-    counts AS (
+        CREATE TEMP TABLE stories_key_counts AS
+        WITH touched AS (  -- key terms of new and gone articles: their counts move
+            SELECT DISTINCT key FROM story_keys
+            WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
+                                                  UNION ALL SELECT article_id FROM stories_gone))
         SELECT k.key,
                count(*) FILTER (WHERE a.{CURRENT}) AS now,
                count(*) FILTER (WHERE (a.{CURRENT} AND k.article_id NOT IN (SELECT article_id FROM stories_new))
                                 OR k.article_id IN (SELECT article_id FROM stories_gone)) AS before
-        FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key),
-    new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
-        SELECT DISTINCT k.key FROM story_keys k LEFT JOIN counts c USING (key)
-        WHERE k.article_id IN (SELECT article_id FROM stories_new)
-          AND (k.key LIKE 'b%' OR c.now <= {hot_df})),
-    seeds AS (
-        SELECT article_id FROM story_keys WHERE key IN (SELECT key FROM new_keys)
-        UNION
-        SELECT article_id FROM story_keys
-        WHERE key IN (SELECT key FROM counts WHERE (now > {hot_df}) <> (before > {hot_df}))),
-    components AS (
-        SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM seeds)
-        UNION SELECT component_id FROM stories_gone)
-    SELECT article_id FROM stories_new
-    UNION
-    SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
-    WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
+        FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key""")
+    con.execute(f"""
+        CREATE TEMP TABLE stories_seeds AS
+        SELECT DISTINCT article_id FROM story_keys
+        WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
+    pairs = con.execute(f"""
+        WITH new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
+            SELECT k.article_id, k.key FROM story_keys k LEFT JOIN stories_key_counts c USING (key)
+            WHERE k.article_id IN (SELECT article_id FROM stories_new) AND (k.key LIKE 'b%' OR c.now <= {hot_df}))
+        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), bool_or(n.key LIKE 't%')
+        FROM new_keys n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
+        WHERE a.{CURRENT} AND o.article_id NOT IN (SELECT article_id FROM stories_new)
+        GROUP BY ALL ORDER BY ALL""").fetchall()
     return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
-            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0])
+            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
+
+
+def features_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple]:
+    """(article_id, claimed date, minhash, n_shingles, terms) of the given articles."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute("""
+        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms
+        FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
+        ORDER BY a.article_id""").fetchall()
+
+
+def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
+    """Add the stored articles a new one has an edge to, then fill ``stories_affected``: the new articles
+    and every current member of a seed's or a gone article's component. Returns its size."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    con.execute("INSERT INTO stories_seeds SELECT article_id FROM ids")
+    con.execute(f"""
+        CREATE TEMP TABLE stories_affected AS
+        WITH components AS (
+            SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM stories_seeds)
+            UNION SELECT component_id FROM stories_gone)
+        SELECT article_id FROM stories_new
+        UNION
+        SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
+        WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
+    return con.execute("SELECT count(*) FROM stories_affected").fetchone()[0]
 
 
 def affected_features(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[list[tuple], set[str]]:

@@ -225,6 +225,31 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
+def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, bool]]) -> list[bool]:
+    """Which candidate pairs (i, j, share a band key, share a key term that is not hot) are edges of the
+    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine)."""
+    if not pairs:
+        return []
+    x = static_vectors(items)
+    p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
+    sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+    ordinals = _ordinals(items)
+    story = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
+    out = []
+    for (i, j, band, term), is_story in zip(pairs, story.tolist()):
+        if term and is_story:
+            out.append(True)
+            continue
+        if band:
+            a, b = items[i], items[j]
+            jac = float(np.count_nonzero(a.signature == b.signature)) / N_PERM
+            containment = jac * (a.n_shingles + b.n_shingles) / (1 + jac) / min(a.n_shingles, b.n_shingles)
+            out.append(containment >= NEAR_DUP_CONTAINMENT)
+            continue
+        out.append(False)
+    return out
+
+
 def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
     """Connected components of ``members`` under ``pairs`` (an array of (i, j) rows within them)."""
     local = {m: k for k, m in enumerate(members)}

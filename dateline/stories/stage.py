@@ -16,7 +16,7 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, Item, article_keys
+from dateline.stories.clusters import KEY_DF_MAX, Item, article_keys, linked
 from dateline.stories.features import features
 from schemas import StoryKey, StorySignature
 from schemas.ddl import arrow_schema
@@ -42,6 +42,18 @@ def sign_new_articles(db: Database, run_id: str) -> int:
     return signed
 
 
+def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
+    """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
+    their components need re-clustering (a shared key alone is no edge)."""
+    ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
+    rows = store.features_of(con, ids)
+    index = {r[0]: k for k, r in enumerate(rows)}
+    items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms in rows]
+    candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
+    edges = linked(items, candidates)
+    return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
+
+
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
     """Bring the story tables up to date with the articles; ``rebuild`` recomputes every signature too.
 
@@ -53,11 +65,12 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
-        new, gone = store.affected(con, KEY_DF_MAX)
+        new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
         if not new and not gone:
             totals = store.replace_affected(con, [], [], [], [])
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
+        store.add_seeds(con, linked_stored_articles(con, pairs))
         rows, hot = store.affected_features(con, KEY_DF_MAX)
         previous, copies = store.previous_state(con)
         items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
