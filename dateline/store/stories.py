@@ -65,7 +65,7 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
     """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
     rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
     side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
-    (new article, stored current article, share a band key, share a key term that is not hot), for the
+    (new article, stored current article, share a band key, how many key terms that are not hot they share), for the
     caller to check which are edges (``add_seeds``)."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -92,7 +92,7 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
         WITH new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
             SELECT k.article_id, k.key FROM story_keys k LEFT JOIN stories_key_counts c USING (key)
             WHERE k.article_id IN (SELECT article_id FROM stories_new) AND (k.key LIKE 'b%' OR c.now <= {hot_df}))
-        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), bool_or(n.key LIKE 't%')
+        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), count(*) FILTER (WHERE n.key LIKE 't%')
         FROM new_keys n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
         WHERE a.{CURRENT} AND o.article_id NOT IN (SELECT article_id FROM stories_new)
         GROUP BY ALL ORDER BY ALL""").fetchall()

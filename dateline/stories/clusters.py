@@ -232,8 +232,8 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
-def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, bool]]) -> list[bool]:
-    """Which candidate pairs (i, j, share a band key, share a key term that is not hot) are edges of the
+def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
+    """Which candidate pairs (i, j, share a band key, key terms shared that are not hot) are edges of the
     graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine)."""
     if not pairs:
         return []
@@ -244,7 +244,7 @@ def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, bool]]) 
     story = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
     out = []
     for (i, j, band, term), is_story in zip(pairs, story.tolist()):
-        if term and is_story:
+        if term >= SHARED_KEYS and is_story:
             out.append(True)
             continue
         if band:
