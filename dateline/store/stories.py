@@ -175,6 +175,11 @@ def replace_affected(con: duckdb.DuckDBPyConnection, near_duplicates: list[NearD
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return totals(con)
+
+
+def totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Stories (all, with more than one article), near-duplicates and story evidence rows in the tables."""
     return {"stories": con.execute("SELECT count(*) FROM stories").fetchone()[0],
             "multi_article_stories": con.execute("SELECT count(*) FROM stories WHERE n_articles > 1").fetchone()[0],
             "near_duplicates": con.execute("SELECT count(*) FROM near_duplicates").fetchone()[0],

@@ -67,7 +67,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
         new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
         if not new and not gone:
-            totals = store.replace_affected(con, [], [], [], [])
+            totals = store.totals(con)
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
         store.add_seeds(con, linked_stored_articles(con, pairs))
