@@ -33,8 +33,47 @@ def run_checkout(root: Path, corpus: Path, out: Path, batch_size: int | None, py
     mode = json.loads(out.read_text())["modes"]["dateline"]
     if "error" in mode:
         raise RuntimeError(f"{root}: dateline run failed, see {mode.get('log')}")
+    # The stories stage from Prefect's own task-run times (both checkouts record them, whatever their
+    # throughput.py calls its stages): ms per article and share of the run's processing time.
+    stories_s = mode.get("prefect", {}).get("per_task", {}).get("build_stories", {}).get("total_s")
     return {"articles_per_s": mode["articles_per_s"], "peak_rss_mb": mode.get("peak_rss_mb"),
-            "wall_s": mode.get("child_process_wall_s")}
+            "wall_s": mode.get("child_process_wall_s"),
+            "stories_ms": 1000 * stories_s / mode["articles"] if stories_s is not None else None,
+            "stories_share": stories_s / mode["processing_s"] if stories_s is not None else None}
+
+
+def _stories(run: dict) -> str:
+    if run.get("stories_ms") is None:
+        return "-"
+    return f"{run['stories_ms']:.3f} ({100 * run['stories_share']:.1f}%)"
+
+
+def compare(args, source: Path, n: int) -> None:
+    from throughput import build_corpus
+
+    work = Path(tempfile.mkdtemp(prefix="dateline-ab-"))
+    print(f"building a corpus of {n:,} articles from {source} in {work}", flush=True)
+    build_corpus(source, n, work / "corpus")
+    rows = []
+    for rnd in range(1, args.rounds + 1):
+        pair = {}
+        for label, root, python in (("before", args.before.resolve(), args.before_python),
+                                    ("after", args.after.resolve(), args.after_python)):
+            print(f"round {rnd}: {label} ({root}, {python}) ...", end=" ", flush=True)
+            pair[label] = run_checkout(root, work / "corpus", work / f"{label}-{rnd}.json", args.batch_size, python)
+            print(f"{pair[label]['articles_per_s']:,.0f} articles/s", flush=True)
+        rows.append(pair)
+    print(f"\n| round | before art/s | after art/s | after / before | before peak RSS MB | after peak RSS MB "
+          f"| before stories ms/article (share) | after stories ms/article (share) |")
+    print("|---|---|---|---|---|---|---|---|")
+    ratios = []
+    for i, p in enumerate(rows, 1):
+        ratio = p["after"]["articles_per_s"] / p["before"]["articles_per_s"]
+        ratios.append(ratio)
+        print(f"| {i} | {p['before']['articles_per_s']:,.0f} | {p['after']['articles_per_s']:,.0f} | {ratio:.2f} "
+              f"| {p['before']['peak_rss_mb'] or 0:,.0f} | {p['after']['peak_rss_mb'] or 0:,.0f} "
+              f"| {_stories(p['before'])} | {_stories(p['after'])} |")
+    print(f"\nmedian after/before: {statistics.median(ratios):.2f} over {len(ratios)} rounds ({n:,} articles)")
 
 
 def main() -> int:
@@ -43,7 +82,8 @@ def main() -> int:
     ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
     ap.add_argument("--before-python", default=sys.executable, help="interpreter (venv) for the before runs")
     ap.add_argument("--after-python", default=sys.executable, help="interpreter (venv) for the after runs")
-    ap.add_argument("--n", type=int, default=20_000, help="articles in the generated corpus (default 20,000)")
+    ap.add_argument("--n", type=int, nargs="+", default=[20_000],
+                    help="articles in the generated corpus (default 20,000); several sizes: one table each")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, help="files per task run (default: each checkout's default)")
     args = ap.parse_args()
@@ -54,27 +94,8 @@ def main() -> int:
     if source is None:
         print("no devset corpus to replicate (../shared/devsets/reuters_dev/txt): nothing measured")
         return 0
-    work = Path(tempfile.mkdtemp(prefix="dateline-ab-"))
-    print(f"building a corpus of {args.n:,} articles from {source} in {work}", flush=True)
-    build_corpus(source, args.n, work / "corpus")
-    rows = []
-    for rnd in range(1, args.rounds + 1):
-        pair = {}
-        for label, root, python in (("before", args.before.resolve(), args.before_python),
-                                    ("after", args.after.resolve(), args.after_python)):
-            print(f"round {rnd}: {label} ({root}, {python}) ...", end=" ", flush=True)
-            pair[label] = run_checkout(root, work / "corpus", work / f"{label}-{rnd}.json", args.batch_size, python)
-            print(f"{pair[label]['articles_per_s']:,.0f} articles/s", flush=True)
-        rows.append(pair)
-    print(f"\n| round | before art/s | after art/s | after / before | before peak RSS MB | after peak RSS MB |")
-    print("|---|---|---|---|---|---|")
-    ratios = []
-    for i, p in enumerate(rows, 1):
-        ratio = p["after"]["articles_per_s"] / p["before"]["articles_per_s"]
-        ratios.append(ratio)
-        print(f"| {i} | {p['before']['articles_per_s']:,.0f} | {p['after']['articles_per_s']:,.0f} | {ratio:.2f} "
-              f"| {p['before']['peak_rss_mb'] or 0:,.0f} | {p['after']['peak_rss_mb'] or 0:,.0f} |")
-    print(f"\nmedian after/before: {statistics.median(ratios):.2f} over {len(ratios)} rounds ({args.n:,} articles)")
+    for n in args.n:
+        compare(args, source, n)
     return 0
 
 

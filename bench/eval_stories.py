@@ -7,7 +7,8 @@
    synonyms; unrelated articles of the same topic are the negatives. Near-duplicate precision/recall.
 3. The seeds: one story?
 4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
-   N replicated articles (bench/throughput.py's corpus), and peak RSS.
+   N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
+   5,000 and N articles, cold and incremental (`eval_stage`).
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
 """
 
@@ -130,17 +131,61 @@ def eval_syndication(folder: Path, n_originals: int = 60) -> None:
         corpus[k], group[k] = texts[k], k
     print(f"syndication set: {len(originals)} originals x 6 copies, {len(negatives)} unrelated articles"
           f" ({len(repeated)} reuters texts left out: already near-copies of another)")
-    result = cluster(items_of(corpus))
+    items = items_of(corpus)
+    t0 = time.perf_counter()
+    result = cluster(items)
+    t_ours = time.perf_counter() - t0
     root = {a: d for a, d, _ in result.near_duplicates}
     pred_pairs = {tuple(sorted(p)) for p in combinations(corpus, 2) if root.get(p[0], p[0]) == root.get(p[1], p[1])}
     true_pairs = {tuple(sorted(p)) for p in combinations(corpus, 2) if group[p[0]] == group[p[1]]}
     tp = len(pred_pairs & true_pairs)
     precision = tp / len(pred_pairs) if pred_pairs else 1.0
     recall = tp / len(true_pairs)
-    print(f"  near-duplicate pairs: precision {precision:.3f}  recall {recall:.3f}   targets >= 0.95")
+    print(f"  near-duplicate pairs: precision {precision:.3f}  recall {recall:.3f}   targets >= 0.95"
+          f"   (ours: signatures given, near-duplicates + stories {t_ours:.2f} s)")
+    eval_datasketch(corpus, true_pairs)
     for kind in ("headline", "boilerplate", "typography", "cut_tail", "dropped_sentence", "spinner"):
         found = sum(root.get(f"{k}~{kind}", f"{k}~{kind}") == root.get(k, k) for k in originals)
         print(f"    {kind:17} found {found}/{len(originals)}")
+
+
+def eval_datasketch(corpus: dict[str, str], true_pairs: set[tuple[str, str]]) -> None:
+    """datasketch's MinHashLSH on the same texts and word 3-grams (128 permutations, Jaccard threshold
+    0.5 and 0.3): its groups' pair precision/recall and time, beside ours."""
+    try:
+        from datasketch import MinHash, MinHashLSH
+    except ImportError:
+        print("  datasketch not installed (it is in the test extra): comparison skipped")
+        return
+    from dateline.stories.features import SHINGLE, words
+
+    bodies = {k: parse_text(v).body for k, v in corpus.items()}
+    for threshold in (0.5, 0.3):
+        t0 = time.perf_counter()
+        lsh, sigs = MinHashLSH(threshold=threshold, num_perm=128), {}
+        for k, body in bodies.items():
+            toks = words(body)
+            m = MinHash(num_perm=128, seed=20)
+            m.update_batch([" ".join(toks[i:i + SHINGLE]).encode() for i in range(len(toks) - SHINGLE + 1)])
+            sigs[k] = m
+            lsh.insert(k, m)
+        parent = {k: k for k in bodies}
+
+        def find(k):
+            while parent[k] != k:
+                parent[k] = parent[parent[k]]
+                k = parent[k]
+            return k
+        for k, m in sigs.items():
+            for other in lsh.query(m):
+                a, b = find(k), find(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+        elapsed = time.perf_counter() - t0
+        pred = {tuple(sorted(p)) for p in combinations(bodies, 2) if find(p[0]) == find(p[1])}
+        tp = len(pred & true_pairs)
+        print(f"  datasketch MinHashLSH (threshold {threshold}): precision {tp / len(pred) if pred else 1.0:.3f}"
+              f"  recall {tp / len(true_pairs):.3f}  ({elapsed:.2f} s with its own signatures)")
 
 
 def eval_seeds_and_cost(reuters: Path | None) -> None:
@@ -202,6 +247,54 @@ def eval_cost(reuters: Path, n: int) -> None:
           f" stage, {rss_after:.0f} MB after")
 
 
+def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None:
+    """The real stage (``update_stories``) on a real DuckDB file, no Prefect: at each size N, a cold pass
+    over the first (1 - share_new) * N articles, then an incremental pass after the last share_new * N
+    are loaded; ms per article of each pass and ms per *new* article of the incremental one, articles
+    re-clustered, this process's peak RSS. A flat stage costs the same per new article at every N."""
+    import resource
+    import tempfile
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import FileBatch, read_file
+    from dateline.store.database import Database
+    from dateline.store.loads import load_batch
+    from dateline.stories.stage import update_stories
+    from schemas import Batch
+    from throughput import build_corpus
+
+    print(f"stage on DuckDB (update_stories; parse + load not timed), {100 * share_new:.0f}% of N loaded last:")
+    print("| N | cold pass ms/article | incremental pass ms/new article | re-clustered | stories | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            build_corpus(reuters, n, Path(tmp) / "corpus")
+            paths = sorted(str(p) for p in (Path(tmp) / "corpus").rglob("*.txt"))
+            random.Random(20).shuffle(paths)  # the late articles are copies of early stories and new ones
+            cut = int(len(paths) * (1 - share_new))
+            with Database.open(Path(tmp) / "stage.duckdb") as db:
+                def load(part: list[str]) -> int:
+                    loaded = 0
+                    for start in range(0, len(part), 2000):
+                        files = FileBatch(read_file(p, max_bytes=10_000_000) for p in part[start:start + 2000])
+                        out = normalize_files(files, "bench", seen={}, rejected={})
+                        load_batch(db, Batch(source_files=out.source_files, articles=out.articles,
+                                             date_mentions=out.date_mentions, rejects=out.rejects))
+                        loaded += len(out.articles)
+                    return loaded
+                first = load(paths[:cut])
+                t0 = time.perf_counter()
+                update_stories(db, "cold")
+                t1 = time.perf_counter()
+                late = load(paths[cut:])
+                t2 = time.perf_counter()
+                counts = update_stories(db, "incremental")
+                t3 = time.perf_counter()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"| {first + late:,} | {1000 * (t1 - t0) / first:.3f} | {1000 * (t3 - t2) / max(1, late):.3f} "
+              f"| {counts['reclustered']:,} of {first + late:,} | {counts['stories']:,} | {rss:.0f} |", flush=True)
+
+
 def main() -> int:
     n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 0
     if not DEVSETS.exists():
@@ -212,6 +305,7 @@ def main() -> int:
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
     if n:
         eval_cost(DEVSETS / "reuters_dev" / "txt", n)
+        eval_stage(DEVSETS / "reuters_dev" / "txt", sorted({min(5000, n), n}))
     return 0
 
 

@@ -60,6 +60,7 @@ TARGET_VS_NAIVE = 100.0
 TARGET_VS_FLOOR = 0.25
 TARGET_RSS_MB = 1536.0
 TARGET_RERUN = 0.05
+TARGET_STORIES_SHARE = 0.15  # issue 20: the stories stage adds at most 15% to a run
 TARGET_STAGE_SHARE = 0.10
 WARM_N = 200  # files used to warm a process up (imports, dateparser data) before split / profile timings
 
@@ -511,6 +512,7 @@ def mode_dateline(args) -> dict:
         "validate": stage("validate_batch"),
         "load": stage("load_batch"),
         "data docs (GX re-validates the run)": stage("publish_data_docs"),
+        "stories (near-duplicates, story clusters)": stage("build_stories"),
         "run bookkeeping": sum(stage(t) for t in ("drop_unchanged", "name_flow_run", "save_run", "finish_run",
                                                   "publish_summary")),
     }
@@ -893,6 +895,13 @@ def ratios_and_targets(res: dict, n: int) -> tuple[dict, list[dict]]:
             f"per-batch validation + Data Docs ({_fmt(docs, 1)} s); first batch (GX import + suite build) "
             f"{_fmt(d.get('validate_first_batch_s'), 2)} s")
         add("DuckDB load share of total", d["stages"]["load"] / total, "<=", TARGET_STAGE_SHARE)
+        stories_s = d["stages"].get("stories (near-duplicates, story clusters)")
+        if stories_s is not None:  # issue 20: the stage adds <= 15% to a run, memory flat
+            counts = (d.get("summary") or {}).get("stories") or {}
+            add("stories stage share of total", stories_s / total, "<=", TARGET_STORIES_SHARE, "",
+                f"{1000 * stories_s / max(1, d['articles']):.3f} ms/article; {counts.get('reclustered', '-')} "
+                f"articles re-clustered, {counts.get('stories', '-')} stories; flow peak RSS {_fmt(d['peak_rss_mb'], 0)} MB"
+                + (f" ({at})" if at else ""))
     add("dateline / naive (articles/s)", ratios.get("dateline_vs_naive"), ">=", TARGET_VS_NAIVE, "x")
     add("dateline / floor (articles/s)", ratios.get("dateline_vs_floor"), ">=", TARGET_VS_FLOOR, "x")
     add("re-run / cold (processing time)", ratios.get("rerun_vs_cold"), "<=", TARGET_RERUN, "x")

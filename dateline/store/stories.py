@@ -1,17 +1,24 @@
-"""The stories stage's reads and writes: signatures kept per article, the story tables replaced whole."""
+"""The stories stage's reads and writes: signatures and keys kept per article; the rows of the candidate
+components a run touches replaced, the rest left as they are."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
 
+import duckdb
+import pyarrow as pa
+
 from dateline.store.database import Database
 from dateline.stories.evidence import MemberDates, YearlessMention
-from schemas import DateEvidence, NearDuplicate, Story, StoryMember, StorySignature
+from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StorySignature
 from schemas.ddl import to_arrow
 
 #: Articles the stage clusters: current versions (an edited file's old version is left out).
 CURRENT = "superseded_by IS NULL"
+#: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that cursor): article ids of the run's new and gone articles,
+#: and of the articles whose components it re-clusters.
+_SCRATCH = ("stories_new", "stories_gone", "stories_key_counts", "stories_seeds", "stories_affected")
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
@@ -25,51 +32,137 @@ def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator
             yield rows
 
 
-def save_signatures(db: Database, rows: list[StorySignature]) -> None:
+def save_signatures(db: Database, rows: list[StorySignature], keys: "list[StoryKey] | pa.Table") -> None:
+    """An article's signature and its keys, in one transaction (a key-less signature would hide it)."""
     signature_rows = to_arrow(StorySignature, rows)  # noqa: F841 - referenced by name in the SQL below
+    key_rows = to_arrow(StoryKey, keys)  # noqa: F841
     with db.cursor() as con:
-        con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows')
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows')
+            con.execute('INSERT INTO "story_keys" BY NAME SELECT * FROM key_rows')
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
-def forget_signatures(db: Database) -> None:
-    """For a rebuild: every signature is computed again."""
+def forget_all(db: Database) -> None:
+    """For a rebuild: every signature, key and story is computed again."""
     with db.cursor() as con:
-        con.execute('DELETE FROM "story_signatures"')
+        con.execute("BEGIN TRANSACTION")
+        for table in ("story_signatures", "story_keys", "near_duplicates", "stories", "story_members"):
+            con.execute(f'DELETE FROM "{table}"')
+        con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
+        con.execute("COMMIT")
 
 
-def stored_features(db: Database) -> list[tuple]:
-    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of every current article
-    that has a signature."""
+def built_before_components(db: Database) -> bool:
+    """Story rows written before components and keys were kept: the stage rebuilds once."""
     with db.cursor() as con:
-        return con.execute(f"""
-            SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
-            FROM articles a JOIN story_signatures s USING (article_id)
-            WHERE {CURRENT} ORDER BY a.article_id""").fetchall()
+        return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)").fetchone()[0]
 
 
-def member_dates(db: Database, article_ids: list[str]) -> dict[str, MemberDates]:
+def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, list[tuple]]:
+    """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
+    rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
+    side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
+    (new article, stored current article, share a band key, how many key terms that are not hot they share), for the
+    caller to check which are edges (``add_seeds``)."""
+    for table in _SCRATCH:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
+                    ANTI JOIN story_members m USING (article_id) WHERE {CURRENT}""")
+    con.execute(f"""CREATE TEMP TABLE stories_gone AS SELECT m.article_id, m.component_id FROM story_members m
+                    ANTI JOIN (SELECT article_id FROM articles WHERE {CURRENT}) USING (article_id)""")
+    con.execute(f"""
+        CREATE TEMP TABLE stories_key_counts AS
+        WITH touched AS (  -- key terms of new and gone articles: their counts move
+            SELECT DISTINCT key FROM story_keys
+            WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
+                                                  UNION ALL SELECT article_id FROM stories_gone))
+        SELECT k.key,
+               count(*) FILTER (WHERE a.{CURRENT}) AS now,
+               count(*) FILTER (WHERE (a.{CURRENT} AND k.article_id NOT IN (SELECT article_id FROM stories_new))
+                                OR k.article_id IN (SELECT article_id FROM stories_gone)) AS before
+        FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key""")
+    con.execute(f"""
+        CREATE TEMP TABLE stories_seeds AS
+        SELECT DISTINCT article_id FROM story_keys
+        WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
+    pairs = con.execute(f"""
+        WITH new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
+            SELECT k.article_id, k.key FROM story_keys k LEFT JOIN stories_key_counts c USING (key)
+            WHERE k.article_id IN (SELECT article_id FROM stories_new) AND (k.key LIKE 'b%' OR c.now <= {hot_df}))
+        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), count(*) FILTER (WHERE n.key LIKE 't%')
+        FROM new_keys n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
+        WHERE a.{CURRENT} AND o.article_id NOT IN (SELECT article_id FROM stories_new)
+        GROUP BY ALL ORDER BY ALL""").fetchall()
+    return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
+            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
+
+
+def features_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple]:
+    """(article_id, claimed date, minhash, n_shingles, terms) of the given articles."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute("""
+        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms
+        FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
+        ORDER BY a.article_id""").fetchall()
+
+
+def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
+    """Add the stored articles a new one has an edge to, then fill ``stories_affected``: the new articles
+    and every current member of a seed's or a gone article's component. Returns its size."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    con.execute("INSERT INTO stories_seeds SELECT article_id FROM ids")
+    con.execute(f"""
+        CREATE TEMP TABLE stories_affected AS
+        WITH components AS (
+            SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM stories_seeds)
+            UNION SELECT component_id FROM stories_gone)
+        SELECT article_id FROM stories_new
+        UNION
+        SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
+        WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
+    return con.execute("SELECT count(*) FROM stories_affected").fetchone()[0]
+
+
+def affected_features(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[list[tuple], set[str]]:
+    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of the affected articles,
+    and which of their key terms are hot (held by more than ``hot_df`` current articles)."""
+    rows = con.execute("""
+        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
+        FROM stories_affected JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
+        ORDER BY a.article_id""").fetchall()
+    hot = {key[1:] for (key,) in con.execute(f"""
+        SELECT k.key FROM story_keys k JOIN articles a USING (article_id)
+        WHERE a.{CURRENT} AND k.key IN (SELECT DISTINCT key FROM story_keys
+                                        WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_affected))
+        GROUP BY k.key HAVING count(*) > {hot_df}""").fetchall()}
+    return rows, hot
+
+
+def member_dates(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, MemberDates]:
     """What story evidence needs of these articles: claimed date, verdict, year-less mentions told as
     past or upcoming, and the (month, day) / month their explicit dates print with a year."""
-    wanted = [[a] for a in article_ids]
     out: dict[str, MemberDates] = {}
-    if not wanted:
+    if not article_ids:
         return out
-    with db.cursor() as con:
-        con.execute("CREATE OR REPLACE TEMP TABLE story_wanted (article_id VARCHAR)")
-        con.executemany("INSERT INTO story_wanted VALUES (?)", wanted)
-        heads = con.execute("""SELECT a.article_id, a.published_claimed, a.date_status FROM articles a
-                               SEMI JOIN story_wanted USING (article_id)""").fetchall()
-        # Year-less: value XXXX-MM(-DD), or the year the claimed date lent it; printed: an explicit day or month.
-        rows = con.execute("""
-            SELECT m.article_id, m.mention_index, m.start_char, m.end_char, m.text, m.value, m.tense,
-                   m.explicit_year, m.granularity, m.earliest
-            FROM date_mentions m SEMI JOIN story_wanted USING (article_id)
-            WHERE m.timex_type = 'DATE' AND (
-                  (NOT m.explicit_year AND m.tense IN ('past', 'future')
-                   AND regexp_matches(m.value, '^(XXXX|[0-9]{4})-[0-9]{2}(-[0-9]{2})?$'))
-               OR (m.explicit_year AND m.granularity IN ('day', 'month') AND m.earliest IS NOT NULL))
-            ORDER BY m.article_id, m.mention_index""").fetchall()
-        con.execute("DROP TABLE story_wanted")
+    con.register("story_wanted", pa.table({"article_id": pa.array(article_ids, pa.string())}))
+    heads = con.execute("""SELECT a.article_id, a.published_claimed, a.date_status FROM articles a
+                           SEMI JOIN story_wanted USING (article_id)""").fetchall()
+    # Year-less: value XXXX-MM(-DD), or the year the claimed date lent it; printed: an explicit day or month.
+    rows = con.execute("""
+        SELECT m.article_id, m.mention_index, m.start_char, m.end_char, m.text, m.value, m.tense,
+               m.explicit_year, m.granularity, m.earliest
+        FROM date_mentions m SEMI JOIN story_wanted USING (article_id)
+        WHERE m.timex_type = 'DATE' AND (
+              (NOT m.explicit_year AND m.tense IN ('past', 'future')
+               AND regexp_matches(m.value, '^(XXXX|[0-9]{4})-[0-9]{2}(-[0-9]{2})?$'))
+           OR (m.explicit_year AND m.granularity IN ('day', 'month') AND m.earliest IS NOT NULL))
+        ORDER BY m.article_id, m.mention_index""").fetchall()
+    con.unregister("story_wanted")
     yearless: dict[str, list[YearlessMention]] = defaultdict(list)
     printed: dict[str, dict[tuple[int, int | None], set[int]]] = defaultdict(lambda: defaultdict(set))
     for aid, index, start, end, text, value, tense, explicit, granularity, earliest in rows:
@@ -86,33 +179,46 @@ def member_dates(db: Database, article_ids: list[str]) -> dict[str, MemberDates]
     return out
 
 
-def previous_state(db: Database) -> tuple[dict[str, int], set[str], int]:
-    """Story sizes and copies as the last build left them, and how many current articles lack a story."""
-    with db.cursor() as con:
-        sizes = dict(con.execute("SELECT story_id, n_articles FROM stories").fetchall())
-        copies = {a for (a,) in con.execute("SELECT article_id FROM near_duplicates").fetchall()}
-        missing = con.execute(f"""SELECT count(*) FROM articles a ANTI JOIN story_members m USING (article_id)
-                                  WHERE {CURRENT}""").fetchone()[0]
-    return sizes, copies, missing
+def previous_state(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], set[str]]:
+    """Sizes of the stories the affected and gone articles were in, and which of them were copies."""
+    sizes = dict(con.execute("""
+        SELECT story_id, n_articles FROM stories WHERE story_id IN (
+            SELECT story_id FROM story_members WHERE article_id IN (SELECT article_id FROM stories_affected
+                                                                   UNION ALL SELECT article_id FROM stories_gone))
+        """).fetchall())
+    copies = {a for (a,) in con.execute("""SELECT article_id FROM near_duplicates
+                                           WHERE article_id IN (SELECT article_id FROM stories_affected)""").fetchall()}
+    return sizes, copies
 
 
-def replace_stories(db: Database, near_duplicates: list[NearDuplicate], stories: list[Story],
-                    members: list[StoryMember], evidence: list[DateEvidence]) -> None:
-    """Replace the story tables and every ``story`` row of ``date_evidence``, in one transaction."""
+def replace_affected(con: duckdb.DuckDBPyConnection, near_duplicates: list[NearDuplicate], stories: list[Story],
+                     members: list[StoryMember], evidence: list[DateEvidence]) -> dict[str, int]:
+    """Replace the rows of the affected and gone articles (and their old stories) in one transaction;
+    return the tables' totals after it."""
     tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
-              "story_members": to_arrow(StoryMember, members)}
-    evidence_rows = to_arrow(DateEvidence, evidence)  # noqa: F841 - referenced by name in the SQL below
-    with db.cursor() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for table, rows in tables.items():
-                con.execute(f'DELETE FROM "{table}"')
-                con.register("new_rows", rows)
-                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
-                con.unregister("new_rows")
-            con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
-            con.execute("INSERT INTO date_evidence BY NAME SELECT * FROM evidence_rows")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+              "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence)}
+    touched = "(SELECT article_id FROM stories_affected UNION ALL SELECT article_id FROM stories_gone)"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM stories WHERE story_id IN (SELECT story_id FROM story_members"
+                    f" WHERE article_id IN {touched})")
+        con.execute(f"DELETE FROM story_members WHERE article_id IN {touched}")
+        con.execute(f"DELETE FROM near_duplicates WHERE article_id IN {touched}")
+        con.execute(f"DELETE FROM date_evidence WHERE kind = 'story' AND article_id IN {touched}")
+        for table, rows in tables.items():
+            con.register("new_rows", rows)
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
+            con.unregister("new_rows")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return totals(con)
+
+
+def totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Stories (all, with more than one article), near-duplicates and story evidence rows in the tables."""
+    return {"stories": con.execute("SELECT count(*) FROM stories").fetchone()[0],
+            "multi_article_stories": con.execute("SELECT count(*) FROM stories WHERE n_articles > 1").fetchone()[0],
+            "near_duplicates": con.execute("SELECT count(*) FROM near_duplicates").fetchone()[0],
+            "story_evidence": con.execute("SELECT count(*) FROM date_evidence WHERE kind = 'story'").fetchone()[0]}

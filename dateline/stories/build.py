@@ -33,16 +33,17 @@ class StoryTables:
 
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
-          previous_copies: set[str], run_id: str,
+          previous_copies: set[str], run_id: str, hot: set[str] | None = None,
           dates_of: Callable[[list[str]], Mapping[str, MemberDates]] | None = None) -> StoryTables:
-    """Cluster ``items`` (every current article) and give the tables' rows.
+    """Cluster ``items`` (every current article, or whole candidate components of them) and give the
+    tables' rows; ``hot`` is the database's hot key terms (``clusters.hot_keys``, default: of ``items``).
 
     ``previous`` is each story's size before this build (story_id -> n_articles), ``previous_copies`` the
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
-    many near-duplicates are new and in all. ``dates_of`` gives the dating facts of the members of
-    stories with more than one article (for their ``story`` evidence); without it there is none.
+    many near-duplicates are new and in all (of ``items``). ``dates_of`` gives the dating facts of the
+    members of stories with more than one article (for their ``story`` evidence); without it there is none.
     """
-    result = cluster(items)
+    result = cluster(items, hot)
     by_id = {it.article_id: it for it in items}
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():
@@ -50,7 +51,8 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     out = StoryTables()
     out.near_duplicates = [NearDuplicate(article_id=a, duplicate_of=d, similarity=s, method="minhash-lsh",
                                          run_id=run_id) for a, d, s in result.near_duplicates]
-    out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, run_id=run_id)
+    out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, component_id=result.components[a],
+                               run_id=run_id)
                    for a, (s, sim) in sorted(result.members.items())]
     shared = [it.article_id for ms in groups.values() if len(ms) > 1 for it in ms]
     member_dates = dates_of(shared) if dates_of and shared else {}

@@ -1,8 +1,11 @@
-"""Near-duplicates and story clusters over a whole corpus of article features.
+"""Near-duplicates and story clusters over a corpus of article features.
 
-Both are the connected components of a graph whose edges depend only on the two articles they join (and,
-for stories, on the corpus's term frequencies): the result is the same whatever order or batches the
-articles came in, which is what lets the stage recompute it from stored features after every run.
+Every edge of the graphs below depends only on the two articles it joins (their keys, signatures, terms
+and dates), never on the rest of the corpus; term weights that do depend on other articles are computed
+within one candidate group, itself a connected component (or a split of one) of those edges. So the result
+over a set of articles is the union of the results over its candidate components, and re-clustering only
+the components new articles touch gives the same tables as clustering everything again: that is what lets
+the stage be incremental and still independent of batches and file order.
 Pure functions; nothing here knows about DuckDB or Prefect.
 """
 
@@ -10,9 +13,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,20 +27,35 @@ from dateline.stories.features import MIN_SHINGLES, N_PERM
 BANDS, ROWS = 32, 4
 #: A copy: at least this share of the shorter text's shingles are in the longer one.
 NEAR_DUP_CONTAINMENT = 0.5
-#: Two articles tell the same story at this cosine of their tf-idf story terms...
+#: Two articles tell the same story at this cosine of their tf-idf story terms (idf within their group)...
 STORY_COSINE = 0.12
 #: ... and when both claim a date, at most this many days apart (a story spans days or weeks, not years).
 STORY_DAYS = 30
-#: Pairs below this cosine are never compared further (they bound the groups average link runs on).
+#: An article is found by its KEY_TERMS rarest story terms (rarest in general English, wordfreq's Zipf
+#: scale, not in the corpus: a corpus count would make a pair's edge depend on every other article).
+KEY_TERMS = 30
+#: A key term held by more than KEY_DF_MAX articles of the database finds no candidates: a corpus's own
+#: jargon ("mln", "dlrs", "pct" in every Reuters story) would make every pair a candidate. This is the one
+#: rule that looks beyond a pair; the stage re-clusters every article of a key whose side of it changed.
+KEY_DF_MAX = 50
+#: Candidate edge: a shared key term and this cosine of the statically weighted story terms.
 CANDIDATE_COSINE = 0.10
+#: ... sharing at least SHARED_KEYS key terms. The lever on component size (what an increment
+#: re-clusters), measured on 5,000 replicated reuters articles / giveme ARI: 1 key and cosine 0.10 ->
+#: largest component 4,315 / 0.931; 3 keys and 0.15 -> 354 / 0.905 (docs/performance.md, Stories).
+SHARED_KEYS = 1
+#: Static weight of a term: ZIPF_TOP minus its Zipf frequency (7 = "the" ... 0 = unknown), at least 1.
+ZIPF_TOP = 8.0
 #: Average link holds a group's distance matrix (MAX_GROUP^2 doubles: 18 MB at 1,500); larger candidate
 #: components are split at a cosine GROUP_STEP higher until they fit.
 MAX_GROUP, GROUP_STEP = 1500, 0.05
-#: Rows of the similarity product computed at once (memory: BLOCK x the corpus's co-occurring articles).
-BLOCK = 1000
-#: Terms in more than this share of the corpus say nothing about which story (and would make the
-#: similarity product quadratic); corpora smaller than MIN_DF_CAP keep all of them.
+#: Terms in more than this share of a group say nothing about which story within it; groups smaller
+#: than MIN_DF_CAP keep all of them.
 MAX_DF_SHARE, MIN_DF_CAP = 0.05, 20
+#: A group's term vectors are held dense up to this many cells (8 MB).
+DENSE_CELLS = 1_000_000
+#: Candidate pairs whose cosine is computed at once (memory: a few arrays of this length).
+PAIR_BLOCK = 200_000
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class Item:
 class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # article -> (story_id, similarity)
+    components: dict[str, str] = field(default_factory=dict)  # article -> its candidate component's least id
 
 
 def order_key(item: Item) -> tuple:
@@ -82,18 +102,105 @@ class _UnionFind:
         return out
 
 
+def _plain(term: str) -> str:
+    return term[2:] if term.startswith("t:") else term
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("en")
+
+
+@lru_cache(maxsize=500_000)
+def zipf(term: str) -> float:
+    """General-English frequency of a story term on the Zipf scale (log10 per billion words, 0 unknown);
+    a multi-word name's words combine as wordfreq combines a phrase's (1/f = sum of 1/f_i). Looked up in
+    wordfreq's table directly: its zipf_frequency() re-tokenizes every call (3 s for 27,000 terms)."""
+    freqs = _frequencies()
+    total = 0.0
+    for word in _plain(term).split("_"):
+        f = freqs.get(word)
+        if not f:
+            return 0.0
+        total += 1.0 / f
+    return round(math.log10(1e9 / total), 2)
+
+
+@lru_cache(maxsize=500_000)
+def term_weight(term: str) -> float:
+    return max(1.0, ZIPF_TOP - zipf(term))
+
+
+def key_terms(terms: Iterable[str]) -> list[str]:
+    """The terms an article is found by: its KEY_TERMS rarest, title duplicates folded."""
+    plain = sorted((zipf(t), t) for t in {_plain(t) for t in terms})
+    return [t for _, t in plain[:KEY_TERMS]]
+
+
+def hot_keys(items: Sequence[Item], keys: Sequence[Sequence[str]] | None = None) -> set[str]:
+    """Key terms held by more than KEY_DF_MAX of ``items`` (``keys``: their key terms, if known)."""
+    df: dict[str, int] = defaultdict(int)
+    for ks in keys if keys is not None else (key_terms(it.terms) for it in items):
+        for t in ks:
+            df[t] += 1
+    return {t for t, c in df.items() if c > KEY_DF_MAX}
+
+
+def band_keys(signature: np.ndarray) -> list[str]:
+    """The LSH band keys of a signature: two articles are near-duplicate candidates when one agrees."""
+    raw = np.ascontiguousarray(signature, dtype=np.uint32).tobytes()
+    step = 4 * ROWS
+    return [f"{b}:{raw[b * step:(b + 1) * step].hex()}" for b in range(BANDS)]
+
+
+def article_keys(item: Item) -> list[str]:
+    """Every key an article is looked up by: "b" band keys (if long enough to compare), "t" key terms."""
+    bands = ["b" + k for k in band_keys(item.signature)] if item.n_shingles >= MIN_SHINGLES else []
+    return bands + ["t" + t for t in key_terms(item.terms)]
+
+
+def static_vectors(items: Sequence[Item]):
+    """Rows of L2-normalised static weights of the story terms (a pair's cosine depends on the pair only)."""
+    from scipy import sparse
+
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, it in enumerate(items):
+        weights = [(vocab.setdefault(t, len(vocab)), term_weight(t)) for t in it.terms]
+        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
+        for k, w in weights:
+            rows.append(i), cols.append(k), vals.append(w / norm)
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)))
+
+
+def _pairs_sharing(keys: Sequence[Sequence[str]], n: int, at_least: int = 1) -> np.ndarray:
+    """(i, j) rows, i < j, of items that share at least ``at_least`` keys (the item x key incidence matrix
+    times its transpose, above the diagonal)."""
+    from scipy import sparse
+
+    columns: dict[str, int] = {}
+    rows, cols = [], []
+    for i, ks in enumerate(keys):
+        for k in ks:
+            rows.append(i), cols.append(columns.setdefault(k, len(columns)))
+    if not rows:
+        return np.zeros((0, 2), np.int64)
+    incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(n, len(columns)))
+    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
+    if at_least > 1:
+        keep = shared.data >= at_least
+        shared = sparse.coo_matrix((shared.data[keep], (shared.row[keep], shared.col[keep])), shape=shared.shape)
+    order = np.lexsort((shared.col, shared.row))
+    return np.stack([shared.row[order], shared.col[order]], axis=1).astype(np.int64)
+
+
 def near_duplicate_pairs(items: Sequence[Item]) -> list[tuple[int, int, float]]:
-    """(i, j, estimated Jaccard) for pairs whose shingle containment passes NEAR_DUP_CONTAINMENT."""
-    comparable = [i for i, it in enumerate(items) if it.n_shingles >= MIN_SHINGLES]
-    buckets: dict[tuple[int, bytes], list[int]] = defaultdict(list)
-    for i in comparable:
-        sig = items[i].signature
-        for b in range(BANDS):
-            buckets[(b, sig[b * ROWS:(b + 1) * ROWS].tobytes())].append(i)
-    candidates = {(a, b) for group in buckets.values() if len(group) > 1
-                  for x, a in enumerate(group) for b in group[x + 1:]}
+    """(i, j, estimated Jaccard) for LSH candidates whose shingle containment passes NEAR_DUP_CONTAINMENT."""
+    keys = [band_keys(it.signature) if it.n_shingles >= MIN_SHINGLES else [] for it in items]
     pairs = []
-    for i, j in sorted(candidates):
+    for i, j in _pairs_sharing(keys, len(items)).tolist():
         jac = float(np.count_nonzero(items[i].signature == items[j].signature)) / N_PERM
         na, nb = items[i].n_shingles, items[j].n_shingles
         containment = jac * (na + nb) / (1 + jac) / min(na, nb)
@@ -102,8 +209,89 @@ def near_duplicate_pairs(items: Sequence[Item]) -> list[tuple[int, int, float]]:
     return pairs
 
 
+def _ordinals(items: Sequence[Item]) -> np.ndarray:
+    return np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
+
+
+def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
+                    keys: Sequence[Sequence[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
+    cosine (``x = static_vectors(items)``) of at least CANDIDATE_COSINE; and those cosines."""
+    keys = [key_terms(it.terms) for it in items] if keys is None else keys
+    hot = hot_keys(items, keys) if hot is None else hot
+    pairs = _pairs_sharing([[k for k in ks if k not in hot] for ks in keys], len(items), SHARED_KEYS)
+    ordinals = _ordinals(items)
+    keep_pairs, keep_sims = [], []
+    for start in range(0, len(pairs), PAIR_BLOCK):
+        p = pairs[start:start + PAIR_BLOCK]
+        sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+        keep = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
+        keep_pairs.append(p[keep]), keep_sims.append(sims[keep])
+    if not keep_pairs:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    return np.concatenate(keep_pairs), np.concatenate(keep_sims)
+
+
+def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
+    """Which candidate pairs (i, j, share a band key, key terms shared that are not hot) are edges of the
+    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine)."""
+    if not pairs:
+        return []
+    x = static_vectors(items)
+    p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
+    sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+    ordinals = _ordinals(items)
+    story = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
+    out = []
+    for (i, j, band, term), is_story in zip(pairs, story.tolist()):
+        if term >= SHARED_KEYS and is_story:
+            out.append(True)
+            continue
+        if band:
+            a, b = items[i], items[j]
+            jac = float(np.count_nonzero(a.signature == b.signature)) / N_PERM
+            containment = jac * (a.n_shingles + b.n_shingles) / (1 + jac) / min(a.n_shingles, b.n_shingles)
+            out.append(containment >= NEAR_DUP_CONTAINMENT)
+            continue
+        out.append(False)
+    return out
+
+
+def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
+    """Connected components of ``members`` under ``pairs`` (an array of (i, j) rows within them)."""
+    local = {m: k for k, m in enumerate(members)}
+    uf = _UnionFind(len(members))
+    for i, j in pairs.tolist():
+        uf.union(local[i], local[j])
+    groups: dict[int, list[int]] = defaultdict(list)
+    for m in members:
+        groups[uf.find(local[m])].append(m)
+    return list(groups.values())
+
+
+def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
+    """Groups small enough for average link: components of the candidate edges; a component over MAX_GROUP
+    is split again at a cosine GROUP_STEP higher, and one still too large at STORY_COSINE + 0.3 (copies and
+    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together."""
+    out, todo = [], [(list(range(n)), CANDIDATE_COSINE)]
+    while todo:
+        members, threshold = todo.pop()
+        inside = np.zeros(n, bool)
+        inside[members] = True
+        keep = inside[pairs[:, 0]] & inside[pairs[:, 1]] & (sims >= threshold)
+        edges = np.concatenate([pairs[keep], forced[inside[forced[:, 0]] & inside[forced[:, 1]]]])
+        for group in _components(edges, members):
+            if len(group) <= MAX_GROUP or threshold >= STORY_COSINE + 0.3:
+                out.append(sorted(group))
+            else:
+                todo.append((group, threshold + GROUP_STEP))
+    return sorted(out)
+
+
 def term_vectors(items: Sequence[Item]):
-    """Rows of L2-normalised tf-idf weights of the story terms (binary tf, idf log(1 + N/df))."""
+    """Rows of L2-normalised tf-idf weights of the story terms of one candidate group (binary tf, idf
+    log(1 + N/df) over the group; terms of one article only are left out, as they say nothing of which
+    story within the group)."""
     from scipy import sparse
 
     n = len(items)
@@ -122,96 +310,39 @@ def term_vectors(items: Sequence[Item]):
     return sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
 
 
-def _components(n: int, pairs: np.ndarray, members: list[int]) -> list[list[int]]:
-    """Connected components of ``members`` under ``pairs`` (an array of (i, j) rows within them)."""
-    local = {m: k for k, m in enumerate(members)}
-    uf = _UnionFind(len(members))
-    for i, j in pairs.tolist():
-        uf.union(local[i], local[j])
-    groups: dict[int, list[int]] = defaultdict(list)
-    for m in members:
-        groups[uf.find(local[m])].append(m)
-    return list(groups.values())
-
-
-def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
-    """Groups small enough for average link: components at CANDIDATE_COSINE; a component over MAX_GROUP
-    is split again at a cosine GROUP_STEP higher, and one still too large at STORY_COSINE + 0.3 (copies and
-    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together."""
-    out, todo = [], [(list(range(n)), CANDIDATE_COSINE)]
-    while todo:
-        members, threshold = todo.pop()
-        inside = np.zeros(n, bool)
-        inside[members] = True
-        keep = inside[pairs[:, 0]] & inside[pairs[:, 1]] & (sims >= threshold)
-        edges = np.concatenate([pairs[keep], forced[inside[forced[:, 0]] & inside[forced[:, 1]]]])
-        for group in _components(n, edges, members):
-            if len(group) <= MAX_GROUP or threshold >= STORY_COSINE + 0.3:
-                out.append(sorted(group))
-            else:
-                todo.append((group, threshold + GROUP_STEP))
-    return sorted(out)
-
-
-def candidate_pairs(x, ordinals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) rows with i < j, and their cosines, for pairs at CANDIDATE_COSINE whose dates allow a story.
-
-    The product is taken BLOCK rows at a time and only candidates are kept: the whole x @ x.T of a corpus
-    of wire copies held 3.5 GB at 20,000 articles."""
-    rows, cols, vals = [], [], []
-    for start in range(0, x.shape[0], BLOCK):
-        block = (x[start:start + BLOCK] @ x.T).tocoo()
-        i, j, v = block.row + start, block.col, block.data
-        keep = (j > i) & (v >= CANDIDATE_COSINE) & ~(np.abs(ordinals[i] - ordinals[j]) > STORY_DAYS)
-        rows.append(i[keep]), cols.append(j[keep]), vals.append(v[keep])
-    if not rows:
-        return np.zeros((0, 2), np.int64), np.zeros(0)
-    return np.stack([np.concatenate(rows), np.concatenate(cols)], axis=1).astype(np.int64), np.concatenate(vals)
-
-
-def story_groups(items: Sequence[Item], linked: Sequence[tuple[int, int, float]], x) -> list[list[int]]:
-    """Stories: average-link clusters of the tf-idf cosine, cut at STORY_COSINE, within candidate groups
-    (``candidate_groups``); ``x`` is ``term_vectors(items)``. Near-duplicates (``linked``) share a story.
+def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[list[list[int]], object]:
+    """Average-link clusters of one candidate group (indices into ``items``), cut at STORY_COSINE of the
+    group's tf-idf; ``copies`` (pairs of indices) share a story. Returns the clusters and the vectors.
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
-    giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32).
-    """
+    giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32)."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    ordinals = np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
-    pairs, pair_sims = candidate_pairs(x, ordinals)
-    forced_pairs = np.array([(i, j) for i, j, _ in linked], np.int64).reshape(-1, 2)
-    forced = {(i, j) for i, j, _ in linked}
-    copies_of: dict[int, list[int]] = defaultdict(list)
-    for i, j in forced:
-        copies_of[i].append(j)
-    out = []
-    for group in candidate_groups(len(items), pairs, pair_sims, forced_pairs):
-        if len(group) < 3 or len(group) > MAX_GROUP:
-            pair = len(group) == 2 and (tuple(group) in forced or x[group[0]].dot(x[group[1]].T).sum() >= STORY_COSINE)
-            out.extend([group] if len(group) != 2 or pair else [[g] for g in group])
-            continue
-        sub = x[group]
-        dist = np.clip(1.0 - (sub @ sub.T).toarray(), 0.0, 1.0)
-        days = ordinals[group]
-        dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
-        position = {g: k for k, g in enumerate(group)}
-        for i in group:
-            for j in copies_of.get(i, ()):
-                if j in position:
-                    dist[position[i], position[j]] = dist[position[j], position[i]] = 0.0  # copies: one story
-        np.fill_diagonal(dist, 0.0)
-        labels = fcluster(linkage(dist[np.triu_indices(len(group), 1)], "average"), 1.0 - STORY_COSINE, "distance")
-        by_label: dict[int, list[int]] = defaultdict(list)
-        for g, label in zip(group, labels.tolist()):
-            by_label[label].append(g)
-        out.extend(by_label.values())
-    return out
+    x = term_vectors(items)
+    n = len(items)
+    if n * x.shape[1] <= DENSE_CELLS:  # most groups are a handful of articles: numpy beats scipy's overhead
+        x = x.toarray()
+    product = x @ x.T
+    dist = np.clip(1.0 - (product.toarray() if hasattr(product, "toarray") else product), 0.0, 1.0)
+    days = _ordinals(items)
+    dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
+    for i, j in copies:
+        dist[i, j] = dist[j, i] = 0.0  # copies: one story
+    np.fill_diagonal(dist, 0.0)
+    labels = fcluster(linkage(dist[np.triu_indices(n, 1)], "average"), 1.0 - STORY_COSINE, "distance")
+    by_label: dict[int, list[int]] = defaultdict(list)
+    for g, label in enumerate(labels.tolist()):
+        by_label[label].append(g)
+    return list(by_label.values()), x
 
 
-def cluster(items: Sequence[Item]) -> Clustering:
-    """Near-duplicate groups and stories of a whole corpus. A near-duplicate group lies in one story;
-    an article with nothing to compare is a story of one. A story's id is its earliest member's id."""
+def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
+    """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
+    an article with nothing to compare is a story of one. A story's id is its earliest member's id.
+
+    ``hot``: the database's hot key terms (``hot_keys``), by default those of ``items``. Clustering a set
+    gives, for every candidate component, what clustering that component alone (with the same ``hot``)
+    gives."""
     items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
     out = Clustering()
     dup_pairs = near_duplicate_pairs(items)
@@ -226,17 +357,34 @@ def cluster(items: Sequence[Item]) -> Clustering:
             if g != root:
                 sim = float(np.count_nonzero(items[g].signature == items[root].signature)) / N_PERM
                 out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
-    x = term_vectors(items)
-    for group in story_groups(items, dup_pairs, x):
-        story_id = items[min(group, key=lambda g: order_key(items[g]))].article_id
+    pairs, sims = candidate_pairs(items, static_vectors(items), hot)
+    forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
+    copies_by_item: dict[int, list[int]] = defaultdict(list)
+    for i, j, _ in dup_pairs:
+        copies_by_item[i].append(j)
+    for component in _components(np.concatenate([pairs, forced]), list(range(len(items)))):
+        for g in component:  # items are sorted by id: the component's first is its least id
+            out.components[items[g].article_id] = items[component[0]].article_id
+    for group in candidate_groups(len(items), pairs, sims, forced):
+        sub = [items[g] for g in group]
         if len(group) == 1:
-            out.members[story_id] = (story_id, 1.0)
-            continue
-        # similarity: cosine of the member with the story's mean term vector
-        centroid = np.asarray(x[group].mean(axis=0)).ravel()
-        norm = float(np.linalg.norm(centroid)) or 1.0
-        for g in group:
-            sim = float(x[g].dot(centroid)[0]) / norm
-            out.members[items[g].article_id] = (story_id, round(sim, 4))
+            stories, x = [[0]], None
+        elif len(group) > MAX_GROUP:
+            stories, x = [list(range(len(group)))], term_vectors(sub)
+        else:
+            position = {g: k for k, g in enumerate(group)}
+            copies = {(position[i], position[j]) for i in group for j in copies_by_item.get(i, ()) if j in position}
+            stories, x = _average_link(sub, copies)
+        for story in stories:
+            story_id = sub[min(story, key=lambda k: order_key(sub[k]))].article_id
+            if len(story) == 1:
+                out.members[sub[story[0]].article_id] = (story_id, 1.0)
+                continue
+            # similarity: cosine of the member with the story's mean term vector (within its group)
+            rows = x[story]
+            centroid = np.asarray(rows.mean(axis=0)).ravel()
+            norm = float(np.linalg.norm(centroid)) or 1.0
+            for k, sim in zip(story, np.asarray(rows @ centroid).ravel().tolist()):
+                out.members[sub[k].article_id] = (story_id, round(float(sim) / norm, 4))
     out.near_duplicates.sort()
     return out

@@ -1,50 +1,82 @@
-"""The stories stage over a database: sign the articles that have no signature, then rebuild the story
-tables from every stored signature. Knows the store's functions, not SQL and not Prefect.
+"""The stories stage over a database: sign the articles that have no signature (keeping their keys), then
+re-cluster only the candidate components the new articles touch. Knows the store's functions, not SQL and
+not Prefect.
 
-Rebuilding the clustering from stored signatures after every load (instead of attaching new articles to
-old stories) is what makes the result independent of batches and file order: the clusters are a function
-of the set of articles only. The text of an article is read once, when it gets its signature.
+Every candidate edge depends on its two articles only (``clusters``), so the clustering of a set is the
+union of the clusterings of its components: re-clustering the components a run touches, whole, gives the
+same tables as clustering everything again (``rebuild``), whatever the batches and file order. The new
+articles find the stored ones they may link to by joining their keys against ``story_keys`` in SQL; the
+text of an article is read once, when it gets its signature, and untouched stories are not read at all.
 """
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
+from dateline.stories.clusters import KEY_DF_MAX, Item, article_keys, linked
 from dateline.stories.features import features
-from schemas import StorySignature
+from schemas import StoryKey, StorySignature
+from schemas.ddl import arrow_schema
 
 
 def sign_new_articles(db: Database, run_id: str) -> int:
-    """Compute and keep the signatures of articles that have none; return how many."""
+    """Compute and keep the signatures and keys of articles that have none; return how many."""
     signed = 0
     for chunk in store.articles_without_signature(db):
-        rows = []
+        rows, key_articles, keys = [], [], []
         for article_id, title, body in chunk:
             f = features(title, body or "")
             rows.append(StorySignature(article_id=article_id, minhash=f.signature.tolist(), n_shingles=f.n_shingles,
                                        terms=list(f.terms), run_id=run_id))
-        store.save_signatures(db, rows)
+            for k in article_keys(Item(article_id, None, f.signature, f.n_shingles, f.terms)):
+                key_articles.append(article_id), keys.append(k)
+        # ~60 keys an article: built as Arrow columns, not one pydantic model each (310,000 models at
+        # 5,000 articles took ~0.4 GB and a second of the stage)
+        key_rows = pa.Table.from_pydict({"article_id": key_articles, "key": keys, "run_id": [run_id] * len(keys)},
+                                        schema=arrow_schema(StoryKey))
+        store.save_signatures(db, rows, key_rows)
         signed += len(rows)
     return signed
+
+
+def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
+    """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
+    their components need re-clustering (a shared key alone is no edge)."""
+    ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
+    rows = store.features_of(con, ids)
+    index = {r[0]: k for k, r in enumerate(rows)}
+    items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms in rows]
+    candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
+    edges = linked(items, candidates)
+    return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
     """Bring the story tables up to date with the articles; ``rebuild`` recomputes every signature too.
 
-    Returns counts: articles signed, stories (new, grown, with more than one article), near-duplicates
-    (new, in all), story evidence rows. Nothing new to sign and every article in a story: nothing to do.
+    Returns counts: articles signed, articles re-clustered, stories (new, grown, with more than one
+    article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
+    gone: nothing to do.
     """
-    if rebuild:
-        store.forget_signatures(db)
+    if rebuild or store.built_before_components(db):
+        store.forget_all(db)
     signed = sign_new_articles(db, run_id)
-    previous, copies, missing = store.previous_state(db)
-    if not signed and not missing and not rebuild:
-        return {"signed": 0, "stories": len(previous), "new_stories": 0, "grown_stories": 0,
-                "near_duplicates": len(copies), "new_near_duplicates": 0, "story_evidence": 0, "skipped": 1}
-    rows = store.stored_features(db)
-    items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
-    info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
-    tables = build(items, info, previous, copies, run_id, lambda ids: store.member_dates(db, ids))
-    store.replace_stories(db, tables.near_duplicates, tables.stories, tables.members, tables.evidence)
-    return {"signed": signed, **tables.counts, "skipped": 0}
+    with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
+        new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
+        if not new and not gone:
+            totals = store.totals(con)
+            return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
+                    "new_near_duplicates": 0, "skipped": 1}
+        store.add_seeds(con, linked_stored_articles(con, pairs))
+        rows, hot = store.affected_features(con, KEY_DF_MAX)
+        previous, copies = store.previous_state(con)
+        items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
+        info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
+        tables = build(items, info, previous, copies, run_id, hot, lambda ids: store.member_dates(con, ids))
+        totals = store.replace_affected(con, tables.near_duplicates, tables.stories, tables.members, tables.evidence)
+    return {"signed": signed, "reclustered": len(items), **totals,
+            "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
+            "new_near_duplicates": tables.counts["new_near_duplicates"], "skipped": 0}
