@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from dateline.orchestration.run_ledger import split_known
 from dateline.sources import files as sources
 from dateline.sources.files import FileBatch, RawFile
+from dateline.sources.records import RawRecord, RecordReader
 from dateline.store import ledger
 from dateline.store.database import Database
 from dateline.store.dedup import ContentIndex
@@ -41,13 +42,24 @@ def read_files(paths: list[str], max_bytes: int) -> FileBatch:
     return FileBatch(sources.read_file(p, max_bytes=max_bytes) for p in paths)
 
 
+# No retries: the reader is a stream part-way through the run's files, and a retry would skip what the
+# failed attempt consumed. Reading never raises for a bad file (it becomes a reject with the reason).
+@task(cache_policy=NO_CACHE)
+def read_records(reader: RecordReader, n: int) -> FileBatch:
+    """The next ``n`` records of the run: one-article files, and lines, rows and WARC records of files
+    of many, streamed (a file of millions of lines spans many batches)."""
+    return reader.take(n)
+
+
 @task(cache_policy=NO_CACHE)  # reads the run's own open database: nothing transient to retry
 def drop_loaded(database: Database, files: FileBatch, met: ContentIndex) -> tuple[FileBatch, int, ContentIndex]:
-    """Leave out files (same path, same bytes) that an earlier run already handled for good.
+    """Leave out records (same path, same bytes, same place in the file) that an earlier run already handled
+    for good: a file re-read after a run died in the middle of it loads only the records that run did not.
 
-    Returns the files to process, how many were left out, and what is known of the kept files' content
-    (see ``split_known``): bytes met before under another path make a ``duplicate``, not a second article.
+    Returns the records to process, how many were left out, and what is known of the kept records'
+    content (see ``split_known``): bytes met before elsewhere make a ``duplicate``, not a second article.
     """
-    pairs = [(sources.storable_path(f.path), f.sha256) for f in files if isinstance(f, RawFile)]
+    pairs = [(sources.storable_path(f.path), f.sha256, f.record_key) for f in files
+             if isinstance(f, (RawFile, RawRecord))]
     kept, known = split_known(files, ledger.ledger_state(database, pairs), met)
     return kept, len(files) - len(kept), known

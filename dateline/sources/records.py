@@ -199,6 +199,22 @@ def lines(parts: Iterable[bytes], max_line: int) -> Iterator[tuple[int, bytes | 
         yield n + 1, None if oversize else buf
 
 
+def estimate_records(paths: Iterable[str], bytes_per_record: int = 4096) -> int:
+    """About how many records ``paths`` hold (one per one-article file, a file of many by its size): what
+    decides whether a run is worth parallel parse workers before any file is read."""
+    n = 0
+    for p in paths:
+        fmt, gz = _suffix_format(p)
+        if fmt in ("txt", "html") and not gz:
+            n += 1
+            continue
+        try:
+            n += max(1, os.path.getsize(p) * (8 if gz else 1) // bytes_per_record)
+        except OSError:
+            n += 1
+    return n
+
+
 # ---------------------------------------------------------------------------------------------------
 # The run's record stream
 # ---------------------------------------------------------------------------------------------------
