@@ -61,5 +61,16 @@ def drop_loaded(database: Database, files: FileBatch, met: ContentIndex) -> tupl
     """
     pairs = [(sources.storable_path(f.path), f.sha256, f.record_key) for f in files
              if isinstance(f, (RawFile, RawRecord))]
-    kept, known = split_known(files, ledger.ledger_state(database, pairs), met)
+    state = ledger.ledger_state(database, pairs)
+    kept, known = split_known(files, state, met)
+    # A file's last record found handled: the file is unchanged in content, only touched; note its new
+    # mtime so the next run skips it unread.
+    ledger.refresh_mtimes(database, [
+        (key[0], key[1], key[2], f.file_size, f.mtime_ns) for f, key in zip(files, _keys(files))
+        if key is not None and f.mtime_ns is not None and key in state.done])
     return kept, len(files) - len(kept), known
+
+
+def _keys(files: FileBatch) -> list[tuple[str, str, str] | None]:
+    return [(sources.storable_path(f.path), f.sha256, f.record_key) if isinstance(f, (RawFile, RawRecord)) else None
+            for f in files]

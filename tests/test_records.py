@@ -302,6 +302,22 @@ def test_the_flow_accounts_for_every_record_and_counts_them_per_format(prefect_h
     assert (third["loaded"], third["duplicates"], third["already_loaded"], third["unaccounted"]) == (0, 0, 4 + 6, 0)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (13,)
+    # ... and its new mtime noted: the next run skips it unread again
+    fourth = news_etl(paths=[str(tmp_path / "in")], db=str(db), batch_size=4, data_docs=False)
+    assert (fourth["already_loaded"], fourth["records_seen"], fourth["loaded"]) == (5, 6, 0)
+
+
+def test_the_run_summary_counts_records_per_format():
+    from dateline.orchestration.report import run_markdown
+    from schemas import Run
+
+    run = Run(run_id="r", flow_name="news-etl", started_at="2026-12-06T00:00:00", input_paths=["in"],
+              code_version="v", files_seen=2, records_seen=7)
+    md = run_markdown(run, {"loaded": 5, "duplicates": 0, "rejected": 2, "passed": 5, "warned": 0, "quarantined": 0,
+                            "reject_reasons": [], "expectation_failures": [], "date_anomalies": [],
+                            "formats": [{"format": "jsonl", "records": 6, "loaded": 5, "duplicates": 0, "rejected": 1},
+                                        {"format": "unknown", "records": 1, "loaded": 0, "duplicates": 0, "rejected": 1}]})
+    assert "## Records, by input format (7 seen)" in md and "| jsonl | 6 | 5 | 0 | 1 |" in md
 
 
 # ------------------------------------------------------------------------------------------------ migration

@@ -92,3 +92,20 @@ def changed_paths(db: Database, stats: Sequence[tuple[str, int, int]]) -> set[st
                   AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false))
             """
         ).fetchall()}
+
+
+def refresh_mtimes(db: Database, rows: Sequence[tuple[str, str, str, int | None, int]]) -> None:
+    """Record the current size and mtime of files found unchanged in content: (path, sha256, record key,
+    file size, mtime_ns) of each such file's last record. A touched file (``touch``, a copy that kept the
+    bytes) is read once and then skipped unread again, instead of being read by every run."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    fresh = pa.table({"source_path": [r[0] for r in rows], "content_sha256": [r[1] for r in rows],  # noqa: F841
+                      "record_key": [r[2] for r in rows], "size_bytes": pa.array([r[3] for r in rows], pa.int64()),
+                      "mtime_ns": pa.array([r[4] for r in rows], pa.int64())})
+    with db.cursor() as con:
+        con.execute("UPDATE source_files s SET size_bytes = f.size_bytes, mtime_ns = f.mtime_ns FROM fresh f"
+                    " WHERE s.source_path = f.source_path AND s.content_sha256 = f.content_sha256"
+                    " AND s.record_key = f.record_key")
