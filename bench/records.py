@@ -153,8 +153,11 @@ def main() -> int:
         time_set(sets["txt"][:300])  # warm-up: imports and dateparser's caches, paid by no format's figure
         times: dict[str, list[float]] = {k: [] for k in sets}
         counts = {}
-        for _ in range(args.rounds):
-            for name, paths in sets.items():  # in alternation: drift hits every format alike
+        names = list(sets)
+        for r in range(args.rounds):
+            # In alternation, the order rotated each round: drift and warm caches hit every format alike.
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                paths = sets[name]
                 sec, records, loaded = time_set(paths)
                 times[name].append(sec * 1000 / records)
                 counts[name] = (records, loaded)

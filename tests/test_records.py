@@ -366,3 +366,11 @@ def test_a_database_of_the_file_keyed_ledger_is_rekeyed_and_a_rerun_adds_nothing
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM source_files").fetchone() == (4,)
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (3,)
+
+
+def test_a_wrong_map_stops_the_cli_before_anything_runs(tmp_path, capsys):
+    from dateline.cli import main
+
+    assert main(["run", str(tmp_path), "--db", str(tmp_path / "x.duckdb"), "--map", "content=texte"]) == 2
+    assert "unknown field 'content'" in capsys.readouterr().err
+    assert not (tmp_path / "x.duckdb").exists()
