@@ -374,3 +374,20 @@ def test_a_wrong_map_stops_the_cli_before_anything_runs(tmp_path, capsys):
     assert main(["run", str(tmp_path), "--db", str(tmp_path / "x.duckdb"), "--map", "content=texte"]) == 2
     assert "unknown field 'content'" in capsys.readouterr().err
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_the_records_bench_runs_and_prints_both_figures():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    bench = ROOT / "bench" / "records.py"
+    if not (ROOT.parent / "shared" / "devsets" / "reuters_dev" / "reuters_dev.jsonl").exists():
+        pytest.skip("reuters_dev is absent")
+    out = subprocess.run([sys.executable, str(bench), "--sizes-mb", "1,2", "--n", "60", "--rounds", "1"],
+                         capture_output=True, text=True, check=True, timeout=300).stdout
+    assert "peak RSS largest / smallest" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip().startswith(("jsonl", "csv", "txt"))}
+    assert set(rows) == {"jsonl", "csv", "txt"} and all(r[1] == r[2] == "60" for r in rows.values())
