@@ -159,6 +159,7 @@ def test_formats_are_sniffed_from_bytes_where_the_name_lies_or_says_nothing(tmp_
     assert detect_format("page", b"<!DOCTYPE html><html><body>x</body></html>") == ("html", False)
     assert detect_format("export", b"id,title,content\n1,T,Body\n") == ("csv", False)
     assert detect_format("notes.txt", jsonl) == ("txt", False)  # .txt stays text: its reader says why not
+    assert detect_format("notes.txt", gzip.compress(b"Story")) == ("txt", True)  # but a gzipped one is inflated
     assert detect_format("README", b"Just some notes.\n") == (None, False)
     (tmp_path / "export").write_bytes(jsonl)
     (tmp_path / "packed.json").write_bytes(gzip.compress(jsonl))

@@ -67,7 +67,7 @@ def parse_json_object(obj: dict, field_map: dict[str, str] | None = None) -> Jso
     _, body = _first(obj, "body", fm)
     if body is None:
         keys = ", ".join(sorted(map(str, obj))[:20])
-        looked = ", ".join(((fm or {}).get("body"),) * bool((fm or {}).get("body")) + FIELD_KEYS["body"])
+        looked = ", ".join(([fm["body"]] if fm and fm.get("body") else []) + list(FIELD_KEYS["body"]))
         return "no body: JSON object has no text field", f"looked for {looked}; has {keys}"
     published_key, published = _first(obj, "published", fm)
     return JsonArticle(

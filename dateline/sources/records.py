@@ -12,7 +12,6 @@ carrying ``reject``, keyed where reading stopped (``rest:line:43``). Pure: no Pr
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import hashlib
 import json
@@ -122,16 +121,16 @@ def _looks_like_jsonl(text: str) -> bool:
 def detect_format(path: str, head: bytes) -> tuple[str | None, bool]:
     """(format, gzipped) of a file from its name and first bytes; format None when dateline reads none.
 
-    The bytes win where the name lies: gzip and WARC by their magic; a ``.json`` holding JSON Lines or an
-    array, a ``.jsonl`` holding an array. ``.txt`` stays plain text whatever it holds (its reader then says
+    The bytes win where the name lies: gzip (a ``story.txt`` that is gzipped is inflated, then read as
+    text) and WARC by their magic; a ``.json`` holding JSON Lines or an array, a ``.jsonl`` holding an array. ``.txt`` stays plain text whatever it holds (its reader then says
     "not plain text: HTML document"), so wire copy in angle brackets is never taken for markup.
     """
-    named, gz_named = _suffix_format(path)
+    named, _ = _suffix_format(path)
     gz = head.startswith(_GZIP_MAGIC)
-    if named == "txt" and not gz_named:
-        return "txt", False
     if gz:
         return named, True  # the inner format is told from the inflated bytes where the name gives none
+    if named == "txt":
+        return "txt", False
     if head.startswith(b"WARC/"):
         return "warc", False
     if named in ("json", "jsonl") or named is None:
