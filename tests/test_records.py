@@ -392,3 +392,22 @@ def test_the_records_bench_runs_and_prints_both_figures():
     assert "peak RSS largest / smallest" in out
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip().startswith(("jsonl", "csv", "txt"))}
     assert set(rows) == {"jsonl", "csv", "txt"} and all(r[1] == r[2] == "60" for r in rows.values())
+
+
+def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, monkeypatch):
+    from dateline.sources import jsonlines
+
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
+    real = jsonlines.jsonl_records
+
+    def breaks(*args):
+        it = real(*args)
+        yield next(it)
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(jsonlines, "jsonl_records", breaks)
+    got = read_all(path)
+    assert [r.record_key for r in got] == ["line:1", "rest:record:2"]
+    assert got[1].reject == ("internal error while reading: RuntimeError", "reader bug")
+    assert got[1].mtime_ns is not None  # ... and, an internal error, it is retried by the next run

@@ -272,10 +272,21 @@ class RecordReader:
             yield unsupported_format(path, st.st_size, sniffed=True) or read_file(path, max_bytes=self.limits.max_bytes)
             return
         pending = None
-        for rec in self._stream(path, fmt, gz, st.st_size):
+        n = 0
+        try:
+            for rec in self._stream(path, fmt, gz, st.st_size):
+                if pending is not None:
+                    yield pending
+                pending, n = rec, n + 1
+        except Exception as exc:  # the file vanished or broke mid-read, or a reader bug: the rest is a reject
+            from schemas.rejects import INTERNAL_ERROR  # noqa: PLC0415
+
             if pending is not None:
                 yield pending
-            pending = rec
+            reason = ("unreadable: operating-system error" if isinstance(exc, OSError)
+                      else f"{INTERNAL_ERROR} while reading: {type(exc).__name__}")
+            pending = reject_of(path, f"rest:record:{n + 1}", _fmt_name(fmt, gz), st.st_size, reason,
+                                f"{exc}"[:500] or None)
         if pending is None:
             pending = reject_of(path, "", _fmt_name(fmt, gz), st.st_size, "empty: no records in the file", None)
         yield replace(pending, mtime_ns=st.st_mtime_ns)
