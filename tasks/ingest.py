@@ -34,16 +34,11 @@ def drop_unchanged(database: Database, paths: list[str]) -> tuple[list[str], int
     return kept, len(paths) - len(kept)
 
 
-# Reading retries for the same reason. Caching is off: the inputs are file names whose contents
-# change, and hashing megabytes of results for a cache key would cost more than re-reading them.
-# A file that cannot be read is not an error here: read_file returns an Unreadable with the reason.
-@task(retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def read_files(paths: list[str], max_bytes: int) -> FileBatch:
-    return FileBatch(sources.read_file(p, max_bytes=max_bytes) for p in paths)
-
-
-# No retries: the reader is a stream part-way through the run's files, and a retry would skip what the
-# failed attempt consumed. Reading never raises for a bad file (it becomes a reject with the reason).
+# No retries, unlike listing and stat-ing: the reader is a stream part-way through the run's files, and a
+# retry would skip what the failed attempt consumed; reading never raises for a bad file anyway (a file
+# that cannot be read, or breaks mid-read, becomes a reject with the reason). Caching is off: the inputs
+# are files whose contents change, and hashing megabytes of results for a cache key would cost more than
+# re-reading them.
 @task(cache_policy=NO_CACHE)
 def read_records(reader: RecordReader, n: int) -> FileBatch:
     """The next ``n`` records of the run: one-article files, and lines, rows and WARC records of files

@@ -331,12 +331,12 @@ def test_a_permanent_load_error_fails_the_run_and_keeps_whole_batches(api_url, t
 def test_dateline_sql_refuses_to_write(tmp_path, capsys):
     db = tmp_path / "ro.duckdb"
     with Database.open(db) as database:
-        database.connection.execute("INSERT INTO rejects VALUES ('a.txt', '', NULL, 'empty file', NULL, 'r1', now())")
+        database.connection.execute("INSERT INTO rejects VALUES ('a.txt', '', NULL, 'empty file', NULL, 'r1', now(), '')")
     out = tmp_path / "out"
     statements = [
         "DELETE FROM rejects",
         "DROP TABLE rejects",
-        "INSERT INTO rejects VALUES ('b.txt', '', NULL, 'x', NULL, 'r1', now())",
+        "INSERT INTO rejects VALUES ('b.txt', '', NULL, 'x', NULL, 'r1', now(), '')",
         "UPDATE rejects SET reason = 'x'",
         "CREATE TABLE t (i INT)",
         f"COPY rejects TO '{out}.csv'",
