@@ -250,6 +250,13 @@ class RecordReader:
 
     def read_path(self, path: str) -> Iterator[RawFile | Unreadable | RawRecord]:
         """The records of one file; the last one carries the file's mtime (see ``RawRecord.mtime_ns``)."""
+        named, gz_named = _suffix_format(path)
+        if named in ("txt", "html") and not gz_named:
+            # The common case, read once, as before records: only gzip's magic could make it another format.
+            got = read_file(path, max_bytes=self.limits.max_bytes)
+            if not (isinstance(got, RawFile) and got.data.startswith(_GZIP_MAGIC)):
+                yield got
+                return
         try:
             st = os.stat(path)
             regular = stat.S_ISREG(st.st_mode)
