@@ -1,7 +1,14 @@
 """Evaluate dateline.text.parse_text on the development corpora (claimed publication dates, titles,
 wire sign-off removal, invented dates on a date-less set, speed).
 
-    .venv/bin/python bench/eval_pubdate.py [--devsets DIR] [--show-errors N]
+    .venv/bin/python bench/eval_pubdate.py [--devsets DIR] [--show-errors N] [--layouts-per-corpus N]
+
+Besides the dumps as the devsets give them (the date line always on line 2), every article with a known
+date is also rendered with its true date in other shapes real dumps carry (other agencies' wire
+datelines, ``Updated:`` and ``Published ...`` lines, ``11/02/89``, ``19980120``, ISO timestamps, the
+Reuters wire stamp) at other places (first line, under the title after a blank line, opening the body):
+the layouts table gives, per shape and place, the share read right (the day; the month and day for
+shapes without a year, which claim nothing but their PARTIAL date).
 
 The devsets live outside the repo (default: ../shared/devsets relative to the project root, or
 $DATELINE_DEVSETS).  They are read in place, never copied.  When they are absent the script says so
@@ -157,6 +164,80 @@ def _eval_txt_dir(name: str, txt_dir: Path, rows: dict[str, dict], show: int, re
     return st
 
 
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+#: name -> (how the true date is written, whether the shape carries a year, whether it is a wire dateline
+#: that opens the first body line rather than standing on its own line)
+SHAPES = {
+    "reuters_dl": (lambda d: f"WASHINGTON, {_MONTHS[d.month - 1][:3]} {d.day} (Reuters) -", False, True),
+    "xinhua_dl": (lambda d: f"BUDAPEST, {_MONTHS[d.month - 1]} {d.day} (Xinhua) --", False, True),
+    "afp_dl": (lambda d: f"KUALA LUMPUR, {_MONTHS[d.month - 1]} {d.day} , {d.year} (AFP) -", True, True),
+    "updated": (lambda d: f"Updated: {d.isoformat()} 17:52", True, False),
+    "published": (lambda d: f"Published 3:45 PM ET, {_WEEKDAYS[d.weekday()]} {_MONTHS[d.month - 1]} {d.day}, {d.year}",
+                  True, False),
+    "us_short": (lambda d: f"{d.month:02d}/{d.day:02d}/{d.year % 100:02d}", True, False),
+    "compact": (lambda d: d.strftime("%Y%m%d"), True, False),
+    "iso_ts": (lambda d: f"{d.isoformat()}T14:03:00Z", True, False),
+    "wire_stamp": (lambda d: f"{d.day}-{_MONTHS[d.month - 1][:3].upper()}-{d.year} 15:01:01.79", True, False),
+}
+PLACES = ("line 1", "line 2", "under title", "body line 1")
+
+
+def _render(title: str, body: str, line: str, place: str, opens_body: bool) -> str | None:
+    """The dump with ``line`` at ``place``; a wire dateline at the head of the body opens its first line."""
+    if place == "body line 1":
+        return f"{title}\n\n{line} {body}" if opens_body else f"{title}\n\n{line}\n{body}"
+    if opens_body:
+        return None  # a wire dateline stands at the head of the body, nowhere else
+    if place == "line 1":
+        return f"{line}\n{title}\n\n{body}"
+    if place == "line 2":
+        return f"{title}\n{line}\n\n{body}"
+    return f"{title}\n\n{line}\n\n{body}"
+
+
+def _eval_layouts(specs, per_corpus: int) -> dict[tuple[str, str], list[int]]:
+    """(shape, place) -> [right, total] over the first ``per_corpus`` dated articles of each corpus."""
+    cells: dict[tuple[str, str], list[int]] = {}
+    for name, _txt, jl, _body in specs:
+        if not jl.is_file():
+            continue
+        rows = [r for r in _load_jsonl(jl).values() if r.get("published") and r.get("title") and r.get("body")]
+        for r in sorted(rows, key=lambda r: r["id"])[:per_corpus]:
+            truth = date.fromisoformat(r["published"])
+            body = r["body"].strip()
+            for shape, (write, has_year, opens_body) in SHAPES.items():
+                for place in PLACES:
+                    text = _render(r["title"].strip(), body, write(truth), place, opens_body)
+                    if text is None:
+                        continue
+                    got = parse_text(text)
+                    if has_year:
+                        right = got.published_claimed == truth
+                    else:  # a year-less dateline claims no day: right when it is kept as the PARTIAL date line
+                        right = got.published_claimed is None and got.pubdate_confidence == "PARTIAL" \
+                            and got.dateline_text is not None and str(truth.day) in got.dateline_text
+                    cell = cells.setdefault((shape, place), [0, 0])
+                    cell[0] += right
+                    cell[1] += 1
+    return cells
+
+
+def _print_layouts(cells: dict[tuple[str, str], list[int]]) -> None:
+    print("\nclaimed date by shape and place (share right; '-' = the shape does not stand there):")
+    print(f"  {'shape':<12}" + "".join(f"{p:>14}" for p in PLACES))
+    for shape in SHAPES:
+        out = []
+        for place in PLACES:
+            c = cells.get((shape, place))
+            out.append(f"{c[0] / c[1]:.3f} ({c[1]})" if c else "-")
+        print(f"  {shape:<12}" + "".join(f"{x:>14}" for x in out))
+    right = sum(c[0] for c in cells.values())
+    total = sum(c[1] for c in cells.values())
+    print(f"  all cells: {right}/{total} = {right / max(total, 1):.3f}")
+
+
 def _eval_bbc(path: Path, show: int) -> Stats | None:
     if not path.is_file():
         return None
@@ -191,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--devsets", help="devsets directory (default ../shared/devsets or $DATELINE_DEVSETS)")
     ap.add_argument("--show-errors", type=int, default=0, help="print up to N mismatches per set")
+    ap.add_argument("--layouts-per-corpus", type=int, default=100,
+                    help="articles per corpus rendered in every shape and place (0: skip the layouts table)")
     args = ap.parse_args(argv)
 
     root = _find_devsets(args.devsets)
@@ -252,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nerrors:")
         for e in errs:
             print("  " + e)
+
+    if args.layouts_per_corpus:
+        _print_layouts(_eval_layouts(specs, args.layouts_per_corpus))
 
     dated = sum(s.with_dateline for s in stats if s.name != "bbc_dev")
     exact = sum(s.exact for s in stats if s.name != "bbc_dev")

@@ -181,6 +181,14 @@ def build_expectations() -> list[gxe.Expectation]:
             meta=_meta(CRITICAL, "date_score is 0..1 or missing; anything else means the scorer is broken"),
         ),
         # --- warnings: the article stays, flagged
+        gxe.ExpectColumnValuesToBeNull(
+            column="dateline_text",
+            row_condition='pubdate_confidence == "NONE"',
+            condition_parser="pandas",
+            severity=WARNING,
+            meta=_meta(WARNING, "a date line that names no real date (31 February, month 13): kept as text, the "
+                                "reason is its malformed_date_line row in date_evidence"),
+        ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="title", severity=WARNING, meta=_meta(WARNING, "articles should have a title")
         ),

@@ -45,7 +45,7 @@ class Batch:
     def of(cls, records) -> "Batch":
         """The batch of a parse result (``dateline.parse.normalize.Normalized``), before validation."""
         return cls(source_files=records.source_files, articles=records.articles, date_mentions=records.date_mentions,
-                   rejects=records.rejects)
+                   date_evidence=records.date_evidence, rejects=records.rejects)
 
     def rows(self) -> Iterable[tuple[type[TableModel], "pa.Table"]]:
         """(model, rows) per table, in load order (the ledger first, an article before its details)."""

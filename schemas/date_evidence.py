@@ -6,11 +6,15 @@ from schemas.base import TableModel
 class DateEvidence(TableModel):
     """One piece of evidence about when an article was written, and the publication dates it allows.
 
-    A person reads these rows to see why a verdict was reached (``articles.date_status``). Kinds (the
-    dating stage adds its own): ``explicit_date``, ``yearless_date``, ``weekday``, ``body_dateline``,
-    ``elapsed_time``, ``malformed_date_line``, and ``story`` (written by the stories stage: the agreeing
-    dates of the article's story siblings, named in ``detail``). Offsets are into ``articles.body``; story
-    evidence has none.
+    A person reads these rows to see why a verdict was reached (``articles.date_status``). Kinds written by
+    the dating stage with the article: ``explicit_date`` (a date with its year, told as past or upcoming),
+    ``yearless_date`` (placed around the claimed date: it narrows, never accuses), ``relative_month``
+    ("next month"), ``news_recency``, ``dateline`` (title or body dateline; for a year-less one, the
+    occurrence nearest the claimed date), ``weekday_date`` (a date with its weekday), ``elapsed_time`` ("a
+    108-year wait" counted from the year its sentence prints) and
+    ``malformed_date_line`` (why a date line names no date). Written by the stories stage: ``story`` (the
+    agreeing dates of the article's siblings, or a year they print, named in ``detail``). Offsets are into
+    ``articles.body``; evidence from the title or from no single mention has none.
     """
 
     table = "date_evidence"

@@ -78,6 +78,13 @@ def _readme_anomalies(rows: list[dict]) -> None:
     assert "'June 16, 2021' (2021-06-16 told as future)" in row["date_evidence"]
 
 
+def _readme_evidence(rows: list[dict]) -> None:
+    # why seed 001 is an anomaly, row by row: the explicit date told as upcoming bounds it before the summit
+    assert ("explicit_date", "June 16, 2021", None, "2021-06-15") in [
+        (r["kind"], r["text"], r["earliest"], r["latest"]) for r in rows]
+    assert all(0 <= r["weight"] <= 1 for r in rows)
+
+
 def _readme_quality(rows: list[dict]) -> None:
     failed = {r["expectation"].split("(")[0]: r["failed"] for r in rows if r["failed"]}
     assert failed == {"expect_column_values_to_not_be_null": 2, "expect_column_values_to_not_be_in_set": 1}
@@ -98,6 +105,7 @@ def _readme_timeline(rows: list[dict]) -> None:
 
 #: What each README query must show on the seeds, by the table it reads: what the README says it shows.
 README_RESULTS = {"FROM articles": _readme_articles, "FROM date_anomalies": _readme_anomalies,
+                  "FROM date_evidence": _readme_evidence,
                   "FROM quality_results": _readme_quality, "FROM stories": _readme_stories,
                   "FROM story_timeline": _readme_timeline}
 

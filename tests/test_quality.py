@@ -28,13 +28,15 @@ CLAIMED_RANGE = "expect_column_values_to_be_between(published_claimed)"
 VERDICT = "expect_column_values_to_not_be_in_set(date_status)"
 SCORE = "expect_column_values_to_be_between(date_score)"
 MISPLACED = "expect_column_values_to_be_between(misplaced_mentions)"
+DATE_LINE = "expect_column_values_to_be_null(dateline_text)"
 TITLE_NOT_NULL = "expect_column_values_to_not_be_null(title)"
 TITLE_BLANK = "expect_column_values_to_not_match_regex_list(title)"
 
 ALL = [
-    UNIQUE, WORDS, FEW_WORDS, BODY_LEN, BOILERPLATE, CLAIMED_RANGE, VERDICT, MISPLACED, SCORE, TITLE_NOT_NULL, TITLE_BLANK,
+    UNIQUE, WORDS, FEW_WORDS, BODY_LEN, BOILERPLATE, CLAIMED_RANGE, VERDICT, MISPLACED, SCORE, DATE_LINE,
+    TITLE_NOT_NULL, TITLE_BLANK,
 ]  # fmt: skip
-WARNINGS = {FEW_WORDS, BODY_LEN, TITLE_NOT_NULL, TITLE_BLANK}
+WARNINGS = {FEW_WORDS, BODY_LEN, DATE_LINE, TITLE_NOT_NULL, TITLE_BLANK}
 
 
 def article(article_id: str = "a1", **overrides) -> dict:
@@ -49,6 +51,8 @@ def article(article_id: str = "a1", **overrides) -> dict:
         "date_status": "consistent",
         "date_score": 0.05,
         "misplaced_mentions": 0,
+        "dateline_text": "June 11, 2024",
+        "pubdate_confidence": "DATE",
     }
     row.update(overrides)
     return row
@@ -245,6 +249,14 @@ def test_title_problems_only_warn():
     assert failed(outcome, "empty") == {TITLE_BLANK}
     assert "matches" in result_for(outcome, "blank", TITLE_BLANK)["details"]
     assert result_for(outcome, "blank", TITLE_BLANK)["severity"] == "warning"
+
+
+def test_a_date_line_that_names_no_real_date_warns():
+    outcome = run(article("ok"), article("none", dateline_text=None, pubdate_confidence="NONE"),
+                  article("bad", dateline_text="31 February 2021", pubdate_confidence="NONE", published_claimed=None))
+    assert outcome.status == {"ok": "passed", "none": "passed", "bad": "warned"}
+    assert failed(outcome, "bad") == {DATE_LINE}
+    assert result_for(outcome, "bad", DATE_LINE)["severity"] == "warning"
 
 
 def test_critical_beats_warning():

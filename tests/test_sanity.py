@@ -30,13 +30,21 @@ def test_a_2024_dateline_on_a_story_previewing_a_2021_summit_is_inconsistent():
 def test_the_right_dateline_is_consistent_and_history_does_not_accuse():
     v = judge_article(ArticleDates("x", date(2021, 5, 25), [HELSINKI, SUMMIT, NEXT_MONTH]))
     assert v.status == "consistent"
-    assert v.score == 0.0
+    # calibrated: a consistent verdict is right more often than not, an accusation almost always
+    assert 0 < v.score < 0.5 and v.basis == "consistent:explicit_date"
     assert v.inferred_min <= date(2021, 5, 25) <= v.inferred_max
+
+
+def evidence_says(article):
+    """The verdict the evidence reaches, before calibration decides whether that kind of exclusion accuses."""
+    return judge_article(article).basis.split(":")[0]
 
 
 def test_one_day_off_is_consistent_two_days_off_is_not():
     assert judge_article(ArticleDates("x", date(2021, 6, 17), [SUMMIT])).status == "consistent"
-    assert judge_article(ArticleDates("x", date(2021, 6, 18), [SUMMIT])).status == "inconsistent"
+    assert evidence_says(ArticleDates("x", date(2021, 6, 18), [SUMMIT])) == "inconsistent"
+    # ... but an explicit date two days off was right too rarely on the development split to accuse
+    assert judge_article(ArticleDates("x", date(2021, 6, 18), [SUMMIT])).status == "no_evidence"
 
 
 def test_missing_and_no_evidence():
@@ -54,17 +62,14 @@ def test_mentions_in_unknown_tense_do_not_bound_the_window():
     assert v.status == "no_evidence" and v.inferred_min is None and v.inferred_max is None
 
 
-def test_related_articles_lend_the_year_of_a_shared_date():
+def test_an_article_is_judged_alone_whatever_shares_its_batch():
     story = "Biden Putin Geneva Kremlin Sullivan Patrushev Lavrov Blinken Navalny Ukraine"
     dated = ArticleDates("a", None, [SUMMIT], story)
-    yearless = ArticleDates("b", None, [mention("June 16", "XXXX-06-16", tense="future", kind="month_day",
-                                                explicit=False)], story)
-    unrelated = ArticleDates("c", None, [mention("June 16", "XXXX-06-16", tense="future", kind="month_day",
-                                                 explicit=False)], "Chicago Motors Detroit Ford Chrysler Toyota")
-    a, b, c = judge_batch([dated, yearless, unrelated])
-    assert b.status == "missing" and b.inferred_max == date(2021, 6, 15)
-    assert "related article" in b.evidence_text()
-    assert c.inferred_max is None
+    yearless = ArticleDates("b", date(2024, 6, 1), [mention("June 16", "XXXX-06-16", tense="future",
+                                                            kind="month_day", explicit=False)], story)
+    alone = judge_batch([yearless])[0]
+    assert judge_batch([dated, yearless])[1] == alone
+    assert alone.status == "no_evidence"
 
 
 def test_a_single_misread_tense_is_outvoted_not_believed():
@@ -84,7 +89,7 @@ def test_a_one_against_one_conflict_accuses_nobody():
     assert judge_article(ArticleDates("x", date(2018, 6, 1), [a, b])).status == "consistent"
     assert judge_article(ArticleDates("x", date(2020, 6, 1), [a, b])).status == "consistent"
     # a date agreeing with neither does not
-    assert judge_article(ArticleDates("x", date(2019, 6, 1), [a, b])).status == "inconsistent"
+    assert evidence_says(ArticleDates("x", date(2019, 6, 1), [a, b])) == "inconsistent"
 
 
 def _year(text, y, tense, kind="year", start=0):
@@ -112,35 +117,6 @@ def test_fiscal_years_and_decades_are_not_calendar_evidence():
     decade = Mention(0, 9, "the 1990s", "DATE", "199", "decade", "decade", "past", True, None,
                      date(1990, 1, 1), date(1999, 12, 31))
     assert judge_article(ArticleDates("x", date(1987, 4, 28), [decade], "the 1990s")).status == "no_evidence"
-
-
-def test_a_borrowed_year_confirms_but_never_accuses():
-    story = "Biden Putin Geneva Kremlin Sullivan Patrushev Lavrov Blinken Navalny Ukraine"
-    dated = ArticleDates("a", None, [SUMMIT], story)
-    june = mention("June 16", "XXXX-06-16", tense="future", kind="month_day", explicit=False)
-    ok, bad = (ArticleDates(k, d, [june], story) for k, d in (("b", date(2021, 6, 1)), ("c", date(2024, 6, 1))))
-    _, b, c = judge_batch([dated, ok, bad])
-    assert b.status == "consistent"
-    assert c.status != "inconsistent"
-
-
-def test_names_most_of_the_batch_shares_do_not_make_a_story():
-    from dateline.dating.sanity import story_clusters
-
-    common = "Reuters Washington Treasury Federal Reserve "
-    arts = [ArticleDates(str(i), None, [], common + f"Alpha{i} Beta{i} Gamma{i}") for i in range(8)]
-    assert len(set(story_clusters(arts))) == 8
-
-
-def test_proper_noun_pattern_reads_as_the_plain_word_boundary_one():
-    import re
-
-    from dateline.dating.sanity import _PROPER_NOUN
-
-    plain = re.compile(r"\b[A-Z][a-zA-Z]{2,}\b")  # what the faster pattern stands for
-    for text in ("Reuters said", "xReuters _Reuters 9Reuters éReuters -Reuters (Reuters)", "Reutersé Reuters_ Reu9",
-                 "ABC AB Abc'd O'Neill McDonald's Zürich ÉTAT", "", "A", "\nNew York\tTimes"):
-        assert _PROPER_NOUN.findall(text) == plain.findall(text), text
 
 
 def test_remembered_deadline_and_tense_answers_stay_with_their_text():
@@ -188,3 +164,113 @@ def test_the_recency_search_scores_each_day_as_the_per_day_formula_does():
                 last = first + timedelta(days=width)
                 want = [3 * dens[sanity.recency_bin(sanity.recency_gap(d, first, last, unit), unit)] for d in days]
                 assert sanity._terms(dens, first, last, unit, 3, days) == want, (claimed, unit, offset, width)
+
+
+def _corpus_files():
+    """The seeds plus a few texts that tell dates in every tense, as the pipeline reads them."""
+    import hashlib
+    from pathlib import Path
+
+    from dateline.sources.files import RawFile
+
+    texts = [p.read_bytes() for p in sorted((Path(__file__).parent.parent / "seeds").glob("*.txt"))]
+    texts += [f"Story {i}\n{d}\n\nThe board met on June {i + 1}, 2019 and will meet again on July {i + 2}. "
+              f"Results for 2018 were published in March.\n".encode()
+              for i, d in enumerate(["2019-06-20", "2021-06-20", "June 30, 2019", "2019-01-05", "2019-06-01"])]
+    return [RawFile(f"in/{i}.txt", t, hashlib.sha256(t).hexdigest()) for i, t in enumerate(texts)]
+
+
+def test_date_score_is_the_development_rate_of_the_verdicts_basis():
+    from dateline.dating.sanity import CALIBRATION_MIN, _calibration, calibrated
+
+    table = _calibration()
+    wrong, total = table["inconsistent:dateline"]
+    assert total >= CALIBRATION_MIN and calibrated("inconsistent:dateline") == (round((wrong + 0.5) / (total + 1), 3), total)
+    # a basis seen too rarely takes its parent's rate; an unknown one falls back to the status's
+    assert calibrated("inconsistent:dateline:no-such-bucket") == calibrated("inconsistent:dateline")
+    assert calibrated("missing") == (None, 0)
+
+
+def test_verdicts_do_not_depend_on_batch_size_or_file_order():
+    import random
+
+    from dateline.parse.normalize import normalize_files
+
+    files = _corpus_files()
+
+    def verdicts(order, size):
+        out = {}
+        for k in range(0, len(order), size):
+            for a in normalize_files(order[k:k + size], "r").articles:
+                out[a.article_id] = (a.date_status, a.date_score, a.published_inferred_min, a.published_inferred_max,
+                                     a.date_evidence)
+        return out
+
+    whole = verdicts(files, 5000)
+    assert {s for s, *_ in whole.values()} >= {"inconsistent", "consistent", "missing"}
+    shuffled = files[:]
+    random.Random(7).shuffle(shuffled)
+    for order, size in ((files, 3), (files, 50), (shuffled, 5000), (shuffled, 3)):
+        assert verdicts(order, size) == whole
+
+
+def _dateline_article(claimed, body, title=None):
+    from dateline.parse import normalize, text, timex
+
+    raw = f"{title or 'A title'}\n{claimed}\n\n{body}\n"
+    p = text.parse_text(raw)
+    return normalize._dates_of("x", p, timex.extract_mentions(p.body, p.published_claimed))
+
+
+def test_a_body_dateline_that_disagrees_with_the_header_accuses_it():
+    body = "WASHINGTON, March 13 - The Treasury said it would sell bills."
+    assert judge_article(_dateline_article("13-JUN-1987 10:00:00.00", body)).status == "inconsistent"
+    ok = judge_article(_dateline_article("13-MAR-1987 10:00:00.00", body))
+    assert ok.status == "consistent"
+    assert [e.kind for e in ok.considered].count("dateline") == 2
+    # a day off across time zones is the same day somewhere
+    assert judge_article(_dateline_article("14-MAR-1987 01:00:00.00", body)).status == "consistent"
+
+
+def test_a_title_dateline_is_read_too():
+    v = judge_article(_dateline_article("1987-07-07", "Prices were steady.", title="CANADIAN METALS - April 7"))
+    assert v.status == "inconsistent" and "title" in v.evidence_text()
+
+
+def test_a_year_less_dateline_does_not_vouch_for_the_year():
+    # The dateline fits the day, but the story's own explicit dates put it in 1987, not 1992.
+    body = ("CHICAGO, March 26 - The company said its 1986 net profit rose, and first quarter 1987 results "
+            "were released on March 3, 1987.")
+    assert judge_article(_dateline_article("26-MAR-1992 10:00:00.00", body)).status == "inconsistent"
+
+
+def test_a_weekday_with_its_date_fits_only_some_years():
+    body = "BUDAPEST - The minister said here on Friday, March 12 that talks would go on."
+    assert judge_article(_dateline_article("1999-03-12", body)).status == "consistent"
+    assert judge_article(_dateline_article("2002-03-12", body)).status == "inconsistent"
+
+
+def test_an_impossible_date_line_is_kept_with_the_reason_it_is_no_date():
+    import hashlib
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import RawFile
+
+    data = b"Summit set for Geneva\n31 February 2021\n\nThe two leaders will meet in Geneva next month.\n"
+    out = normalize_files([RawFile("in/bad.txt", data, hashlib.sha256(data).hexdigest())], "r")
+    (a,) = out.articles
+    assert a.dateline_text == "31 February 2021" and a.published_claimed is None and a.date_status == "missing"
+    (row,) = [e for e in out.date_evidence if e.kind == "malformed_date_line"]
+    assert row.text == "31 February 2021" and "February 2021 has 28 days, not 31" in row.detail
+
+
+def test_elapsed_time_counted_from_a_printed_year_places_the_story():
+    body = ("The Chicago Cubs ended a 108-year wait on Wednesday night, winning the World Series for the first "
+            "time since they won the championship in 1908.")
+    v = judge_article(_dateline_article("2016-11-03", body))
+    assert v.status == "consistent"
+    assert sorted((e.day.year, e.bound) for e in v.considered if e.kind == "elapsed_time") == [(2016, "min"), (2017, "max")]
+    assert evidence_says(_dateline_article("2012-11-03", body)) == "inconsistent"
+    # an age or a bond's term is no elapsed time
+    aged = "A 108-year-old fan, who first saw them win in 1908, cheered."
+    assert not [e for e in judge_article(_dateline_article("2012-11-03", aged)).considered if e.kind == "elapsed_time"]

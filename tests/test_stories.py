@@ -6,7 +6,7 @@ import numpy as np
 
 from dateline.stories.build import ArticleInfo, build
 from dateline.stories.clusters import Item, cluster
-from dateline.stories.evidence import story_evidence
+from dateline.stories.evidence import MemberDates, YearlessMention, story_evidence
 from dateline.stories.features import MIN_SHINGLES, features, fold
 from dateline.parse.text import parse_text
 from tests.conftest import SEEDS, seed_text
@@ -96,15 +96,42 @@ def test_too_short_or_empty_articles_get_a_story_of_one():
     assert not {a for a, _, _ in result.near_duplicates} & {"short", "short2", "empty"}
 
 
+def _dated(article_id, claimed, status="no_evidence", **kw):
+    return MemberDates(article_id, claimed, status, **kw)
+
+
 def test_story_evidence_names_the_siblings_whose_dates_agree():
-    members = [("a", date(2021, 5, 24)), ("b", date(2021, 5, 26)), ("c", date(2021, 6, 1)),
-               ("liar", date(2024, 3, 29)), ("undated", None)]
+    members = [_dated("a", date(2021, 5, 24)), _dated("b", date(2021, 5, 26)), _dated("c", date(2021, 6, 1)),
+               _dated("liar", date(2024, 3, 29)), _dated("undated", None)]
     rows = story_evidence(members, "run")
     assert [r.article_id for r in rows] == ["liar"]
     (row,) = rows
     assert row.kind == "story" and row.detail == "a,b,c" and row.start_char is None
     assert row.earliest == date(2021, 5, 10) and row.latest == date(2021, 6, 15) and 0 < row.weight <= 1
-    assert story_evidence([("a", date(2021, 5, 24)), ("b", date(2021, 5, 30))], "run") == []
+    assert story_evidence([_dated("a", date(2021, 5, 24)), _dated("b", date(2021, 5, 30))], "run") == []
+
+
+def test_a_sibling_already_found_lying_does_not_vote():
+    honest, liar = _dated("a", date(2021, 5, 24)), _dated("liar", date(2024, 3, 29), "inconsistent")
+    assert [r.article_id for r in story_evidence([honest, liar], "run")] == ["liar"]
+
+
+def test_a_year_less_mention_takes_the_year_every_sibling_prints():
+    june16 = YearlessMention(3, 40, 47, "June 16", 6, 16, "future")
+    rewrite = _dated("rewrite", None, yearless=(june16,))
+    wire = _dated("wire", date(2021, 5, 30), printed={(6, 16): {2021}, (6, None): {2021}})
+    (row,) = story_evidence([rewrite, wire], "run")
+    assert (row.article_id, row.start_char, row.text) == ("rewrite", 40, "June 16")
+    assert row.earliest is None and row.latest == date(2021, 6, 15) and "wire" in row.detail
+    past = _dated("rewrite", None, yearless=(YearlessMention(0, 0, 7, "in June", 6, None, "past"),))
+    (row,) = story_evidence([past, wire], "run")
+    assert row.earliest == date(2021, 6, 1) and row.latest is None
+    # a value told both as past and as upcoming bounds nothing
+    misread = YearlessMention(5, 60, 64, "June", 6, None, "future")
+    assert story_evidence([_dated("r", None, yearless=(past.yearless[0], misread)), wire], "run") == []
+    # siblings that print two different years lend none
+    other = _dated("other", None, printed={(6, 16): {2020}})
+    assert story_evidence([rewrite, wire, other], "run") == []
 
 
 def test_build_counts_new_and_grown_stories_and_new_copies():

@@ -171,6 +171,12 @@ BODY = "The company said on Tuesday that its quarterly profit rose sharply on st
         ("Updated: 10:33 EST, 8 November 2016", date(2016, 11, 8), datetime(2016, 11, 8, 10, 33), "DATETIME", "header"),
         ("Nov. 8, 2016 at 3:15 p.m. ET", date(2016, 11, 8), datetime(2016, 11, 8, 15, 15), "DATETIME", "dateline"),
         ("Friday 11 November 2016 17.40 GMT", date(2016, 11, 11), datetime(2016, 11, 11, 17, 40), "DATETIME", "dateline"),
+        ("11/02/89", date(1989, 11, 2), None, "DATE", "dateline"),
+        ("25/12/03", date(2003, 12, 25), None, "DATE", "dateline"),
+        ("19980120", date(1998, 1, 20), None, "DATE", "dateline"),
+        ("Published 3:45 PM ET, Tue March 29, 2024", date(2024, 3, 29), datetime(2024, 3, 29, 15, 45), "DATETIME",
+         "header"),
+        ("Updated: 2017-09-15 17:52", date(2017, 9, 15), datetime(2017, 9, 15, 17, 52), "DATETIME", "timestamp"),
     ],
 )
 def test_header_date_lines(line, day, at, conf, method):
@@ -249,7 +255,7 @@ def test_wire_dateline_with_year_and_agency():
 
 def test_parse_date_line_rejects_non_dates():
     for s in ("Biden Wins 2020", "The 2020 election", "HONG KONG TERM MONEY 1500 - APR 7", "Monday", "2024",
-              "Read more", "Qtly div nine cts"):
+              "Read more", "Qtly div nine cts", "12345678", "20231345"):
         assert parse_date_line(s) is None, s
 
 

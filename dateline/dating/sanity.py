@@ -14,17 +14,13 @@ How the window is built, strongest evidence first:
    1990``), decades and centuries (too coarse), a value the story tells both as past and as upcoming
    (a tense was misread), and noun modifiers after a determiner (``the 2020 election``). A fiscal
    year (``fiscal 1988``) counts as April of the year before to March of the year after.
-2. *Borrowed years*: a year-less mention (``on June 16``, ``mid-June``) takes the year that a related
-   article in the same batch gives the same day or month explicitly. Syndicated rewrites routinely
-   drop the year their source printed; the story they share still pins it. Related = sharing enough
-   distinctive proper nouns (names most of the batch uses are left out).
-3. *Anchored* year-less mentions are resolved around the best anchor we have (the claimed date when
-   the hard and borrowed evidence allow it, else their window) in the direction their tense says.
-4. *Ties*: ``next month`` names the month of the nearest upcoming event the story mentions, so the
+2. *Anchored* year-less mentions are resolved around the best anchor we have (the claimed date when
+   the hard evidence allows it, else its window) in the direction their tense says.
+3. *Ties*: ``next month`` names the month of the nearest upcoming event the story mentions, so the
    article was written the month before; ``earlier this month`` names the month of the latest past
    day-dated event.
 
-5. *News recency* (a second opinion, not a bound): a story's explicit dates cluster just before the
+4. *News recency* (a second opinion, not a bound): a story's explicit dates cluster just before the
    day it was written. A table fitted on the development split gives, per kind of mention, how likely
    each gap between mention and publication is; a claimed date that the story's dates (two or more)
    find e^6 times less likely than some month within six years is ``inconsistent``, unless the story
@@ -38,29 +34,36 @@ is the baseline of a later one in its sentence, not a future read off ``due to``
 coordinated with a deadline, or offered ``whichever comes first``, is a deadline; a month, quarter or
 year told as upcoming stays news for a month after it closed.
 
-Hard and borrowed evidence can confirm a claimed date (``consistent``); only hard evidence can make
-it ``inconsistent``, and only with the loose bounds plus one day of tolerance (time zones), after the
-heaviest mutually consistent set of bounds has outvoted lone misread tenses. Borrowed years rest on
-a guess that two articles tell one story, anchored evidence and ties agree with the claimed date by
+Hard evidence can confirm a claimed date (``consistent``) or make it ``inconsistent``, the latter only
+with the loose bounds plus one day of tolerance (time zones), after the heaviest mutually consistent set
+of bounds has outvoted lone misread tenses. Anchored evidence and ties agree with the claimed date by
 construction: they narrow the window but never accuse.
+
+Each article is judged on its own text, so a verdict does not depend on the batch it came in. What
+the story's other articles say (a year a syndicated rewrite dropped, siblings that agree on a date) is
+the stories stage's ``story`` evidence, added after loading.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import calendar
 import functools
+import json
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import chain
+from importlib import resources
 
+from dateline.parse.text import DatelineDay
 from dateline.parse.timex import Mention
-from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES
+from dateline.vocabulary import MONTH_ABBREVIATIONS, MONTH_NAMES, MONTH_NUMBER, WEEKDAY_NAMES
 
+YEAR_RANGE = (1800, 2200)  # elapsed-time arithmetic outside this is a misread number
 TOLERANCE = timedelta(days=1)  # a date a day off across time zones is still the same day somewhere
 COARSE_SLACK = timedelta(days=31)  # how long after a month, quarter or year closes it is still "upcoming" news
 
@@ -71,14 +74,9 @@ _MONTH_NAME = re.compile(rf"\b(?:(?:{'|'.join(sorted(MONTH_NAMES, key=len, rever
                          rf"|(?:{'|'.join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))})(?:\.|\b))",
                          re.IGNORECASE)
 _PART_OF_MONTH = re.compile(r"\b(early|beginning of|mid|middle of|late|end of)\b", re.IGNORECASE)
-# = r"\b[A-Z][a-zA-Z]{2,}\b": the boundary is tested after the capital (the character before it is not
-# a word character), so that the pattern starts with a character class, which the regex engine
-# skips ahead to; story_clusters runs it on every article.
-_PROPER_NOUN = re.compile(r"[A-Z](?<!\w[A-Z])[a-zA-Z]{2,}\b")
 # A dated noun modifier ("the 2020 election", "that July 2018 summit") names a known event: the
 # clause's tense says nothing about when it happened relative to the article.
 _DETERMINERS = {"the", "that", "this", "those", "these", "its", "his", "her", "their", "our", "a", "an"}
-_SENTENCE_WORDS = {"The", "This", "That", "And", "But", "For", "With", "From", "They", "There", "When"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +86,34 @@ class Evidence:
     bound: str  # "min" or "max"
     day: date  # the tight bound
     loose_day: date  # the bound the verdict uses (never tighter than `day`)
-    strength: str  # "hard" | "borrowed" | "anchored" | "tie" | "recency"
+    strength: str  # "hard" | "elapsed" | "dateline" | "weekday" | "anchored" | "tie" | "recency"
     mention: str
     reason: str
+    start: int | None = None  # the mention's offsets in ArticleDates.text (None: no single mention)
+    end: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """The ``date_evidence.kind`` this evidence is recorded under."""
+        return EVIDENCE_KINDS[self.strength]
 
     def describe(self) -> str:
         op = ">=" if self.bound == "min" else "<="
         return f"{op} {self.day.isoformat()}: '{self.mention}' ({self.reason})"
+
+
+#: How each strength of evidence is recorded in ``date_evidence``, and how much the verdict trusts it.
+EVIDENCE_KINDS = {"hard": "explicit_date", "anchored": "yearless_date", "tie": "relative_month",
+                  "recency": "news_recency", "dateline": "dateline", "weekday": "weekday_date",
+                  "elapsed": "elapsed_time"}
+
+
+def evidence_weight(e: Evidence, verdict: DateVerdict) -> float:
+    """How much the verdict trusts a piece of evidence, 0..1: its strength's share of the heaviest (news
+    recency: the verdict's score when it accused, else nothing bound by it)."""
+    if e.strength == "recency":
+        return verdict.score or 0.0 if e in verdict.evidence else 0.0
+    return _WEIGHT[e.strength] / max(_WEIGHT.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +122,9 @@ class DateVerdict:
     score: float | None
     inferred_min: date | None
     inferred_max: date | None
-    evidence: tuple[Evidence, ...] = field(default=())
+    evidence: tuple[Evidence, ...] = field(default=())  # what decided: the bounds of the window, what accused
+    considered: tuple[Evidence, ...] = field(default=())  # every piece of evidence read, in text order
+    basis: str = ""  # what kind of evidence decided, e.g. "inconsistent:dateline" (see calibrated)
 
     def evidence_text(self) -> str | None:
         return "; ".join(e.describe() for e in self.evidence) or None
@@ -117,6 +138,8 @@ class ArticleDates:
     claimed: date | None
     mentions: Sequence[Mention]
     text: str = ""  # the text the mentions' offsets point into (title and body): for context and relatedness
+    #: datelines in the title or opening the body that did not give the claimed date (offsets into ``text``)
+    datelines: Sequence[tuple[str, DatelineDay]] = ()  # ("title" | "body", the dateline)
 
 
 # --- year-less mentions -------------------------------------------------------------------------
@@ -327,73 +350,96 @@ def _bounds_from_span(first: date, last: date, tense: str) -> tuple[str, date, d
     return None
 
 
-# --- related articles ---------------------------------------------------------------------------
+# --- datelines and weekdays ----------------------------------------------------------------------
+#
+# A dateline in the title or at the head of the body ("WASHINGTON, March 13 -") names the day the story
+# was filed; a date with its weekday ("Friday, March 12") fits only the years where that day falls on
+# that weekday. Neither depends on the claimed date, so both may accuse it. A year-less one allows the
+# same days in every year: the bounds are those of the occurrence nearest the claimed date, which
+# excludes the claimed date exactly when every occurrence does.
+
+#: A dateline's day and the header's may differ by time zones and late filing.
+DATELINE_SLACK = timedelta(days=1)
+#: A date told with its weekday lies within this of the day the story was written.
+WEEKDAY_REACH = timedelta(days=183)
+_WEEKDAY_DATE = re.compile(
+    rf"\b(?P<wd>{'|'.join(WEEKDAY_NAMES)})\s*,?\s+(?:(?P<mon>{'|'.join(sorted(MONTH_NAMES, key=len, reverse=True))}"
+    rf"|(?:{'|'.join(sorted(MONTH_ABBREVIATIONS, key=len, reverse=True))})\.?)\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{'|'.join(sorted(MONTH_NAMES, key=len, reverse=True))}))"
+    rf"(?!\s*,?\s*\d{{4}})\b")
 
 
-def _names(text: str) -> frozenset[str]:
-    return frozenset(_PROPER_NOUN.findall(text)).difference(_SENTENCE_WORDS)
+_WEEKDAY_PREFIXES = frozenset(w[:3] for w in WEEKDAY_NAMES)
+
+# Elapsed time counted from a year the same sentence prints: "ended a 108-year wait ... since winning the
+# championship in 1908" puts the story in 2016 (or early 2017). Only spans that count time from an event to
+# now (a wait, a drought, an absence), not ages or terms ("a 30-year-old", "a 10-year bond").
+_ELAPSED = re.compile(r"\b(?P<n>\d{1,3})-year(?:s)?[-\s]+(?:long\s+)?(?P<what>wait|drought|absence|hiatus|"
+                      r"losing streak|title drought|exile|ban|gap)\b", re.IGNORECASE)
 
 
-def story_clusters(articles: Sequence[ArticleDates], *, min_jaccard: float = 0.2, min_shared: int = 4,
-                   max_df: float = 0.05) -> list[int]:
-    """A story-cluster label per article: articles linked, directly or through others, by shared names.
-
-    Two articles are linked when the distinctive proper nouns they use overlap strongly (Jaccard over
-    the sets); clusters are the connected components. A name that more than ``max_df`` of the batch
-    uses (at least five articles: ``Reuters``, ``U.S.``, ``Treasury`` on wire copy) tells no story
-    apart, so it is left out of the sets. This is deliberately cheap (pairs are counted through an
-    index of the names, never all against all): it only decides where a year may be borrowed from,
-    and a year is borrowed only when the whole cluster agrees on it.
-    """
-    names = [_names(a.text) for a in articles]
-    df = Counter(chain.from_iterable(names))  # how many articles use each name (counted in C)
-    limit = max(5, int(max_df * len(articles)))
-    common = {w for w, c in df.items() if c > limit}
-    if common:
-        names = [ns - common for ns in names]
-    parent = list(range(len(articles)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    # Each pair is counted once, from its later article, through the postings of the articles before
-    # it, by Counter in C (a Python loop over every posting was most of the cost: a wire name in 100
-    # of 2,000 stories has 100 postings for each of its articles). The number of names two articles
-    # share is their intersection, so their union is len(a) + len(b) - shared. An article with fewer
-    # than ``min_shared`` names links to none.
-    postings: dict[str, list[int]] = defaultdict(list)
-    for i, ns in enumerate(names):
-        n_i = len(ns)
-        if n_i < min_shared:
-            continue
-        shared = Counter(chain.from_iterable([postings[w] for w in ns if w in postings]))
-        for j, k in shared.items():
-            if k >= min_shared and k / (n_i + len(names[j]) - k) >= min_jaccard:
-                ri, rj = root(i), root(j)
-                # the smaller index becomes the root: a component's label is its first article
-                if ri < rj:
-                    parent[rj] = ri
-                elif rj < ri:
-                    parent[ri] = rj
-        for w in ns:
-            postings[w].append(i)
-    return [root(i) for i in range(len(articles))]
+def _nearest_occurrence(month: int, day: int, claimed: date, years: Sequence[int]) -> date | None:
+    days = [date(y, month, day) for y in years if day <= calendar.monthrange(y, month)[1]]
+    return min(days, key=lambda d: abs((d - claimed).days)) if days else None
 
 
-def _explicit_days(articles: Sequence[ArticleDates]) -> list[dict[tuple[int, int | None], set[int]]]:
-    """Per article: (month, day) and (month, None) -> the years its explicit mentions give them."""
+def _dateline_evidence(article: ArticleDates) -> list[Evidence]:
     out = []
-    for a in articles:
-        known: dict[tuple[int, int | None], set[int]] = defaultdict(set)
-        for m in a.mentions:
-            if m.type == "DATE" and m.explicit_year and m.earliest and m.latest and m.granularity in ("day", "month"):
-                known[(m.earliest.month, None)].add(m.earliest.year)
-                if m.granularity == "day":
-                    known[(m.earliest.month, m.earliest.day)].add(m.earliest.year)
-        out.append(known)
+    for where, dl in article.datelines:
+        years = [dl.year] if dl.year else [article.claimed.year - 1, article.claimed.year, article.claimed.year + 1]
+        day = _nearest_occurrence(dl.month, dl.day, article.claimed, years)
+        if day is None:
+            continue
+        why = f"the {where}'s dateline: {day.isoformat() if dl.year else day.isoformat()[5:]}"
+        out += [Evidence("min", day - DATELINE_SLACK, day - DATELINE_SLACK, "dateline", dl.text, why, dl.start, dl.end),
+                Evidence("max", day + DATELINE_SLACK, day + DATELINE_SLACK, "dateline", dl.text, why, dl.start, dl.end)]
+    return out
+
+
+def _elapsed_evidence(article: ArticleDates) -> list[Evidence]:
+    """Bounds from an elapsed span and the one past year its sentence counts it from."""
+    text, out = article.text, []
+    if "-year" not in text:
+        return out
+    for m in _ELAPSED.finditer(text):
+        years = {e.earliest.year for e in article.mentions if e.type == "DATE" and e.explicit_year and e.earliest
+                 and e.granularity in ("year", "month", "day") and e.tense == "past"
+                 and _sentence(text, e) == _sentence(text, Mention(m.start(), m.end(), m.group(), "DATE", "", "", "",
+                                                                   "", False, None, None, None))}
+        if len(years) != 1:
+            continue  # no year to count from, or two: which one is the start is anybody's guess
+        (since,) = years
+        year = since + int(m["n"])
+        if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+            continue
+        why = f"a {m['n']}-year {m['what'].lower()} since {since}: {year}"
+        out += [Evidence("min", date(year, 1, 1), date(year, 1, 1), "elapsed", m.group(), why, m.start(), m.end()),
+                Evidence("max", date(year + 1, 6, 30), date(year + 1, 6, 30), "elapsed", m.group(), why,
+                         m.start(), m.end())]
+    return out
+
+
+def _weekday_evidence(article: ArticleDates) -> list[Evidence]:
+    """Year-less dates told with their weekday ("on Friday, March 12"); a date printed with its year is
+    explicit evidence already (and a weekday that does not fit it is the writer's slip, not a clue)."""
+    out = []
+    claimed = article.claimed
+    # The tagger has found every weekday already, alone ("Friday") or with its date ("Friday, March 12"):
+    # read a date only where one stands (a regex over every text cost a quarter of the verdict's time).
+    starts = sorted({m.start for m in article.mentions if m.text[:3] in _WEEKDAY_PREFIXES})
+    for m in filter(None, (_WEEKDAY_DATE.match(article.text, k) for k in starts)):
+        month = MONTH_NUMBER.get((m["mon"] or m["mon2"]).lower().rstrip("."))
+        if month is None:
+            continue
+        day, weekday = int(m["d"] or m["d2"]), WEEKDAY_NAMES.index(m["wd"])
+        fits = [y for y in range(claimed.year - 7, claimed.year + 8)
+                if day <= calendar.monthrange(y, month)[1] and date(y, month, day).weekday() == weekday]
+        near = _nearest_occurrence(month, day, claimed, fits)
+        if near is None:
+            continue
+        why = f"{m['wd']} {near.isoformat()[5:]} falls in {', '.join(map(str, fits))}"
+        out += [Evidence("min", near - WEEKDAY_REACH, near - WEEKDAY_REACH, "weekday", m.group(), why, m.start(), m.end()),
+                Evidence("max", near + WEEKDAY_REACH, near + WEEKDAY_REACH, "weekday", m.group(), why, m.start(), m.end())]
     return out
 
 
@@ -404,6 +450,10 @@ def _window(evidence: Sequence[Evidence], *, loose: bool = False) -> tuple[date 
     mins = [e.loose_day if loose else e.day for e in evidence if e.bound == "min"]
     maxs = [e.loose_day if loose else e.day for e in evidence if e.bound == "max"]
     return (max(mins) if mins else None), (min(maxs) if maxs else None)
+
+
+def _gap_bucket(days: int) -> str:
+    return "months" if days < 92 else "year" if days < 366 else "years"
 
 
 def _nearest_year(span_of, anchor: date, tense: str, *, directional: bool) -> int:
@@ -425,21 +475,70 @@ def _nearest_year(span_of, anchor: date, tense: str, *, directional: bool) -> in
     return min(candidates)[1] if candidates else anchor.year
 
 
-def judge_article(
-    article: ArticleDates, borrowed_years: dict[tuple[int, int | None], set[int]] | None = None
-) -> DateVerdict:
+def judge_article(article: ArticleDates) -> DateVerdict:
     """Infer the publication window of one article and judge its claimed date against it.
 
-    ``borrowed_years`` maps (month, day) and (month, None) to the years related articles give them
-    explicitly (judge_batch builds it per story cluster)."""
-    reading = _read_mentions(article)
-    evidence = _hard_evidence(article.text, reading)
-    borrowed, unresolved = _borrow_years(reading.yearless, borrowed_years or {})
-    evidence += borrowed
+    The article alone decides: what its siblings say comes later, from the stories stage, as its own
+    labelled evidence, so that a verdict never depends on which articles shared a batch. The verdict
+    carries every piece of evidence read (``considered``), for ``date_evidence``."""
+    evidence: list[Evidence] = []
+    verdict = _judge(article, evidence)
+    considered = sorted(dict.fromkeys([*evidence, *verdict.evidence]),
+                        key=lambda e: (e.start is None, e.start or 0, e.bound))
+    score, seen = calibrated(verdict.basis)
+    status = verdict.status
+    if status == "inconsistent" and seen >= CALIBRATION_MIN and score < ACCUSE_PROBABILITY:
+        status = "no_evidence"  # this kind of exclusion was wrong too often on the development split
+    return dataclasses.replace(verdict, status=status, score=score, considered=tuple(considered))
 
-    # Hard and borrowed evidence place the window and can confirm a claimed date; only hard evidence
-    # can accuse one (a borrowed year rests on a guess that two articles tell the same story).
-    supporting = [e for e in evidence if e.strength in ("hard", "borrowed")]
+
+# --- calibration ---------------------------------------------------------------------------------
+#
+# date_score is the probability that the claimed date is wrong given the kind of evidence that decided
+# the verdict (its ``basis``), counted by bench/fit_dating.py on the development split with half the date
+# lines shifted (eval_sanity's protocol): a probability under that 50% prior. A basis seen fewer than
+# CALIBRATION_MIN times there takes the rate of its parent ("inconsistent:dateline:years" ->
+# "inconsistent:dateline" -> "inconsistent").
+
+CALIBRATION_MIN = 20
+#: An exclusion whose kind was right less often than this on the development split does not accuse.
+ACCUSE_PROBABILITY = 0.9
+
+
+@functools.cache
+def _calibration() -> dict[str, tuple[int, int]]:
+    raw = json.loads(resources.files("dateline.data").joinpath("dating_tables.json").read_text())
+    return {k: (v[0], v[1]) for k, v in raw.get("calibration", {}).items()}
+
+
+def calibrated(basis: str) -> tuple[float | None, int]:
+    """(P(claimed date wrong | basis), how many development articles the rate rests on)."""
+    if not basis or basis == "missing":
+        return None, 0
+    table = _calibration()
+    key = basis
+    while True:
+        wrong, total = table.get(key, (0, 0))
+        if total >= CALIBRATION_MIN or ":" not in key:
+            break
+        key = key.rsplit(":", 1)[0]
+    if total == 0:
+        return None, 0
+    return round((wrong + 0.5) / (total + 1), 3), total
+
+
+def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
+    """judge_article's verdict; ``evidence`` receives the evidence read."""
+    reading = _read_mentions(article)
+    evidence += _hard_evidence(article.text, reading)
+    # Datelines and weekdays allow the same day in many years: they check the claimed date's day but do
+    # not vote for its year (the occurrence nearest the claimed date would always side with it).
+    periodic = _dateline_evidence(article) + _weekday_evidence(article) if article.claimed is not None else []
+    evidence += periodic + _elapsed_evidence(article)
+    unresolved = reading.yearless
+
+    # Hard evidence places the window, can confirm a claimed date and can accuse one.
+    supporting = [e for e in evidence if e.strength in ("hard", "elapsed")]
     claimed = article.claimed
     # The evidence a single publication day can satisfy best (loose bounds, one day of tolerance).
     # A mention whose tense was misread then stands alone and is outvoted.
@@ -448,7 +547,10 @@ def judge_article(
 
     # Resolve the remaining year-less mentions around the best anchor available.
     tight_min, tight_max = _window(_consistent(agreed)[1])
-    anchor = claimed if claimed_fits else (tight_max or tight_min)
+    # Without a claimed date that fits, only a window closed on both sides within a year says which year a
+    # "June 16" is in; a lone bound ("after July 2018") would pin it to the bound's year, a guess.
+    closed = tight_min is not None and tight_max is not None and (tight_max - tight_min).days <= 366
+    anchor = claimed if claimed_fits else (tight_max if closed else None)
     if anchor is not None:
         evidence += _anchored(unresolved, anchor, directional=claimed_fits)
 
@@ -457,9 +559,14 @@ def judge_article(
     lo, hi = _window(_consistent(evidence)[1])
     used = tuple(e for e in evidence if (e.bound == "min" and e.day == lo) or (e.bound == "max" and e.day == hi))
     if claimed is None:
-        return DateVerdict("missing", None, lo, hi, used)
+        return DateVerdict("missing", None, lo, hi, used, basis="missing")
+    misfits = tuple(e for e in periodic if not _satisfies(e, claimed, loose=True, tol=TOLERANCE))
+    if misfits:
+        gap_days = max(abs((claimed - e.day).days) for e in misfits)
+        return DateVerdict("inconsistent", None, lo, hi, misfits + used,
+                           basis=f"inconsistent:{misfits[0].kind}:{_gap_bucket(gap_days)}")
     rec = recency(article)
-    accusing = [e for e in supporting if e.strength == "hard"]
+    accusing = supporting
     if supporting and not claimed_fits and accusing:
         verdict = _hard_accusation(accusing, claimed, rec, lo, hi, used)
         if verdict is not None:
@@ -468,8 +575,10 @@ def judge_article(
     if verdict is not None:
         return verdict
     if supporting and claimed_fits:
-        return DateVerdict("consistent", 0.0, lo, hi, used)
-    return DateVerdict("no_evidence", None, lo, hi, used)
+        return DateVerdict("consistent", None, lo, hi, used, basis="consistent:explicit_date")
+    if periodic:  # the day agrees with a dateline or a weekday, and nothing speaks against the year
+        return DateVerdict("consistent", None, lo, hi, used + tuple(periodic), basis=f"consistent:{periodic[0].kind}")
+    return DateVerdict("no_evidence", None, lo, hi, used, basis="no_evidence")
 
 
 @dataclass(slots=True)
@@ -519,33 +628,9 @@ def _hard_evidence(text: str, reading: _Reading) -> list[Evidence]:
                 # whether a month, quarter or year "would" turn out so is still told for weeks after it
                 # closed, until the figures are out
                 loose = max(loose, last + COARSE_SLACK)
-            evidence.append(Evidence(b[0], b[1], loose, "hard", m.text, f"{m.value} told as {m.tense}"))
+            evidence.append(Evidence(b[0], b[1], loose, "hard", m.text, f"{m.value} told as {m.tense}",
+                                     m.start, m.end))
     return evidence
-
-
-def _borrow_years(
-    yearless: list[_Yearless], borrowed_years: dict[tuple[int, int | None], set[int]]
-) -> tuple[list[Evidence], list[_Yearless]]:
-    """Bounds from year-less mentions whose year related articles print; and the mentions left unresolved."""
-    evidence: list[Evidence] = []
-    unresolved: list[_Yearless] = []
-    for y in yearless:
-        # The same day printed with its year elsewhere in the story, else the same month.
-        years = borrowed_years.get((y.month, y.first_day), set()) if y.last_day == y.first_day else set()
-        years = years or borrowed_years.get((y.month, None), set())
-        if len(years) == 1:
-            year = next(iter(years))
-            first, last = y.span(year)
-            b = _bounds_from_span(first, last, y.mention.tense)
-            if b:
-                evidence.append(
-                    Evidence(b[0], b[1], b[2], "borrowed", y.mention.text,
-                             f"{first.isoformat()[:7] if y.last_day != y.first_day else first.isoformat()} "
-                             f"(year from a related article) told as {y.mention.tense}")
-                )
-                continue
-        unresolved.append(y)
-    return evidence, unresolved
 
 
 def _anchored(unresolved: list[_Yearless], anchor: date, *, directional: bool) -> list[Evidence]:
@@ -557,7 +642,8 @@ def _anchored(unresolved: list[_Yearless], anchor: date, *, directional: bool) -
         b = _bounds_from_span(first, last, y.mention.tense)
         if b:
             evidence.append(Evidence(b[0], b[1], b[2], "anchored", y.mention.text,
-                                     f"{y.mention.tense} {first.isoformat()[:7]}, year from the anchor"))
+                                     f"{y.mention.tense} {first.isoformat()[:7]}, year from the anchor",
+                                     y.mention.start, y.mention.end))
     return evidence
 
 
@@ -575,8 +661,8 @@ def _hard_accusation(accusing: list[Evidence], claimed: date, rec: Recency | Non
     # claimed day much likelier than the day the blamed bound asks for, do not accuse.
     wanted = max(e.loose_day for e in blamed) if blamed[0].bound == "min" else min(e.loose_day for e in blamed)
     if rec is None or rec.claimed - rec.scorer(wanted) < RECENCY_VETO:
-        score = round(1 - math.exp(-gap_days / 90), 3)  # ~0.3 a month off, ~0.98 a year off
-        return DateVerdict("inconsistent", score, lo, hi, blamed + tuple(e for e in used if e not in blamed))
+        return DateVerdict("inconsistent", None, lo, hi, blamed + tuple(e for e in used if e not in blamed),
+                           basis=f"inconsistent:{blamed[0].kind}:{_gap_bucket(gap_days)}")
     return None
 
 
@@ -592,7 +678,8 @@ def _recency_accusation(article: ArticleDates, rec: Recency | None, lo: date | N
                                          if recency_feature(article.text, m) is not None)),
                  f"news recency: the story's explicit dates are e^{rec.ratio:.1f} times likelier around "
                  f"{rec.best_day.isoformat()[:7]} than on the claimed date")
-    return DateVerdict("inconsistent", round(1 / (1 + math.exp(-rec.ratio)), 3), lo, hi, (e, *used))
+    return DateVerdict("inconsistent", None, lo, hi, (e, *used),
+                       basis=f"inconsistent:news_recency:{'strong' if rec.ratio >= 2 * RECENCY_ACCUSE else 'weak'}")
 
 
 # --- news recency -------------------------------------------------------------------------------
@@ -671,158 +758,11 @@ def recency_feature(text: str, m: Mention) -> tuple[str, date, date] | None:
 
 
 # log P(bin | category) on stories with known dates, fitted on the development split (reuters_dev files
-# whose name's sha1 is even) by `bench/eval_sanity.py --fit-recency`; smoothed towards the category's
-# granularity. Bins as RECENCY_BINS.
-_RECENCY_LOGP: dict[str, tuple[float, ...]] = {'day-future-event': (-2.139,
-                      -2.139,
-                      -1.547,
-                      -1.509,
-                      -2.139,
-                      -4.573,
-                      -3.784,
-                      -3.617,
-                      -2.071,
-                      -4.236,
-                      -5.083,
-                      -5.083),
- 'day-future-frame': (-0.387,
-                      -2.919,
-                      -2.328,
-                      -2.289,
-                      -4.397,
-                      -5.353,
-                      -4.564,
-                      -4.397,
-                      -4.129,
-                      -5.016,
-                      -5.864,
-                      -5.864),
- 'day-other-event': (-1.538,
-                     -4.215,
-                     -2.702,
-                     -2.637,
-                     -1.803,
-                     -2.247,
-                     -1.817,
-                     -2.165,
-                     -3.947,
-                     -4.834,
-                     -5.681,
-                     -2.93),
- 'day-other-frame': (-0.657,
-                     -1.942,
-                     -2.479,
-                     -1.884,
-                     -3.992,
-                     -4.947,
-                     -4.159,
-                     -3.992,
-                     -3.724,
-                     -4.611,
-                     -5.458,
-                     -5.458),
- 'day-past-event': (-2.832,
-                    -4.31,
-                    -4.167,
-                    -2.732,
-                    -2.832,
-                    -5.266,
-                    -2.28,
-                    -1.633,
-                    -1.091,
-                    -2.321,
-                    -3.025,
-                    -5.777),
- 'day-past-frame': (-1.107,
-                    -1.734,
-                    -2.272,
-                    -2.206,
-                    -2.306,
-                    -4.74,
-                    -3.951,
-                    -3.784,
-                    -3.516,
-                    -2.417,
-                    -5.251,
-                    -5.251),
- 'part-future-event': (-1.102,
-                       -1.956,
-                       -2.097,
-                       -2.749,
-                       -2.717,
-                       -4.478,
-                       -4.311,
-                       -4.93,
-                       -2.376,
-                       -2.024,
-                       -4.478,
-                       -5.267),
- 'part-future-frame': (-0.551,
-                       -1.483,
-                       -5.142,
-                       -5.142,
-                       -4.805,
-                       -4.353,
-                       -4.186,
-                       -4.805,
-                       -3.255,
-                       -2.488,
-                       -4.353,
-                       -5.142),
- 'part-other-event': (-3.428,
-                      -3.903,
-                      -5.429,
-                      -5.429,
-                      -2.243,
-                      -4.641,
-                      -2.79,
-                      -2.243,
-                      -1.474,
-                      -0.886,
-                      -4.641,
-                      -5.429),
- 'part-other-frame': (-1.414,
-                      -1.483,
-                      -5.142,
-                      -2.624,
-                      -4.805,
-                      -2.532,
-                      -4.186,
-                      -4.805,
-                      -2.251,
-                      -1.531,
-                      -4.353,
-                      -5.142),
- 'part-past-event': (-3.412,
-                     -3.573,
-                     -6.346,
-                     -6.346,
-                     -6.009,
-                     -2.751,
-                     -2.258,
-                     -3.796,
-                     -1.763,
-                     -0.81,
-                     -2.265,
-                     -3.828),
- 'part-past-frame': (-2.208,
-                     -1.831,
-                     -5.142,
-                     -5.142,
-                     -4.805,
-                     -2.532,
-                     -4.186,
-                     -4.805,
-                     -1.761,
-                     -1.051,
-                     -4.353,
-                     -2.624),
- 'year-future-event': (-1.718, -1.644, -0.798, -1.916, -3.766, -6.412, -6.224, -5.668),
- 'year-future-frame': (-0.748, -1.725, -1.849, -2.187, -3.07, -6.571, -4.198, -4.118),
- 'year-other-event': (-2.356, -2.481, -1.28, -0.957, -2.467, -3.861, -3.188, -4.405),
- 'year-other-frame': (-2.448, -2.321, -1.438, -0.902, -2.817, -4.218, -4.198, -2.49),
- 'year-past-event': (-4.688, -3.401, -2.457, -0.813, -1.732, -2.768, -2.766, -2.075),
- 'year-past-frame': (-3.075, -2.895, -1.88, -0.759, -1.462, -4.475, -4.455, -3.777)}
+# whose name's sha1 is even) by `bench/fit_dating.py`, kept in dateline/data/dating_tables.json; smoothed
+# towards the category's granularity. Bins as RECENCY_BINS.
+_RECENCY_LOGP: dict[str, tuple[float, ...]] = {
+    k: tuple(v) for k, v in json.loads(resources.files("dateline.data").joinpath("dating_tables.json").read_text())[
+        "recency"].items()}
 
 _RECENCY_FLOOR = -9.0  # a category the table lacks counts for nothing either way
 
@@ -951,7 +891,7 @@ def recency(article: ArticleDates) -> Recency | None:
 
 
 # How much each kind of evidence counts when evidence conflicts.
-_WEIGHT = {"hard": 4, "borrowed": 3, "tie": 2, "anchored": 1, "recency": 0}
+_WEIGHT = {"hard": 4, "elapsed": 4, "dateline": 4, "weekday": 3, "tie": 2, "anchored": 1, "recency": 0}
 
 
 def _satisfies(e: Evidence, day: date, *, loose: bool = False, tol: timedelta = timedelta(0)) -> bool:
@@ -1002,22 +942,19 @@ def _ties(mentions: Sequence[Mention], evidence: Sequence[Evidence]) -> list[Evi
             month_start = (event.replace(day=1) - timedelta(days=1)).replace(day=1)
             month_end = event.replace(day=1) - timedelta(days=1)
             ties += [
-                Evidence("min", month_start, month_start, "tie", m.text, f"the month before {upcoming[0].mention!r}"),
-                Evidence("max", month_end, month_end, "tie", m.text, f"the month before {upcoming[0].mention!r}"),
+                Evidence("min", month_start, month_start, "tie", m.text, f"the month before {upcoming[0].mention!r}",
+                         m.start, m.end),
+                Evidence("max", month_end, month_end, "tie", m.text, f"the month before {upcoming[0].mention!r}",
+                         m.start, m.end),
             ]
         elif m.anchor == "0M" and m.tense == "past" and past_days:
             event = past_days[-1].day
             month_end = (event.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-            ties.append(Evidence("max", month_end, month_end, "tie", m.text, f"the month of {past_days[-1].mention!r}"))
+            ties.append(Evidence("max", month_end, month_end, "tie", m.text, f"the month of {past_days[-1].mention!r}",
+                                 m.start, m.end))
     return ties
 
 
 def judge_batch(articles: Sequence[ArticleDates]) -> list[DateVerdict]:
-    """Judge every article of a batch, letting articles of the same story lend each other years."""
-    clusters = story_clusters(articles)
-    explicit = _explicit_days(articles)
-    by_cluster: dict[int, dict[tuple[int, int | None], set[int]]] = defaultdict(lambda: defaultdict(set))
-    for cluster, known in zip(clusters, explicit, strict=True):
-        for key, years in known.items():
-            by_cluster[cluster][key] |= years
-    return [judge_article(a, by_cluster[c]) for a, c in zip(articles, clusters, strict=True)]
+    """Judge every article of a batch, each on its own evidence (see judge_article)."""
+    return [judge_article(a) for a in articles]

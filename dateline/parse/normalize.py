@@ -19,7 +19,7 @@ from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unread
 from dateline.sources.htmlpage import parse_html_article
 from dateline.sources.jsonfile import parse_json_article, parse_json_object
 from dateline.sources.records import RawRecord
-from schemas import Article, BoilerplateRemoval, DateMention, Reject, SourceFile
+from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile
 from schemas.rejects import INTERNAL_ERROR
 
 
@@ -38,6 +38,7 @@ class Normalized:
 
     articles: list[Article] = field(default_factory=list)
     date_mentions: list[DateMention] = field(default_factory=list)
+    date_evidence: list[DateEvidence] = field(default_factory=list)
     source_files: list[SourceFile] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # content hashes met here -> article id ("" if rejected)
@@ -220,6 +221,13 @@ class _Recorder:
             )
             for i, m in enumerate(p.mentions)
         )
+        self.out.date_evidence.extend(evidence_rows(aid, verdict, len(p.dates.text) - len(p.parsed.body), self.run_id))
+        if p.parsed.dateline_text and p.parsed.pubdate_confidence == "NONE":
+            # The date line is kept as text; the row says why it is no date (the suite warns on it).
+            self.out.date_evidence.append(DateEvidence(
+                article_id=aid, kind="malformed_date_line", evidence_index=0, start_char=None, end_char=None,
+                text=p.parsed.dateline_text, earliest=None, latest=None, weight=0.0,
+                detail=text.why_not_a_date(p.parsed.dateline_text), run_id=self.run_id))
         self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
 
 
@@ -257,6 +265,27 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
     )
 
 
+def evidence_rows(article_id: str, verdict: sanity.DateVerdict, body_offset: int, run_id: str) -> list[DateEvidence]:
+    """The ``date_evidence`` rows of a verdict: every piece of evidence the dating stage read, numbered per
+    kind. ``body_offset`` is where the body starts in the text the verdict's offsets point into (after the
+    title): a title mention keeps its text but has no body offsets, and says so."""
+    # The two bounds one mention gives ("next month": from the 1st to the last of the month) are one row.
+    merged: dict[tuple, list] = {}
+    for e in verdict.considered:
+        lo_hi = merged.setdefault((e.kind, e.start, e.end, e.mention, e.reason), [e, None, None])
+        lo_hi[1 if e.bound == "min" else 2] = e.day
+    rows, per_kind = [], {}
+    for e, earliest, latest in merged.values():
+        index = per_kind[e.kind] = per_kind.get(e.kind, -1) + 1
+        in_body = e.start is not None and e.start >= body_offset
+        rows.append(DateEvidence(
+            article_id=article_id, kind=e.kind, evidence_index=index,
+            start_char=e.start - body_offset if in_body else None, end_char=e.end - body_offset if in_body else None,
+            text=e.mention or None, earliest=earliest, latest=latest, weight=sanity.evidence_weight(e, verdict),
+            detail=e.reason + ("" if in_body or e.start is None else " (in the title)"), run_id=run_id))
+    return rows
+
+
 def _judge(dates: list[sanity.ArticleDates]) -> list:
     """Sanity verdicts for the batch; if the batch call fails, judge one by one and return the errors
     of the articles that fail in their place (they become ``internal error`` rejects)."""
@@ -283,15 +312,22 @@ _MENTION_REST = operator.attrgetter(*[f.name for f in _MENTION_FIELDS[2:]])
 
 
 def _dates_of(article_id: str, parsed: text.ParsedText, body_mentions: list[timex.Mention]) -> sanity.ArticleDates:
-    """The sanity check reads the title too: headlines say "next month" as often as ledes do."""
+    """The sanity check reads the title too: headlines say "next month" as often as ledes do; and the
+    datelines of the title and the body's head, unless one of them gave the claimed date itself."""
+    k = len(parsed.title) + 2 if parsed.title else 0
+    datelines = []
+    if parsed.title and (dl := text.title_dateline_day(parsed.title)):
+        datelines.append(("title", dl))
+    if (dl := text.body_dateline_day(parsed.body)) and dl.text != parsed.dateline_text:
+        datelines.append(("body", dataclasses.replace(dl, start=dl.start + k, end=dl.end + k)))
     if not parsed.title:
-        return sanity.ArticleDates(article_id, parsed.published_claimed, body_mentions, parsed.body)
+        return sanity.ArticleDates(article_id, parsed.published_claimed, body_mentions, parsed.body, datelines)
     head = parsed.title + "\n\n"
     title_mentions = timex.extract_mentions(parsed.title, parsed.published_claimed)
-    k = len(head)
     mention = timex.Mention
     shifted = [mention(m.start + k, m.end + k, *_MENTION_REST(m)) for m in body_mentions]
-    return sanity.ArticleDates(article_id, parsed.published_claimed, title_mentions + shifted, head + parsed.body)
+    return sanity.ArticleDates(article_id, parsed.published_claimed, title_mentions + shifted, head + parsed.body,
+                               datelines)
 
 
 def _format_guess(path: str) -> str | None:

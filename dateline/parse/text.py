@@ -22,6 +22,7 @@ Times are kept as naive wall-clock times as written (time-zone names are not app
 
 from __future__ import annotations
 
+import calendar
 import functools
 import re
 from dataclasses import dataclass, field
@@ -84,6 +85,10 @@ _WIRE_TS_RE = re.compile(
     r"(?:\s+(?P<H>\d{1,3}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?"
 )
 _DOTTED_DMY_RE = re.compile(r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})")
+# 19980120: an archive's compact stamp (a date line only; a lone number elsewhere is no date).
+_COMPACT_RE = re.compile(r"(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)")
+# 11/02/89: a two-digit year, month first as US papers write it unless the first number cannot be a month.
+_SHORT_SLASH_RE = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{2})")
 _WIRE_JUNK_RE = re.compile(r"\s*(?:&#\d+;.*)?")
 _TIME_RE = re.compile(
     r"(?<![\d:.])(?P<H>\d{1,2})[:.](?P<M>\d{2})(?:[:.](?P<S>\d{2}))?"
@@ -184,6 +189,9 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
     m = _DOTTED_DMY_RE.fullmatch(s)
     if m:  # 08.11.2016 is day.month.year wherever it is written
         return _hit(s, _mk_date(int(m["y"]), int(m["m"]), int(m["d"])), None, method_human)
+    m = _COMPACT_RE.fullmatch(s)
+    if m:
+        return _hit(s, _mk_date(int(m["y"]), int(m["m"]), int(m["d"])), None, method_human)
     # Human-style date with an optional time before or after it.
     tm = _TIME_RE.search(s)
     rest = s
@@ -195,6 +203,15 @@ def _fast_parse(s: str, method_human: str) -> DateHit | None:
     if rest.lower().endswith((" at", " on")):
         rest = rest[:-3]
     rest = rest.strip(_SEP_CHARS)
+    m = _SHORT_SLASH_RE.fullmatch(rest)
+    if m:
+        a, b, yy = int(m["a"]), int(m["b"]), int(m["y"])
+        # POSIX's two-digit-year rule (strptime %y): 69-99 are 1969-1999, 00-68 are 2000-2068
+        year = 1900 + yy if yy >= 69 else 2000 + yy
+        month, day_of_month = (a, b) if a <= 12 else (b, a)
+        day = _mk_date(year, month, day_of_month)
+        at = _mk_time(day, _int(tm["H"]), _int(tm["M"]), _int(tm["S"]), tm["ampm"]) if tm and tm["H"] else None
+        return _hit(s, day, at, method_human)
     for rx in (_MDY_RE, _DMY_RE):
         m = rx.fullmatch(rest)
         if not m:
@@ -234,6 +251,41 @@ def _looks_like_date_only(s: str) -> bool:
 _ZERO_DATE_RE = re.compile(r"0{4}-0{1,2}-0{1,2}(?:[T ][\d:.]+)?")
 _FOUR_DIGITS_RE = re.compile(r"\d{4}")
 _DIGIT_RE = re.compile(r"\d")
+
+
+_UNREAD_MDY = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{2,4})\b")
+_UNREAD_DMY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)(?P<mon>[A-Za-z]{3,9})\.?(?:,?\s+|-)(?P<y>\d{2,4})\b")
+_UNREAD_NUMERIC = re.compile(r"\b(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})\b")
+
+
+def why_not_a_date(line: str) -> str:
+    """Why a date line that ``parse_date_line`` could not read names no date, in words a user can act on:
+    ``February 2021 has 28 days, not 31``, ``there is no month 13``, or that no rule reads it."""
+    for rx in (_UNREAD_MDY, _UNREAD_DMY):
+        m = rx.search(line)
+        if m and m["mon"].lower().rstrip(".") in MONTH_NUMBER:
+            return _impossible(int(m["y"]), MONTH_NUMBER[m["mon"].lower().rstrip(".")], int(m["d"]), m.group())
+    m = _UNREAD_NUMERIC.search(line)
+    if m:
+        a, b, c = int(m["a"]), int(m["b"]), int(m["c"])
+        if len(m["a"]) == 4:  # year first: ISO
+            return _impossible(a, b, c, m.group())
+        if len(m["c"]) == 4:  # day or month first: impossible only if neither order is a date
+            first = _impossible(c, b, a, m.group())
+            second = _impossible(c, a, b, m.group())
+            return first if "no month" in second else second
+    return f"no date rule reads {line.strip()[:80]!r}"
+
+
+def _impossible(year: int, month: int, day: int, text: str) -> str:
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        return f"{text!r}: year {year} is outside {YEAR_MIN}..{YEAR_MAX}"
+    if not 1 <= month <= 12:
+        return f"{text!r}: there is no month {month}"
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{text!r}: {calendar.month_name[month]} {year} has {last} days, not {day}"
+    return f"no rule reads {text!r} (it looks like a real date)"
 
 
 def parse_date_line(line: str, *, allow_dateparser: bool = True) -> DateHit | None:
@@ -343,6 +395,48 @@ def _wire_dateline(first_line: str) -> tuple[str, DateHit | None, str | None] | 
     else:
         hit = DateHit(text=m["dl"], day=None, at=None, confidence="PARTIAL", method="dateline")
     return m["dl"], hit, agency_norm
+
+
+@dataclass(frozen=True, slots=True)
+class DatelineDay:
+    """The month and day (and year, if printed) a dateline in the body or the title gives."""
+
+    text: str
+    month: int
+    day: int
+    year: int | None
+    start: int  # offsets in the string it was found in
+    end: int
+
+
+# A title that ends in its dateline: "CANADIAN METALS - April 7", "Markets wrap – Nov. 8".
+_TITLE_DATELINE_RE = re.compile(r"\s[-–—]\s*(?P<dl>(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?)\s*$")
+
+
+def body_dateline_day(body: str) -> DatelineDay | None:
+    """The month and day of a wire dateline opening the body ("WASHINGTON, March 13 -"), if it has one."""
+    for ln in body.split("\n", 3)[:3]:
+        if ln.strip():
+            m = _WIRE_DL_RE.match(ln.strip())
+            if m is None or m["mon"] is None or _wire_dateline(ln) is None:
+                return None
+            return _dateline_day(m, body.index(ln.strip()))
+    return None
+
+
+def title_dateline_day(title: str) -> DatelineDay | None:
+    """The month and day a title ends in, after a dash ("CANADIAN METALS - April 7"), if any."""
+    m = _TITLE_DATELINE_RE.search(title)
+    return _dateline_day(m, 0, group="dl") if m else None
+
+
+def _dateline_day(m: re.Match[str], offset: int, group: str = "dl") -> DatelineDay | None:
+    mon = MONTH_NUMBER.get(m["mon"].lower())
+    year = int(m["y"]) if "y" in m.re.groupindex and m["y"] else None
+    day = int(m["d"])
+    if mon is None or not 1 <= day <= calendar.monthrange(year or 2000, mon)[1]:
+        return None
+    return DatelineDay(m[group], mon, day, year, offset + m.start(group), offset + m.end(group))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ built once per process (on first use) and reused: a call then costs only the val
 Input columns: article_id (str, unique), title (str|None), body (str), word_count (int), published_claimed,
 published_inferred_min, published_inferred_max (datetime-like or missing), date_status (str), date_score
 (float 0..1 or NaN), misplaced_mentions (int: date mentions whose offsets miss the body, see
-``grading.misplaced_mentions``). The caller's frame is never modified.
+``grading.misplaced_mentions``), dateline_text (str|None), pubdate_confidence (str). The caller's frame is
+never modified.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ INPUT_COLUMNS: tuple[str, ...] = (
     "date_status",
     "date_score",
     "misplaced_mentions",
+    "dateline_text",
+    "pubdate_confidence",
 )
 _DATE_COLUMNS = ("published_claimed", "published_inferred_min", "published_inferred_max")
 # The frame GX sees is indexed by the row's position, under this name, so every unexpected row maps back to
@@ -272,7 +275,7 @@ def prepare_frame(df: "pd.DataFrame") -> "pd.DataFrame":
     if missing:
         raise ValueError(f"articles frame lacks column(s): {', '.join(missing)}")
     out = pd.DataFrame(index=pd.RangeIndex(len(df)))
-    for col in ("article_id", "title", "body", "date_status"):
+    for col in ("article_id", "title", "body", "date_status", "dateline_text", "pubdate_confidence"):
         # object dtype with None for missing: GX's null checks and regexes behave the same on every string
         # backend (python or pyarrow strings, pandas 2 or 3).
         values = df[col].to_numpy(dtype=object, copy=True)

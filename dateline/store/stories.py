@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 
 from dateline.store.database import Database
+from dateline.stories.evidence import MemberDates, YearlessMention
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember, StorySignature
 from schemas.ddl import to_arrow
 
@@ -43,6 +45,45 @@ def stored_features(db: Database) -> list[tuple]:
             SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
             FROM articles a JOIN story_signatures s USING (article_id)
             WHERE {CURRENT} ORDER BY a.article_id""").fetchall()
+
+
+def member_dates(db: Database, article_ids: list[str]) -> dict[str, MemberDates]:
+    """What story evidence needs of these articles: claimed date, verdict, year-less mentions told as
+    past or upcoming, and the (month, day) / month their explicit dates print with a year."""
+    wanted = [[a] for a in article_ids]
+    out: dict[str, MemberDates] = {}
+    if not wanted:
+        return out
+    with db.cursor() as con:
+        con.execute("CREATE OR REPLACE TEMP TABLE story_wanted (article_id VARCHAR)")
+        con.executemany("INSERT INTO story_wanted VALUES (?)", wanted)
+        heads = con.execute("""SELECT a.article_id, a.published_claimed, a.date_status FROM articles a
+                               SEMI JOIN story_wanted USING (article_id)""").fetchall()
+        # Year-less: value XXXX-MM(-DD), or the year the claimed date lent it; printed: an explicit day or month.
+        rows = con.execute("""
+            SELECT m.article_id, m.mention_index, m.start_char, m.end_char, m.text, m.value, m.tense,
+                   m.explicit_year, m.granularity, m.earliest
+            FROM date_mentions m SEMI JOIN story_wanted USING (article_id)
+            WHERE m.timex_type = 'DATE' AND (
+                  (NOT m.explicit_year AND m.tense IN ('past', 'future')
+                   AND regexp_matches(m.value, '^(XXXX|[0-9]{4})-[0-9]{2}(-[0-9]{2})?$'))
+               OR (m.explicit_year AND m.granularity IN ('day', 'month') AND m.earliest IS NOT NULL))
+            ORDER BY m.article_id, m.mention_index""").fetchall()
+        con.execute("DROP TABLE story_wanted")
+    yearless: dict[str, list[YearlessMention]] = defaultdict(list)
+    printed: dict[str, dict[tuple[int, int | None], set[int]]] = defaultdict(lambda: defaultdict(set))
+    for aid, index, start, end, text, value, tense, explicit, granularity, earliest in rows:
+        if explicit:
+            printed[aid][(earliest.month, None)].add(earliest.year)
+            if granularity == "day":
+                printed[aid][(earliest.month, earliest.day)].add(earliest.year)
+        else:
+            parts = value.split("-")
+            yearless[aid].append(YearlessMention(index, start, end, text, int(parts[1]),
+                                                 int(parts[2]) if len(parts) > 2 else None, tense))
+    for aid, claimed, status in heads:
+        out[aid] = MemberDates(aid, claimed, status, tuple(yearless.get(aid, ())), dict(printed.get(aid, {})))
+    return out
 
 
 def previous_state(db: Database) -> tuple[dict[str, int], set[str], int]:

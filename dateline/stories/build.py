@@ -6,12 +6,12 @@ what changed since the previous build. The store reads and writes; this decides.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from dateline.stories.clusters import Item, cluster, order_key
-from dateline.stories.evidence import story_evidence
+from dateline.stories.evidence import MemberDates, story_evidence
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember
 
 
@@ -33,12 +33,14 @@ class StoryTables:
 
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
-          previous_copies: set[str], run_id: str) -> StoryTables:
+          previous_copies: set[str], run_id: str,
+          dates_of: Callable[[list[str]], Mapping[str, MemberDates]] | None = None) -> StoryTables:
     """Cluster ``items`` (every current article) and give the tables' rows.
 
     ``previous`` is each story's size before this build (story_id -> n_articles), ``previous_copies`` the
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
-    many near-duplicates are new and in all.
+    many near-duplicates are new and in all. ``dates_of`` gives the dating facts of the members of
+    stories with more than one article (for their ``story`` evidence); without it there is none.
     """
     result = cluster(items)
     by_id = {it.article_id: it for it in items}
@@ -50,6 +52,8 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
                                          run_id=run_id) for a, d, s in result.near_duplicates]
     out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, run_id=run_id)
                    for a, (s, sim) in sorted(result.members.items())]
+    shared = [it.article_id for ms in groups.values() if len(ms) > 1 for it in ms]
+    member_dates = dates_of(shared) if dates_of and shared else {}
     for story_id, members in sorted(groups.items()):
         members.sort(key=order_key)
         dates = [m.claimed for m in members if m.claimed]
@@ -60,7 +64,8 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
             n_articles=len(members), n_publishers=len({p for m in members if (p := info[m.article_id].publisher)}),
             run_id=run_id))
         if len(members) > 1:
-            out.evidence += story_evidence([(m.article_id, m.claimed) for m in members], run_id)
+            out.evidence += story_evidence([member_dates[m.article_id] for m in members if m.article_id in member_dates],
+                                           run_id)
     out.counts = {
         "stories": len(out.stories),
         "new_stories": sum(1 for s in out.stories if s.story_id not in previous and s.n_articles > 1),

@@ -1,12 +1,26 @@
 """Story evidence for dating: what a story's other members say about when one of them was written.
 
-The dating stage (``dateline/dating``) reads these rows from ``date_evidence`` (kind ``story``); this
-module only says which rows a story gives.
+Two kinds of ``story`` rows in ``date_evidence``, both computed from the members of one story only, so
+they do not depend on batches or load order (stories are a function of the set of articles):
+
+* **siblings' dates**: a member whose claimed date lies outside the window the agreeing claimed dates of
+  its *other* members allow. Siblings the dating stage already found ``inconsistent`` do not vote: one
+  lying date line must not accuse the articles that tell the truth.
+* **a year the siblings print**: syndicated rewrites drop the year their source printed ("on June 16"
+  where the wire copy had "June 16, 2021"). A year-less mention told as past or upcoming takes the year
+  the other members give that day (or month) explicitly, when they all give the same one, and bounds
+  the publication date as the dating stage's own explicit dates do.
+
+The dating stage (``dateline/dating``) judges each article on its own text; these rows are the story's
+labelled evidence beside it. This module only says which rows a story gives.
 """
 
 from __future__ import annotations
 
+import calendar
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from schemas import DateEvidence
@@ -20,34 +34,102 @@ MIN_AGREEING = 1
 #: Weight per agreeing sibling, up to MAX_WEIGHT: other publishers' datelines are evidence, not proof
 #: (one sibling against one article cannot say which of the two is wrong; the dating stage weighs it).
 WEIGHT_PER_SIBLING, MAX_WEIGHT = 0.3, 0.9
+#: A year taken from the siblings' text is as good as the guess that they tell the same story.
+BORROWED_WEIGHT = 0.75
 
 
-def story_evidence(members: Sequence[tuple[str, date | None]], run_id: str) -> list[DateEvidence]:
-    """The ``story`` evidence rows of one story, given its members as (article_id, claimed date).
+@dataclass(frozen=True, slots=True)
+class YearlessMention:
+    """A member's date mention without a year, told as past or upcoming (from ``date_mentions``)."""
 
-    A member gets one row when its claimed date lies outside the window the agreeing claimed dates of
-    the *other* members allow: ``earliest``/``latest`` is that window (first agreeing date minus
-    SLACK_DAYS, last plus SLACK_DAYS), ``detail`` the siblings' ids, comma-separated, sorted. Members with
-    no claimed date, and stories without MIN_AGREEING agreeing siblings, give none.
-    """
-    rows = []
-    for article_id, claimed in sorted(members, key=lambda m: m[0]):
-        if claimed is None:
-            continue
-        others = sorted((d, a) for a, d in members if a != article_id and d is not None)
-        if len(others) < MIN_AGREEING:
-            continue
-        median = others[len(others) // 2][0]
-        agreeing = [(d, a) for d, a in others if abs((d - median).days) <= AGREE_DAYS]
-        if len(agreeing) < MIN_AGREEING:
-            continue
-        earliest = agreeing[0][0] - timedelta(days=SLACK_DAYS)
-        latest = agreeing[-1][0] + timedelta(days=SLACK_DAYS)
-        if earliest <= claimed <= latest:
-            continue
-        rows.append(DateEvidence(
-            article_id=article_id, kind="story", evidence_index=0, start_char=None, end_char=None,
-            text=None, earliest=earliest, latest=latest,
-            weight=min(MAX_WEIGHT, WEIGHT_PER_SIBLING * len(agreeing)),
-            detail=",".join(sorted(a for _, a in agreeing)), run_id=run_id))
+    index: int
+    start: int
+    end: int
+    text: str
+    month: int
+    day: int | None  # None: the whole month
+    tense: str  # "past" | "future"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDates:
+    """What the story evidence needs of one member."""
+
+    article_id: str
+    claimed: date | None
+    status: str  # the dating stage's verdict
+    yearless: Sequence[YearlessMention] = ()
+    #: (month, day) and (month, None) -> the years the member's explicit dates give them
+    printed: dict[tuple[int, int | None], set[int]] = field(default_factory=dict)
+
+
+def story_evidence(members: Sequence[MemberDates], run_id: str) -> list[DateEvidence]:
+    """The ``story`` evidence rows of one story (see the module docstring), sorted by article."""
+    rows: list[DateEvidence] = []
+    for m in sorted(members, key=lambda m: m.article_id):
+        others = [o for o in members if o.article_id != m.article_id]
+        row = _siblings_dates(m, others, run_id)
+        own = [row] if row else []
+        rows += own + _borrowed_years(m, others, run_id, start_index=len(own))
     return rows
+
+
+def _siblings_dates(m: MemberDates, others: Sequence[MemberDates], run_id: str) -> DateEvidence | None:
+    """A row when ``m``'s claimed date lies outside the window its agreeing siblings allow."""
+    if m.claimed is None:
+        return None
+    dated = sorted((o.claimed, o.article_id) for o in others if o.claimed is not None and o.status != "inconsistent")
+    if len(dated) < MIN_AGREEING:
+        return None
+    median = dated[len(dated) // 2][0]
+    agreeing = [(d, a) for d, a in dated if abs((d - median).days) <= AGREE_DAYS]
+    if len(agreeing) < MIN_AGREEING:
+        return None
+    earliest = agreeing[0][0] - timedelta(days=SLACK_DAYS)
+    latest = agreeing[-1][0] + timedelta(days=SLACK_DAYS)
+    if earliest <= m.claimed <= latest:
+        return None
+    return DateEvidence(
+        article_id=m.article_id, kind="story", evidence_index=0, start_char=None, end_char=None, text=None,
+        earliest=earliest, latest=latest, weight=min(MAX_WEIGHT, WEIGHT_PER_SIBLING * len(agreeing)),
+        detail=",".join(sorted(a for _, a in agreeing)), run_id=run_id)
+
+
+def _borrowed_years(m: MemberDates, others: Sequence[MemberDates], run_id: str,
+                    start_index: int) -> list[DateEvidence]:
+    """Bounds from ``m``'s year-less mentions whose year every sibling that prints the day agrees on."""
+    if not m.yearless:
+        return []
+    printed: dict[tuple[int, int | None], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for o in others:
+        for key, years in o.printed.items():
+            for y in years:
+                printed[key][y].add(o.article_id)
+    # A value the article tells both as past and as upcoming has a misread tense somewhere ("should the
+    # meeting go ahead in June" read as past beside "will travel in June"): it bounds nothing, as in the
+    # dating stage.
+    tenses: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+    for y in m.yearless:
+        tenses[(y.month, y.day)].add(y.tense)
+    rows = []
+    for y in m.yearless:
+        if len(tenses[(y.month, y.day)]) > 1:
+            continue
+        years = printed.get((y.month, y.day), {}) if y.day is not None else {}
+        years = years or printed.get((y.month, None), {})
+        if len(years) != 1:
+            continue  # nobody prints it, or the siblings disagree: no year to borrow
+        (year, ids), = years.items()
+        first, last = _span(year, y.month, y.day)
+        earliest, latest = (first, None) if y.tense == "past" else (None, first - timedelta(days=1))
+        rows.append(DateEvidence(
+            article_id=m.article_id, kind="story", evidence_index=start_index + len(rows), start_char=y.start,
+            end_char=y.end, text=y.text, earliest=earliest, latest=latest, weight=BORROWED_WEIGHT,
+            detail=f"{y.tense}; year {year} as printed by " + ",".join(sorted(ids)), run_id=run_id))
+    return rows
+
+
+def _span(year: int, month: int, day: int | None) -> tuple[date, date]:
+    last = calendar.monthrange(year, month)[1]
+    return (date(year, month, min(day, last)), date(year, month, min(day, last))) if day is not None \
+        else (date(year, month, 1), date(year, month, last))

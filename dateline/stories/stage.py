@@ -45,6 +45,6 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     rows = store.stored_features(db)
     items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
     info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
-    tables = build(items, info, previous, copies, run_id)
+    tables = build(items, info, previous, copies, run_id, lambda ids: store.member_dates(db, ids))
     store.replace_stories(db, tables.near_duplicates, tables.stories, tables.members, tables.evidence)
     return {"signed": signed, **tables.counts, "skipped": 0}
