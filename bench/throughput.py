@@ -506,7 +506,7 @@ def mode_dateline(args) -> dict:
     stage = lambda name: per.get(name, {}).get("total_s", 0.0)  # noqa: E731
     stages = {
         "discover": stage("discover_files"),
-        "read": stage("read_files"),
+        "read": stage("read_records"),
         "drop_loaded": stage("drop_loaded"),
         "normalize": stage("normalize_batch"),
         "validate": stage("validate_batch"),

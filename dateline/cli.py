@@ -48,6 +48,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     args.db = _db(args)
     paths = args.paths or [str(get_settings().run_input)]
+    if args.map:
+        from dateline.settings import parse_field_map
+
+        try:
+            parse_field_map(args.map)
+        except ValueError as exc:
+            print(f"dateline: {exc}", file=sys.stderr)
+            return 2
     for p in paths:
         if not Path(p).exists():
             print(f"dateline: no such file or folder: {p}", file=sys.stderr)
@@ -76,7 +84,7 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
     try:
         with shared_api(), tags("dateline", "news-etl", "cli"):
             result = flow(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
-                          wait_s=args.wait)
+                          wait_s=args.wait, field_map=args.map, max_inflated_mb=args.max_inflated_mb)
     except Exception as exc:
         print(f"dateline: run failed: {type(exc).__name__}: {exc}\n"
               f"  The database holds only whole batches. Fix the cause and run again: files already loaded "
@@ -84,18 +92,23 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
               file=sys.stderr)
         return 1
     _print_table(
-        ["files", "count"],
-        [("seen", result["files_seen"]), ("loaded as articles", result["loaded"]),
+        ["records", "count"],
+        [("files seen", result["files_seen"]), ("records seen", result.get("records_seen", result["files_seen"])),
+         ("loaded as articles", result["loaded"]),
          ("already loaded (skipped)", result["already_loaded"]), ("duplicates of another file", result["duplicates"]),
          ("rejected", result["rejected"]), ("articles passed", result["passed"]),
          ("articles warned", result["warned"]), ("articles quarantined", result["quarantined"]),
          ("date anomalies", len(result["date_anomalies"]))],
         title=f"news-etl -> {args.db}",
     )
+    if result.get("formats"):
+        _print_table(["format", "records", "loaded", "duplicates", "rejected"],
+                     [(f["format"], f["records"], f["loaded"], f["duplicates"], f["rejected"]) for f in result["formats"]],
+                     title="Records read, by input format")
     if result["reject_reasons"]:
-        _print_table(["reason", "files"], [(r["reason"], r["files"]) for r in result["reject_reasons"]],
-                     title="Rejected files, by reason (see docs/bad-input.md)")
-        print(f"Which files: dateline sql \"SELECT source_path, reason, detail FROM rejects WHERE run_id = "
+        _print_table(["reason", "records"], [(r["reason"], r["files"]) for r in result["reject_reasons"]],
+                     title="Rejected records, by reason (see docs/bad-input.md)")
+        print(f"Which: dateline sql \"SELECT source_path, record_key, reason, detail FROM rejects WHERE run_id = "
               f"'{result['run_id']}'\" --db {args.db}")
     if result["date_anomalies"]:
         _print_table(
@@ -105,7 +118,7 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
             title="Date anomalies: the story contradicts its dateline",
         )
     if result.get("unaccounted"):
-        print(f"dateline: {result['unaccounted']} files are not accounted for: this is a bug", file=sys.stderr)
+        print(f"dateline: {result['unaccounted']} records are not accounted for: this is a bug", file=sys.stderr)
         return 1
     print(f"Query it: dateline sql \"SELECT * FROM date_anomalies\" --db {args.db}")
     return 0
@@ -272,11 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
-    run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
+    run.add_argument("paths", nargs="*", help="files or folders of article dumps: .txt, .json, .jsonl/.ndjson, "
+                     ".csv, .html/.htm, .warc, each also .gz (default: seeds)")
     run.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
-    run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 5000)")
+    run.add_argument("--batch-size", type=int, help="records per task run (default: $DATELINE_BATCH_SIZE or 5000)")
     run.add_argument("--max-file-mb", type=float, default=None,
                      help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
+    run.add_argument("--map", metavar="FIELD=KEY,...", default=None,
+                     help="JSON/CSV field names of an export, e.g. body=content,published=date (fields: title, "
+                          "body, published, url, publisher, authors, language; default: $DATELINE_FIELD_MAP; "
+                          "news-please and 'All the news' names map on their own)")
+    run.add_argument("--max-inflated-mb", type=float, default=None,
+                     help="what one gzipped file may inflate to; the rest is rejected (default: "
+                          "$DATELINE_MAX_INFLATED_MB or 4096)")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another run is writing to the database, wait this long for it "
                           f"(default 0: exit at once with code {EXIT_BUSY})")

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,7 +30,16 @@ class Settings(BaseSettings):
     batch_size: int = Field(5000, ge=1, le=100_000, description="Files per task run.")
     # A real article is a few kB; a file of many MB is a mis-dropped dump or binary, and would hold a
     # parse worker for minutes.
-    max_file_mb: float = Field(10.0, gt=0, description="Larger files are rejected unread.")
+    max_file_mb: float = Field(10.0, gt=0, description="Larger files are rejected unread; so are larger "
+                               "records (a line, a row, a WARC payload) of files of many, which are streamed.")
+    # A gzip bomb (a few kB inflating to many GB) must not fill the disk-less memory of a run or hold it for
+    # an hour: past this, the rest of the file is rejected with the reason; records before it load.
+    max_inflated_mb: float = Field(4096.0, gt=0, description="What one gzipped file (.jsonl.gz, .csv.gz, "
+                                   ".warc.gz ...) may inflate to; the rest is rejected past it.")
+    # Exports that name fields their own way: "body=content,published=date". The keys are dateline's fields
+    # (dateline.sources.jsonfile.FIELD_KEYS); each given name is tried before the known ones.
+    field_map: str = Field("", description="JSON/CSV field names, e.g. body=content,published=date "
+                           "(fields: title, body, published, url, publisher, authors, language).")
     schedule_cron: str = Field("0 * * * *", description="Cron of scheduled runs (UTC).")
     data_docs: bool = Field(True, description="Rebuild Great Expectations Data Docs after each run.")
     # Data Docs are an overview for people; every article's own results are already in quality_results.
@@ -61,6 +70,38 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1_000_000)
+
+    @property
+    def max_inflated_bytes(self) -> int:
+        return int(self.max_inflated_mb * 1_000_000)
+
+    @field_validator("field_map")
+    @classmethod
+    def _check_field_map(cls, value: str) -> str:
+        parse_field_map(value)
+        return value
+
+    @property
+    def field_mapping(self) -> dict[str, str]:
+        return parse_field_map(self.field_map)
+
+
+#: The fields ``--map`` may name (dateline.sources.jsonfile.FIELD_KEYS; a test keeps the two equal).
+MAPPABLE_FIELDS = ("title", "body", "published", "url", "publisher", "authors", "language")
+
+
+def parse_field_map(text: str) -> dict[str, str]:
+    """``"body=content,published=date"`` -> ``{"body": "content", "published": "date"}``; a clear error
+    for an unknown field or a missing ``=``."""
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        field, sep, key = (x.strip() for x in part.partition("="))
+        if not sep or not key:
+            raise ValueError(f"--map wants FIELD=KEY pairs separated by commas, got {part!r}")
+        if field not in MAPPABLE_FIELDS:
+            raise ValueError(f"--map: unknown field {field!r}; fields: {', '.join(MAPPABLE_FIELDS)}")
+        out[field] = key
+    return out
 
 
 def get_settings(**overrides) -> Settings:

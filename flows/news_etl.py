@@ -14,7 +14,8 @@ from dateline.quality import validation
 from dateline.settings import get_settings
 from dateline.store.database import Database
 from dateline.store.locks import RunLock
-from tasks.ingest import discover_files, drop_loaded, drop_unchanged, read_files
+from dateline.sources.records import Limits, RecordReader, estimate_records
+from tasks.ingest import discover_files, drop_loaded, drop_unchanged, read_records
 from tasks.load import finish_run, load_batch, start_run
 from tasks.normalize import normalize_batch
 from tasks.report import name_flow_run, publish_data_docs, publish_summary
@@ -38,16 +39,20 @@ def _run_name() -> str:
 @flow(name="news-etl", flow_run_name=_run_name, log_prints=True, on_failure=[_record_end],
       on_crashed=[_record_end], task_runner=task_runner_for(get_settings()))
 def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: int | None = None,
-             max_file_mb: float | None = None, wait_s: float = 0.0, data_docs: bool | None = None) -> dict:
-    """Ingest the ``.txt`` article dumps under ``paths`` into the DuckDB file ``db``.
+             max_file_mb: float | None = None, wait_s: float = 0.0, data_docs: bool | None = None,
+             field_map: str | None = None, max_inflated_mb: float | None = None) -> dict:
+    """Ingest the article files under ``paths`` (text, JSON, JSON Lines, CSV, HTML, WARC; gzipped or not)
+    into the DuckDB file ``db``.
 
     Unset parameters come from ``dateline.settings`` (``DATELINE_*`` environment variables): the drop
-    folder, the database, ``batch_size`` files per task run, Data Docs on or off. Files over
-    ``max_file_mb`` are rejected unread. One run writes to a database at a time: this one waits up to
-    ``wait_s`` seconds for another. Every discovered file is accounted for: ``loaded + duplicates +
-    rejected + already_loaded == files_seen`` (``unaccounted`` is 0).
+    folder, the database, ``batch_size`` records per task run, Data Docs on or off, the ``field_map`` of
+    exports that name fields their own way. Files (and records) over ``max_file_mb`` are rejected unread;
+    gzipped files inflating past ``max_inflated_mb`` are rejected from there on. One run writes to a
+    database at a time: this one waits up to ``wait_s`` seconds for another. Every record is accounted
+    for: ``loaded + duplicates + rejected + already_loaded == records_seen`` (``unaccounted`` is 0).
     """
-    settings = get_settings(db_path=db, batch_size=batch_size, max_file_mb=max_file_mb, data_docs=data_docs)
+    settings = get_settings(db_path=db, batch_size=batch_size, max_file_mb=max_file_mb, data_docs=data_docs,
+                            field_map=field_map, max_inflated_mb=max_inflated_mb)
     paths = [str(p) for p in (paths or [settings.drop_folder])]
     logger = get_run_logger()
     lock = RunLock(settings.db_path, wait_s=wait_s,
@@ -57,31 +62,38 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         ledger = RunLedger.start(run_id=str(flow_run.id), flow_run_name=flow_run.name, deployment=deployment.name,
                                  paths=paths, parameters={"paths": paths, "db": str(settings.db_path),
                                                           "batch_size": settings.batch_size,
-                                                          "max_file_mb": max_file_mb, "data_docs": settings.data_docs})
+                                                          "max_file_mb": max_file_mb, "data_docs": settings.data_docs,
+                                                          "field_map": settings.field_map,
+                                                          "max_inflated_mb": max_inflated_mb})
         start_run(database, ledger.run)
         files = discover_files(paths)
         ledger.files_seen = len(files)
         ledger.renamed(name_flow_run(ledger.run.run_id, f"{flow_run.name} {len(files):,} files"))
         logger.info("discovered %d files under %s", len(files), ", ".join(paths))
         files, ledger.already_loaded = drop_unchanged(database, files)
+        skipped_unread = ledger.already_loaded
         if ledger.already_loaded:
             logger.info("%d files unchanged since an earlier run (same size and mtime): not read again",
                         ledger.already_loaded)
         if files:  # validation happens in this process: have Great Expectations ready for the first batch
             validation.prepare_in_background()
 
-        def validate_and_load(parsed, n_files: int) -> None:
+        def validate_and_load(parsed, n_records: int) -> None:
             contents = load_batch(database, validate_batch(parsed, ledger.run.run_id), ledger.met)
-            ledger.settled(contents, n_files)
+            ledger.settled(contents, n_records)
             logger.info(ledger.progress())
 
+        # Batches are of records, not files: a 1 GB JSON Lines file is streamed through many of them.
         pipeline = BatchPipeline(normalize_batch, validate_and_load, runner=FlowRunContext.get().task_runner,
-                                 settings=settings, n_files=len(files))
-        for start in range(0, len(files), settings.batch_size):
-            read = read_files(files[start:start + settings.batch_size], settings.max_file_bytes)
+                                 settings=settings, n_files=estimate_records(files))
+        reader = RecordReader(files, Limits(settings.max_file_bytes, settings.max_inflated_bytes))
+        field_mapping = settings.field_mapping or None
+        while read := read_records(reader, settings.batch_size):
+            ledger.records_seen = skipped_unread + reader.records
             new, skipped, known = drop_loaded(database, read, ledger.met)
             ledger.already_loaded += skipped
-            pipeline.put(new, ledger.run.run_id, known)
+            pipeline.put(new, ledger.run.run_id, known, field_mapping)
+        ledger.records_seen = skipped_unread + reader.records
         pipeline.drain()
         stories = build_stories(database, ledger.run.run_id)
 
@@ -91,4 +103,4 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             docs = publish_data_docs(database, ledger.run.run_id, str(settings.gx_root), settings.data_docs_rows)
     publish_summary(ledger.run, summary, docs)
     return {**summary, "run_id": ledger.run.run_id, "files_seen": ledger.files_seen,
-            "already_loaded": ledger.already_loaded, "data_docs": docs}
+            "records_seen": ledger.records_seen, "already_loaded": ledger.already_loaded, "data_docs": docs}

@@ -57,7 +57,10 @@ class Article(TableModel):
     loaded_at: datetime
     # Added for issue 21, last so that tables migrated from older versions have the same column order.
     url: str | None = Field(None, description="The article's address, where its source says it (JSON metadata).")
-    source_format: str | None = Field(None, description="The input format it was read from: txt, json, html.")
+    source_format: str | None = Field(None, description="The input format it was read from: txt, json, jsonl, "
+                                      "csv, html, warc (.gz appended when gzipped).")
+    record_key: str | None = Field(None, description="Where in the file it was first read: line:42, row:17, "
+                                   "a WARC-Record-ID; empty for a one-article file.")
     language: str | None = Field(
         None, description="ISO 639-1 code of the language it is written in (detected; the metadata's where the "
                           "text cannot tell), null when unknown."

@@ -8,10 +8,10 @@ INTERNAL_ERROR = "internal error"
 
 
 class Reject(TableModel):
-    """An input file that could not become an article, with a reason a person can act on."""
+    """An input record (a file, or a line, row or WARC record of one) that could not become an article, with a reason a person can act on."""
 
     table = "rejects"
-    primary_key = ("source_path", "content_sha256")
+    primary_key = ("source_path", "content_sha256", "record_key")
 
     source_path: str
     content_sha256: str  # empty string when the file could not be read at all
@@ -20,3 +20,4 @@ class Reject(TableModel):
     detail: str | None
     run_id: str
     rejected_at: datetime
+    record_key: str = ""  # as in source_files: which line, row or WARC record of the file ("" the whole file)

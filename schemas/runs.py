@@ -28,3 +28,6 @@ class Run(TableModel):
     warned: int = 0
     date_anomalies: int = 0
     duration_s: float | None = None
+    # Records read (lines, rows, WARC records; a one-article file is one) plus files skipped unread:
+    # records_seen = already_loaded + articles_loaded + duplicates + rejected.
+    records_seen: int | None = None

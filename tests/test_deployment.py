@@ -100,7 +100,7 @@ def test_deployment_runs_on_a_worker_and_reports_through_the_api(server, tmp_pat
 
             task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
             names = {t.name.rsplit("-", 1)[0] for t in task_runs}
-            assert {"discover_files", "read_files", "normalize_batch", "validate_batch", "load_batch"} <= names
+            assert {"discover_files", "read_records", "normalize_batch", "validate_batch", "load_batch"} <= names
             assert all(t.state.type.value == "COMPLETED" for t in task_runs)
 
             assert run.name.startswith("news-etl-") and run.name.endswith("seeds 5 files")

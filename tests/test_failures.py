@@ -139,6 +139,45 @@ def test_a_killed_run_leaves_whole_batches_and_a_rerun_finishes(api_url, tmp_pat
         assert statuses == [("Crashed",), ("Completed",)]  # the killed run no longer claims to be running
 
 
+def test_a_run_killed_in_the_middle_of_a_jsonl_file_is_finished_by_a_rerun(api_url, tmp_path):
+    """A file of many records spans batches: the killed run committed some of its lines. The re-run reads
+    the file again (its mtime is only on the last line's row, which never came), skips the lines already
+    in, and loads the rest: every line once."""
+    import json
+
+    from flows.news_etl import news_etl
+
+    n, batch = 1500, 100
+    (tmp_path / "in").mkdir()
+    with open(tmp_path / "in" / "export.jsonl", "w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"title": f"Story {i}", "date_publish": "2021-03-02",
+                                 "maintext": f"Item {i}: the council met on Tuesday and voted on budget line {i}. "
+                                             f"The mayor said line {i} would be paid next month."}) + "\n")
+    db = tmp_path / "killed.duckdb"
+    run = Cli(["run", str(tmp_path / "in"), "--db", str(db), "--batch-size", str(batch)], api_url)
+    try:
+        run.wait_for("loaded into")
+    finally:
+        run.kill()
+    assert run.finish() == -signal.SIGKILL
+    with duckdb.connect(str(db)) as con:
+        keys = [k for (k,) in con.execute("SELECT record_key FROM source_files").fetchall()]
+        committed = len(keys) // batch
+        assert 1 <= committed < n // batch and len(keys) == committed * batch, "kill came too late, or a half batch"
+        assert sorted(keys, key=lambda k: int(k.split(":")[1])) == [f"line:{i + 1}" for i in range(len(keys))]
+        assert con.execute("SELECT count(*) FROM source_files WHERE mtime_ns IS NOT NULL").fetchone() == (0,)
+
+    result = news_etl(paths=[str(tmp_path / "in")], db=str(db), batch_size=500, data_docs=False)
+    assert (result["already_loaded"], result["loaded"], result["unaccounted"]) == (committed * batch,
+                                                                                   n - committed * batch, 0)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*), count(DISTINCT record_key) FROM source_files").fetchone() == (n, n)
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
+    again = news_etl(paths=[str(tmp_path / "in")], db=str(db), batch_size=500, data_docs=False)
+    assert (again["already_loaded"], again["records_seen"], again["loaded"]) == (1, 1, 0)  # skipped unread now
+
+
 # --------------------------------------------------------------------------------------------------
 # Two runs on one database
 # --------------------------------------------------------------------------------------------------
@@ -292,12 +331,12 @@ def test_a_permanent_load_error_fails_the_run_and_keeps_whole_batches(api_url, t
 def test_dateline_sql_refuses_to_write(tmp_path, capsys):
     db = tmp_path / "ro.duckdb"
     with Database.open(db) as database:
-        database.connection.execute("INSERT INTO rejects VALUES ('a.txt', '', NULL, 'empty file', NULL, 'r1', now())")
+        database.connection.execute("INSERT INTO rejects VALUES ('a.txt', '', NULL, 'empty file', NULL, 'r1', now(), '')")
     out = tmp_path / "out"
     statements = [
         "DELETE FROM rejects",
         "DROP TABLE rejects",
-        "INSERT INTO rejects VALUES ('b.txt', '', NULL, 'x', NULL, 'r1', now())",
+        "INSERT INTO rejects VALUES ('b.txt', '', NULL, 'x', NULL, 'r1', now(), '')",
         "UPDATE rejects SET reason = 'x'",
         "CREATE TABLE t (i INT)",
         f"COPY rejects TO '{out}.csv'",

@@ -39,14 +39,14 @@ def test_files_of_other_formats_are_discovered_and_rejected_unread(tmp_path):
 
     (tmp_path / "story.txt").write_text("Council approves budget\nMarch 3, 2021\n\nThe council met.\n")
     (tmp_path / "scan.PDF").write_bytes(b"%PDF-1.4")
-    (tmp_path / "export.csv").write_text("id,title\n")
+    (tmp_path / "export.xlsx").write_bytes(b"PK\x03\x04xlsx")
     (tmp_path / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
     found = discover_files([tmp_path])
-    assert [p.rsplit("/", 1)[1] for p in found] == [".DS_Store", "export.csv", "scan.PDF", "story.txt"]
+    assert [p.rsplit("/", 1)[1] for p in found] == [".DS_Store", "export.xlsx", "scan.PDF", "story.txt"]
     read = {p.rsplit("/", 1)[1]: read_file(p, max_bytes=1 << 20) for p in found}
     assert not isinstance(read["story.txt"], Unreadable)
     assert {n: (r.reason, r.size) for n, r in read.items() if isinstance(r, Unreadable)} == {
         ".DS_Store": ("unsupported format: no file extension", 8),
-        "export.csv": ("unsupported format: .csv", 9),
+        "export.xlsx": ("unsupported format: .xlsx", 8),
         "scan.PDF": ("unsupported format: .pdf", 8),
     }

@@ -472,9 +472,10 @@ def test_the_ledger_knows_content_under_new_names_and_retries_internal_errors(tm
         else r for r in out.rejects]
     with Database.open(tmp_path / "l.duckdb") as database:
         loads.load_batch(database, Batch(source_files=out.source_files, articles=out.articles, rejects=out.rejects))
-        state = ledger.ledger_state(database, [("a.txt", good.sha256), ("copy.txt", good.sha256), ("x.png.txt", png.sha256),
-                                         ("y.png.txt", png.sha256), ("odd.txt", odd.sha256), ("gone.txt", "")])
-    assert state.done == {("a.txt", good.sha256), ("x.png.txt", png.sha256)}  # skipped by the next run
+        state = ledger.ledger_state(database, [("a.txt", good.sha256, ""), ("copy.txt", good.sha256, ""),
+                                               ("x.png.txt", png.sha256, ""), ("y.png.txt", png.sha256, ""),
+                                               ("odd.txt", odd.sha256, ""), ("gone.txt", "", "")])
+    assert state.done == {("a.txt", good.sha256, ""), ("x.png.txt", png.sha256, "")}  # skipped by the next run
     assert state.articles == {good.sha256: good.sha256[:16]}  # copy.txt becomes a duplicate of it
     assert state.rejected == {png.sha256: "not text: binary content"}  # y.png.txt is rejected the same way
     again = normalize_files([RawFile("copy.txt", good.data, good.sha256), RawFile("y.png.txt", PNG, png.sha256)], "r2",

@@ -85,7 +85,7 @@ def _raw(path: str, sha: str) -> RawFile:
 def test_split_known_keeps_new_files_and_says_what_their_content_became(tmp_path):
     files = FileBatch([_raw("done.txt", "1" * 64), _raw("copy.txt", "1" * 64), _raw("new.txt", "2" * 64),
                        _raw("again.txt", "3" * 64), Unreadable("gone.txt", "file vanished before it could be read", "")])
-    state = LedgerState(done={("done.txt", "1" * 64)}, articles={"1" * 64: "1" * 16})
+    state = LedgerState(done={("done.txt", "1" * 64, "")}, articles={"1" * 64: "1" * 16})
     met = ContentIndex({"3" * 64: ""}, {"3" * 64: "empty file"})  # rejected earlier in this run
     kept, known = split_known(files, state, met)
     assert [f.path for f in kept] == ["copy.txt", "new.txt", "again.txt", "gone.txt"]
@@ -95,9 +95,9 @@ def test_split_known_keeps_new_files_and_says_what_their_content_became(tmp_path
 def test_the_run_ledger_counts_every_file_once():
     ledger = RunLedger.start(run_id="r", flow_run_name="n", deployment=None, paths=["in"], parameters={"db": "x"})
     assert ledger.run.status == "Running" and ledger.run.files_seen == 0
-    ledger.files_seen, ledger.already_loaded = 10, 3
+    ledger.files_seen, ledger.records_seen, ledger.already_loaded = 10, 10, 3
     ledger.settled(ContentIndex({"a" * 64: "a" * 16}), 4)
-    assert ledger.progress() == "progress: 7/10 files loaded (3 already loaded before)"
+    assert ledger.progress() == "progress: 7 records settled of 10 read so far, 10 files (3 already loaded before)"
     summary = {"loaded": 4, "duplicates": 1, "rejected": 2, "quarantined": 1, "warned": 0,
                "date_anomalies": [{"article_id": "x"}]}
     run = ledger.finished(summary)

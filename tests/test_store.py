@@ -77,8 +77,8 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
         assert set(loads.load_batch(database, later_run).values()) == {0}
         assert_logical_keys_unique(con)
         assert con.execute("SELECT boilerplate[1].rule FROM articles").fetchone() == ("ad_marker",)
-        state = ledger.ledger_state(database, [(a.source_path, a.content_sha256), ("in/new.txt", "nope")])
-        assert state.done == {(a.source_path, a.content_sha256)} and state.articles == {a.content_sha256: a.article_id}
+        state = ledger.ledger_state(database, [(a.source_path, a.content_sha256, ""), ("in/new.txt", "nope", "")])
+        assert state.done == {(a.source_path, a.content_sha256, "")} and state.articles == {a.content_sha256: a.article_id}
 
         # A batch that fails half-way leaves nothing behind: the bad mention breaks NOT NULL after the
         # article row went in, inside the same transaction.

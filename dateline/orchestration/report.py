@@ -23,11 +23,18 @@ def run_markdown(run: Run, summary: dict, *, data_docs: dict | None = None) -> s
             [[run.files_seen, summary["loaded"], run.already_loaded, summary["duplicates"], summary["rejected"],
               summary["passed"], summary["warned"], summary["quarantined"]]],
         ),
+    ]
+    formats = summary.get("formats") or []
+    if formats:  # a file of many records counts each line, row or WARC record
+        parts += ["", f"## Records, by input format ({run.records_seen if run.records_seen is not None else '?'} seen)",
+                  _md_table(["format", "records", "loaded", "duplicates", "rejected"],
+                            [[f["format"], f["records"], f["loaded"], f["duplicates"], f["rejected"]] for f in formats])]
+    parts += [
         "",
-        "## Rejected files, by reason",
+        "## Rejected records, by reason",
     ]
     reasons = summary.get("reject_reasons") or []
-    parts.append(_md_table(["reason", "files"], [[r["reason"], r["files"]] for r in reasons]) if reasons else "None.")
+    parts.append(_md_table(["reason", "records"], [[r["reason"], r["files"]] for r in reasons]) if reasons else "None.")
     parts += ["", "## Quality failures"]
     failures = summary["expectation_failures"]
     parts.append(

@@ -13,6 +13,7 @@ import duckdb
 
 from dateline.parse.normalize import utcnow
 from dateline.sources.files import FileBatch, RawFile, storable_path
+from dateline.sources.records import RawRecord
 from dateline.store import runs
 from dateline.store.database import Database, DatabaseBusyError
 from dateline.store.dedup import ContentIndex
@@ -24,14 +25,16 @@ log = logging.getLogger(__name__)
 
 class RunLedger:
     """One run: its ``runs`` row, the contents it has met (content hash -> article id or reject reason),
-    and its file counts. ``files_seen == already_loaded + files handled``; see ``unaccounted``."""
+    and its counts. ``records_seen == already_loaded + records handled``; see ``unaccounted``. A record is
+    a one-article file or a line, row or WARC record of a file of many; a file skipped unread counts one."""
 
     def __init__(self, run: Run):
         self.run = run
         self.met = ContentIndex()
         self.files_seen = 0
+        self.records_seen = 0  # records read, plus files skipped unread
         self.already_loaded = 0
-        self.files_loaded = 0
+        self.files_loaded = 0  # records settled (loaded, duplicate or rejected) so far
 
     @classmethod
     def start(cls, *, run_id: str, flow_run_name: str | None, deployment: str | None, paths: list[str],
@@ -49,14 +52,15 @@ class RunLedger:
         self.files_loaded += n_files
 
     def progress(self) -> str:
-        return (f"progress: {self.files_loaded + self.already_loaded}/{self.files_seen} files loaded "
-                f"({self.already_loaded} already loaded before)")
+        return (f"progress: {self.files_loaded + self.already_loaded} records settled of {self.records_seen} read "
+                f"so far, {self.files_seen} files ({self.already_loaded} already loaded before)")
 
     def finished(self, summary: dict) -> Run:
         """The run's row once it has done its work: counts from ``store.runs.run_summary``, end, duration."""
         ended = utcnow()
         self.run = self.run.model_copy(update={
             "ended_at": ended, "status": "Completed", "files_seen": self.files_seen,
+            "records_seen": self.records_seen,
             "already_loaded": self.already_loaded, "articles_loaded": summary["loaded"],
             "duplicates": summary["duplicates"], "rejected": summary["rejected"],
             "quarantined": summary["quarantined"], "warned": summary["warned"],
@@ -66,8 +70,8 @@ class RunLedger:
         return self.run
 
     def unaccounted(self, summary: dict) -> int:
-        """Files neither skipped nor recorded in the ledger by this run: 0 unless dateline has a bug."""
-        return (self.files_seen - self.already_loaded - summary["loaded"] - summary["duplicates"]
+        """Records neither skipped nor recorded in the ledger by this run: 0 unless dateline has a bug."""
+        return (self.records_seen - self.already_loaded - summary["loaded"] - summary["duplicates"]
                 - summary["rejected"])
 
 
@@ -79,11 +83,11 @@ def split_known(files: FileBatch, state: LedgerState, met: ContentIndex) -> tupl
     hashes are returned, so what goes to the parse workers stays small however long the run. Unreadable
     files are always kept: this run's ledger row is what accounts for them.
     """
-    kept = FileBatch(f for f in files
-                     if not (isinstance(f, RawFile) and (storable_path(f.path), f.sha256) in state.done))
+    kept = FileBatch(f for f in files if not (isinstance(f, (RawFile, RawRecord))
+                                              and (storable_path(f.path), f.sha256, f.record_key) in state.done))
     known = ContentIndex({**state.articles, **{h: "" for h in state.rejected}}, dict(state.rejected))
     for f in kept:
-        if isinstance(f, RawFile) and f.sha256 in met.articles:
+        if isinstance(f, (RawFile, RawRecord)) and f.sha256 in met.articles:
             known.articles[f.sha256] = met.articles[f.sha256]
             if f.sha256 in met.reasons:
                 known.reasons[f.sha256] = met.reasons[f.sha256]

@@ -1,4 +1,5 @@
-"""What is computed: raw files -> typed article, mention, source-file and reject records.
+"""What is computed: raw records (files, lines, rows, WARC records) -> typed article, mention, source-file
+and reject records.
 
 Pure functions that know nothing of Prefect or DuckDB. ``tasks/normalize.py`` wraps them.
 """
@@ -6,6 +7,7 @@ Pure functions that know nothing of Prefect or DuckDB. ``tasks/normalize.py`` wr
 from __future__ import annotations
 
 import dataclasses
+import json
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +17,8 @@ from dateline.dating import sanity
 from dateline.parse import language, text, timex
 from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unreadable, decode_bytes, storable_path
 from dateline.sources.htmlpage import HtmlArticle, parse_html_article
-from dateline.sources.jsonfile import parse_json_article
+from dateline.sources.jsonfile import parse_json_article, parse_json_object
+from dateline.sources.records import RawRecord
 from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile
 from schemas.rejects import INTERNAL_ERROR
 
@@ -43,10 +46,12 @@ class Normalized:
 
 
 def normalize_files(
-    files: Sequence[RawFile | Unreadable], run_id: str, *, seen: dict[str, str] | None = None,
-    rejected: dict[str, str] | None = None,
+    files: Sequence[RawFile | RawRecord | Unreadable], run_id: str, *, seen: dict[str, str] | None = None,
+    rejected: dict[str, str] | None = None, field_map: dict[str, str] | None = None,
 ) -> Normalized:
-    """Turn a batch of read files into records: every file gets exactly one ``source_files`` row.
+    """Turn a batch of read records into table rows: every record (a one-article file, a line, row or WARC
+    record) gets exactly one ``source_files`` row. ``field_map`` names fields JSON and CSV exports call
+    otherwise (``{"body": "content"}``).
 
     Outcomes: ``loaded`` (one article), ``duplicate`` (same bytes as an article already handled) or
     ``rejected`` (plus one ``rejects`` row with the reason). ``seen`` maps content hashes met earlier
@@ -60,9 +65,11 @@ def normalize_files(
     for f in files:
         if isinstance(f, Unreadable):
             rec.unreadable(f)
+        elif f.reject is not None:  # what the reader could not read: a truncated gzip, a WARC cut short
+            rec.reject(f, *f.reject)
         elif f.sha256 in rec.out.hashes:
             rec.met_before(f)
-        elif (parsed := _parse_file(f, rec)) is not None:
+        elif (parsed := _parse_file(f, rec, field_map)) is not None:
             rec.out.hashes[f.sha256] = article_id_for(f.sha256)
             pending.append(parsed)
     # Articles in another language are not judged: the date rules read English.
@@ -81,7 +88,7 @@ def normalize_files(
 class _Parsed:
     """A file parsed into an article, waiting for its date verdict."""
 
-    file: RawFile
+    file: RawFile | RawRecord
     encoding: str
     parsed: text.ParsedText
     mentions: list[timex.Mention]
@@ -105,31 +112,37 @@ def _verdict_not_judged(p: _Parsed) -> sanity.DateVerdict:
     return sanity.DateVerdict("no_evidence" if p.parsed.published_claimed else "missing", None, None, None)
 
 
-def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
-    """Decode and parse one new file; None when it is rejected (recorded through ``rec``)."""
-    fmt = _format_of(f.path)
+def _parse_file(f: RawFile | RawRecord, rec: _Recorder, field_map: dict[str, str] | None = None) -> _Parsed | None:
+    """Decode and parse one new record; None when it is rejected (recorded through ``rec``)."""
+    fmt = f.fmt or _format_of(f.path)
+    kind = fmt.removesuffix(".gz")
     try:
-        decoded = decode_bytes(f.data, plain_text=fmt == "txt")
+        decoded = decode_bytes(f.data, plain_text=kind == "txt")
         if decoded.text is None:
             rec.reject(f, decoded.reject_reason or "not text", decoded.detail)
             return None
         url = None
-        if fmt == "txt":
+        if kind == "txt":
             parsed = text.parse_text(decoded.text)
             lang = language.article_language(parsed.body)
             if parsed.published_claimed is None and not language.english_rules_apply(lang):
                 parsed = text.parse_text(decoded.text, language=lang)  # its date line, in its own language
         else:
-            article = (parse_json_article if fmt == "json" else parse_html_article)(decoded.text)
+            if kind in ("html", "warc"):
+                article = parse_html_article(decoded.text)
+            elif f.record_key:  # a line, row or array item: one JSON object
+                article = _json_record(decoded.text, kind, field_map)
+            else:
+                article = parse_json_article(decoded.text, field_map)
             if isinstance(article, tuple):
                 rec.reject(f, *article)
                 return None
             lang = language.article_language(article.body, article.language)
-            if fmt == "json":
-                parsed = _parsed_from_claims(article, f"metadata:{article.published_key}", lang)
-            else:
+            if kind in ("html", "warc"):
                 parsed = _page_claim(article, lang)
-            url = article.url
+            else:
+                parsed = _parsed_from_claims(article, f"metadata:{article.published_key}", lang)
+            url = article.url or f.url
         if not parsed.body.strip():
             rec.reject(f, *_no_body(parsed))
             return None
@@ -144,6 +157,20 @@ def _parse_file(f: RawFile, rec: _Recorder) -> _Parsed | None:
 def _format_of(path: str) -> str:
     low = path.lower()
     return "json" if low.endswith(JSON_SUFFIXES) else "html" if low.endswith(HTML_SUFFIXES) else "txt"
+
+
+def _json_record(text: str, kind: str, field_map: dict[str, str] | None):
+    """The article of one JSON Lines line, JSON array item or CSV row, or (reason, detail)."""
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        return f"malformed JSON {'line' if kind == 'jsonl' else 'item'}", f"{exc}"[:500]
+    if not isinstance(obj, dict):
+        return "unsupported JSON: not an object", f"the {'line' if kind == 'jsonl' else 'item'} is a JSON {type(obj).__name__}"
+    got = parse_json_object(obj, field_map)
+    if isinstance(got, tuple) and kind == "csv":  # say it in the words of a CSV file
+        return got[0].replace("JSON object has no text field", "the row has no text"), got[1]
+    return got
 
 
 def _parsed_from_claims(a, method: str, lang: str | None = None) -> text.ParsedText:
@@ -266,7 +293,7 @@ class _Recorder:
     run_id: str
     now: datetime
 
-    def reject(self, f: RawFile, reason: str, detail: str | None) -> None:
+    def reject(self, f: RawFile | RawRecord, reason: str, detail: str | None) -> None:
         self.out.hashes[f.sha256] = ""
         self.out.reject_reasons[f.sha256] = reason
         self.out.rejects.append(_reject(f, reason, detail, self.run_id, self.now))
@@ -278,9 +305,9 @@ class _Recorder:
                                        detail=f.detail or None, run_id=self.run_id, rejected_at=self.now))
         self.out.source_files.append(SourceFile(source_path=path, content_sha256="", size_bytes=f.size,
                                                 outcome="rejected", article_id=None, run_id=self.run_id,
-                                                seen_at=self.now))
+                                                seen_at=self.now, source_format=_format_guess(f.path)))
 
-    def met_before(self, f: RawFile) -> None:
+    def met_before(self, f: RawFile | RawRecord) -> None:
         """Content already handled: a duplicate of its article, or rejected again for the same reason."""
         aid = self.out.hashes[f.sha256]
         if aid:
@@ -342,6 +369,7 @@ def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now
         url=p.url,
         source_format=p.source_format,
         language=p.language,
+        record_key=f.record_key,
     )
 
 
@@ -410,11 +438,20 @@ def _dates_of(article_id: str, parsed: text.ParsedText, body_mentions: list[time
                                datelines)
 
 
-def _ledger(f: RawFile, outcome: str, article_id: str | None, run_id: str, now: datetime) -> SourceFile:
-    return SourceFile(source_path=storable_path(f.path), content_sha256=f.sha256, size_bytes=f.size, outcome=outcome,
-                      article_id=article_id, run_id=run_id, seen_at=now, mtime_ns=f.mtime_ns)
+def _format_guess(path: str) -> str | None:
+    """The format a file's name says, for files that could not be read."""
+    from dateline.sources.records import _suffix_format  # noqa: PLC0415
+
+    fmt, gz = _suffix_format(path)
+    return None if fmt is None else f"{fmt}.gz" if gz else fmt
 
 
-def _reject(f: RawFile, reason: str, detail: str | None, run_id: str, now: datetime) -> Reject:
+def _ledger(f: RawFile | RawRecord, outcome: str, article_id: str | None, run_id: str, now: datetime) -> SourceFile:
+    return SourceFile(source_path=storable_path(f.path), content_sha256=f.sha256, size_bytes=f.file_size,
+                      outcome=outcome, article_id=article_id, run_id=run_id, seen_at=now, mtime_ns=f.mtime_ns,
+                      record_key=f.record_key, source_format=f.fmt or _format_of(f.path))
+
+
+def _reject(f: RawFile | RawRecord, reason: str, detail: str | None, run_id: str, now: datetime) -> Reject:
     return Reject(source_path=storable_path(f.path), content_sha256=f.sha256, size_bytes=f.size, reason=reason,
-                  detail=detail, run_id=run_id, rejected_at=now)
+                  detail=detail, run_id=run_id, rejected_at=now, record_key=f.record_key)

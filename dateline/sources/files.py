@@ -21,8 +21,11 @@ from pathlib import Path
 TEXT_SUFFIXES = (".txt",)
 JSON_SUFFIXES = (".json",)
 HTML_SUFFIXES = (".html", ".htm")
-#: The formats a run reads; any other file is still listed, and rejected unread with its suffix as the reason.
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + HTML_SUFFIXES
+#: Files of many records, streamed (``dateline.sources.records``); each may also be gzipped (``.gz``).
+STREAM_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".warc")
+#: The formats a run reads; any other file is still listed, and rejected unread with its suffix as the
+#: reason, unless its bytes say it is one of them (``records.detect_format``).
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + HTML_SUFFIXES + STREAM_SUFFIXES
 
 # How often a file that changes while it is read is read again before it is given up on.
 READ_ATTEMPTS = 3
@@ -34,9 +37,19 @@ class RawFile:
     data: bytes
     sha256: str
     mtime_ns: int | None = None  # when it was last modified, as read: a later run skips it unchanged, unread
+    fmt: str | None = None  # txt, json or html as its bytes said; None: as its suffix says
 
     @property
     def size(self) -> int:
+        return len(self.data)
+
+    # A one-article file is one record: the same fields as ``records.RawRecord``, so a batch mixes both.
+    record_key = ""
+    url = None
+    reject = None
+
+    @property
+    def file_size(self) -> int:
         return len(self.data)
 
 
@@ -167,8 +180,8 @@ def stat_files(paths: Iterable[str]) -> list[tuple[str, int, int] | None]:
     return out
 
 
-def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int, int], bytes] | None = None
-              ) -> RawFile | Unreadable:
+def read_file(path: str, *, max_bytes: int | None = None, fmt: str | None = None,
+              _reader: Callable[[int, int], bytes] | None = None) -> RawFile | Unreadable:
     """The file's bytes and SHA-256, or why they could not be had. Never raises for a bad path.
 
     The file is opened non-blocking (a FIFO named ``x.txt`` must not hang the run), must be a regular
@@ -176,7 +189,8 @@ def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int
     and after (and with what the path points to by then, for editors that save by renaming a new file
     over the old). A file edited meanwhile is read again, up to ``READ_ATTEMPTS`` times, so the bytes
     hashed are one consistent version, never a torn mix. Files over ``max_bytes`` (default:
-    ``Settings.max_file_mb``) are rejected unread. ``_reader`` is for tests only.
+    ``Settings.max_file_mb``) are rejected unread. ``fmt``: the format its bytes were found to be, which
+    then stands instead of the suffix. ``_reader`` is for tests only.
     """
     if max_bytes is None:
         from dateline.settings import get_settings  # noqa: PLC0415 - only callers that give no limit pay for it
@@ -185,7 +199,7 @@ def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int
     limit = max_bytes
     size = None
     for _attempt in range(READ_ATTEMPTS):
-        result = _read_once(path, limit, _reader or _read_all)
+        result = _read_once(path, limit, _reader or _read_all, fmt)
         if not isinstance(result, int):
             return result
         size = result
@@ -193,7 +207,8 @@ def read_file(path: str, *, max_bytes: int | None = None, _reader: Callable[[int
                       f"{READ_ATTEMPTS} attempts; it is read again on the next run", size)
 
 
-def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> RawFile | Unreadable | int:
+def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes], fmt: str | None = None
+               ) -> RawFile | Unreadable | int:
     """One attempt: the file, why not, or (an int, its size) when it changed while being read."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -205,7 +220,7 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
             return _unreadable_dir(path)
         if not stat.S_ISREG(before.st_mode):
             return Unreadable(path, f"not a regular file: {_kind(before.st_mode)}", "")
-        if (unsupported := unsupported_format(path, before.st_size)) is not None:
+        if fmt is None and (unsupported := unsupported_format(path, before.st_size)) is not None:
             return unsupported
         if before.st_size > limit:
             return Unreadable(path, f"too large: {before.st_size / 1e6:.1f} MB > limit {limit / 1e6:g} MB",
@@ -225,20 +240,22 @@ def _read_once(path: str, limit: int, reader: Callable[[int, int], bytes]) -> Ra
         return Unreadable(path, "unreadable: operating-system error", f"{type(exc).__name__}: {exc}")
     finally:
         os.close(fd)
-    return RawFile(path, data, hashlib.sha256(data).hexdigest(), after.st_mtime_ns)
+    return RawFile(path, data, hashlib.sha256(data).hexdigest(), after.st_mtime_ns, fmt)
 
 
-def unsupported_format(path: str, size: int | None = None) -> Unreadable | None:
-    """The reject for a file whose suffix dateline does not read, or None when it does.
+def unsupported_format(path: str, size: int | None = None, *, sniffed: bool = False) -> Unreadable | None:
+    """The reject for a file whose suffix dateline does not read, or None when it does (``sniffed``: its
+    bytes were looked at too, and are none of the formats, whatever the suffix says).
 
     Left unread and without a hash on purpose: such a file is looked at again by every run, so once its
     format is supported an unchanged file is read rather than skipped as handled for good.
     """
     suffix = Path(path).suffix.lower()
-    if suffix in SUPPORTED_SUFFIXES:
+    if suffix in SUPPORTED_SUFFIXES and not sniffed:
         return None
     return Unreadable(path, f"unsupported format: {suffix or 'no file extension'}",
-                      f"dateline reads {', '.join(SUPPORTED_SUFFIXES)} files; export the article's text", size)
+                      f"dateline reads {', '.join(SUPPORTED_SUFFIXES)} files (and .gz of them); export the "
+                      "article's text", size)
 
 
 def _unreadable_open(path: str, exc: OSError) -> Unreadable:

@@ -36,9 +36,11 @@ class JsonArticle:
     language: str | None
 
 
-def _first(obj: dict, field: str) -> tuple[str | None, str | None]:
-    """(key, value as text) of the first key for ``field`` holding a non-empty value."""
-    for key in FIELD_KEYS[field]:
+def _first(obj: dict, field: str, field_map: dict[str, str] | None = None) -> tuple[str | None, str | None]:
+    """(key, value as text) of the first key for ``field`` holding a non-empty value; a key given for the
+    field in ``field_map`` (``--map body=content``) is tried before the known ones."""
+    given = (field_map or {}).get(field)
+    for key in ((given,) if given else ()) + FIELD_KEYS[field]:
         value = obj.get(key)
         if isinstance(value, list):  # authors come as a list
             value = ", ".join(str(v).strip() for v in value if str(v).strip())
@@ -47,7 +49,7 @@ def _first(obj: dict, field: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def parse_json_article(text: str) -> JsonArticle | tuple[str, str]:
+def parse_json_article(text: str, field_map: dict[str, str] | None = None) -> JsonArticle | tuple[str, str]:
     """The article in a one-article JSON document, or (reject reason, detail)."""
     try:
         obj = json.loads(text)
@@ -55,13 +57,22 @@ def parse_json_article(text: str) -> JsonArticle | tuple[str, str]:
         return "malformed JSON", f"{exc}"[:500]
     if not isinstance(obj, dict):
         return "unsupported JSON: not one object", f"the document is a JSON {type(obj).__name__}"
-    _, body = _first(obj, "body")
+    return parse_json_object(obj, field_map)
+
+
+def parse_json_object(obj: dict, field_map: dict[str, str] | None = None) -> JsonArticle | tuple[str, str]:
+    """The article one decoded object holds (a JSON file, a JSON Lines line, a CSV row), or (reason, detail).
+    ``field_map`` names the key of a field where an export uses a name of its own (``body=content``)."""
+    fm = field_map
+    _, body = _first(obj, "body", fm)
     if body is None:
-        keys = ", ".join(sorted(obj)[:20])
-        return "no body: JSON object has no text field", f"looked for {', '.join(FIELD_KEYS['body'])}; has {keys}"
-    published_key, published = _first(obj, "published")
+        keys = ", ".join(sorted(map(str, obj))[:20])
+        looked = ", ".join(([fm["body"]] if fm and fm.get("body") else []) + list(FIELD_KEYS["body"]))
+        return "no body: JSON object has no text field", f"looked for {looked}; has {keys}"
+    published_key, published = _first(obj, "published", fm)
     return JsonArticle(
-        title=_first(obj, "title")[1], body=body.replace("\r\n", "\n").replace("\r", "\n"),
-        published=published, published_key=published_key, url=_first(obj, "url")[1],
-        publisher=_first(obj, "publisher")[1], authors=_first(obj, "authors")[1], language=_first(obj, "language")[1],
+        title=_first(obj, "title", fm)[1], body=body.replace("\r\n", "\n").replace("\r", "\n"),
+        published=published, published_key=published_key, url=_first(obj, "url", fm)[1],
+        publisher=_first(obj, "publisher", fm)[1], authors=_first(obj, "authors", fm)[1],
+        language=_first(obj, "language", fm)[1],
     )

@@ -134,6 +134,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Bring tables created by older versions in line with the models (CREATE IF NOT EXISTS does not)."""
+    # A primary key that grew (source_files and rejects gained record_key): DuckDB cannot alter a key, so
+    # the table is rebuilt under the model's DDL, in one transaction.
+    for model in TABLES:
+        if model.key_indexed:
+            _rekey(con, model)
     # Columns added to a model later are added as nullable columns.
     for model in TABLES:
         have = {r[0] for r in con.execute(
@@ -149,6 +154,40 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchone()
     if nullable and nullable[0] == "NO":
         con.execute('ALTER TABLE "source_files" ALTER COLUMN "size_bytes" DROP NOT NULL')
+
+
+def _sql_literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, (bool, int, float)):
+        return str(value).upper() if isinstance(value, bool) else repr(value)
+    raise TypeError(f"no SQL literal for {value!r}")
+
+
+def _rekey(con: duckdb.DuckDBPyConnection, model) -> None:
+    """Rebuild ``model``'s table when its primary key is not the model's: rows copied over, columns the old
+    table lacks filled with the model's default (record_key: "", a one-article file)."""
+    row = con.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = $1"
+                      " AND constraint_type = 'PRIMARY KEY'", [model.table]).fetchone()
+    if row is None or list(row[0]) == list(model.primary_key):
+        return
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = $1", [model.table]).fetchall()}
+    old = f"{model.table}__before_rekey"
+    cols = ", ".join(f'"{name}"' if name in have else f'{_sql_literal(info.default)} AS "{name}"'
+                     for name, info in model.model_fields.items())
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f'ALTER TABLE "{model.table}" RENAME TO "{old}"')
+        con.execute(create_table_sql(model))
+        con.execute(f'INSERT INTO "{model.table}" BY NAME SELECT {cols} FROM "{old}"')
+        con.execute(f'DROP TABLE "{old}"')
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def export_parquet(path: str | Path, out_dir: Path) -> list[tuple[str, int, Path]]:

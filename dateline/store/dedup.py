@@ -64,7 +64,7 @@ def drop_seen(batch: Batch, met: ContentIndex) -> Batch:
     for row in (SourceFile.model_validate(r) for r in batch.source_files.to_pylist()):
         earlier = seen.get(row.content_sha256) if row.content_sha256 else None
         if row.outcome == "rejected" and earlier == "":
-            repeats.add((row.source_path, row.content_sha256))
+            repeats.add((row.source_path, row.content_sha256, row.record_key))
         if row.outcome != "loaded" or earlier is None:
             source_files.append(row)
             continue
@@ -75,10 +75,11 @@ def drop_seen(batch: Batch, met: ContentIndex) -> Batch:
             source_files.append(row.model_copy(update={"outcome": "rejected", "article_id": None}))
             rejects.append(Reject(source_path=row.source_path, content_sha256=row.content_sha256,
                                   size_bytes=row.size_bytes, reason=reasons.get(row.content_sha256, "rejected"),
-                                  detail=SAME_BYTES_REJECTED, run_id=row.run_id, rejected_at=row.seen_at))
+                                  detail=SAME_BYTES_REJECTED, run_id=row.run_id, rejected_at=row.seen_at,
+                                  record_key=row.record_key))
     if repeats:
         rejects = [r.model_copy(update={"reason": reasons.get(r.content_sha256, r.reason), "detail": SAME_BYTES_REJECTED})
-                   if (r.source_path, r.content_sha256) in repeats else r for r in rejects]
+                   if (r.source_path, r.content_sha256, r.record_key) in repeats else r for r in rejects]
     return Batch(
         source_files=source_files,
         articles=_without_articles(batch.articles, dropped),

@@ -1,7 +1,9 @@
-"""The ledger: what earlier runs did with each (path, content) pair, so a run reads and loads only what is new.
+"""The ledger: what earlier runs did with each (path, content, record key), so a run reads and loads only
+what is new.
 
-``source_files`` holds one row per file read (its outcome and the article it became) and ``rejects`` the
-reason for each file that became none.
+``source_files`` holds one row per record read (a one-article file, or a line, row or WARC record of a
+file of many: its outcome and the article it became) and ``rejects`` the reason for each record that
+became none.
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ RETRYABLE_REJECT = f"{INTERNAL_ERROR}%"
 class LedgerState:
     """What the ledger already knows about a batch of read files (see ``ledger_state``)."""
 
-    done: set[tuple[str, str]] = field(default_factory=set)  # (path, sha256) handled for good
+    done: set[tuple[str, str, str]] = field(default_factory=set)  # (path, sha256, record key) handled for good
     articles: dict[str, str] = field(default_factory=dict)  # sha256 -> article id, loaded by any path
     rejected: dict[str, str] = field(default_factory=dict)  # sha256 -> reject reason, rejected by any path
 
 
-def ledger_state(db: Database, pairs: Sequence[tuple[str, str]]) -> LedgerState:
-    """For (path, sha256) pairs just read: which an earlier run handled for good (skip them), and which
-    hashes earlier runs met under any path (a new path with known bytes is a duplicate, not an article).
+def ledger_state(db: Database, pairs: Sequence[tuple[str, str, str]]) -> LedgerState:
+    """For (path, sha256, record key) of records just read: which an earlier run handled for good (skip
+    them), and which hashes earlier runs met under any path or key (known bytes elsewhere are a duplicate,
+    not an article). A file re-read after a run died mid-way skips the records that run loaded.
 
     Unreadable files have no hash and are never "done": the next run tries them again, as it does files
     rejected for an internal error.
@@ -35,26 +38,26 @@ def ledger_state(db: Database, pairs: Sequence[tuple[str, str]]) -> LedgerState:
     import pyarrow as pa
 
     state = LedgerState()
-    pairs = [(p, h) for p, h in pairs if h]
+    pairs = [(p, h, k) for p, h, k in pairs if h]
     if not pairs:
         return state
-    wanted = pa.table({"source_path": [p for p, _ in pairs], "content_sha256": [h for _, h in pairs]})  # noqa: F841
+    wanted = pa.table({"content_sha256": [h for _, h, _ in pairs]})  # noqa: F841
     with db.cursor() as con:
         rows = con.execute(
             f"""
-            SELECT s.source_path, s.content_sha256, s.outcome, s.article_id, r.reason
+            SELECT s.source_path, s.content_sha256, s.record_key, s.outcome, s.article_id, r.reason
             FROM source_files s
-            LEFT JOIN rejects r USING (source_path, content_sha256)
+            LEFT JOIN rejects r USING (source_path, content_sha256, record_key)
             WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
               AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
             """
         ).fetchall()
-    for path, sha, outcome, article_id, reason in rows:
+    for path, sha, key, outcome, article_id, reason in rows:
         if article_id:
             state.articles[sha] = article_id
         elif outcome == "rejected" and reason:
             state.rejected.setdefault(sha, reason)
-        state.done.add((path, sha))
+        state.done.add((path, sha, key))
     state.done &= set(pairs)
     return state
 
@@ -62,6 +65,8 @@ def ledger_state(db: Database, pairs: Sequence[tuple[str, str]]) -> LedgerState:
 def changed_paths(db: Database, stats: Sequence[tuple[str, int, int]]) -> set[str]:
     """The paths among ``stats`` (path, size, mtime_ns) a run must read: all but those whose size and mtime
     match the ledger row of an earlier read that was handled for good (internal-error rejects never are).
+    Only a file's last record carries its mtime, so a file of many records counts as read only once its
+    last batch is in (a run that died mid-file leaves it to be read again).
 
     The query returns what is left rather than what is skipped: a re-run over an unchanged folder then
     fetches nothing.
@@ -82,7 +87,25 @@ def changed_paths(db: Database, stats: Sequence[tuple[str, int, int]]) -> set[st
                 SELECT 1
                 FROM source_files s
                 LEFT JOIN rejects r ON r.source_path = s.source_path AND r.content_sha256 = s.content_sha256
+                    AND r.record_key = s.record_key
                 WHERE s.source_path = w.source_path AND s.size_bytes = w.size_bytes AND s.mtime_ns = w.mtime_ns
                   AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false))
             """
         ).fetchall()}
+
+
+def refresh_mtimes(db: Database, rows: Sequence[tuple[str, str, str, int | None, int]]) -> None:
+    """Record the current size and mtime of files found unchanged in content: (path, sha256, record key,
+    file size, mtime_ns) of each such file's last record. A touched file (``touch``, a copy that kept the
+    bytes) is read once and then skipped unread again, instead of being read by every run."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    fresh = pa.table({"source_path": [r[0] for r in rows], "content_sha256": [r[1] for r in rows],  # noqa: F841
+                      "record_key": [r[2] for r in rows], "size_bytes": pa.array([r[3] for r in rows], pa.int64()),
+                      "mtime_ns": pa.array([r[4] for r in rows], pa.int64())})
+    with db.cursor() as con:
+        con.execute("UPDATE source_files s SET size_bytes = f.size_bytes, mtime_ns = f.mtime_ns FROM fresh f"
+                    " WHERE s.source_path = f.source_path AND s.content_sha256 = f.content_sha256"
+                    " AND s.record_key = f.record_key")

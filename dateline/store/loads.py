@@ -77,14 +77,19 @@ def _forget_unreadable_reads(con: duckdb.DuckDBPyConnection, ledger: "pa.Table")
 
 
 def _supersede_old_versions(con: duckdb.DuckDBPyConnection, articles: "pa.Table") -> int:
-    """An edited file: its new version supersedes the versions loaded from its path. Returns how many."""
+    """An edited file: its new version supersedes the versions loaded from its path. Returns how many.
+
+    One-article files only (record key ""): the articles of a JSON Lines or CSV file share its path and are
+    not versions of one another; a line that changed is a new article beside the old.
+    """
     if not articles.num_rows:
         return 0
-    versions = articles.select(["source_path", "article_id"])  # noqa: F841 - referenced by name in the SQL
+    versions = articles.select(["source_path", "article_id", "record_key"])  # noqa: F841 - used in the SQL
     return len(con.execute(
         """
         UPDATE articles SET superseded_by = v.article_id FROM versions v
         WHERE articles.source_path = v.source_path AND articles.article_id <> v.article_id
+          AND coalesce(v.record_key, '') = '' AND coalesce(articles.record_key, '') = ''
           AND articles.superseded_by IS NULL
         RETURNING articles.article_id
         """
@@ -95,6 +100,6 @@ def _forget_stale_rejects(con: duckdb.DuckDBPyConnection, ledger: "pa.Table") ->
     """Content that is an article (or a duplicate) now has no stale internal-error reject."""
     if not ledger.num_rows:
         return
-    con.execute('DELETE FROM "rejects" t USING (SELECT source_path, content_sha256 FROM ledger'
+    con.execute('DELETE FROM "rejects" t USING (SELECT source_path, content_sha256, record_key FROM ledger'
                 " WHERE outcome <> 'rejected') d WHERE t.source_path = d.source_path"
-                " AND t.content_sha256 = d.content_sha256")
+                " AND t.content_sha256 = d.content_sha256 AND t.record_key = d.record_key")

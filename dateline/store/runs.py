@@ -40,8 +40,8 @@ def mark_run_ended(db: Database, run_id: str, status: str, ended_at: datetime) -
 def run_summary(db: Database, run_id: str) -> dict:
     """What one run wrote: outcome counts, the reject reasons, the date anomalies and the failed expectations.
 
-    Every file a run did not skip has exactly one ``source_files`` row (unreadable ones included), so
-    loaded + duplicates + rejected is what the run handled.
+    Every record a run did not skip has exactly one ``source_files`` row (unreadable files included), so
+    loaded + duplicates + rejected is what the run handled; ``formats`` counts them per input format.
     """
     with db.cursor() as con:
         counts = dict(con.execute(
@@ -57,6 +57,13 @@ def run_summary(db: Database, run_id: str) -> dict:
                    published_inferred_max, date_score
             FROM date_anomalies WHERE run_id = $1 ORDER BY date_score DESC NULLS LAST, article_id
             """, [run_id]).fetchall()
+        formats = con.execute(
+            """
+            SELECT coalesce(source_format, 'unknown') AS format, count(*) AS records,
+                   count(*) FILTER (outcome = 'loaded') AS loaded, count(*) FILTER (outcome = 'duplicate') AS duplicates,
+                   count(*) FILTER (outcome = 'rejected') AS rejected
+            FROM source_files WHERE run_id = $1 GROUP BY 1 ORDER BY records DESC, format
+            """, [run_id]).fetchall()
         failures = con.execute(
             """
             SELECT expectation, severity, count(*) AS articles FROM quality_results
@@ -67,6 +74,8 @@ def run_summary(db: Database, run_id: str) -> dict:
         "duplicates": counts.get("duplicate", 0),
         "rejected": counts.get("rejected", 0),
         "reject_reasons": [{"reason": r, "files": n} for r, n in reasons],
+        "formats": [{"format": f, "records": n, "loaded": lo, "duplicates": d, "rejected": r}
+                    for f, n, lo, d, r in formats],
         "passed": statuses.get("passed", 0),
         "warned": statuses.get("warned", 0),
         "quarantined": statuses.get("quarantined", 0),

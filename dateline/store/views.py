@@ -34,7 +34,7 @@ VIEWS: dict[str, str] = {
     # The most recent runs first, with what they did and how long they took.
     "latest_runs": """
         SELECT run_id, flow_run_name, deployment, status, started_at, ended_at, duration_s, files_seen,
-               articles_loaded, already_loaded, duplicates, rejected, quarantined, warned, date_anomalies,
+               records_seen, articles_loaded, already_loaded, duplicates, rejected, quarantined, warned, date_anomalies,
                code_version, parameters
         FROM runs ORDER BY started_at DESC
     """,
