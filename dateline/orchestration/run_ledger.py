@@ -22,6 +22,10 @@ from schemas import Run
 
 log = logging.getLogger(__name__)
 
+#: A failed run records its end after letting go of the file; a reader may hold it for a query meanwhile.
+RECORD_END_WAIT_S = 30.0
+
+
 class RunLedger:
     """One run: its ``runs`` row, the contents it has met (content hash -> article id or reject reason),
     and its file counts. ``files_seen == already_loaded + files handled``; see ``unaccounted``."""
@@ -97,7 +101,7 @@ def record_end(db_path: str, run_id: str, status: str) -> None:
     run's own error, so a database it cannot open or write is logged, not raised.
     """
     try:
-        with Database.open(db_path) as database:
+        with Database.open(db_path, wait_s=RECORD_END_WAIT_S) as database:  # readers hold it for a query
             runs.mark_run_ended(database, run_id, status, utcnow())
     except (duckdb.Error, DatabaseBusyError, OSError) as exc:
         log.warning("could not record in %s that run %s ended %s: %s", db_path, run_id, status, exc)

@@ -1,0 +1,125 @@
+"""Queries while a run loads (issue 22): how long an analyst waits, and what it costs the run.
+
+    git worktree add /tmp/dateline-before <commit>       # or: git archive <commit> | tar -x -C /tmp/dateline-before
+    .venv/bin/python bench/readers.py --before /tmp/dateline-before --after . --n 20000
+
+Each checkout runs ``dateline run`` (its own code, this venv, one Prefect server started per run) over the
+same generated corpus into a fresh database, at the default batch size, while a reader process queries
+that database in a loop, as ``dateline sql --wait 15`` does: open the file read-only, retrying every 50 ms
+while it is held, for at most 15 s, then ``SELECT count(*) FROM articles`` and the ``date_anomalies`` view.
+The reader uses plain DuckDB, the same for both checkouts. Printed side by side: p50/p95 of the
+queries' latency (from asking to answer), how many gave up after 15 s, and the run's articles/s (from
+its own ``runs`` row: discovery to the end of its Data Docs, Prefect start-up excluded).
+
+The corpus is built from ``../shared/devsets/reuters_dev/txt`` like bench/throughput.py; without the
+devsets the script says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+READER = r"""
+import json, sys, time
+import duckdb
+db, stop, out, give_up = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+from pathlib import Path
+results = []
+while not Path(db).exists():
+    time.sleep(0.05)
+while not Path(stop).exists():
+    asked = time.monotonic()
+    answer = None
+    while time.monotonic() - asked < give_up:
+        try:
+            with duckdb.connect(db, read_only=True) as con:
+                n = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+                con.execute("SELECT count(*) FROM date_anomalies").fetchone()
+                answer = n
+            break
+        except duckdb.Error as exc:
+            if "lock" not in str(exc).lower() and "Catalog" not in type(exc).__name__:
+                raise
+            time.sleep(0.05)
+    results.append({"at": asked, "latency_s": time.monotonic() - asked, "articles": answer})
+    time.sleep(0.5)  # an analyst's next query
+Path(out).write_text(json.dumps(results))
+"""
+
+
+def measure(root: Path, corpus: Path, work: Path, label: str, give_up: float) -> dict:
+    db, stop, out = work / f"{label}.duckdb", work / f"{label}.stop", work / f"{label}-reader.json"
+    env = {**os.environ, "PYTHONPATH": str(root), "DATELINE_DATA_DOCS": "true"}
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(out), str(give_up)])
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "dateline.cli", "run", str(corpus), "--db", str(db)],
+                         cwd=root, env=env, capture_output=True, text=True)
+    wall = time.monotonic() - started
+    stop.touch()
+    reader.wait(timeout=give_up + 30)
+    if run.returncode != 0:
+        raise RuntimeError(f"{label}: dateline run failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded, duration = con.execute("SELECT articles_loaded, duration_s FROM runs").fetchone()
+    queries = json.loads(out.read_text())
+    answered = [q["latency_s"] for q in queries if q["articles"] is not None]
+    during = [q for q in queries if q["articles"] is not None and q["articles"] < loaded]
+    return {"articles": loaded, "run_s": duration, "articles_per_s": loaded / duration, "wall_s": wall,
+            "queries": len(queries), "gave_up": len(queries) - len(answered),
+            "p50_s": statistics.median(answered) if answered else None,
+            "p95_s": statistics.quantiles(answered, n=20)[-1] if len(answered) >= 2 else None,
+            "answered_mid_run": len(during)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--before", type=Path, required=True, help="checkout measured first")
+    ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
+    ap.add_argument("--n", type=int, default=20_000, help="articles (default 20,000; no more on a shared machine)")
+    ap.add_argument("--give-up", type=float, default=15.0, help="a query waits at most this long (default 15 s)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "bench"))
+    from throughput import build_corpus, find_source
+
+    source = find_source(None)
+    if source is None:
+        print("no devset corpus to replicate (../shared/devsets/reuters_dev/txt): nothing measured")
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="dateline-readers-"))
+    print(f"building a corpus of {args.n:,} articles from {source} in {work}", flush=True)
+    build_corpus(source, args.n, work / "corpus")
+    res = {}
+    for label, root in (("before", args.before.resolve()), ("after", args.after.resolve())):
+        print(f"{label}: dateline run from {root} with a reader querying ...", flush=True)
+        res[label] = measure(root, work / "corpus", work, label, args.give_up)
+    b, a = res["before"], res["after"]
+
+    def f(x, d=2):
+        return "-" if x is None else f"{x:,.{d}f}"
+
+    print(f"\n| {args.n:,} articles, default batch size | before | after |")
+    print("|---|---|---|")
+    for name, key, d in (("queries asked during the run", "queries", 0), ("gave up after "
+                         f"{args.give_up:g} s", "gave_up", 0), ("answered with part of the run", "answered_mid_run", 0),
+                         ("query latency p50 (s)", "p50_s", 2), ("query latency p95 (s)", "p95_s", 2),
+                         ("run articles/s (runs.duration_s)", "articles_per_s", 0), ("run duration (s)", "run_s", 1)):
+        print(f"| {name} | {f(b[key], d)} | {f(a[key], d)} |")
+    print(f"\nafter/before articles/s: {a['articles_per_s'] / b['articles_per_s']:.2f}")
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
