@@ -245,11 +245,12 @@ def cmd_stories(args: argparse.Namespace) -> int:
     import uuid
 
     from dateline.store.database import Database, DatabaseBusyError
+    from dateline.store.lake import is_lake
     from dateline.store.locks import RunLock
     from dateline.stories.stage import update_stories
 
     db = _db(args)
-    if not Path(db).exists():
+    if not is_lake(db) and not Path(db).exists():
         print(f"dateline: no database at {db}: run `dateline run` first", file=sys.stderr)
         return 2
     try:
@@ -269,7 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
     run.add_argument("paths", nargs="*", help="files or folders of .txt dumps (default: seeds)")
-    run.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
+    run.add_argument("--db", help=f"DuckDB file, or a DuckLake: ducklake:sqlite:PATH, 'ducklake:postgres:dbname=... host=...' "
+                     f"(default: $DATELINE_DB_PATH or {DEFAULT_DB})")
     run.add_argument("--batch-size", type=int, help="files per task run (default: $DATELINE_BATCH_SIZE or 5000)")
     run.add_argument("--max-file-mb", type=float, default=None,
                      help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
@@ -286,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="run a query on a read-only connection and print a table")
     sql.add_argument("query")
-    sql.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
+    sql.add_argument("--db", help=f"DuckDB file, or a DuckLake: ducklake:sqlite:PATH, 'ducklake:postgres:dbname=... host=...' "
+                     f"(default: $DATELINE_DB_PATH or {DEFAULT_DB})")
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sql.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
                      help="wait this long while a run writes a batch into the file (default 10; then exit "

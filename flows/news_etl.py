@@ -83,8 +83,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             ledger.already_loaded += skipped
             pipeline.put(new, ledger.run.run_id, known)
         pipeline.drain()
-        with database.hold():  # the stories stage reads and writes many times: open the file once for it
-            stories = build_stories(database, ledger.run.run_id)
+        stories = build_stories(database, ledger.run.run_id)
 
         summary = {**finish_run(database, ledger), "stories": stories}
         docs = None

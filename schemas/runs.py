@@ -28,3 +28,6 @@ class Run(TableModel):
     warned: int = 0
     date_anomalies: int = 0
     duration_s: float | None = None
+    # A lake's snapshot once the run's batches and stories were in: `AT (VERSION => snapshot_id)` reads
+    # the lake as the run left it. None for a DuckDB file.
+    snapshot_id: int | None = None

@@ -66,6 +66,7 @@ class RunLedger:
             "quarantined": summary["quarantined"], "warned": summary["warned"],
             "date_anomalies": len(summary["date_anomalies"]),
             "duration_s": (ended - self.run.started_at).total_seconds(),
+            "snapshot_id": summary.get("snapshot_id"),
         })
         return self.run
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from dateline.store import lake as lakes
 from dateline.store.extensions import NO_AUTOLOAD
 from dateline.store.views import VIEWS
 from schemas import TABLES
@@ -71,9 +72,10 @@ class Database:
     connection, or opens the file for as long as the ``with`` block lasts (``hold()`` groups several).
     """
 
-    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection | None, *,
-                 session_sql: Sequence[str] = (), wait_s: float = 0.0):
+    def __init__(self, path: Path | str, connection: duckdb.DuckDBPyConnection | None, *,
+                 session_sql: Sequence[str] = (), wait_s: float = 0.0, lake: lakes.Lake | None = None):
         self.path = path
+        self.lake = lake  # a DuckLake (``dateline.store.lake``) rather than a DuckDB file
         self.connection = connection
         self.session_sql = tuple(session_sql)
         self.wait_s = wait_s  # how long a borrowing open waits for readers to let go of the file
@@ -83,7 +85,12 @@ class Database:
     @classmethod
     def open(cls, path: str | Path, *, wait_s: float = 0.0) -> "Database":
         """Open (creating it if needed) the database at ``path`` and bring its schema up to date; wait up
-        to ``wait_s`` for readers holding it."""
+        to ``wait_s`` for readers holding it. A ``ducklake:`` name opens that lake (``dateline.store.lake``)."""
+        if lakes.is_lake(path):
+            lake = lakes.Lake.parse(path)
+            database = cls(lake.name, lakes.connect(lake), lake=lake)
+            ensure_schema(database.connection, lake=True)
+            return database
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         database = cls(path, _connect_waiting(path, wait_s))
@@ -102,8 +109,14 @@ class Database:
         that hold it for a query. Each close checkpoints, at a cost per batch (docs/performance.md).
         ``memory_limit`` caps DuckDB while the run has the file open (``Settings.duckdb_memory``).
         """
-        Database.open(path, wait_s=wait_s).close()  # create the file and bring its schema up to date, once
         session = [f"SET memory_limit = '{memory_limit}'"] if memory_limit else []
+        if lakes.is_lake(path):  # a lake lets readers and other writers in whatever a run holds: hold it
+            with cls.open(path) as database:
+                for sql in session:
+                    database.connection.execute(sql)
+                yield database
+            return
+        Database.open(path, wait_s=wait_s).close()  # create the file and bring its schema up to date, once
         database = cls(Path(path), None, session_sql=session, wait_s=wait_s)
         try:
             yield database
@@ -134,6 +147,8 @@ class Database:
         """A cursor on the open connection (see ``hold``), closed with the block."""
         with self.hold() as connection:
             cur = connection.cursor()
+            if self.lake is not None:  # a cursor starts in the in-memory database, not where ``USE`` pointed
+                cur.execute(f"USE {lakes.ALIAS}")
             try:
                 yield cur
             finally:
@@ -144,6 +159,13 @@ class Database:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+    def snapshot(self) -> int | None:
+        """The lake's current snapshot id (what ``AT (VERSION => ...)`` reads back), None for a DuckDB file."""
+        if self.lake is None:
+            return None
+        with self.cursor() as con:
+            return lakes.current_snapshot(con)
 
     def __enter__(self) -> "Database":
         return self
@@ -158,6 +180,8 @@ def open_read_only(path: str | Path, *, sandbox: bool = False, wait_s: float = 0
     A run opens the file only while it writes a batch: a reader waits up to ``wait_s`` for that to end
     and then sees every batch committed so far.
     """
+    if lakes.is_lake(path):  # readers never wait for a lake's writers
+        return lakes.connect(lakes.Lake.parse(path), read_only=True, sandbox=sandbox)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `dateline run` first")
@@ -173,25 +197,37 @@ def query(path: str | Path, sql: str, params: Sequence | None = None, *,
         return names, cur.fetchall()
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables, bring older ones in line with the models, and (re)create the views."""
+def ensure_schema(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
+    """Create missing tables, bring older ones in line with the models, and (re)create the views.
+
+    A lake gets the same tables without the constraints DuckLake lacks (keys, CHECK): its loads keep
+    keys unique themselves (``dateline.store.loads``). Several writers may open a lake at once: each
+    step is retried when it loses to another's commit.
+    """
+    run = lakes.retry if lake else (lambda work: work())
     for model in TABLES:
-        con.execute(create_table_sql(model))
-    _migrate(con)
+        run(lambda model=model: con.execute(create_table_sql(model, constraints=not lake)))
+    run(lambda: _migrate(con, lake=lake))
     for name, sql in VIEWS.items():
-        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+        if lake and con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database()"
+                                " AND view_name = $1 AND sql = $2", [name, f'CREATE VIEW "{name}" AS {sql};']).fetchone()[0]:
+            continue
+        run(lambda name=name, sql=sql: con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}'))
 
 
-def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
     """Bring tables created by older versions in line with the models (CREATE IF NOT EXISTS does not)."""
     # Columns added to a model later are added as nullable columns.
     for model in TABLES:
         have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = $1", [model.table]).fetchall()}
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1"
+            " AND table_catalog = current_database()", [model.table]).fetchall()}
         for name, info in model.model_fields.items():
             if name not in have:
                 sql_type = column_type(unwrap_optional(info.annotation)[0])[0]
                 con.execute(f'ALTER TABLE "{model.table}" ADD COLUMN "{name}" {sql_type}')
+    if lake:  # lakes are newer than the changes below
+        return
     # source_files.size_bytes became nullable: unreadable files get a ledger row too.
     nullable = con.execute(
         "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'source_files'"

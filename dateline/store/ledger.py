@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dateline.store.database import Database
 from schemas.rejects import INTERNAL_ERROR
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
 
 #: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run.
 RETRYABLE_REJECT = f"{INTERNAL_ERROR}%"
@@ -32,6 +36,12 @@ def ledger_state(db: Database, pairs: Sequence[tuple[str, str]]) -> LedgerState:
     Unreadable files have no hash and are never "done": the next run tries them again, as it does files
     rejected for an internal error.
     """
+    with db.cursor() as con:
+        return ledger_state_in(con, pairs)
+
+
+def ledger_state_in(con: "duckdb.DuckDBPyConnection", pairs: Sequence[tuple[str, str]]) -> LedgerState:
+    """``ledger_state`` on an open connection (a lake's load reads it again inside its transaction)."""
     import pyarrow as pa
 
     state = LedgerState()
@@ -39,16 +49,15 @@ def ledger_state(db: Database, pairs: Sequence[tuple[str, str]]) -> LedgerState:
     if not pairs:
         return state
     wanted = pa.table({"source_path": [p for p, _ in pairs], "content_sha256": [h for _, h in pairs]})  # noqa: F841
-    with db.cursor() as con:
-        rows = con.execute(
-            f"""
-            SELECT s.source_path, s.content_sha256, s.outcome, s.article_id, r.reason
-            FROM source_files s
-            LEFT JOIN rejects r USING (source_path, content_sha256)
-            WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
-              AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
-            """
-        ).fetchall()
+    rows = con.execute(
+        f"""
+        SELECT s.source_path, s.content_sha256, s.outcome, s.article_id, r.reason
+        FROM source_files s
+        LEFT JOIN rejects r USING (source_path, content_sha256)
+        WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
+          AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
+        """
+    ).fetchall()
     for path, sha, outcome, article_id, reason in rows:
         if article_id:
             state.articles[sha] = article_id
