@@ -119,7 +119,12 @@ def connect(lake: Lake, *, read_only: bool = False, sandbox: bool = False) -> du
         retry(lambda: con.execute(lake.attach_sql(read_only=read_only)))
         con.execute(f"USE {ALIAS}")
         if sandbox:
-            allowed = [p.as_posix() + ("/" if p.is_dir() else "") for p in lake.files()]
+            files = lake.files()
+            if lake.data_path is None:  # a PostgreSQL catalog records where its files are
+                recorded = con.execute(f"SELECT value FROM {ALIAS}.options() WHERE option_name = 'data_path'"
+                                       ).fetchone()
+                files += [Path(recorded[0])] if recorded else []
+            allowed = [p.as_posix() + ("/" if p.is_dir() else "") for p in files]
             con.execute("SET allowed_paths = $1", [[p for p in allowed if not p.endswith("/")]])
             con.execute("SET allowed_directories = $1", [[p for p in allowed if p.endswith("/")]])
             con.execute("SET enable_external_access = false")
@@ -146,8 +151,10 @@ MAX_PAUSE_S = 2.0
 def is_conflict(exc: BaseException) -> bool:
     """A commit that lost to another writer's, or a catalog busy for a moment: worth running again."""
     text = str(exc).lower()
-    return isinstance(exc, duckdb.Error) and any(
-        s in text for s in ("database is locked", "conflict", "busy", "could not serialize"))
+    # Two writers creating one lake at once: the one that loses finds the catalog tables being created.
+    first_use = "failed to initialize ducklake" in text and ("duplicate key" in text or "already exists" in text)
+    return isinstance(exc, duckdb.Error) and (first_use or any(
+        s in text for s in ("database is locked", "conflict", "busy", "could not serialize")))
 
 
 def retry(work: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:

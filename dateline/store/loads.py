@@ -62,6 +62,12 @@ def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, i
     import pyarrow as pa
 
     ledger = batch.source_files
+    # DuckLake lets two transactions append to one table side by side (a PostgreSQL catalog commits both),
+    # so two runs could each insert the same new bytes. Every load first rewrites its run's row: a
+    # transaction that inserts into a table another one deleted from meanwhile fails to commit, so
+    # overlapping loads conflict and the one run again decides against the other's rows.
+    for run_id in set(ledger["run_id"].to_pylist()):
+        con.execute("UPDATE runs SET status = status WHERE run_id = $1", [run_id])
     pairs = list(zip(ledger["source_path"].to_pylist(), ledger["content_sha256"].to_pylist()))
     state = ledger_state_in(con, [(p, h) for p, h in pairs if h])
     committed = dedup.ContentIndex({**{h: "" for h in state.rejected}, **state.articles}, dict(state.rejected))
