@@ -19,7 +19,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,15 +47,11 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, help="files per task run (default: each checkout's default)")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
-    from throughput import build_corpus, find_source
+    from throughput import work_with_corpus
 
-    source = find_source(None)
-    if source is None:
-        print("no devset corpus to replicate (../shared/devsets/reuters_dev/txt): nothing measured")
+    work = work_with_corpus(args.n, "dateline-ab-")
+    if work is None:
         return 0
-    work = Path(tempfile.mkdtemp(prefix="dateline-ab-"))
-    print(f"building a corpus of {args.n:,} articles from {source} in {work}", flush=True)
-    build_corpus(source, args.n, work / "corpus")
     rows = []
     for rnd in range(1, args.rounds + 1):
         pair = {}

@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,17 +31,26 @@ ROOT = Path(__file__).resolve().parent.parent
 READER = r"""
 import json, sys, time
 import duckdb
-db, stop, out, give_up = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+db, stop, out, give_up, root = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
 from pathlib import Path
+sys.path.insert(0, root)
+if db.startswith("ducklake:"):  # a lake: an in-memory DuckDB with the lake attached read-only
+    from dateline.store import lake
+    target = lake.Lake.parse(db)
+    exists = lambda: Path(target.location).exists()
+    opened = lambda: lake.connect(target, read_only=True)
+else:
+    exists = lambda: Path(db).exists()
+    opened = lambda: duckdb.connect(db, read_only=True)
 results = []
-while not Path(db).exists():
+while not exists():
     time.sleep(0.05)
 while not Path(stop).exists():
     asked = time.monotonic()
     answer = None
     while time.monotonic() - asked < give_up:
         try:
-            with duckdb.connect(db, read_only=True) as con:
+            with opened() as con:
                 n = con.execute("SELECT count(*) FROM articles").fetchone()[0]
                 con.execute("SELECT count(*) FROM date_anomalies").fetchone()
                 answer = n
@@ -57,10 +65,12 @@ Path(out).write_text(json.dumps(results))
 """
 
 
-def measure(root: Path, corpus: Path, work: Path, label: str, give_up: float) -> dict:
+def measure(root: Path, corpus: Path, work: Path, label: str, give_up: float, lake: bool = False) -> dict:
     db, stop, out = work / f"{label}.duckdb", work / f"{label}.stop", work / f"{label}-reader.json"
+    if lake:
+        db = f"ducklake:sqlite:{work / label / 'catalog.sqlite'}"
     env = {**os.environ, "PYTHONPATH": str(root), "DATELINE_DATA_DOCS": "true"}
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(out), str(give_up)])
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop), str(out), str(give_up), str(root)])
     started = time.monotonic()
     run = subprocess.run([sys.executable, "-m", "dateline.cli", "run", str(corpus), "--db", str(db)],
                          cwd=root, env=env, capture_output=True, text=True)
@@ -69,10 +79,10 @@ def measure(root: Path, corpus: Path, work: Path, label: str, give_up: float) ->
     reader.wait(timeout=give_up + 30)
     if run.returncode != 0:
         raise RuntimeError(f"{label}: dateline run failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-    import duckdb
+    sys.path.insert(0, str(root))
+    from dateline.store.database import query
 
-    with duckdb.connect(str(db), read_only=True) as con:
-        loaded, duration = con.execute("SELECT articles_loaded, duration_s FROM runs").fetchone()
+    loaded, duration = query(db, "SELECT articles_loaded, duration_s FROM runs")[1][0]
     queries = json.loads(out.read_text())
     answered = [q["latency_s"] for q in queries if q["articles"] is not None]
     during = [q for q in queries if q["articles"] is not None and q["articles"] < loaded]
@@ -89,34 +99,37 @@ def main() -> int:
     ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
     ap.add_argument("--n", type=int, default=20_000, help="articles (default 20,000; no more on a shared machine)")
     ap.add_argument("--give-up", type=float, default=15.0, help="a query waits at most this long (default 15 s)")
+    ap.add_argument("--lake", action="store_true", help="also the after checkout into a SQLite-catalog DuckLake")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "bench"))
-    from throughput import build_corpus, find_source
+    from throughput import work_with_corpus
 
-    source = find_source(None)
-    if source is None:
-        print("no devset corpus to replicate (../shared/devsets/reuters_dev/txt): nothing measured")
+    work = work_with_corpus(args.n, "dateline-readers-")
+    if work is None:
         return 0
-    work = Path(tempfile.mkdtemp(prefix="dateline-readers-"))
-    print(f"building a corpus of {args.n:,} articles from {source} in {work}", flush=True)
-    build_corpus(source, args.n, work / "corpus")
     res = {}
-    for label, root in (("before", args.before.resolve()), ("after", args.after.resolve())):
+    setups = [("before", args.before.resolve(), False), ("after", args.after.resolve(), False)]
+    if args.lake:
+        setups.append(("after-lake", args.after.resolve(), True))
+    for label, root, lake in setups:
         print(f"{label}: dateline run from {root} with a reader querying ...", flush=True)
-        res[label] = measure(root, work / "corpus", work, label, args.give_up)
+        res[label] = measure(root, work / "corpus", work, label, args.give_up, lake)
     b, a = res["before"], res["after"]
 
     def f(x, d=2):
         return "-" if x is None else f"{x:,.{d}f}"
 
-    print(f"\n| {args.n:,} articles, default batch size | before | after |")
-    print("|---|---|---|")
+    labels = [label for label, _, _ in setups]
+    print(f"\n| {args.n:,} articles, default batch size | {' | '.join(labels)} |")
+    print("|---" * (len(labels) + 1) + "|")
     for name, key, d in (("queries asked during the run", "queries", 0), ("gave up after "
                          f"{args.give_up:g} s", "gave_up", 0), ("answered with part of the run", "answered_mid_run", 0),
                          ("query latency p50 (s)", "p50_s", 2), ("query latency p95 (s)", "p95_s", 2),
                          ("run articles/s (runs.duration_s)", "articles_per_s", 0), ("run duration (s)", "run_s", 1)):
-        print(f"| {name} | {f(b[key], d)} | {f(a[key], d)} |")
+        print(f"| {name} | {' | '.join(f(res[label][key], d) for label in labels)} |")
     print(f"\nafter/before articles/s: {a['articles_per_s'] / b['articles_per_s']:.2f}")
+    if args.lake:
+        print(f"lake/file (after) articles/s: {res['after-lake']['articles_per_s'] / a['articles_per_s']:.2f}")
     print(json.dumps(res))
     return 0
 

@@ -33,23 +33,13 @@ def load_batch(db: Database, batch: Batch) -> dict[str, int]:
     (``source_files``, ``rejects``) keeps each (path, content)'s latest outcome (``INSERT OR REPLACE``),
     so a file retried after an internal error or an unreadable moment is recorded as what it became.
     """
-    import pyarrow as pa
-
     if db.lake is not None:
         with db.cursor() as con:
             return lake.transaction(con, lambda con: _load_into_lake(con, batch))
-    counts: dict[str, int] = {}
     with db.cursor() as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _forget_unreadable_reads(con, batch.source_files)
-            new_articles = pa.table({"article_id": pa.array([], pa.string())})
-            for model, rows in batch.rows():
-                counts[model.table], inserted = insert_rows(con, model, rows, new_articles)
-                if inserted is not None:
-                    new_articles = inserted
-            counts["superseded"] = _supersede_old_versions(con, batch.articles)
-            _forget_stale_rejects(con, batch.source_files)
+            counts = _write_batch(con, batch, insert_rows)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -57,10 +47,25 @@ def load_batch(db: Database, batch: Batch) -> dict[str, int]:
     return counts
 
 
-def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
-    """``load_batch``'s work on a lake, inside the caller's transaction (run again on a conflict)."""
+def _write_batch(con: duckdb.DuckDBPyConnection, batch: Batch, insert) -> dict[str, int]:
+    """Every table's rows of ``batch``, each table's by ``insert`` (``insert_rows`` or ``insert_lake_rows``),
+    inside the caller's transaction."""
     import pyarrow as pa
 
+    counts: dict[str, int] = {}
+    _forget_unreadable_reads(con, batch.source_files)
+    new_articles = pa.table({"article_id": pa.array([], pa.string())})
+    for model, rows in batch.rows():
+        counts[model.table], inserted = insert(con, model, rows, new_articles)
+        if inserted is not None:
+            new_articles = inserted
+    counts["superseded"] = _supersede_old_versions(con, batch.articles)
+    _forget_stale_rejects(con, batch.source_files)
+    return counts
+
+
+def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
+    """``load_batch``'s work on a lake, inside the caller's transaction (run again on a conflict)."""
     ledger = batch.source_files
     # DuckLake lets two transactions append to one table side by side (a PostgreSQL catalog commits both),
     # so two runs could each insert the same new bytes. Every load first rewrites its run's row: a
@@ -72,16 +77,7 @@ def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, i
     state = ledger_state_in(con, [(p, h) for p, h in pairs if h])
     committed = dedup.ContentIndex({**{h: "" for h in state.rejected}, **state.articles}, dict(state.rejected))
     batch = dedup.drop_seen(batch, committed)  # what another writer committed first wins
-    counts: dict[str, int] = {}
-    _forget_unreadable_reads(con, batch.source_files)
-    new_articles = pa.table({"article_id": pa.array([], pa.string())})
-    for model, rows in batch.rows():
-        counts[model.table], inserted = insert_lake_rows(con, model, rows, new_articles)
-        if inserted is not None:
-            new_articles = inserted
-    counts["superseded"] = _supersede_old_versions(con, batch.articles)
-    _forget_stale_rejects(con, batch.source_files)
-    return counts
+    return _write_batch(con, batch, insert_lake_rows)
 
 
 def insert_lake_rows(con: duckdb.DuckDBPyConnection, model: type[TableModel], rows: "pa.Table",
