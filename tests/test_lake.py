@@ -113,3 +113,18 @@ def test_a_lake_table_has_the_declared_columns_without_the_constraints_ducklake_
         assert have == {(m.table, f) for m in TABLES for f in m.model_fields}
     with pytest.raises(ValueError, match="ducklake:sqlite:PATH"):
         lakes.Lake.parse("ducklake:mysql:x")
+
+
+def test_a_lake_comes_through_settings_with_its_files_and_data_docs_beside_the_catalog(monkeypatch, tmp_path):
+    from dateline.settings import get_settings
+
+    monkeypatch.setenv("DATELINE_DB_PATH", f"ducklake:sqlite:{tmp_path / 'cat.sqlite'}")
+    settings = get_settings()
+    assert str(settings.db_path) == f"ducklake:sqlite:{tmp_path / 'cat.sqlite'}"
+    assert settings.gx_root == tmp_path
+    assert lakes.Lake.parse(settings.db_path).data_path == tmp_path / "cat.sqlite.files"
+    monkeypatch.setenv("DATELINE_LAKE_DATA_PATH", str(tmp_path / "elsewhere"))
+    assert lakes.Lake.parse(settings.db_path).data_path == tmp_path / "elsewhere"
+    pg = get_settings(db_path="ducklake:postgres:dbname=lake host=db.example port=5432")
+    assert str(pg.db_path) == "ducklake:postgres:dbname=lake host=db.example port=5432"
+    assert lakes.Lake.parse(pg.db_path).location == "dbname=lake host=db.example port=5432"
