@@ -23,6 +23,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -79,10 +80,10 @@ def measure(root: Path, corpus: Path, work: Path, label: str, give_up: float, la
     reader.wait(timeout=give_up + 30)
     if run.returncode != 0:
         raise RuntimeError(f"{label}: dateline run failed:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
-    sys.path.insert(0, str(root))
-    from dateline.store.database import query
-
-    loaded, duration = query(db, "SELECT articles_loaded, duration_s FROM runs")[1][0]
+    runs = subprocess.run([sys.executable, "-m", "dateline.cli", "sql", "SELECT articles_loaded, duration_s FROM runs",
+                           "--db", str(db), "--format", "json"], cwd=root, env=env, capture_output=True, text=True,
+                          check=True)  # read by the checkout's own code
+    ((loaded, duration),) = [(r["articles_loaded"], r["duration_s"]) for r in json.loads(runs.stdout)]
     queries = json.loads(out.read_text())
     answered = [q["latency_s"] for q in queries if q["articles"] is not None]
     during = [q for q in queries if q["articles"] is not None and q["articles"] < loaded]
@@ -93,14 +94,72 @@ def measure(root: Path, corpus: Path, work: Path, label: str, give_up: float, la
             "answered_mid_run": len(during)}
 
 
+def load_cost(source: Path, work: Path, batch: int = 5000) -> dict:
+    """Seconds per batch to load a finished run's real rows again, batch by batch, into: a DuckDB file held
+    open for the run (the old design), a file opened and closed per batch (``Database.for_run`` now), and a
+    SQLite-catalog lake. No reader and no parsing: the cost of the store alone."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sys.path.insert(0, str(ROOT))
+    from dateline.store import loads
+    from dateline.store.database import Database
+    from schemas import TABLES, Batch
+    from schemas.ddl import arrow_schema
+
+    models = {m.table: m for m in TABLES}
+    with duckdb.connect(str(source), read_only=True) as con:
+        tables = {t: con.execute("SELECT " + ", ".join(f'"{c}"' for c in models[t].model_fields) + f" FROM {t}"
+                                 ).fetch_arrow_table().cast(arrow_schema(models[t])) for t in
+                  ("source_files", "articles", "date_mentions", "date_evidence", "quality_results", "rejects")}
+    ids = tables["articles"]["article_id"].to_pylist()
+    batches = []
+    for start in range(0, len(ids), batch):
+        keep = pa.array(ids[start:start + batch])
+        batches.append(Batch(**{t: rows.filter(pc.is_in(rows["article_id"], value_set=keep)) if t != "rejects"
+                                else rows.slice(0, 0) for t, rows in tables.items()}))
+    out = {}
+
+    def timed(database) -> list[float]:
+        times = []
+        for b in batches:
+            started = time.perf_counter()
+            loads.load_batch(database, b)
+            times.append(time.perf_counter() - started)
+        return times
+
+    with Database.open(work / "held.duckdb") as database:  # before: held open, checkpointed at the end
+        database.connection.execute("SET checkpoint_threshold = '128MiB'")
+        times = timed(database)
+        started = time.perf_counter()
+        database.connection.execute("CHECKPOINT")
+        times[-1] += time.perf_counter() - started
+    out["file held open"] = times
+    with Database.for_run(work / "per-batch.duckdb") as database:
+        out["file opened per batch"] = timed(database)
+    with Database.for_run(f"ducklake:sqlite:{work / 'lake-cost' / 'catalog.sqlite'}") as database:
+        out["lake (SQLite catalog)"] = timed(database)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--before", type=Path, required=True, help="checkout measured first")
+    ap.add_argument("--before", type=Path, help="checkout measured first (required but with --load-cost-only)")
     ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
     ap.add_argument("--n", type=int, default=20_000, help="articles (default 20,000; no more on a shared machine)")
     ap.add_argument("--give-up", type=float, default=15.0, help="a query waits at most this long (default 15 s)")
     ap.add_argument("--lake", action="store_true", help="also the after checkout into a SQLite-catalog DuckLake")
+    ap.add_argument("--load-cost-only", type=Path, metavar="DB", help="only the store's cost per batch, loading "
+                    "the rows of the DuckDB file DB (a finished run) again")
     args = ap.parse_args()
+    if args.load_cost_only:
+        work = Path(tempfile.mkdtemp(prefix="dateline-load-cost-"))
+        for name, times in load_cost(args.load_cost_only, work).items():
+            print(f"| {name} | {' / '.join(f'{t:.2f}' for t in times)} | {sum(times):.2f} |")
+        return 0
+    if args.before is None:
+        ap.error("--before CHECKOUT is required")
     sys.path.insert(0, str(ROOT / "bench"))
     from throughput import work_with_corpus
 
