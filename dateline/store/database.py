@@ -130,9 +130,14 @@ class Database:
         if self.connection is None:
             if not self._borrowing:
                 raise RuntimeError(f"{self.path} is closed")
-            self.connection = _connect_waiting(self.path, self.wait_s)
-            for sql in self.session_sql:
-                self.connection.execute(sql)
+            connection = _connect_waiting(self.path, self.wait_s)
+            try:
+                for sql in self.session_sql:
+                    connection.execute(sql)
+            except BaseException:
+                connection.close()
+                raise
+            self.connection = connection
         self._holds += 1
         try:
             yield self.connection
