@@ -128,3 +128,10 @@ def test_a_lake_comes_through_settings_with_its_files_and_data_docs_beside_the_c
     pg = get_settings(db_path="ducklake:postgres:dbname=lake host=db.example port=5432")
     assert str(pg.db_path) == "ducklake:postgres:dbname=lake host=db.example port=5432"
     assert lakes.Lake.parse(pg.db_path).location == "dbname=lake host=db.example port=5432"
+
+
+def test_reading_a_lake_whose_catalog_file_exists_but_holds_no_lake_yet_says_so(tmp_path, capsys):
+    catalog = tmp_path / "new.sqlite"
+    catalog.touch()  # what a first run's writer leaves for a moment before DuckLake creates its tables
+    assert cli.main(["sql", "SELECT 1", "--db", f"ducklake:sqlite:{catalog}"]) == 2
+    assert "no lake at" in capsys.readouterr().err

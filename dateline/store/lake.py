@@ -116,7 +116,12 @@ def connect(lake: Lake, *, read_only: bool = False, sandbox: bool = False) -> du
     con = duckdb.connect(config=dict(NO_AUTOLOAD))
     try:
         load(con, "parquet", "ducklake", "sqlite_scanner" if lake.catalog == "sqlite" else "postgres_scanner")
-        retry(lambda: con.execute(lake.attach_sql(read_only=read_only)))
+        try:
+            retry(lambda: con.execute(lake.attach_sql(read_only=read_only)))
+        except duckdb.InvalidInputException as exc:  # a catalog file whose first run has not created the lake yet
+            if read_only and "does not exist" in str(exc):
+                raise FileNotFoundError(f"no lake at {lake.name} yet: run `dateline run` first") from exc
+            raise
         con.execute(f"USE {ALIAS}")
         if sandbox:
             files = lake.files()
