@@ -128,3 +128,15 @@ def test_a_run_killed_mid_load_into_a_lake_then_run_again_gives_the_rows_of_an_u
     assert_same_contents(contents(lake), contents(whole))
     with duckdb.connect(str(whole), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
+
+
+def test_which_errors_a_lake_write_runs_again_for():
+    again = [  # each met here with two writers at once
+        "Failed to commit DuckLake transaction.\nFailed to flush changes into DuckLake: database is locked",
+        "Transaction conflict - attempting to insert into table with index \"3\" - but another transaction has deleted",
+        "Failed to initialize DuckLake: ... ERROR:  duplicate key value violates unique constraint",
+        "Failed to commit DuckLake transaction.\nFailed to load DuckLake - Table entry \"source_files\" does not have any columns",
+    ]
+    assert all(lakes.is_conflict(duckdb.TransactionException(m)) for m in again)
+    assert not lakes.is_conflict(duckdb.ConstraintException("NOT NULL constraint failed: runs.already_loaded"))
+    assert not lakes.is_conflict(duckdb.CatalogException("Table with name runs does not exist!"))

@@ -156,8 +156,10 @@ MAX_PAUSE_S = 2.0
 def is_conflict(exc: BaseException) -> bool:
     """A commit that lost to another writer's, or a catalog busy for a moment: worth running again."""
     text = str(exc).lower()
-    # Two writers creating one lake at once: the one that loses finds the catalog tables being created.
-    first_use = "failed to initialize ducklake" in text and ("duplicate key" in text or "already exists" in text)
+    # Two writers creating one lake at once: the one that loses finds the catalog, or a table of it, being
+    # created ("Table entry ... does not have any columns" when it reloads the catalog at commit).
+    first_use = ("failed to initialize ducklake" in text and ("duplicate key" in text or "already exists" in text)) \
+        or "failed to load ducklake" in text
     return isinstance(exc, duckdb.Error) and (first_use or any(
         s in text for s in ("database is locked", "conflict", "busy", "could not serialize")))
 
