@@ -11,7 +11,7 @@ UV_ENV = export UV_INDEX_STRATEGY=unsafe-best-match; \
 	x=$$(pip config get global.extra-index-url 2>/dev/null) && export UV_EXTRA_INDEX_URL="$$x"; \
 	x=$$(pip config get global.find-links 2>/dev/null) && export UV_FIND_LINKS="$$x"; true
 
-.PHONY: setup run test lock clean bench eval ui
+.PHONY: setup run test lock clean bench bench-readers eval ui
 
 UI_PORT ?= 4200
 
@@ -61,6 +61,10 @@ RECORDS_ARGS ?= --sizes-mb 50,200
 bench: setup
 	$(BIN)/python bench/throughput.py $(BENCH_ARGS)
 	$(BIN)/python bench/records.py $(RECORDS_ARGS)
+
+# Queries during a run, DuckDB file and DuckLake: BEFORE=<checkout of the commit to compare against>.
+bench-readers: setup
+	$(BIN)/python bench/readers.py --before $(BEFORE) --after . --lake $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

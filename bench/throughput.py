@@ -338,6 +338,19 @@ def build_corpus(source: Path, n: int, dest: Path) -> dict:
     return {"files": written, "bytes": size, "originals": len(originals), "copies": copy}
 
 
+def work_with_corpus(n: int, prefix: str) -> Path | None:
+    """A new temp folder whose ``corpus/`` holds ``n`` generated articles (for scripts comparing runs over one
+    corpus); None, said on stdout, without the devsets."""
+    source = find_source(None)
+    if source is None:
+        print("no devset corpus to replicate (../shared/devsets/reuters_dev/txt): nothing measured")
+        return None
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    print(f"building a corpus of {n:,} articles from {source} in {work}", flush=True)
+    build_corpus(source, n, work / "corpus")
+    return work
+
+
 def find_source(arg: str | None) -> Path | None:
     cands = [arg] if arg else [
         os.environ.get("DATELINE_DEVSETS") and str(Path(os.environ["DATELINE_DEVSETS"]) / "reuters_dev" / "txt"),

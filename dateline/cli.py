@@ -125,33 +125,26 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
 
 
 def cmd_sql(args: argparse.Namespace) -> int:
-    import time
-
     import duckdb
 
     from dateline.store.database import DatabaseBusyError, query
 
     args.db = _db(args)
-    deadline = time.monotonic() + args.wait
-    while True:
-        try:
-            names, rows = query(args.db, args.query)
-            break
-        except DatabaseBusyError as exc:  # a run has the file open for a moment: wait a little
-            if time.monotonic() >= deadline:
-                print(f"dateline: {exc}", file=sys.stderr)
-                return EXIT_BUSY
-            time.sleep(0.5)
-        except FileNotFoundError as exc:
-            print(f"dateline: {exc}", file=sys.stderr)
-            return 2
-        except duckdb.PermissionException as exc:
-            print(f"dateline: refused: `dateline sql` only reads this database, it cannot touch other files "
-                  f"({exc})", file=sys.stderr)
-            return 1
-        except duckdb.Error as exc:  # includes "attached in read-only mode" for DELETE, DROP, INSERT ...
-            print(f"dateline: {type(exc).__name__}: {exc}", file=sys.stderr)
-            return 1
+    try:  # a run opens the file only while it writes a batch: wait for that, then read what it committed
+        names, rows = query(args.db, args.query, wait_s=args.wait)
+    except DatabaseBusyError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except FileNotFoundError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return 2
+    except duckdb.PermissionException as exc:
+        print(f"dateline: refused: `dateline sql` only reads this database, it cannot touch other files "
+              f"({exc})", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:  # includes "attached in read-only mode" for DELETE, DROP, INSERT ...
+        print(f"dateline: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     _print_rows(names, rows, args.format)
     return 0
 
@@ -177,7 +170,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.parquet)
     out.mkdir(parents=True, exist_ok=True)
     try:
-        written = export_parquet(db, out)
+        written = export_parquet(db, out, wait_s=args.wait)
     except (FileNotFoundError, DatabaseBusyError) as exc:
         print(f"dateline: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, FileNotFoundError) else EXIT_BUSY
@@ -188,19 +181,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Where the Data Docs are, and the latest runs' quality summary."""
     from dateline.quality.datadocs import index_path
-    from dateline.store.database import query
     from dateline.settings import get_settings
+    from dateline.store.database import DatabaseBusyError, query
 
     settings = get_settings(db_path=args.db)
     index = index_path(settings.gx_root)
     print(f"Data Docs: {index.resolve()}" + ("" if index.exists() else "  (not built yet: run `dateline run`)"))
     try:
-        names, rows = query(settings.db_path, "SELECT started_at::TIMESTAMP(0) AS started, status, "
+        names, rows = query(settings.db_path, wait_s=args.wait, sql="SELECT started_at::TIMESTAMP(0) AS started, status, "
                                   "round(duration_s, 1) AS seconds, files_seen AS files, articles_loaded AS loaded, "
                                   "already_loaded AS skipped, rejected, quarantined, warned, date_anomalies "
                                   "FROM latest_runs LIMIT 5")
         _print_table(names, rows, title="Latest runs")
-        names, rows = query(settings.db_path, """
+        names, rows = query(settings.db_path, wait_s=args.wait, sql="""
             SELECT expectation, severity, count(*) FILTER (NOT success) AS failed, count(*) AS checked
             FROM quality_results WHERE run_id = (SELECT run_id FROM latest_runs WHERE articles_loaded > 0 LIMIT 1)
             GROUP BY ALL ORDER BY failed DESC, expectation""")
@@ -208,6 +201,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"dateline: {exc}", file=sys.stderr)
         return 2
+    except DatabaseBusyError as exc:
+        print(f"dateline: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     return 0
 
 
@@ -262,11 +258,12 @@ def cmd_stories(args: argparse.Namespace) -> int:
     import uuid
 
     from dateline.store.database import Database, DatabaseBusyError
+    from dateline.store.lake import is_lake
     from dateline.store.locks import RunLock
     from dateline.stories.stage import update_stories
 
     db = _db(args)
-    if not Path(db).exists():
+    if not is_lake(db) and not Path(db).exists():
         print(f"dateline: no database at {db}: run `dateline run` first", file=sys.stderr)
         return 2
     try:
@@ -287,7 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="ingest article files into DuckDB (default: seeds/)")
     run.add_argument("paths", nargs="*", help="files or folders of article dumps: .txt, .json, .jsonl/.ndjson, "
                      ".csv, .html/.htm, .warc, each also .gz (default: seeds)")
-    run.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
+    run.add_argument("--db", help=f"DuckDB file, or a DuckLake: ducklake:sqlite:PATH, 'ducklake:postgres:dbname=... host=...' "
+                     f"(default: $DATELINE_DB_PATH or {DEFAULT_DB})")
     run.add_argument("--batch-size", type=int, help="records per task run (default: $DATELINE_BATCH_SIZE or 5000)")
     run.add_argument("--max-file-mb", type=float, default=None,
                      help="reject larger files unread (default: $DATELINE_MAX_FILE_MB or 10)")
@@ -311,19 +309,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     sql = sub.add_parser("sql", help="run a query on a read-only connection and print a table")
     sql.add_argument("query")
-    sql.add_argument("--db", help=f"DuckDB file (default: $DATELINE_DB_PATH or {DEFAULT_DB})")
+    sql.add_argument("--db", help=f"DuckDB file, or a DuckLake: ducklake:sqlite:PATH, 'ducklake:postgres:dbname=... host=...' "
+                     f"(default: $DATELINE_DB_PATH or {DEFAULT_DB})")
     sql.add_argument("--format", choices=["table", "csv", "json"], default="table")
     sql.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
-                     help=f"wait this long while a run has the file open (default 10; then exit {EXIT_BUSY})")
+                     help="wait this long while a run writes a batch into the file (default 10; then exit "
+                          f"{EXIT_BUSY}); the query sees every batch committed before it")
     sql.set_defaults(func=cmd_sql)
 
     export = sub.add_parser("export", help="write every table as Parquet files")
     export.add_argument("--parquet", required=True, metavar="DIR", help="folder for <table>.parquet files")
     export.add_argument("--db")
+    export.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
+                        help="wait this long while a run writes a batch into the file (default 10)")
     export.set_defaults(func=cmd_export)
 
     report = sub.add_parser("report", help="where the Data Docs are, and the latest quality summary")
     report.add_argument("--db")
+    report.add_argument("--wait", type=float, default=10.0, metavar="SECONDS",
+                        help="wait this long while a run writes a batch into the file (default 10)")
     report.set_defaults(func=cmd_report)
 
     serve = sub.add_parser("serve", help="run news-etl on a schedule on this machine (Prefect serve)")

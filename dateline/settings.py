@@ -18,7 +18,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DATELINE_", extra="ignore")
 
-    db_path: Path = Field(Path("data/dateline.duckdb"), description="The DuckDB file the flow loads into.")
+    db_path: Path = Field(Path("data/dateline.duckdb"), description="The DuckDB file the flow loads into, or a "
+                          "DuckLake: ducklake:sqlite:PATH or ducklake:postgres:CONNINFO (dateline.store.lake).")
+    lake_data_path: Path | None = Field(
+        None, description="Where a DuckLake keeps its Parquet files; default: <catalog file>.files/ beside a "
+        "SQLite catalog. A PostgreSQL catalog needs it when the lake is created (it is recorded there).")
     run_input: Path = Field(Path("seeds"), description="What `dateline run` ingests when given no paths.")
     drop_folder: Path = Field(Path("inbox"), description="What the flow ingests when given no paths: "
                               "scheduled runs (dateline serve, deployments).")
@@ -65,7 +69,13 @@ class Settings(BaseSettings):
 
     @property
     def gx_root(self) -> Path:
-        return self.gx_dir or self.db_path.parent
+        if self.gx_dir:
+            return self.gx_dir
+        if str(self.db_path).startswith("ducklake:"):
+            from dateline.store.lake import Lake
+
+            return Lake.parse(self.db_path, self.lake_data_path).folder
+        return self.db_path.parent
 
     @property
     def max_file_bytes(self) -> int:

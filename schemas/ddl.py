@@ -57,8 +57,12 @@ def column_type(annotation: Any) -> tuple[str, pa.DataType, tuple[str, ...] | No
     raise TypeError(f"no DuckDB type for {annotation!r}")
 
 
-def create_table_sql(model: type[TableModel]) -> str:
-    """``CREATE TABLE IF NOT EXISTS`` for a model: NOT NULL from required fields, CHECK from Literals."""
+def create_table_sql(model: type[TableModel], *, constraints: bool = True) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for a model: NOT NULL from required fields, CHECK from Literals.
+
+    ``constraints=False`` leaves out what DuckLake lacks (CHECK, PRIMARY KEY): a lake's loads keep the
+    declared keys unique themselves, and validation checks the Literals before any row is written.
+    """
     lines = []
     for name, info in model.model_fields.items():
         inner, nullable = unwrap_optional(info.annotation)
@@ -66,11 +70,11 @@ def create_table_sql(model: type[TableModel]) -> str:
         line = f'    "{name}" {sql}'
         if not nullable:
             line += " NOT NULL"
-        if allowed:
+        if allowed and constraints:
             quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in allowed)
             line += f' CHECK ("{name}" IN ({quoted}))'
         lines.append(line)
-    if model.key_indexed:
+    if model.key_indexed and constraints:
         keys = ", ".join(f'"{k}"' for k in model.primary_key)
         lines.append(f"    PRIMARY KEY ({keys})")
     return f'CREATE TABLE IF NOT EXISTS "{model.table}" (\n' + ",\n".join(lines) + "\n)"

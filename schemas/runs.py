@@ -31,3 +31,6 @@ class Run(TableModel):
     # Records read (lines, rows, WARC records; a one-article file is one) plus files skipped unread:
     # records_seen = already_loaded + articles_loaded + duplicates + rejected.
     records_seen: int | None = None
+    # A lake's snapshot once the run's batches and stories were in: `AT (VERSION => snapshot_id)` reads
+    # the lake as the run left it. None for a DuckDB file.
+    snapshot_id: int | None = None

@@ -36,6 +36,7 @@ def start_run(database: Database, run: Run) -> None:
 def finish_run(database: Database, ledger: RunLedger) -> dict:
     """Count what the run did from the database, check every file is accounted for, record the run."""
     summary = runs.run_summary(database, ledger.run.run_id)
+    summary["snapshot_id"] = database.snapshot()  # a lake as this run left it, for time travel
     runs.save_run(database, ledger.finished(summary))
     summary["unaccounted"] = ledger.unaccounted(summary)
     if summary["unaccounted"]:

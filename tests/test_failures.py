@@ -179,6 +179,35 @@ def test_a_run_killed_in_the_middle_of_a_jsonl_file_is_finished_by_a_rerun(api_u
 
 
 # --------------------------------------------------------------------------------------------------
+# Reading while a run loads
+# --------------------------------------------------------------------------------------------------
+
+def test_dateline_sql_answers_during_a_run_with_the_batches_committed_so_far(api_url, tmp_path):
+    n, batch = 1500, 100
+    write_articles(tmp_path / "in", n)
+    db = tmp_path / "busy.duckdb"
+    run = Cli(["run", str(tmp_path / "in"), "--db", str(db), "--batch-size", str(batch)], api_url)
+    seen = []
+    try:
+        run.wait_for("loaded into")  # the first batch has committed; the run goes on loading
+        for _ in range(3):
+            reader = subprocess.run(
+                [sys.executable, "-m", "dateline.cli", "sql", "SELECT count(*) AS n FROM articles",
+                 "--db", str(db), "--format", "csv", "--wait", "10"],
+                cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert reader.returncode == 0, reader.stderr
+            seen.append(int(reader.stdout.split()[-1]))
+        still_running = run.proc.poll() is None
+        assert run.finish() == 0, run.output
+    finally:
+        run.kill() if run.proc.poll() is None else None
+    assert still_running, "the run ended before the queries: nothing was read during it"
+    assert all(k % batch == 0 and 0 < k <= n for k in seen), seen  # whole batches, never half of one
+    assert seen == sorted(seen)
+    assert query(db, "SELECT count(*) FROM articles")[1] == [(n,)]
+
+
+# --------------------------------------------------------------------------------------------------
 # Two runs on one database
 # --------------------------------------------------------------------------------------------------
 

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+import threading
 from datetime import date, datetime
 
 import duckdb
@@ -98,24 +101,37 @@ def assert_logical_keys_unique(con) -> None:
         assert total == distinct, f"{model.table}: {total - distinct} rows repeat a key ({keys})"
 
 
-def test_a_run_holds_the_log_and_checkpoints_once_when_it_lets_go(tmp_path):
-    db = tmp_path / "held.duckdb"
-    a = make_article()
-    threshold = "SELECT current_setting('checkpoint_threshold')"
+def test_a_run_opens_the_file_only_while_it_works_so_readers_get_in_between_batches(tmp_path):
+    db = tmp_path / "run.duckdb"
+    a, b = make_article(), make_article("b" * 16)
     memory = "SELECT current_setting('memory_limit')"
-    with duckdb.connect() as fresh:
-        default = fresh.execute(threshold).fetchone()[0]
     with Database.for_run(db, memory_limit="100MiB") as database:
         with database.cursor() as con:
-            assert con.execute(threshold).fetchone()[0] == "128.0 MiB" != default
             assert con.execute(memory).fetchone()[0] == "100.0 MiB"
         loads.load_batch(database, Batch(articles=[a]))
-        assert (tmp_path / "held.duckdb.wal").exists()  # committed, in the log, not yet in the file
-    assert not (tmp_path / "held.duckdb.wal").exists()
-    assert database.connection is None  # closed with the run, whoever still holds the object
-    with open_read_only(db) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
-        assert con.execute(threshold).fetchone()[0] == default
+        assert database.connection is None and not (tmp_path / "run.duckdb.wal").exists()  # checkpointed
+        with open_read_only(db) as con:  # between batches a reader sees the committed batch
+            assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+        reader = subprocess.Popen(  # another process reading: the run waits for it rather than failing
+            [sys.executable, "-c", f"import duckdb, sys; c = duckdb.connect({str(db)!r}, read_only=True); "
+                                   "print('ready', flush=True); sys.stdin.readline()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert reader.stdout.readline().strip() == "ready"
+            database.wait_s = 0.0
+            with pytest.raises(DatabaseBusyError):
+                loads.load_batch(database, Batch(articles=[b]))
+            database.wait_s = 60.0
+            threading.Timer(0.5, reader.stdin.write, ["\n"]).start()
+            threading.Timer(0.6, reader.stdin.flush).start()
+            with database.hold():  # several pieces of work under one open, once the reader has gone
+                loads.load_batch(database, Batch(articles=[b]))
+                assert database.connection is not None
+            assert database.connection is None
+        finally:
+            reader.kill()
+            reader.wait()
+    assert query(db, "SELECT count(*) FROM articles") == (["count_star()"], [(2,)])
 
 
 def test_detail_tables_declare_a_key_without_an_index():

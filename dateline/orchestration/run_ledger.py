@@ -23,6 +23,10 @@ from schemas import Run
 
 log = logging.getLogger(__name__)
 
+#: A failed run records its end after letting go of the file; a reader may hold it for a query meanwhile.
+RECORD_END_WAIT_S = 30.0
+
+
 class RunLedger:
     """One run: its ``runs`` row, the contents it has met (content hash -> article id or reject reason),
     and its counts. ``records_seen == already_loaded + records handled``; see ``unaccounted``. A record is
@@ -66,6 +70,7 @@ class RunLedger:
             "quarantined": summary["quarantined"], "warned": summary["warned"],
             "date_anomalies": len(summary["date_anomalies"]),
             "duration_s": (ended - self.run.started_at).total_seconds(),
+            "snapshot_id": summary.get("snapshot_id"),
         })
         return self.run
 
@@ -101,7 +106,7 @@ def record_end(db_path: str, run_id: str, status: str) -> None:
     run's own error, so a database it cannot open or write is logged, not raised.
     """
     try:
-        with Database.open(db_path) as database:
+        with Database.open(db_path, wait_s=RECORD_END_WAIT_S) as database:  # readers hold it for a query
             runs.mark_run_ended(database, run_id, status, utcnow())
     except (duckdb.Error, DatabaseBusyError, OSError) as exc:
         log.warning("could not record in %s that run %s ended %s: %s", db_path, run_id, status, exc)

@@ -7,11 +7,13 @@ connections or state between calls. Nothing here knows about Prefect.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
 
+from dateline.store import lake as lakes
 from dateline.store.extensions import NO_AUTOLOAD
 from dateline.store.views import VIEWS
 from schemas import TABLES
@@ -28,9 +30,12 @@ class DatabaseBusyError(RuntimeError):
 # `SET` cannot turn it back on.
 SANDBOX_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 
-#: Write-ahead log a run lets grow before DuckDB checkpoints it. Each checkpoint rewrites the key
-#: indexes at a cost that grows with the file; see docs/performance.md for the measurements.
-RUN_CHECKPOINT_THRESHOLD = "128MiB"
+#: How long a run waits for readers to let go of the file before a batch (a reader holds it for one query).
+WRITER_WAIT_S = 300.0
+
+#: How often someone waiting for the file tries again. A run holds it for a batch's load (about a second
+#: at 5,000 articles), so a reader polling this often gets in at the first gap.
+POLL_S = 0.05
 
 
 def _connect(path: Path, *, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
@@ -45,60 +50,127 @@ def _connect(path: Path, *, read_only: bool, config: dict | None = None) -> duck
         raise
 
 
+def _connect_waiting(path: Path, wait_s: float, *, read_only: bool = False,
+                     config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """``_connect``, trying again every ``POLL_S`` while another process holds the file, up to ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return _connect(path, read_only=read_only, config=config)
+        except DatabaseBusyError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(POLL_S)
+
+
 class Database:
     """A DuckDB file opened for writing, with its tables and views in place.
 
-    Open it with ``Database.open`` (a short piece of work) or ``Database.for_run`` (a whole run: tuned
-    for bulk loads, checkpointed when the run lets go), and pass it to what needs it. Each user takes a
-    ``cursor()``: cursors share the one connection, which is what lets a run keep the file open.
+    Open it with ``Database.open`` (held open until ``close``: a short piece of work) or
+    ``Database.for_run`` (a whole run: the file is held only while a piece of work uses it, so readers
+    get in between batches). Users take a ``cursor()`` as a context manager: it borrows the open
+    connection, or opens the file for as long as the ``with`` block lasts (``hold()`` groups several).
     """
 
-    def __init__(self, path: Path, connection: duckdb.DuckDBPyConnection):
+    def __init__(self, path: Path | str, connection: duckdb.DuckDBPyConnection | None, *,
+                 session_sql: Sequence[str] = (), wait_s: float = 0.0, lake: lakes.Lake | None = None):
         self.path = path
+        self.lake = lake  # a DuckLake (``dateline.store.lake``) rather than a DuckDB file
         self.connection = connection
+        self.session_sql = tuple(session_sql)
+        self.wait_s = wait_s  # how long a borrowing open waits for readers to let go of the file
+        self._holds = 0
+        self._borrowing = connection is None
 
     @classmethod
-    def open(cls, path: str | Path) -> "Database":
-        """Open (creating it if needed) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: str | Path, *, wait_s: float = 0.0) -> "Database":
+        """Open (creating it if needed) the database at ``path`` and bring its schema up to date; wait up
+        to ``wait_s`` for readers holding it. A ``ducklake:`` name opens that lake (``dateline.store.lake``)."""
+        if lakes.is_lake(path):
+            lake = lakes.Lake.parse(path)
+            database = cls(lake.name, lakes.connect(lake), lake=lake)
+            ensure_schema(database.connection, lake=True)
+            return database
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        database = cls(path, _connect(path, read_only=False))
+        database = cls(path, _connect_waiting(path, wait_s))
         ensure_schema(database.connection)
         return database
 
     @classmethod
     @contextlib.contextmanager
-    def for_run(cls, path: str | Path, *, memory_limit: str | None = None) -> Iterator["Database"]:
-        """The database held open for a whole run, then checkpointed and closed.
+    def for_run(cls, path: str | Path, *, memory_limit: str | None = None,
+                wait_s: float = WRITER_WAIT_S) -> Iterator["Database"]:
+        """The database of a whole run, opened by each piece of work and closed (checkpointed) after it.
 
-        Closing a DuckDB file checkpoints its log at a cost that grows with the file, so a run opens it
-        once. The log is as durable as the file: a crash loses no committed batch (the next open replays
-        it). ``memory_limit`` caps DuckDB for the run (``Settings.duckdb_memory``).
+        DuckDB lets one process open a file for writing and no one else open it meanwhile, readers
+        included: a run that held it throughout locked analysts out for the whole run. So the run holds
+        it only while it writes a batch (or reads the ledger), and waits up to ``wait_s`` for readers
+        that hold it for a query. Each close checkpoints, at a cost per batch (docs/performance.md).
+        ``memory_limit`` caps DuckDB while the run has the file open (``Settings.duckdb_memory``).
         """
-        database = cls.open(path)
-        con = database.connection
-        con.execute(f"SET checkpoint_threshold = '{RUN_CHECKPOINT_THRESHOLD}'")
-        if memory_limit:
-            con.execute(f"SET memory_limit = '{memory_limit}'")
+        session = [f"SET memory_limit = '{memory_limit}'"] if memory_limit else []
+        if lakes.is_lake(path):  # a lake lets readers and other writers in whatever a run holds: hold it
+            with cls.open(path) as database:
+                for sql in session:
+                    database.connection.execute(sql)
+                yield database
+            return
+        Database.open(path, wait_s=wait_s).close()  # create the file and bring its schema up to date, once
+        database = cls(Path(path), None, session_sql=session, wait_s=wait_s)
         try:
             yield database
         finally:
-            try:
-                con.execute("RESET checkpoint_threshold")
-                con.execute("RESET memory_limit")
-                con.execute("CHECKPOINT")
-            finally:
-                database.close()
+            database._borrowing = False
+            database.close()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor on the open connection; closing it leaves the database open."""
-        return self.connection.cursor()
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The open connection, opening the file for the length of the block if nobody holds it yet."""
+        if self.connection is None:
+            if not self._borrowing:
+                raise RuntimeError(f"{self.path} is closed")
+            connection = _connect_waiting(self.path, self.wait_s)
+            try:
+                for sql in self.session_sql:
+                    connection.execute(sql)
+            except BaseException:
+                connection.close()
+                raise
+            self.connection = connection
+        self._holds += 1
+        try:
+            yield self.connection
+        finally:
+            self._holds -= 1
+            if self._holds == 0 and self._borrowing:
+                self.connection.close()  # checkpoints what the block wrote; readers may open it now
+                self.connection = None
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the open connection (see ``hold``), closed with the block."""
+        with self.hold() as connection:
+            cur = connection.cursor()
+            if self.lake is not None:  # a cursor starts in the in-memory database, not where ``USE`` pointed
+                cur.execute(f"USE {lakes.ALIAS}")
+            try:
+                yield cur
+            finally:
+                cur.close()
 
     def close(self) -> None:
         """Close the file. The object may outlive it (Prefect keeps task parameters), the connection not."""
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+
+    def snapshot(self) -> int | None:
+        """The lake's current snapshot id (what ``AT (VERSION => ...)`` reads back), None for a DuckDB file."""
+        if self.lake is None:
+            return None
+        with self.cursor() as con:
+            return lakes.current_snapshot(con)
 
     def __enter__(self) -> "Database":
         return self
@@ -107,32 +179,48 @@ class Database:
         self.close()
 
 
-def open_read_only(path: str | Path, *, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; ``sandbox`` also forbids touching any other file (``SANDBOX_CONFIG``)."""
+def open_read_only(path: str | Path, *, sandbox: bool = False, wait_s: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection; ``sandbox`` also forbids touching any other file (``SANDBOX_CONFIG``).
+
+    A run opens the file only while it writes a batch: a reader waits up to ``wait_s`` for that to end
+    and then sees every batch committed so far.
+    """
+    if lakes.is_lake(path):  # readers never wait for a lake's writers
+        return lakes.connect(lakes.Lake.parse(path), read_only=True, sandbox=sandbox)
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no database at {path}: run `dateline run` first")
-    return _connect(path, read_only=True, config=SANDBOX_CONFIG if sandbox else None)
+    return _connect_waiting(path, wait_s, read_only=True, config=SANDBOX_CONFIG if sandbox else None)
 
 
-def query(path: str | Path, sql: str, params: Sequence | None = None) -> tuple[list[str], list[tuple]]:
+def query(path: str | Path, sql: str, params: Sequence | None = None, *,
+          wait_s: float = 0.0) -> tuple[list[str], list[tuple]]:
     """Run one statement on a read-only, sandboxed connection; return (column names, rows)."""
-    with open_read_only(path, sandbox=True) as con:
+    with open_read_only(path, sandbox=True, wait_s=wait_s) as con:
         cur = con.execute(sql, params or [])
         names = [d[0] for d in cur.description] if cur.description else []
         return names, cur.fetchall()
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create missing tables, bring older ones in line with the models, and (re)create the views."""
+def ensure_schema(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
+    """Create missing tables, bring older ones in line with the models, and (re)create the views.
+
+    A lake gets the same tables without the constraints DuckLake lacks (keys, CHECK): its loads keep
+    keys unique themselves (``dateline.store.loads``). Several writers may open a lake at once: each
+    step is retried when it loses to another's commit.
+    """
+    run = lakes.retry if lake else (lambda work: work())
     for model in TABLES:
-        con.execute(create_table_sql(model))
-    _migrate(con)
+        run(lambda model=model: con.execute(create_table_sql(model, constraints=not lake)))
+    run(lambda: _migrate(con, lake=lake))
     for name, sql in VIEWS.items():
-        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+        if lake and con.execute("SELECT count(*) FROM duckdb_views() WHERE database_name = current_database()"
+                                " AND view_name = $1 AND sql = $2", [name, f'CREATE VIEW "{name}" AS {sql};']).fetchone()[0]:
+            continue
+        run(lambda name=name, sql=sql: con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}'))
 
 
-def _migrate(con: duckdb.DuckDBPyConnection) -> None:
+def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
     """Bring tables created by older versions in line with the models (CREATE IF NOT EXISTS does not)."""
     # A primary key that grew (source_files and rejects gained record_key): DuckDB cannot alter a key, so
     # the table is rebuilt under the model's DDL, in one transaction.
@@ -142,11 +230,14 @@ def _migrate(con: duckdb.DuckDBPyConnection) -> None:
     # Columns added to a model later are added as nullable columns.
     for model in TABLES:
         have = {r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = $1", [model.table]).fetchall()}
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $1"
+            " AND table_catalog = current_database()", [model.table]).fetchall()}
         for name, info in model.model_fields.items():
             if name not in have:
                 sql_type = column_type(unwrap_optional(info.annotation)[0])[0]
                 con.execute(f'ALTER TABLE "{model.table}" ADD COLUMN "{name}" {sql_type}')
+    if lake:  # lakes are newer than the changes below
+        return
     # source_files.size_bytes became nullable: unreadable files get a ledger row too.
     nullable = con.execute(
         "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'source_files'"
@@ -190,10 +281,10 @@ def _rekey(con: duckdb.DuckDBPyConnection, model) -> None:
         raise
 
 
-def export_parquet(path: str | Path, out_dir: Path) -> list[tuple[str, int, Path]]:
+def export_parquet(path: str | Path, out_dir: Path, *, wait_s: float = 0.0) -> list[tuple[str, int, Path]]:
     """Copy every table to ``out_dir/<table>.parquet`` (a read-only connection; files written by DuckDB)."""
     written = []
-    with open_read_only(path) as con:
+    with open_read_only(path, wait_s=wait_s) as con:
         for model in TABLES:
             target = out_dir / f"{model.table}.parquet"
             con.execute(f"COPY \"{model.table}\" TO '{target.as_posix().replace(chr(39), chr(39) * 2)}' (FORMAT parquet)")

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dateline.store.database import Database
 from schemas.rejects import INTERNAL_ERROR
+
+if TYPE_CHECKING:  # pragma: no cover
+    import duckdb
 
 #: Reject reasons that are dateline's fault, not the file's: files rejected so are retried by a re-run.
 RETRYABLE_REJECT = f"{INTERNAL_ERROR}%"
@@ -35,6 +39,12 @@ def ledger_state(db: Database, pairs: Sequence[tuple[str, str, str]]) -> LedgerS
     Unreadable files have no hash and are never "done": the next run tries them again, as it does files
     rejected for an internal error.
     """
+    with db.cursor() as con:
+        return ledger_state_in(con, pairs)
+
+
+def ledger_state_in(con: "duckdb.DuckDBPyConnection", pairs: Sequence[tuple[str, str, str]]) -> LedgerState:
+    """``ledger_state`` on an open connection (a lake's load reads it again inside its transaction)."""
     import pyarrow as pa
 
     state = LedgerState()
@@ -42,16 +52,15 @@ def ledger_state(db: Database, pairs: Sequence[tuple[str, str, str]]) -> LedgerS
     if not pairs:
         return state
     wanted = pa.table({"content_sha256": [h for _, h, _ in pairs]})  # noqa: F841
-    with db.cursor() as con:
-        rows = con.execute(
-            f"""
-            SELECT s.source_path, s.content_sha256, s.record_key, s.outcome, s.article_id, r.reason
-            FROM source_files s
-            LEFT JOIN rejects r USING (source_path, content_sha256, record_key)
-            WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
-              AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
-            """
-        ).fetchall()
+    rows = con.execute(
+        f"""
+        SELECT s.source_path, s.content_sha256, s.record_key, s.outcome, s.article_id, r.reason
+        FROM source_files s
+        LEFT JOIN rejects r USING (source_path, content_sha256, record_key)
+        WHERE s.content_sha256 IN (SELECT DISTINCT content_sha256 FROM wanted)
+          AND NOT coalesce(r.reason LIKE '{RETRYABLE_REJECT}', false)
+        """
+    ).fetchall()
     for path, sha, key, outcome, article_id, reason in rows:
         if article_id:
             state.articles[sha] = article_id

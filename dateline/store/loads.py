@@ -1,4 +1,12 @@
-"""Bulk loads: one batch of records into every table in one transaction, all or nothing."""
+"""Bulk loads: one batch of records into every table in one transaction, all or nothing.
+
+A DuckDB file has one writer (the run holding its lock) and keys its tables. A lake (``Database.lake``)
+has neither: several runs may load at once and DuckLake has no primary keys, so a lake's load keeps the
+declared keys itself (anti-joins, delete-then-insert) and, inside its transaction, reads again what the
+lake already holds of the batch's content: bytes another writer loaded since this run read the ledger
+become a duplicate of that article. Its commit fails if another writer committed meanwhile, and the whole
+transaction is run again (``lake.transaction``), so it always decides against what is committed.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from dateline.store import dedup, lake
 from dateline.store.database import Database
+from dateline.store.ledger import ledger_state_in
 from schemas import Article, Batch, Reject, SourceFile
 from schemas.base import TableModel
 
@@ -23,25 +33,73 @@ def load_batch(db: Database, batch: Batch) -> dict[str, int]:
     (``source_files``, ``rejects``) keeps each (path, content)'s latest outcome (``INSERT OR REPLACE``),
     so a file retried after an internal error or an unreadable moment is recorded as what it became.
     """
-    import pyarrow as pa
-
-    counts: dict[str, int] = {}
+    if db.lake is not None:
+        with db.cursor() as con:
+            return lake.transaction(con, lambda con: _load_into_lake(con, batch))
     with db.cursor() as con:
         con.execute("BEGIN TRANSACTION")
         try:
-            _forget_unreadable_reads(con, batch.source_files)
-            new_articles = pa.table({"article_id": pa.array([], pa.string())})
-            for model, rows in batch.rows():
-                counts[model.table], inserted = insert_rows(con, model, rows, new_articles)
-                if inserted is not None:
-                    new_articles = inserted
-            counts["superseded"] = _supersede_old_versions(con, batch.articles)
-            _forget_stale_rejects(con, batch.source_files)
+            counts = _write_batch(con, batch, insert_rows)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     return counts
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, batch: Batch, insert) -> dict[str, int]:
+    """Every table's rows of ``batch``, each table's by ``insert`` (``insert_rows`` or ``insert_lake_rows``),
+    inside the caller's transaction."""
+    import pyarrow as pa
+
+    counts: dict[str, int] = {}
+    _forget_unreadable_reads(con, batch.source_files)
+    new_articles = pa.table({"article_id": pa.array([], pa.string())})
+    for model, rows in batch.rows():
+        counts[model.table], inserted = insert(con, model, rows, new_articles)
+        if inserted is not None:
+            new_articles = inserted
+    counts["superseded"] = _supersede_old_versions(con, batch.articles)
+    _forget_stale_rejects(con, batch.source_files)
+    return counts
+
+
+def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
+    """``load_batch``'s work on a lake, inside the caller's transaction (run again on a conflict)."""
+    ledger = batch.source_files
+    # DuckLake lets two transactions append to one table side by side (a PostgreSQL catalog commits both),
+    # so two runs could each insert the same new bytes. Every load first rewrites its run's row: a
+    # transaction that inserts into a table another one deleted from meanwhile fails to commit, so
+    # overlapping loads conflict and the one run again decides against the other's rows.
+    for run_id in set(ledger["run_id"].to_pylist()):
+        con.execute("UPDATE runs SET status = status WHERE run_id = $1", [run_id])
+    keys = list(zip(ledger["source_path"].to_pylist(), ledger["content_sha256"].to_pylist(),
+                    ledger["record_key"].to_pylist()))
+    state = ledger_state_in(con, [(p, h, k or "") for p, h, k in keys if h])
+    committed = dedup.ContentIndex({**{h: "" for h in state.rejected}, **state.articles}, dict(state.rejected))
+    batch = dedup.drop_seen(batch, committed)  # what another writer committed first wins
+    return _write_batch(con, batch, insert_lake_rows)
+
+
+def insert_lake_rows(con: duckdb.DuckDBPyConnection, model: type[TableModel], rows: "pa.Table",
+                     new_articles: "pa.Table") -> tuple[int, "pa.Table | None"]:
+    """``insert_rows`` for a lake: the declared keys kept unique by the statements, not by an index."""
+    if not rows.num_rows:
+        return 0, None
+    arrow_rows = rows  # noqa: F841 - referenced by name in the SQL below
+    if model in (SourceFile, Reject):  # latest outcome wins: replace the rows with these keys
+        keys = " AND ".join(f't."{k}" = n."{k}"' for k in model.primary_key)
+        before = con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0]
+        con.execute(f'DELETE FROM "{model.table}" t USING arrow_rows n WHERE {keys}')
+        con.execute(f'INSERT INTO "{model.table}" BY NAME SELECT * FROM arrow_rows')
+        return con.execute(f'SELECT count(*) FROM "{model.table}"').fetchone()[0] - before, None
+    if model is Article:  # articles already present are left alone (DuckLake has no RETURNING either)
+        inserted = con.execute('SELECT DISTINCT article_id FROM arrow_rows ANTI JOIN articles USING (article_id)'
+                               ).fetch_arrow_table()
+        con.execute('INSERT INTO "articles" BY NAME SELECT * FROM arrow_rows'
+                    " WHERE article_id IN (SELECT article_id FROM inserted)")
+        return inserted.num_rows, inserted
+    return insert_rows(con, model, rows, new_articles)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, model: type[TableModel], rows: "pa.Table",
@@ -85,15 +143,15 @@ def _supersede_old_versions(con: duckdb.DuckDBPyConnection, articles: "pa.Table"
     if not articles.num_rows:
         return 0
     versions = articles.select(["source_path", "article_id", "record_key"])  # noqa: F841 - used in the SQL
-    return len(con.execute(
-        """
-        UPDATE articles SET superseded_by = v.article_id FROM versions v
-        WHERE articles.source_path = v.source_path AND articles.article_id <> v.article_id
-          AND coalesce(v.record_key, '') = '' AND coalesce(articles.record_key, '') = ''
-          AND articles.superseded_by IS NULL
-        RETURNING articles.article_id
-        """
-    ).fetchall())
+    # Counted, then updated: DuckLake has no RETURNING. Only one-article files have versions: a record of a
+    # file of many is not replaced by another record of that file.
+    where = """articles.source_path = v.source_path AND articles.article_id <> v.article_id
+               AND coalesce(v.record_key, '') = '' AND coalesce(articles.record_key, '') = ''
+               AND articles.superseded_by IS NULL"""
+    superseded = con.execute(f"SELECT count(*) FROM articles, versions v WHERE {where}").fetchone()[0]
+    if superseded:
+        con.execute(f"UPDATE articles SET superseded_by = v.article_id FROM versions v WHERE {where}")
+    return superseded
 
 
 def _forget_stale_rejects(con: duckdb.DuckDBPyConnection, ledger: "pa.Table") -> None:

@@ -4,6 +4,9 @@ DuckDB lets one process write a file, but a run also reads the ledger, parses, a
 runs would interleave, both read the same files, and one's accounting would silently come up short. A run
 therefore holds an exclusive ``flock`` on ``<db>.lock`` for its whole length; the kernel releases it when
 the process dies, even by SIGKILL. The holder writes its pid into the file so a waiting run can say who.
+
+A DuckLake (``--db ducklake:...``) has no run lock: several runs write it at once, each load deciding
+against what is committed (``dateline.store.loads``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dateline.store.database import DatabaseBusyError
+from dateline.store.lake import is_lake
 
 
 class RunInProgressError(DatabaseBusyError):
@@ -43,6 +47,8 @@ class RunLock:
         Raises ``RunInProgressError`` (saying which process holds it) when the wait runs out; ``on_wait``
         is called once, with that message, when the lock is found taken.
         """
+        if is_lake(self.db_path):
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from dateline.store import lake
 from dateline.store.database import Database
 from schemas import Run
 from schemas.ddl import to_arrow
@@ -18,14 +19,26 @@ def save_run(db: Database, run: Run) -> None:
     """Insert or update the run's row (written at start, rewritten at the end)."""
     run_rows = to_arrow(Run, [run])  # noqa: F841 - referenced by name in the SQL below
     with db.cursor() as con:
-        con.execute('INSERT OR REPLACE INTO "runs" BY NAME SELECT * FROM run_rows')
+        if db.lake is None:
+            con.execute('INSERT OR REPLACE INTO "runs" BY NAME SELECT * FROM run_rows')
+            return
+
+        def replace(con) -> None:  # DuckLake has no key to replace on
+            con.execute('DELETE FROM "runs" WHERE run_id = $1', [run.run_id])
+            con.register("run_rows", run_rows)  # not found by name from inside this function
+            con.execute('INSERT INTO "runs" BY NAME SELECT * FROM run_rows')
+            con.unregister("run_rows")
+        lake.transaction(con, replace)
 
 
 def mark_abandoned_runs(db: Database, except_run: str) -> int:
     """Runs still 'Running' while we hold the run lock died without a word (SIGKILL, power cut): say so.
 
     Only call this while holding the run lock (``dateline.store.locks``): then no other run can be writing.
+    A lake has no run lock (several runs write it at once), so there a run that died stays 'Running'.
     """
+    if db.lake is not None:
+        return 0
     with db.cursor() as con:
         return len(con.execute("UPDATE runs SET status = 'Crashed' WHERE status = 'Running' AND run_id <> $1"
                                " RETURNING run_id", [except_run]).fetchall())
@@ -34,7 +47,8 @@ def mark_abandoned_runs(db: Database, except_run: str) -> int:
 def mark_run_ended(db: Database, run_id: str, status: str, ended_at: datetime) -> None:
     """Record how a run ended when it could not finish normally (its state hook calls this)."""
     with db.cursor() as con:
-        con.execute("UPDATE runs SET status = $1, ended_at = $2 WHERE run_id = $3", [status, ended_at, run_id])
+        lake.retry(lambda: con.execute("UPDATE runs SET status = $1, ended_at = $2 WHERE run_id = $3",
+                                       [status, ended_at, run_id]))
 
 
 def run_summary(db: Database, run_id: str) -> dict:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import duckdb
 import pyarrow as pa
 
+from dateline.store import lake
 from dateline.store.database import Database
 from dateline.stories.evidence import MemberDates, YearlessMention
 from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StorySignature
@@ -22,39 +23,52 @@ _SCRATCH = ("stories_new", "stories_gone", "stories_key_counts", "stories_seeds"
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
-    """(article_id, title, body) of current articles that have no stored signature yet, in chunks."""
+    """(article_id, title, body) of current articles that have no stored signature yet, in chunks.
+
+    Each chunk is read on its own: between chunks (while the caller signs one) a run's DuckDB file is
+    free for readers (``Database.for_run``).
+    """
+    import pyarrow as pa
+
     with db.cursor() as con:
-        cur = con.execute(f"""
-            SELECT a.article_id, a.title, a.body FROM articles a
-            ANTI JOIN story_signatures s USING (article_id)
-            WHERE {CURRENT} ORDER BY a.article_id""")
-        while rows := cur.fetchmany(batch_rows):
-            yield rows
+        ids = [a for (a,) in con.execute(f"""
+            SELECT a.article_id FROM articles a ANTI JOIN story_signatures s USING (article_id)
+            WHERE {CURRENT} ORDER BY a.article_id""").fetchall()]
+    for start in range(0, len(ids), batch_rows):
+        wanted = pa.table({"article_id": pa.array(ids[start:start + batch_rows], pa.string())})  # noqa: F841
+        with db.cursor() as con:
+            yield con.execute("SELECT article_id, title, body FROM articles WHERE article_id IN"
+                              " (SELECT article_id FROM wanted) ORDER BY article_id").fetchall()
 
 
 def save_signatures(db: Database, rows: list[StorySignature], keys: "list[StoryKey] | pa.Table") -> None:
     """An article's signature and its keys, in one transaction (a key-less signature would hide it)."""
-    signature_rows = to_arrow(StorySignature, rows)  # noqa: F841 - referenced by name in the SQL below
-    key_rows = to_arrow(StoryKey, keys)  # noqa: F841
-    with db.cursor() as con:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows')
-            con.execute('INSERT INTO "story_keys" BY NAME SELECT * FROM key_rows')
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    signature_rows = to_arrow(StorySignature, rows)
+    key_rows = to_arrow(StoryKey, keys)
+    def save(con: duckdb.DuckDBPyConnection) -> None:
+        # on a lake another run may have signed some meanwhile: those are left alone
+        con.register("key_rows", key_rows)
+        con.register("signature_rows", signature_rows)
+        con.execute('INSERT INTO "story_keys" BY NAME SELECT * FROM key_rows'
+                    ' WHERE article_id NOT IN (SELECT article_id FROM story_signatures)')
+        con.execute('INSERT INTO "story_signatures" BY NAME SELECT * FROM signature_rows'
+                    ' WHERE article_id NOT IN (SELECT article_id FROM story_signatures)')
+        con.unregister("key_rows")
+        con.unregister("signature_rows")
+
+    with db.cursor() as con:  # run again whole if another run's commit (on a lake) came first
+        lake.transaction(con, save)
 
 
 def forget_all(db: Database) -> None:
     """For a rebuild: every signature, key and story is computed again."""
-    with db.cursor() as con:
-        con.execute("BEGIN TRANSACTION")
+    def forget(con: duckdb.DuckDBPyConnection) -> None:
         for table in ("story_signatures", "story_keys", "near_duplicates", "stories", "story_members"):
             con.execute(f'DELETE FROM "{table}"')
         con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
-        con.execute("COMMIT")
+
+    with db.cursor() as con:
+        lake.transaction(con, forget)
 
 
 def built_before_components(db: Database) -> bool:
@@ -198,8 +212,8 @@ def replace_affected(con: duckdb.DuckDBPyConnection, near_duplicates: list[NearD
     tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
               "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence)}
     touched = "(SELECT article_id FROM stories_affected UNION ALL SELECT article_id FROM stories_gone)"
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def replace(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM stories WHERE story_id IN (SELECT story_id FROM story_members"
                     f" WHERE article_id IN {touched})")
         con.execute(f"DELETE FROM story_members WHERE article_id IN {touched}")
@@ -209,10 +223,8 @@ def replace_affected(con: duckdb.DuckDBPyConnection, near_duplicates: list[NearD
             con.register("new_rows", rows)
             con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
             con.unregister("new_rows")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+    lake.transaction(con, replace)  # run again whole if another run's commit (on a lake) came first
     return totals(con)
 
 
