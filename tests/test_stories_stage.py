@@ -105,3 +105,29 @@ def test_a_rebuild_from_the_cli_changes_nothing(at_once, capsys):
     assert main(["stories", "--rebuild", "--db", str(db)]) == 0
     assert "stories" in capsys.readouterr().out
     assert _tables(db) == before
+
+
+def test_readers_get_in_while_the_stage_clusters(prefect_harness, tmp_path, monkeypatch):
+    """The clustering runs with the run's file let go: another process opens it read-only meanwhile."""
+    import subprocess
+    import sys
+
+    from dateline.stories import stage
+    from flows.news_etl import news_etl
+
+    db = tmp_path / "stories.duckdb"
+    opened = []
+    real_build = stage.build
+
+    def build_and_read(*args, **kwargs):
+        probe = subprocess.run([sys.executable, "-c", "import duckdb, sys; "
+                                "print(duckdb.connect(sys.argv[1], read_only=True)"
+                                ".execute('SELECT count(*) FROM articles').fetchone()[0])", str(db)],
+                               capture_output=True, text=True, timeout=60)
+        opened.append((probe.returncode, probe.stdout.strip(), probe.stderr[-300:]))
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "build", build_and_read)
+    news_etl(paths=[str(_corpus(tmp_path / "corpus"))], db=str(db), data_docs=False)
+    assert opened and opened[0][0] == 0, opened
+    assert int(opened[0][1]) > 0  # the reader saw the loaded articles

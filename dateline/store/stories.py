@@ -205,15 +205,24 @@ def previous_state(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], set[
     return sizes, copies
 
 
-def replace_affected(con: duckdb.DuckDBPyConnection, near_duplicates: list[NearDuplicate], stories: list[Story],
-                     members: list[StoryMember], evidence: list[DateEvidence]) -> dict[str, int]:
-    """Replace the rows of the affected and gone articles (and their old stories) in one transaction;
-    return the tables' totals after it."""
+def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The affected and gone articles (``add_seeds``): the rows ``replace_affected`` replaces."""
+    return [a for (a,) in con.execute("SELECT article_id FROM stories_affected UNION "
+                                      "SELECT article_id FROM stories_gone ORDER BY 1").fetchall()]
+
+
+def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], near_duplicates: list[NearDuplicate],
+                     stories: list[Story], members: list[StoryMember], evidence: list[DateEvidence]) -> dict[str, int]:
+    """Replace the rows of the touched articles (``touched_articles``) and their old stories in one
+    transaction; return the tables' totals after it. It needs no scratch table, so it runs on a cursor of
+    its own after the clustering let the file go."""
     tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
               "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence)}
-    touched = "(SELECT article_id FROM stories_affected UNION ALL SELECT article_id FROM stories_gone)"
+    touched = "(SELECT article_id FROM stories_touched)"
+    touched_rows = pa.table({"article_id": pa.array(touched_ids, pa.string())})
 
     def replace(con: duckdb.DuckDBPyConnection) -> None:
+        con.register("stories_touched", touched_rows)
         con.execute(f"DELETE FROM stories WHERE story_id IN (SELECT story_id FROM story_members"
                     f" WHERE article_id IN {touched})")
         con.execute(f"DELETE FROM story_members WHERE article_id IN {touched}")

@@ -73,10 +73,15 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         store.add_seeds(con, linked_stored_articles(con, pairs))
         rows, hot = store.affected_features(con, KEY_DF_MAX)
         previous, copies = store.previous_state(con)
-        items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
-        info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
-        tables = build(items, info, previous, copies, run_id, hot, lambda ids: store.member_dates(con, ids))
-        totals = store.replace_affected(con, tables.near_duplicates, tables.stories, tables.members, tables.evidence)
+        touched = store.touched_articles(con)
+        dates = store.member_dates(con, [r[0] for r in rows])
+    # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
+    items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
+    info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
+    tables = build(items, info, previous, copies, run_id, hot, lambda ids: {a: dates[a] for a in ids if a in dates})
+    with db.cursor() as con:
+        totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
+                                        tables.evidence)
     return {"signed": signed, "reclustered": len(items), **totals,
             "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
             "new_near_duplicates": tables.counts["new_near_duplicates"], "skipped": 0}
