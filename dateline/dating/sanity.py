@@ -253,11 +253,16 @@ _SENTENCE_END = re.compile(r"[.;?!][\'\"”’)]*\s|\n\s*\n")
 
 def _sentence(text: str, m: Mention) -> tuple[int, int]:
     """The offsets of the sentence (at most 240 characters either side) holding the mention."""
-    lo = max(0, m.start - 240)
-    ends = list(_SENTENCE_END.finditer(text, lo, m.start))
+    return _sentence_of(text, m.start, m.end)
+
+
+def _sentence_of(text: str, first: int, last: int) -> tuple[int, int]:
+    """The offsets of the sentence (at most 240 characters either side) holding ``text[first:last]``."""
+    lo = max(0, first - 240)
+    ends = list(_SENTENCE_END.finditer(text, lo, first))
     start = ends[-1].end() if ends else lo
-    end = _SENTENCE_END.search(text, m.end, m.end + 240)
-    return start, (end.start() if end else min(len(text), m.end + 240))
+    end = _SENTENCE_END.search(text, last, last + 240)
+    return start, (end.start() if end else min(len(text), last + 240))
 
 
 # A bare year used as a noun modifier ("1986 net profit", "1988 feedgrains crops", "with 1986 sales of")
@@ -402,10 +407,10 @@ def _elapsed_evidence(article: ArticleDates) -> list[Evidence]:
     if "-year" not in text:
         return out
     for m in _ELAPSED.finditer(text):
+        sentence = _sentence_of(text, m.start(), m.end())
         years = {e.earliest.year for e in article.mentions if e.type == "DATE" and e.explicit_year and e.earliest
                  and e.granularity in ("year", "month", "day") and e.tense == "past"
-                 and _sentence(text, e) == _sentence(text, Mention(m.start(), m.end(), m.group(), "DATE", "", "", "",
-                                                                   "", False, None, None, None))}
+                 and _sentence(text, e) == sentence}
         if len(years) != 1:
             continue  # no year to count from, or two: which one is the start is anybody's guess
         (since,) = years
@@ -566,9 +571,8 @@ def _judge(article: ArticleDates, evidence: list[Evidence]) -> DateVerdict:
         return DateVerdict("inconsistent", None, lo, hi, misfits + used,
                            basis=f"inconsistent:{misfits[0].kind}:{_gap_bucket(gap_days)}")
     rec = recency(article)
-    accusing = supporting
-    if supporting and not claimed_fits and accusing:
-        verdict = _hard_accusation(accusing, claimed, rec, lo, hi, used)
+    if supporting and not claimed_fits:
+        verdict = _hard_accusation(supporting, claimed, rec, lo, hi, used)
         if verdict is not None:
             return verdict
     verdict = _recency_accusation(article, rec, lo, hi, used)
