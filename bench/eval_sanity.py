@@ -56,8 +56,6 @@ TARGET_PRECISION = 0.97  # over all articles
 TARGET_RECALL = 0.50  # over all shifted articles
 TARGET_RECALL_KIND = {"years": 0.40, "months": 0.60}
 TARGET_FALSE_ALARM = 0.01  # untouched articles judged inconsistent
-#: Granularities that cannot tell two dates of the same year apart (see Item.evidence_free).
-COARSE_GRANULARITIES = frozenset({"year", "decade", "century", "none"})
 DATED_DEFINITION = ("dated evidence = the article body has at least one timex mention with "
                     "type DATE and explicit_year True (e.g. 'in March 1986', 'on 1998-08-07')")
 
@@ -279,11 +277,6 @@ class Item:
     inferred: tuple[date | None, date | None] = (None, None)
     dated: bool = False
     dated_mentions: list[str] = field(default_factory=list)
-    sub_year_evidence: bool = False  # an explicit-year DATE mention finer than a year (month, week, day...)
-    # A corrupted article whose shift keeps its claimed date in the true date's year, and whose body has no
-    # explicit-year mention finer than a year: year-level mentions fit both dates, and mentions without a
-    # year are resolved against the claimed date itself, so nothing in the text can tell the two apart.
-    evidence_free: bool = False
     # Could any reader of the text alone tell the shift? For a year shift the text must print a year (a date
     # with its year finer than a decade) or a weekday with its date; for a month shift it must name a month
     # or a day (with or without a year) or carry a dateline. Not sufficient, only necessary: the share of
@@ -422,7 +415,6 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
             it.inferred = (a.published_inferred_min, a.published_inferred_max)
             dated = [m for m in mentions[a.article_id] if m.timex_type == "DATE" and m.explicit_year]
             it.dated = bool(dated)
-            it.sub_year_evidence = any(m.granularity not in COARSE_GRANULARITIES for m in dated)
             kinds = {e.kind for e in evidence_of[a.article_id]}
             if it.corrupted and it.shift.kind == "years":
                 it.text_could_tell = "weekday_date" in kinds or any(
@@ -447,8 +439,6 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
             dec = decode_bytes(it.original)
             orig = text.parse_text(dec.text).published_claimed if dec.text else None
             it.claimed_expected = shift_date(orig, it.shift.months) if orig else None
-            it.evidence_free = bool(orig and it.claimed_expected and orig.year == it.claimed_expected.year
-                                    and not it.sub_year_evidence)
     return tm
 
 
@@ -485,7 +475,6 @@ class Scores:
     recall_kind: dict[str, tuple[int, int]]  # kind -> (found, total) over all
     recall_kind_dated: dict[str, tuple[int, int]]
     bound_kind: dict[str, tuple[int, int]]  # shifted articles whose text could tell the shift, per kind
-    evidence_free_dated: int  # corrupted, dated, and nothing in the text can tell the shift (Item.evidence_free)
 
 
 def score(items: list[Item]) -> Scores:
@@ -520,7 +509,6 @@ def score(items: list[Item]) -> Scores:
         recall_kind=by_kind(loaded), recall_kind_dated=by_kind(dated),
         bound_kind={k: (sum(1 for it in loaded if it.corrupted and it.shift.kind == k and it.text_could_tell),
                         sum(1 for it in loaded if it.corrupted and it.shift.kind == k)) for k in ("years", "months")},
-        evidence_free_dated=sum(1 for it in dated if it.corrupted and it.evidence_free),
     )
 
 
