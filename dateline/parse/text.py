@@ -444,16 +444,17 @@ def body_dateline_day(body: str) -> DatelineDay | None:
 def title_dateline_day(title: str) -> DatelineDay | None:
     """The month and day a title ends in, after a dash ("CANADIAN METALS - April 7"), if any."""
     m = _TITLE_DATELINE_RE.search(title)
-    return _dateline_day(m, 0, group="dl") if m else None
+    return _dateline_day(m, 0) if m else None
 
 
-def _dateline_day(m: re.Match[str], offset: int, group: str = "dl") -> DatelineDay | None:
+def _dateline_day(m: re.Match[str], offset: int) -> DatelineDay | None:
+    """The day a dateline match (groups ``dl``, ``mon``, ``d`` and perhaps ``y``) names, if it is real."""
     mon = MONTH_NUMBER.get(m["mon"].lower())
     year = int(m["y"]) if "y" in m.re.groupindex and m["y"] else None
     day = int(m["d"])
     if mon is None or not 1 <= day <= calendar.monthrange(year or 2000, mon)[1]:
         return None
-    return DatelineDay(m[group], mon, day, year, offset + m.start(group), offset + m.end(group))
+    return DatelineDay(m["dl"], mon, day, year, offset + m.start("dl"), offset + m.end("dl"))
 
 
 # --------------------------------------------------------------------------------------------------

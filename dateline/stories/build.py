@@ -6,7 +6,7 @@ what changed since the previous build. The store reads and writes; this decides.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -34,14 +34,15 @@ class StoryTables:
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
-          dates_of: Callable[[list[str]], Mapping[str, MemberDates]] | None = None) -> StoryTables:
+          member_dates: Mapping[str, MemberDates] | None = None) -> StoryTables:
     """Cluster ``items`` (every current article, or whole candidate components of them) and give the
     tables' rows; ``hot`` is the database's hot key terms (``clusters.hot_keys``, default: of ``items``).
 
     ``previous`` is each story's size before this build (story_id -> n_articles), ``previous_copies`` the
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
-    many near-duplicates are new and in all (of ``items``). ``dates_of`` gives the dating facts of the
-    members of stories with more than one article (for their ``story`` evidence); without it there is none.
+    many near-duplicates are new and in all (of ``items``). ``member_dates`` holds the dating facts of the
+    affected articles, by id (for the ``story`` evidence of stories with more than one article); without
+    it there is none.
     """
     result = cluster(items, hot)
     by_id = {it.article_id: it for it in items}
@@ -54,8 +55,7 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, component_id=result.components[a],
                                run_id=run_id)
                    for a, (s, sim) in sorted(result.members.items())]
-    shared = [it.article_id for ms in groups.values() if len(ms) > 1 for it in ms]
-    member_dates = dates_of(shared) if dates_of and shared else {}
+    member_dates = member_dates or {}
     for story_id, members in sorted(groups.items()):
         members.sort(key=order_key)
         dates = [m.claimed for m in members if m.claimed]

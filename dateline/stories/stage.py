@@ -78,7 +78,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
     info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
-    tables = build(items, info, previous, copies, run_id, hot, lambda ids: {a: dates[a] for a in ids if a in dates})
+    tables = build(items, info, previous, copies, run_id, hot, dates)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
                                         tables.evidence)
