@@ -266,15 +266,13 @@ def _foreign_date_line(rest: str, language: str, method_human: str) -> DateHit |
     return _hit(rest, day, dt.replace(tzinfo=None) if (has_time and day) else None, method_human)
 
 
-_UNREAD_MDY = re.compile(r"(?P<mon>[A-Za-z]{3,9})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{2,4})\b")
-_UNREAD_DMY = re.compile(r"\b(?P<d>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|-)(?P<mon>[A-Za-z]{3,9})\.?(?:,?\s+|-)(?P<y>\d{2,4})\b")
 _UNREAD_NUMERIC = re.compile(r"\b(?P<a>\d{1,4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,4})\b")
 
 
 def why_not_a_date(line: str) -> str:
     """Why a date line that ``parse_date_line`` could not read names no date, in words a user can act on:
     ``February 2021 has 28 days, not 31``, ``there is no month 13``, or that no rule reads it."""
-    for rx in (_UNREAD_MDY, _UNREAD_DMY):
+    for rx in (_MDY_RE, _DMY_RE, _WIRE_TS_RE):  # the date-line layouts, searched instead of matched whole
         m = rx.search(line)
         if m and m["mon"].lower().rstrip(".") in MONTH_NUMBER:
             return _impossible(int(m["y"]), MONTH_NUMBER[m["mon"].lower().rstrip(".")], int(m["d"]), m.group())
