@@ -13,7 +13,9 @@ class DateEvidence(TableModel):
     occurrence nearest the claimed date), ``weekday_date`` (a date with its weekday), ``elapsed_time`` ("a
     108-year wait" counted from the year its sentence prints) and
     ``malformed_date_line`` (why a date line names no date). Written by the stories stage: ``story`` (the
-    agreeing dates of the article's siblings, or a year they print, named in ``detail``). Offsets are into
+    agreeing dates of the article's siblings, or a year they print, named in ``detail``). Written by the corpus
+    check: ``corpus`` (the claim lies far from the dates of every one of the article's nearest articles, which
+    ``detail`` names; one row per accused article, replaced whole every run). Offsets are into
     ``articles.body``; evidence from the title or from no single mention has none.
     """
 
