@@ -112,9 +112,9 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
               f"'{result['run_id']}'\" --db {args.db}")
     if result["date_anomalies"]:
         _print_table(
-            ["article", "title", "claimed", "content says", "score"],
+            ["article", "title", "claimed", "content says", "found by", "score"],
             [(a["article_id"], _shorten(a["title"], 40), a["claimed"], f"{a['inferred_min']} .. {a['inferred_max']}",
-              a["score"]) for a in result["date_anomalies"]],
+              a.get("found_by", "text"), a["score"]) for a in result["date_anomalies"]],
             title="Date anomalies: the story contradicts its dateline",
         )
     if result.get("unaccounted"):
@@ -260,6 +260,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     from dateline.store.database import Database, DatabaseBusyError
     from dateline.store.lake import is_lake
     from dateline.store.locks import RunLock
+    from dateline.dating.corpus_stage import check_dates_against_corpus
     from dateline.stories.stage import update_stories
 
     db = _db(args)
@@ -268,7 +269,10 @@ def cmd_stories(args: argparse.Namespace) -> int:
         return 2
     try:
         with RunLock(db), Database.open(db) as database:
-            counts = update_stories(database, f"stories-{uuid.uuid4()}", rebuild=args.rebuild)
+            run_id = f"stories-{uuid.uuid4()}"
+            counts = update_stories(database, run_id, rebuild=args.rebuild)
+            # the corpus check reads the terms the stories stage keeps: refresh it with them
+            counts.update({f"corpus check {k}": v for k, v in check_dates_against_corpus(database, run_id).items()})
     except DatabaseBusyError as exc:
         print(f"dateline: {exc}", file=sys.stderr)
         return EXIT_BUSY
@@ -336,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", help="schedule (default: $DATELINE_SCHEDULE_CRON or hourly)")
     serve.set_defaults(func=cmd_serve)
 
-    stories = sub.add_parser("stories", help="near-duplicates and stories over the whole database")
+    stories = sub.add_parser("stories", help="near-duplicates, stories and the corpus date check over the whole database")
     stories.add_argument("--db")
     stories.add_argument("--rebuild", action="store_true", help="recompute every article's signature and story")
     stories.set_defaults(func=cmd_stories)

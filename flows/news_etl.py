@@ -19,6 +19,7 @@ from tasks.ingest import discover_files, drop_loaded, drop_unchanged, read_recor
 from tasks.load import finish_run, load_batch, start_run
 from tasks.normalize import normalize_batch
 from tasks.report import name_flow_run, publish_data_docs, publish_summary
+from tasks.corpus_dates import check_dates_by_corpus
 from tasks.stories import build_stories
 from tasks.validate import validate_batch
 
@@ -96,8 +97,9 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         ledger.records_seen = skipped_unread + reader.records
         pipeline.drain()
         stories = build_stories(database, ledger.run.run_id)
+        corpus_check = check_dates_by_corpus(database, ledger.run.run_id)  # reads the terms stories stored
 
-        summary = {**finish_run(database, ledger), "stories": stories}
+        summary = {**finish_run(database, ledger), "stories": stories, "corpus_check": corpus_check}
         docs = None
         if settings.data_docs and summary["loaded"]:
             docs = publish_data_docs(database, ledger.run.run_id, str(settings.gx_root), settings.data_docs_rows)

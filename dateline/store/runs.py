@@ -68,7 +68,7 @@ def run_summary(db: Database, run_id: str) -> dict:
         anomalies = con.execute(
             """
             SELECT article_id, coalesce(title, source_path), published_claimed, published_inferred_min,
-                   published_inferred_max, date_score
+                   published_inferred_max, date_score, found_by
             FROM date_anomalies WHERE run_id = $1 ORDER BY date_score DESC NULLS LAST, article_id
             """, [run_id]).fetchall()
         formats = con.execute(
@@ -94,8 +94,9 @@ def run_summary(db: Database, run_id: str) -> dict:
         "warned": statuses.get("warned", 0),
         "quarantined": statuses.get("quarantined", 0),
         "date_anomalies": [
-            {"article_id": a, "title": t, "claimed": c, "inferred_min": lo, "inferred_max": hi, "score": s}
-            for a, t, c, lo, hi, s in anomalies
+            {"article_id": a, "title": t, "claimed": c, "inferred_min": lo, "inferred_max": hi, "score": s,
+             "found_by": f}
+            for a, t, c, lo, hi, s, f in anomalies
         ],
         "expectation_failures": [{"expectation": e, "severity": s, "articles": n} for e, s, n in failures],
     }

@@ -7,12 +7,23 @@ VIEWS: dict[str, str] = {
         SELECT * EXCLUDE (boilerplate) FROM articles
         WHERE quality_status <> 'quarantined' AND superseded_by IS NULL
     """,
-    # Articles whose claimed date the content contradicts, with the window the content allows.
+    # Articles whose claimed date the content contradicts, with the window the content allows: found by
+    # the article's own text (date_status 'inconsistent', which also quarantines it), or by the corpus
+    # check after loading (`corpus` evidence: its nearest articles all lie far from the claim; the window is
+    # then the one the corpus allows, and the article keeps its quality status).
     "date_anomalies": """
-        SELECT article_id, source_path, title, publisher, dateline_text, published_claimed,
-               published_inferred_min, published_inferred_max, date_score, date_evidence,
-               quality_status, run_id
-        FROM articles WHERE date_status = 'inconsistent'
+        SELECT a.article_id, a.source_path, a.title, a.publisher, a.dateline_text, a.published_claimed,
+               CASE WHEN a.date_status = 'inconsistent' THEN a.published_inferred_min ELSE c.earliest END
+                   AS published_inferred_min,
+               CASE WHEN a.date_status = 'inconsistent' THEN a.published_inferred_max ELSE c.latest END
+                   AS published_inferred_max,
+               a.date_score, a.date_evidence, a.quality_status, a.run_id,
+               CASE WHEN a.date_status = 'inconsistent' THEN 'text' ELSE 'corpus' END AS found_by,
+               c.detail AS corpus_evidence
+        FROM articles a
+        LEFT JOIN (SELECT article_id, earliest, latest, detail FROM date_evidence WHERE kind = 'corpus') c
+            ON c.article_id = a.article_id
+        WHERE a.date_status = 'inconsistent' OR c.article_id IS NOT NULL
     """,
     # Articles per claimed publication day (NULL: the text claims no date), current versions only.
     "daily_article_counts": """
