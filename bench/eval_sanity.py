@@ -282,10 +282,18 @@ class Item:
     # or a day (with or without a year) or carry a dateline. Not sufficient, only necessary: the share of
     # shifted articles that pass is an upper bound on the recall of any text-only checker.
     text_could_tell: bool = False
+    article_id: str | None = None
+    terms: tuple[str, ...] = ()  # the story terms the stories stage would store for it
+    corpus_accused: bool = False  # the corpus check (dateline.dating.corpus) accuses its claimed date
 
     @property
     def corrupted(self) -> bool:
         return self.shift is not None
+
+    @property
+    def flagged(self) -> bool:
+        """What date_anomalies lists: the article's own verdict, or the corpus check."""
+        return self.status == "inconsistent" or self.corpus_accused
 
 
 def build_corpus(corpus: str, files: list[Path] | list[tuple[str, bytes]], seed: int) -> list[Item]:
@@ -356,6 +364,7 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
     from dateline.parse import normalize, text, timex
     from dateline.dating import sanity
     from dateline.sources.files import RawFile, decode_bytes
+    from dateline.stories.features import story_terms
 
     from dateline.sources import files as sources
 
@@ -410,6 +419,7 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
         for a in out.articles:
             it = by_path[a.source_path]
             it.loaded = True
+            it.article_id, it.terms = a.article_id, story_terms(a.title, a.body)
             it.status, it.score, it.evidence = a.date_status, a.date_score, a.date_evidence
             it.claimed = a.published_claimed
             it.inferred = (a.published_inferred_min, a.published_inferred_max)
@@ -440,6 +450,28 @@ def run_corpus(items: list[Item], batch_size: int) -> Timing:
             orig = text.parse_text(dec.text).published_claimed if dec.text else None
             it.claimed_expected = shift_date(orig, it.shift.months) if orig else None
     return tm
+
+
+def judge_by_corpus(items: list[Item]) -> None:
+    """Run the pipeline's corpus check over the loaded items as one database: the same SQL
+    (dateline.store.corpus_dates) over in-memory tables shaped as the stories stage leaves them."""
+    import duckdb
+    import pyarrow as pa
+
+    from dateline.dating.corpus_stage import judge_all
+
+    loaded = [it for it in items if it.loaded and it.article_id]
+    articles = pa.table({"article_id": [it.article_id for it in loaded],  # noqa: F841 - read by the SQL below
+                         "published_claimed": [it.claimed for it in loaded],
+                         "superseded_by": pa.nulls(len(loaded), pa.string())})
+    signatures = pa.table({"article_id": [it.article_id for it in loaded],  # noqa: F841
+                           "terms": [list(it.terms) for it in loaded]})
+    con = duckdb.connect()
+    con.execute("CREATE TABLE articles AS SELECT * FROM articles")
+    con.execute("CREATE TABLE story_signatures AS SELECT * FROM signatures")
+    accused = {aid for aid, accusation in judge_all(con) if accusation is not None}
+    for it in loaded:
+        it.corpus_accused = it.article_id in accused
 
 
 # --------------------------------------------------------------------------------------------------
@@ -475,6 +507,10 @@ class Scores:
     recall_kind: dict[str, tuple[int, int]]  # kind -> (found, total) over all
     recall_kind_dated: dict[str, tuple[int, int]]
     bound_kind: dict[str, tuple[int, int]]  # shifted articles whose text could tell the shift, per kind
+    pr_corpus: tuple[int, int, int]  # flagged by the article's own verdict or by the corpus check
+    recall_kind_corpus: dict[str, tuple[int, int]]
+    fa_corpus: float | None
+    corpus_only: tuple[int, int]  # (corrupted, untouched) accused by the corpus check alone
 
 
 def score(items: list[Item]) -> Scores:
@@ -482,18 +518,24 @@ def score(items: list[Item]) -> Scores:
     cor = [it for it in loaded if it.corrupted]
     unt = [it for it in loaded if not it.corrupted]
 
-    def pr(sub: list[Item]) -> tuple[int, int, int]:
-        tp = sum(1 for it in sub if it.corrupted and it.status == "inconsistent")
-        fp = sum(1 for it in sub if not it.corrupted and it.status == "inconsistent")
-        fn = sum(1 for it in sub if it.corrupted and it.status != "inconsistent")
+    def own(it: Item) -> bool:
+        return it.status == "inconsistent"
+
+    def pr(sub: list[Item], flag=own) -> tuple[int, int, int]:
+        tp = sum(1 for it in sub if it.corrupted and flag(it))
+        fp = sum(1 for it in sub if not it.corrupted and flag(it))
+        fn = sum(1 for it in sub if it.corrupted and not flag(it))
         return tp, fp, fn
 
-    def by_kind(sub: list[Item]) -> dict[str, tuple[int, int]]:
+    def by_kind(sub: list[Item], flag=own) -> dict[str, tuple[int, int]]:
         out = {}
         for kind in ("years", "months"):
             k = [it for it in sub if it.corrupted and it.shift.kind == kind]
-            out[kind] = (sum(1 for it in k if it.status == "inconsistent"), len(k))
+            out[kind] = (sum(1 for it in k if flag(it)), len(k))
         return out
+
+    def flagged(it: Item) -> bool:
+        return it.flagged
 
     dated = [it for it in loaded if it.dated]
     unt_d = [it for it in dated if not it.corrupted]
@@ -509,6 +551,10 @@ def score(items: list[Item]) -> Scores:
         recall_kind=by_kind(loaded), recall_kind_dated=by_kind(dated),
         bound_kind={k: (sum(1 for it in loaded if it.corrupted and it.shift.kind == k and it.text_could_tell),
                         sum(1 for it in loaded if it.corrupted and it.shift.kind == k)) for k in ("years", "months")},
+        pr_corpus=pr(loaded, flagged), recall_kind_corpus=by_kind(loaded, flagged),
+        fa_corpus=_ratio(sum(1 for it in unt if it.flagged), len(unt)),
+        corpus_only=(sum(1 for it in cor if it.corpus_accused and not own(it)),
+                     sum(1 for it in unt if it.corpus_accused and not own(it))),
     )
 
 
@@ -576,6 +622,16 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     row("  text bound, month shifts", lambda s, t: _frac(s.bound_kind["months"]))
     row("  text bound, all", lambda s, t: _frac(tuple(map(sum, zip(*s.bound_kind.values())))))
     rows.append(("", [""] * len(names), ""))
+    row("WITH CORPUS EVIDENCE precision", lambda s, t: _f(_p(s.pr_corpus)), f">= {TARGET_PRECISION}")
+    row("              recall", lambda s, t: _f(_r(s.pr_corpus)), f">= {TARGET_RECALL}")
+    row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_corpus)))
+    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind_corpus["years"]),
+        f">= {TARGET_RECALL_KIND['years']}")
+    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind_corpus["months"]),
+        f">= {TARGET_RECALL_KIND['months']}")
+    row("              untouched flagged", lambda s, t: _f(s.fa_corpus, True), f"<= {TARGET_FALSE_ALARM:.0%}")
+    row("  added by the corpus (corr/unt)", lambda s, t: f"{s.corpus_only[0]} / {s.corpus_only[1]}")
+    rows.append(("", [""] * len(names), ""))
     row("DATED EVIDENCE precision (info)", lambda s, t: _f(_p(s.pr_dated)))
     row("              recall", lambda s, t: _f(_r(s.pr_dated)))
     row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_dated)))
@@ -620,6 +676,17 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
               f"months {_f(rm)}: {met(rm, TARGET_RECALL_KIND['months'], True):<4} "
               f"false flags {_f(s.fa_all, True)} <= {TARGET_FALSE_ALARM:.0%}: "
               f"{met(s.fa_all, TARGET_FALSE_ALARM, False)}")
+    print("With corpus evidence (what date_anomalies lists):")
+    for n in names:
+        s = sc[n]
+        p, r = _p(s.pr_corpus), _r(s.pr_corpus)
+        ry, rm = (_ratio(*s.recall_kind_corpus[k]) for k in ("years", "months"))
+        print(f"  {n:<16} precision {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
+              f"recall {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
+              f"years {_f(ry)}: {met(ry, TARGET_RECALL_KIND['years'], True):<4} "
+              f"months {_f(rm)}: {met(rm, TARGET_RECALL_KIND['months'], True):<4} "
+              f"false flags {_f(s.fa_corpus, True)} <= {TARGET_FALSE_ALARM:.0%}: "
+              f"{met(s.fa_corpus, TARGET_FALSE_ALARM, False)}")
     print("Text bound: shifted articles whose own text could tell the shift at all (a year shift: a date with its "
           "year, or a weekday with its date; a month shift: a named month or day, or a dateline): an upper bound on "
           "the recall of any checker that reads only the article, before story and corpus evidence.")
@@ -730,13 +797,14 @@ def print_split(groups: dict[str, list[Item]]) -> None:
     print()
     print("Split: statistical rules are chosen on dev only; held-out = everything else")
     print(f"  {'':<32}{'all P':>7}{'all R':>7}{'dated P':>9}{'dated R':>9}{'tp/fp/fn (dated)':>18}"
-          f"{'unt. incons.':>14}")
+          f"{'unt. incons.':>14}{'+corpus P':>11}{'R':>7}{'unt.':>7}")
     for name, sub in parts.items():
         if not sub:
             continue
         s = score(sub)
         print(f"  {name:<32}{_f(_p(s.pr_all)):>7}{_f(_r(s.pr_all)):>7}{_f(_p(s.pr_dated)):>9}{_f(_r(s.pr_dated)):>9}"
-              f"{'/'.join(map(str, s.pr_dated)):>18}{_f(s.fa_all, True):>14}")
+              f"{'/'.join(map(str, s.pr_dated)):>18}{_f(s.fa_all, True):>14}{_f(_p(s.pr_corpus)):>11}"
+              f"{_f(_r(s.pr_corpus)):>7}{_f(s.fa_corpus, True):>7}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -776,6 +844,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _warm_up()
     timings = {corpus: run_corpus(items, args.batch_size) for corpus, items in groups.items()}
+    for items in groups.values():  # each corpus is its own database
+        judge_by_corpus(items)
     print_report(groups, timings, args)
     print_seeds()
     if args.split:
