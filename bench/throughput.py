@@ -526,6 +526,7 @@ def mode_dateline(args) -> dict:
         "load": stage("load_batch"),
         "data docs (GX re-validates the run)": stage("publish_data_docs"),
         "stories (near-duplicates, story clusters)": stage("build_stories"),
+        "corpus date check": stage("check_dates_by_corpus"),
         "run bookkeeping": sum(stage(t) for t in ("drop_unchanged", "name_flow_run", "save_run", "finish_run",
                                                   "publish_summary")),
     }

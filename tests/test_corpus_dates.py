@@ -115,3 +115,20 @@ def test_a_later_run_that_brings_the_evidence_accuses_an_article_loaded_before(r
     with duckdb.connect(str(runs["root"] / "halves.duckdb"), read_only=True) as con:
         halves = con.execute(ROWS).fetchall()
     assert halves == once and len(once) == 1
+
+
+def test_the_pair_join_in_parts_finds_the_same_neighbours(runs, monkeypatch):
+    from dateline.dating.corpus_stage import judge_all
+    from dateline.store import corpus_dates
+
+    def nearest(part_articles):
+        monkeypatch.setattr(corpus_dates, "PART_ARTICLES", part_articles)
+        with duckdb.connect(str(runs["root"] / "once.duckdb"), read_only=True) as con:
+            near = corpus_dates.nearest_articles(con, top=corpus.NEIGHBOURS, min_similarity=corpus.MIN_SIMILARITY,
+                                                 df_max=corpus.TERM_DF_MAX, df_share=corpus.TERM_DF_SHARE)
+            # cosines rounded: DuckDB sums a pair's terms in whatever order its threads meet them
+            return sorted((a, d, [(b, e, round(s, 9)) for b, e, s in n]) for a, d, n in near), \
+                sorted((a, x is not None) for a, x in judge_all(con))
+
+    whole, in_parts = nearest(10_000), nearest(2)  # one part; four parts of the 8 dated articles
+    assert whole == in_parts and len(whole[0]) >= 5 and sum(accused for _, accused in whole[1]) == 1
