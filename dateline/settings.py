@@ -64,6 +64,11 @@ class Settings(BaseSettings):
                                 "implausible and quarantine their article.")
     claimed_future_days: int = Field(1, ge=0, le=366, description="Claimed dates more than this many days "
                                      "after the day of the run are implausible and quarantine their article.")
+    # A lake has no run lock: a run that commits nothing for this long is taken for dead (killed, machine
+    # lost). Longer than the longest stage between two commits (the stories stage and the corpus check at
+    # the end of a large run take minutes).
+    stale_run_minutes: int = Field(60, ge=1, description="On a DuckLake, a run still 'Running' that has "
+                                   "committed nothing for this many minutes is marked 'Crashed' by the next run.")
     dask_address: str | None = Field(
         None, description="Scheduler of an existing Dask cluster (tcp://host:8786); default: a LocalCluster per run.")
 

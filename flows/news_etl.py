@@ -66,7 +66,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
                                                           "max_file_mb": max_file_mb, "data_docs": settings.data_docs,
                                                           "field_map": settings.field_map,
                                                           "max_inflated_mb": max_inflated_mb})
-        start_run(database, ledger.run)
+        start_run(database, ledger.run, settings.stale_run_minutes)
         files = discover_files(paths)
         ledger.files_seen = len(files)
         ledger.renamed(name_flow_run(ledger.run.run_id, f"{flow_run.name} {len(files):,} files"))

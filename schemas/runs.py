@@ -34,3 +34,6 @@ class Run(TableModel):
     # A lake's snapshot once the run's batches and stories were in: `AT (VERSION => snapshot_id)` reads
     # the lake as the run left it. None for a DuckDB file.
     snapshot_id: int | None = None
+    # The last time the run committed a batch into a lake. A lake has no run lock to tell a dead run from a live one:
+    # a run still 'Running' whose heartbeat is older than Settings.stale_run_minutes is taken for dead.
+    heartbeat_at: datetime | None = None

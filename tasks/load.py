@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -22,10 +24,12 @@ def load_batch(database: Database, batch: Batch, met: ContentIndex) -> ContentIn
 
 
 @task(retries=3, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def start_run(database: Database, run: Run) -> None:
-    """Write the run's row. Runs still marked 'Running' were killed without a word (this run holds the
-    run lock, so none of them is writing): they are marked 'Crashed'."""
-    abandoned = runs.mark_abandoned_runs(database, run.run_id)
+def start_run(database: Database, run: Run, stale_after_minutes: int) -> None:
+    """Write the run's row. Runs still marked 'Running' that were killed without a word are marked
+    'Crashed': on a DuckDB file every other one (this run holds the run lock, so none of them is writing),
+    on a lake those that committed nothing for ``stale_after_minutes``."""
+    abandoned = runs.mark_abandoned_runs(database, run.run_id, timedelta(minutes=stale_after_minutes),
+                                         run.started_at)
     if abandoned:
         get_run_logger().warning("marked %d earlier run(s) that died mid-way as Crashed; their whole "
                                  "batches are kept and this run finishes their files", abandoned)

@@ -120,8 +120,14 @@ def test_a_run_killed_mid_load_into_a_lake_then_run_again_gives_the_rows_of_an_u
         run.kill()
     partial = query(lake, "SELECT count(*) FROM articles")[1][0][0]
     assert 0 < partial < n and partial % 50 == 0, partial  # whole batches only
+    ((killed, status, heartbeat),) = query(lake, "SELECT run_id, status, heartbeat_at FROM runs")[1]
+    assert status == "Running" and heartbeat is not None  # each committed batch beat
+    with Database.open(lake) as db, db.cursor() as con:  # as if it had been silent for two hours
+        con.execute("UPDATE runs SET heartbeat_at = heartbeat_at - INTERVAL 2 HOUR")
     again = news_etl(paths=[str(tmp_path / "in")], db=lake, batch_size=50, data_docs=False)
     assert again["already_loaded"] == partial and again["unaccounted"] == 0
+    assert dict(query(lake, "SELECT run_id, status FROM runs")[1]) == {killed: "Crashed",
+                                                                       again["run_id"]: "Completed"}
 
     whole = tmp_path / "whole.duckdb"
     news_etl(paths=[str(tmp_path / "in")], db=str(whole), batch_size=50, data_docs=False)

@@ -10,6 +10,7 @@ transaction is run again (``lake.transaction``), so it always decides against wh
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -64,6 +65,10 @@ def _write_batch(con: duckdb.DuckDBPyConnection, batch: Batch, insert) -> dict[s
     return counts
 
 
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)  # naive UTC, as every timestamp in the tables
+
+
 def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, int]:
     """``load_batch``'s work on a lake, inside the caller's transaction (run again on a conflict)."""
     ledger = batch.source_files
@@ -71,8 +76,9 @@ def _load_into_lake(con: duckdb.DuckDBPyConnection, batch: Batch) -> dict[str, i
     # so two runs could each insert the same new bytes. Every load first rewrites its run's row: a
     # transaction that inserts into a table another one deleted from meanwhile fails to commit, so
     # overlapping loads conflict and the one run again decides against the other's rows.
+    # The rewrite is also the run's heartbeat (see mark_abandoned_runs).
     for run_id in set(ledger["run_id"].to_pylist()):
-        con.execute("UPDATE runs SET status = status WHERE run_id = $1", [run_id])
+        con.execute("UPDATE runs SET heartbeat_at = $2 WHERE run_id = $1", [run_id, _utcnow()])
     keys = list(zip(ledger["source_path"].to_pylist(), ledger["content_sha256"].to_pylist(),
                     ledger["record_key"].to_pylist()))
     state = ledger_state_in(con, [(p, h, k or "") for p, h, k in keys if h])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from dateline.store import lake
@@ -31,14 +31,23 @@ def save_run(db: Database, run: Run) -> None:
         lake.transaction(con, replace)
 
 
-def mark_abandoned_runs(db: Database, except_run: str) -> int:
-    """Runs still 'Running' while we hold the run lock died without a word (SIGKILL, power cut): say so.
+def mark_abandoned_runs(db: Database, except_run: str, stale_after: timedelta, now: datetime) -> int:
+    """Runs still 'Running' that died without a word (SIGKILL, power cut): say so ('Crashed').
 
-    Only call this while holding the run lock (``dateline.store.locks``): then no other run can be writing.
-    A lake has no run lock (several runs write it at once), so there a run that died stays 'Running'.
+    On a DuckDB file call this while holding the run lock (``dateline.store.locks``): then no other run can
+    be writing, and every other 'Running' run is dead. A lake has no run lock (several runs write it at
+    once): there a run is taken for dead when it has committed nothing (``heartbeat_at``, else its start)
+    for ``stale_after``, longer than any stage between two batches takes.
     """
     if db.lake is not None:
-        return 0
+        silent = "status = 'Running' AND run_id <> $1 AND coalesce(heartbeat_at, started_at) < $2"
+
+        def mark(con) -> int:  # DuckLake has no UPDATE ... RETURNING
+            (n,) = con.execute(f"SELECT count(*) FROM runs WHERE {silent}", [except_run, now - stale_after]).fetchone()
+            con.execute(f"UPDATE runs SET status = 'Crashed' WHERE {silent}", [except_run, now - stale_after])
+            return n
+        with db.cursor() as con:
+            return lake.transaction(con, mark)
     with db.cursor() as con:
         return len(con.execute("UPDATE runs SET status = 'Crashed' WHERE status = 'Running' AND run_id <> $1"
                                " RETURNING run_id", [except_run]).fetchall())
