@@ -145,7 +145,7 @@ def _printed_page(day: str, head: str = '<meta property="article:published_time"
 def test_a_printed_publication_line_outranks_htmldates_date(tmp_path):
     a = _claim(tmp_path, _printed_page("2021-05-10"))
     assert (str(a.published_claimed), a.dateline_text) == ("2021-05-10", "Written: 2021-05-10 15:03:30")
-    assert a.pubdate_method == ("html:printed (htmldate 2021-05-03: the page's printed publication line says "
+    assert a.pubdate_method == ("html:printed (htmldate 2021-05-03: the page's printed date line says "
                                 "otherwise)")
     assert "2021-05-10" not in a.body  # the line was not in the main text: the text's date line did not decide
 
@@ -158,3 +158,28 @@ def test_a_printed_line_the_content_contradicts_or_without_a_label_does_not_over
     page = _printed_page("2021-05-10").replace("Written: ", "").replace("Updated: ", "")
     a = _claim(tmp_path, page)
     assert (str(a.published_claimed), a.pubdate_method) == ("2021-05-03", "html:htmldate")
+
+
+def _headed_page(header_date: str) -> str:
+    """A page whose metadata htmldate reads (a generic ``date`` meta tag), with today's date in the site's
+    header above the headline, the article's own date line under it and a comment's date after the text."""
+    page = _page('<meta name="date" content="2021-05-12T14:32:06+02:00">',
+                 f'<div class="meta"><span class="dateline">GENEVA</span> '
+                 f'<time datetime="{header_date}">{header_date} - 13:30</time></div>{SUMMIT}'
+                 '<section class="comments"><time class="comment-date">2021-06-20</time> Great piece!</section>')
+    return page.replace("<article>", '<div class="header-date">Saturday, 2021-06-19</div><article>')
+
+
+def test_the_date_line_under_the_headline_is_the_pages_own(tmp_path):
+    from dateline.sources.htmlpage import parse_html_article
+
+    a = parse_html_article(_headed_page("2021-05-10"))
+    # not the site header's today, not the comment's; a place name marked as a dateline is read and passed over
+    assert a.header_dates == ("GENEVA", "2021-05-10 - 13:30")
+    assert a.printed_dates[0] == "Saturday, 2021-06-19"
+    got = _claim(tmp_path, _headed_page("2021-05-10"))
+    assert (str(got.published_claimed), got.dateline_text) == ("2021-05-10", "2021-05-10 - 13:30")
+    assert got.pubdate_method == "html:printed (htmldate 2021-05-12: the page's printed date line says otherwise)"
+    # a header date the story contradicts (a June 2021 summit told as upcoming) does not overrule htmldate
+    got = _claim(tmp_path, _headed_page("2024-03-29"))
+    assert (str(got.published_claimed), got.pubdate_method) == ("2021-05-12", "html:htmldate")

@@ -215,8 +215,9 @@ def _page_claim(a: HtmlArticle, lang: str | None) -> text.ParsedText:
     ``html:url (htmldate 2019-06-17: contradicted by the text's dates)``.
 
     Contradicted means: the text's own date line gives another day (the page prints its date), or so does
-    a labelled publication line the page prints in an element it marks as a date (``<p class="date">
-    Written: 2023-11-07 15:03:30</p>``, which trafilatura leaves out of the main text); htmldate found its
+    the date line the page prints outside the main text trafilatura keeps: an element it marks as a date
+    (``<time>``, a class or id naming a date) between its headline and its main text, or one anywhere
+    labelled as the publication (``<p class="date">Written: 2023-11-07 15:03:30</p>``); htmldate found its
     date only by searching the page's text (its metadata search found none) and the page claims another;
     or the sanity check finds the text's dates contradict it. htmldate's last resort, the copyright year
     as 1 January, claims a year, not a day. Agrees means the sanity check does not find the candidate
@@ -249,7 +250,7 @@ def _page_candidates(a: HtmlArticle, lang: str | None) -> list[_Candidate]:
     if in_text.published_claimed is not None:
         found.append(_Candidate("html:dateline", in_text.dateline_text or "", in_text.published_claimed,
                                 in_text.published_claimed_at, in_text.pubdate_confidence))
-    if (printed := _printed_line(a.printed_dates, other)) is not None:
+    if (printed := _printed_line(a.header_dates, a.printed_dates, other)) is not None:
         found.append(printed)
     for method, raw in (("html:url", a.url_day), ("html:metadata", a.meta_published)):
         hit = text.parse_date_line(raw, language=other) if raw else None
@@ -262,15 +263,20 @@ def _page_candidates(a: HtmlArticle, lang: str | None) -> list[_Candidate]:
 _PRINTED_PARTS = re.compile(r"\s+/\s+")
 
 
-def _printed_line(printed: Sequence[str], lang: str | None) -> _Candidate | None:
-    """The first publication line among the texts a page marks as dates: read as a date line, labelled as
-    the publication ("Published", "Posted", "Written" ...: an unlabelled date in a date element may as well be
-    today's date in the site's header, a related story's or a comment's), with a whole day."""
-    for line in printed:
-        for part in (line, *_PRINTED_PARTS.split(line)) if " / " in line else (line,):
-            hit = text.parse_date_line(part, language=lang)
-            if hit is not None and hit.day is not None and hit.label == "published":
-                return _Candidate("html:printed", part, hit.day, hit.at, hit.confidence)
+def _printed_line(header: Sequence[str], printed: Sequence[str], lang: str | None) -> _Candidate | None:
+    """The page's own printed date line: the first date line among the elements marked as dates under its
+    headline, before its main text (``header``), unless labelled as an update; else the first publication
+    line among all the texts it marks as dates (``printed``), labelled as the publication ("Published",
+    "Posted", "Written" ...: elsewhere an unlabelled date in a date element may as well be today's date in
+    the site's header, a related story's or a comment's). A whole day only."""
+    for lines, labelled in ((header, False), (printed, True)):
+        for line in lines:
+            for part in (line, *_PRINTED_PARTS.split(line)) if " / " in line else (line,):
+                hit = text.parse_date_line(part, language=lang)
+                if hit is None or hit.day is None:
+                    continue
+                if hit.label == "published" or not (labelled or hit.label):  # never an "Updated:" line
+                    return _Candidate("html:printed", part, hit.day, hit.at, hit.confidence)
     return None
 
 
@@ -283,7 +289,7 @@ def _contradiction(parsed: text.ParsedText, a: HtmlArticle, candidates: list[_Ca
     if any(c.method == "html:dateline" for c in candidates):
         return "the text's date line says otherwise"
     if any(c.method == "html:printed" for c in candidates):
-        return "the page's printed publication line says otherwise"
+        return "the page's printed date line says otherwise"
     if a.published_by_text_search:
         return "found only in the page's text"
     if not _agrees(parsed, claimed, lang):
