@@ -78,13 +78,64 @@ def test_a_json_array_of_50000_objects_streams_with_flat_memory(tmp_path):
     assert size > 25_000_000 and peak < size / 4, (size, peak)
 
 
-def test_a_broken_array_item_ends_the_array_with_a_reject_and_keeps_the_items_before(tmp_path):
+def test_a_broken_array_item_is_a_reject_with_its_index_and_offset_and_the_items_after_it_load(tmp_path):
     path = tmp_path / "dump.json"
     path.write_text("[" + json.dumps(obj(1)) + ", " + json.dumps(obj(2)) + ', {"title": oops}, '
-                    + json.dumps(obj(3)) + "]", encoding="utf-8")
+                    + json.dumps(obj(3)) + ", " + json.dumps(obj(4)) + "]", encoding="utf-8")
     out = normalize_files(read_all(path), "run")
     assert outcomes(out) == {"item:1": ("loaded", None), "item:2": ("loaded", None),
-                             "rest:item:3": ("rejected", "malformed JSON")}
+                             "item:3": ("rejected", "malformed JSON item"), "item:4": ("loaded", None),
+                             "item:5": ("loaded", None)}
+    assert [a.title for a in out.articles] == ["Story 1", "Story 2", "Story 3", "Story 4"]
+    (bad,) = out.rejects
+    offset = path.read_bytes().index(b'{"title": oops}')
+    assert bad.detail.startswith(f"item 3 at byte {offset:,}: Expecting value (character 11 of the item)")
+
+
+def test_an_array_resynchronises_after_a_lost_quote_or_bracket_by_its_lines(tmp_path):
+    from dateline.sources.jsonlines import json_records
+
+    def keys(text: str, chunk: int = 7) -> list[tuple[str, str | None]]:
+        data = text.encode()
+        got = json_records("x.json", [data[i:i + chunk] for i in range(0, len(data), chunk)], "json", len(data),
+                           LIMITS)
+        return [(r.record_key, r.reject and r.reject[0]) for r in got]
+
+    # an item a line, one cut mid-string (its quote, brace and comma lost): the next line starts the next item
+    assert keys('[\n{"a": 1},\n{"title": "T", "content": "Bo\n{"d": 2},\n{"e": 3}\n]\n') == [
+        ("item:1", None), ("item:2", "malformed JSON item"), ("item:3", None), ("item:4", None)]
+    # pretty-printed, an item lost a closing brace: the next line at the items' own indentation that opens a
+    # whole item; the nested objects, indented deeper, are not taken for items
+    pretty = ('[\n  {\n    "a": [\n      {"n": 1},\n      {"n": 2}\n    ]\n  },\n  {\n    "b": {"z": 1,\n'
+              '    "q": [\n      {"n": 3},\n      {"n": 4}\n    ]\n  },\n  {\n    "c": 3\n  }\n]\n')
+    assert keys(pretty) == [("item:1", None), ("item:2", "malformed JSON item"), ("item:3", None)]
+    # written inline, a lost bracket leaves nothing to resynchronise on: the rest is one reject, as before
+    assert keys('[{"a": 1}, {"b": {"z": 1}, {"c": 3}]') == [("item:1", None), ("rest:item:2", "malformed JSON")]
+
+
+def test_a_50000_item_array_with_broken_items_streams_flat_and_accounts_for_every_item(tmp_path):
+    path = tmp_path / "dump.json"
+    items = [json.dumps({"title": f"T{i}", "content": f"Body {i} " * 50}) for i in range(50_000)]
+    items[9_999] = '{"title": oops, "content": "' + "Body " * 50 + '"}'
+    items[29_999] = '{"title": "T29999", "content": "cut off here'  # its quote, brace and comma lost
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("[\n" + ",\n".join(items).replace("cut off here,", "cut off here") + "\n]\n")
+    size = os.path.getsize(path)
+    tracemalloc.start()
+    try:
+        reader = RecordReader([str(path)], LIMITS)
+        n, rejects, last = 0, [], None
+        while batch := reader.take(1000):
+            n += len(batch)
+            rejects += [(r.record_key, r.reject[0]) for r in batch if r.reject]
+            last = batch[-1]
+            del batch
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n == 50_000 and last.record_key == "item:50000" and json.loads(last.data)["title"] == "T49999"
+    assert rejects == [("item:10000", "malformed JSON item"), ("item:30000", "malformed JSON item")]
+    assert size > 25_000_000 and peak < size / 4, (size, peak)
 
 
 # ------------------------------------------------------------------------------------------------ CSV
