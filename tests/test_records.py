@@ -462,3 +462,73 @@ def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, mon
     assert [r.record_key for r in got] == ["line:1", "rest:record:2"]
     assert got[1].reject == ("internal error while reading: RuntimeError", "reader bug")
     assert got[1].mtime_ns is not None  # ... and, an internal error, it is retried by the next run
+
+
+def _breaks_after_first_line(monkeypatch):
+    """Make the JSON Lines reader break (a bug) after its first line, as a real reader bug would."""
+    from dateline.sources import jsonlines
+
+    real = jsonlines.jsonl_records
+
+    def breaks(*args):
+        it = real(*args)
+        yield next(it)
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr(jsonlines, "jsonl_records", breaks)
+
+
+def _ledger(db) -> tuple[list, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return (con.execute("SELECT record_key, outcome FROM source_files ORDER BY 1").fetchall(),
+                con.execute("SELECT record_key, reason FROM rejects ORDER BY 1").fetchall())
+
+
+def test_a_later_read_supersedes_the_readers_internal_error_reject(tmp_path, monkeypatch):
+    from dateline.store import ledger, loads
+    from dateline.store.database import Database
+    from schemas import Batch
+
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)) + "{broken\n")
+    db = tmp_path / "l.duckdb"
+    with monkeypatch.context() as m:
+        _breaks_after_first_line(m)
+        first = normalize_files(read_all(path), "r1")
+    with Database.open(db) as database:
+        loads.load_batch(database, Batch(source_files=first.source_files, articles=first.articles,
+                                         rejects=first.rejects))
+    assert _ledger(db) == ([("line:1", "loaded"), ("rest:record:2", "rejected")],
+                           [("rest:record:2", "internal error while reading: RuntimeError")])
+    with Database.open(db) as database:  # the next run reads the file again: the reject is dateline's fault
+        st = os.stat(path)
+        assert ledger.changed_paths(database, [(str(path), st.st_size, st.st_mtime_ns)]) == {str(path)}
+        records = read_all(path)
+        state = ledger.ledger_state(database, [(r.path, r.sha256, r.record_key) for r in records])
+        again = normalize_files([r for r in records if (r.path, r.sha256, r.record_key) not in state.done], "r2",
+                                seen=state.articles)
+        loads.load_batch(database, Batch(source_files=again.source_files, articles=again.articles,
+                                         rejects=again.rejects))
+        assert ledger.changed_paths(database, [(str(path), st.st_size, st.st_mtime_ns)]) == set()  # settled
+    # one ledger row per record of the file: 3 articles and the broken line's own reject, nothing stale
+    assert _ledger(db) == ([("line:1", "loaded"), ("line:2", "loaded"), ("line:3", "loaded"),
+                            ("line:4", "rejected")], [("line:4", "malformed JSON line")])
+
+
+def test_a_flow_run_after_a_reader_bug_leaves_exact_accounting(prefect_harness, tmp_path, monkeypatch):
+    from flows.news_etl import news_etl
+
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "x.jsonl").write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
+    db = tmp_path / "r.duckdb"
+    with monkeypatch.context() as m:
+        _breaks_after_first_line(m)
+        first = news_etl(paths=[str(root)], db=str(db), batch_size=4, data_docs=False)
+    assert (first["records_seen"], first["loaded"], first["rejected"], first["unaccounted"]) == (2, 1, 1, 0)
+    again = news_etl(paths=[str(root)], db=str(db), batch_size=4, data_docs=False)
+    assert (again["records_seen"], again["already_loaded"], again["loaded"], again["unaccounted"]) == (3, 1, 2, 0)
+    # the database's own accounting: articles + duplicates + rejects = the file's 3 records
+    assert _ledger(db) == ([("line:1", "loaded"), ("line:2", "loaded"), ("line:3", "loaded")], [])
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (3,)
