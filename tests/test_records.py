@@ -55,6 +55,23 @@ def test_malformed_json_lines_are_rejects_with_their_line_and_the_rest_loads(tmp
     assert next(r.detail for r in out.rejects if r.record_key == "line:2")  # json's own message
 
 
+def stream_traced(path) -> tuple[int, RawRecord | None, list[tuple[str, str]], int]:
+    """Stream ``path``'s records in batches of 1,000: (records, the last one, (key, reason) of the rejects,
+    traced peak memory)."""
+    tracemalloc.start()
+    try:
+        reader = RecordReader([str(path)], LIMITS)
+        n, rejects, last = 0, [], None
+        while batch := reader.take(1000):
+            n += len(batch)
+            rejects += [(r.record_key, r.reject[0]) for r in batch if r.reject]
+            last = batch[-1]
+            del batch
+        return n, last, rejects, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_json_array_of_50000_objects_streams_with_flat_memory(tmp_path):
     path = tmp_path / "dump.json"
     with open(path, "w", encoding="utf-8") as fh:
@@ -62,17 +79,7 @@ def test_a_json_array_of_50000_objects_streams_with_flat_memory(tmp_path):
         fh.write(",\n".join(json.dumps({"title": f"T{i}", "content": f"Body {i} " * 50}) for i in range(50_000)))
         fh.write("\n]\n")
     size = os.path.getsize(path)
-    tracemalloc.start()
-    try:
-        reader = RecordReader([str(path)], LIMITS)
-        n, last = 0, None
-        while batch := reader.take(1000):
-            n += len(batch)
-            last = batch[-1]
-            del batch
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    n, last, _, peak = stream_traced(path)
     assert n == 50_000 and last.record_key == "item:50000" and json.loads(last.data)["title"] == "T49999"
     # json.load would hold the whole file (and more as objects); the stream holds a chunk and a batch
     assert size > 25_000_000 and peak < size / 4, (size, peak)
@@ -121,18 +128,7 @@ def test_a_50000_item_array_with_broken_items_streams_flat_and_accounts_for_ever
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("[\n" + ",\n".join(items).replace("cut off here,", "cut off here") + "\n]\n")
     size = os.path.getsize(path)
-    tracemalloc.start()
-    try:
-        reader = RecordReader([str(path)], LIMITS)
-        n, rejects, last = 0, [], None
-        while batch := reader.take(1000):
-            n += len(batch)
-            rejects += [(r.record_key, r.reject[0]) for r in batch if r.reject]
-            last = batch[-1]
-            del batch
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    n, last, rejects, peak = stream_traced(path)
     assert n == 50_000 and last.record_key == "item:50000" and json.loads(last.data)["title"] == "T49999"
     assert rejects == [("item:10000", "malformed JSON item"), ("item:30000", "malformed JSON item")]
     assert size > 25_000_000 and peak < size / 4, (size, peak)
@@ -445,25 +441,6 @@ def test_the_records_bench_runs_and_prints_both_figures():
     assert set(rows) == {"jsonl", "csv", "txt"} and all(r[1] == r[2] == "60" for r in rows.values())
 
 
-def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, monkeypatch):
-    from dateline.sources import jsonlines
-
-    path = tmp_path / "x.jsonl"
-    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
-    real = jsonlines.jsonl_records
-
-    def breaks(*args):
-        it = real(*args)
-        yield next(it)
-        raise RuntimeError("reader bug")
-
-    monkeypatch.setattr(jsonlines, "jsonl_records", breaks)
-    got = read_all(path)
-    assert [r.record_key for r in got] == ["line:1", "rest:record:2"]
-    assert got[1].reject == ("internal error while reading: RuntimeError", "reader bug")
-    assert got[1].mtime_ns is not None  # ... and, an internal error, it is retried by the next run
-
-
 def _breaks_after_first_line(monkeypatch):
     """Make the JSON Lines reader break (a bug) after its first line, as a real reader bug would."""
     from dateline.sources import jsonlines
@@ -476,6 +453,17 @@ def _breaks_after_first_line(monkeypatch):
         raise RuntimeError("reader bug")
 
     monkeypatch.setattr(jsonlines, "jsonl_records", breaks)
+
+
+
+def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, monkeypatch):
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
+    _breaks_after_first_line(monkeypatch)
+    got = read_all(path)
+    assert [r.record_key for r in got] == ["line:1", "rest:record:2"]
+    assert got[1].reject == ("internal error while reading: RuntimeError", "reader bug")
+    assert got[1].mtime_ns is not None  # ... and, an internal error, it is retried by the next run
 
 
 def _ledger(db) -> tuple[list, list]:

@@ -218,18 +218,15 @@ def json_records(path: str, parts: Iterable[bytes], fmt: str, size: int | None, 
                         continue
                     break
                 except ValueError as exc:
-                    # A whole item that does not parse: a reject of its own, and the array is read on after it.
+                    # Where the item ends, by the array's structure; failing that once no more can be read
+                    # for it, by its lines. Found: the item is a reject of its own and the array is read on.
                     scan = scan or ItemEnd()
-                    if array and (stop := scan.find(buf, pos)) >= 0:
-                        n += 1
-                        yield from _held(pending)
-                        pending = _broken_item(path, n, fmt, size, consumed + len(buf[:pos].encode("utf-8")),
-                                               exc, pos, buf[pos:stop])
-                        pos, end = stop, None
-                        break
-                    if not eof and len(buf) - pos <= lim.max_bytes and more():
+                    stop = scan.find(buf, pos) if array else -1
+                    if stop < 0 and not eof and len(buf) - pos <= lim.max_bytes and more():
                         continue
-                    if array and (stop := next_item_line(decoder, buf, pos, indentation())) >= 0:
+                    if stop < 0 and array:
+                        stop = next_item_line(decoder, buf, pos, indentation())
+                    if stop >= 0:
                         n += 1
                         yield from _held(pending)
                         pending = _broken_item(path, n, fmt, size, consumed + len(buf[:pos].encode("utf-8")),
