@@ -118,3 +118,68 @@ def test_htmldates_copyright_year_is_a_year_not_a_day(tmp_path):
     a = _claim(tmp_path, page)
     assert (a.published_claimed, a.pubdate_confidence, a.date_status) == (None, "PARTIAL", "missing")
     assert (a.pubdate_method, a.dateline_text) == ("html:htmldate (a year only)", "2020-01-01")
+
+
+def test_the_elements_a_page_marks_as_dates_are_kept_as_printed():
+    import trafilatura
+
+    tree = trafilatura.load_html(
+        '<html><body><div class="header-date">Monday, <b>June 7</b>, 2021</div><h1>T</h1>'
+        '<time datetime="2021-05-10">10.05.2021 - 13:30</time><p id="pubDate">Posted 2021-05-10</p>'
+        '<li class="date"><script>document.write(new Date())</script></li><p>no date here</p></body></html>')
+    from dateline.sources.htmlpage import printed_dates
+
+    assert printed_dates(tree) == ("Monday, June 7, 2021", "10.05.2021 - 13:30", "Posted 2021-05-10")
+
+
+# htmldate reads the metadata's date; the page prints its own publication line above the article, where
+# trafilatura leaves it out of the main text (a related story's or the site's date may be htmldate's source).
+PRINTED = ('<div class="article-head"><p class="date">Written: {day} 15:03:30 <span> / </span>'
+           'Updated: {day} 15:30:46</p></div>')
+
+
+def _printed_page(day: str, head: str = '<meta property="article:published_time" content="2021-05-03T09:00:00Z">'):
+    return _page(head, SUMMIT).replace("<article>", PRINTED.format(day=day) + "<article>")
+
+
+def test_a_printed_publication_line_outranks_htmldates_date(tmp_path):
+    a = _claim(tmp_path, _printed_page("2021-05-10"))
+    assert (str(a.published_claimed), a.dateline_text) == ("2021-05-10", "Written: 2021-05-10 15:03:30")
+    assert a.pubdate_method == ("html:printed (htmldate 2021-05-03: the page's printed date line says "
+                                "otherwise)")
+    assert "2021-05-10" not in a.body  # the line was not in the main text: the text's date line did not decide
+
+
+def test_a_printed_line_the_content_contradicts_or_without_a_label_does_not_overrule(tmp_path):
+    # the story tells of a June 2021 summit as upcoming: a 2024 publication line does not agree with it
+    a = _claim(tmp_path, _printed_page("2024-03-29"))
+    assert (str(a.published_claimed), a.pubdate_method) == ("2021-05-03", "html:htmldate")
+    # an unlabelled date in a date element may be the site header's today: no publication line
+    page = _printed_page("2021-05-10").replace("Written: ", "").replace("Updated: ", "")
+    a = _claim(tmp_path, page)
+    assert (str(a.published_claimed), a.pubdate_method) == ("2021-05-03", "html:htmldate")
+
+
+def _headed_page(header_date: str) -> str:
+    """A page whose metadata htmldate reads (a generic ``date`` meta tag), with today's date in the site's
+    header above the headline, the article's own date line under it and a comment's date after the text."""
+    page = _page('<meta name="date" content="2021-05-12T14:32:06+02:00">',
+                 f'<div class="meta"><span class="dateline">GENEVA</span> '
+                 f'<time datetime="{header_date}">{header_date} - 13:30</time></div>{SUMMIT}'
+                 '<section class="comments"><time class="comment-date">2021-06-20</time> Great piece!</section>')
+    return page.replace("<article>", '<div class="header-date">Saturday, 2021-06-19</div><article>')
+
+
+def test_the_date_line_under_the_headline_is_the_pages_own(tmp_path):
+    from dateline.sources.htmlpage import parse_html_article
+
+    a = parse_html_article(_headed_page("2021-05-10"))
+    # not the site header's today, not the comment's; a place name marked as a dateline is read and passed over
+    assert a.header_dates == ("GENEVA", "2021-05-10 - 13:30")
+    assert a.printed_dates[0] == "Saturday, 2021-06-19"
+    got = _claim(tmp_path, _headed_page("2021-05-10"))
+    assert (str(got.published_claimed), got.dateline_text) == ("2021-05-10", "2021-05-10 - 13:30")
+    assert got.pubdate_method == "html:printed (htmldate 2021-05-12: the page's printed date line says otherwise)"
+    # a header date the story contradicts (a June 2021 summit told as upcoming) does not overrule htmldate
+    got = _claim(tmp_path, _headed_page("2024-03-29"))
+    assert (str(got.published_claimed), got.pubdate_method) == ("2021-05-12", "html:htmldate")

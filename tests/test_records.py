@@ -55,6 +55,23 @@ def test_malformed_json_lines_are_rejects_with_their_line_and_the_rest_loads(tmp
     assert next(r.detail for r in out.rejects if r.record_key == "line:2")  # json's own message
 
 
+def stream_traced(path) -> tuple[int, RawRecord | None, list[tuple[str, str]], int]:
+    """Stream ``path``'s records in batches of 1,000: (records, the last one, (key, reason) of the rejects,
+    traced peak memory)."""
+    tracemalloc.start()
+    try:
+        reader = RecordReader([str(path)], LIMITS)
+        n, rejects, last = 0, [], None
+        while batch := reader.take(1000):
+            n += len(batch)
+            rejects += [(r.record_key, r.reject[0]) for r in batch if r.reject]
+            last = batch[-1]
+            del batch
+        return n, last, rejects, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_json_array_of_50000_objects_streams_with_flat_memory(tmp_path):
     path = tmp_path / "dump.json"
     with open(path, "w", encoding="utf-8") as fh:
@@ -62,29 +79,59 @@ def test_a_json_array_of_50000_objects_streams_with_flat_memory(tmp_path):
         fh.write(",\n".join(json.dumps({"title": f"T{i}", "content": f"Body {i} " * 50}) for i in range(50_000)))
         fh.write("\n]\n")
     size = os.path.getsize(path)
-    tracemalloc.start()
-    try:
-        reader = RecordReader([str(path)], LIMITS)
-        n, last = 0, None
-        while batch := reader.take(1000):
-            n += len(batch)
-            last = batch[-1]
-            del batch
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    n, last, _, peak = stream_traced(path)
     assert n == 50_000 and last.record_key == "item:50000" and json.loads(last.data)["title"] == "T49999"
     # json.load would hold the whole file (and more as objects); the stream holds a chunk and a batch
     assert size > 25_000_000 and peak < size / 4, (size, peak)
 
 
-def test_a_broken_array_item_ends_the_array_with_a_reject_and_keeps_the_items_before(tmp_path):
+def test_a_broken_array_item_is_a_reject_with_its_index_and_offset_and_the_items_after_it_load(tmp_path):
     path = tmp_path / "dump.json"
     path.write_text("[" + json.dumps(obj(1)) + ", " + json.dumps(obj(2)) + ', {"title": oops}, '
-                    + json.dumps(obj(3)) + "]", encoding="utf-8")
+                    + json.dumps(obj(3)) + ", " + json.dumps(obj(4)) + "]", encoding="utf-8")
     out = normalize_files(read_all(path), "run")
     assert outcomes(out) == {"item:1": ("loaded", None), "item:2": ("loaded", None),
-                             "rest:item:3": ("rejected", "malformed JSON")}
+                             "item:3": ("rejected", "malformed JSON item"), "item:4": ("loaded", None),
+                             "item:5": ("loaded", None)}
+    assert [a.title for a in out.articles] == ["Story 1", "Story 2", "Story 3", "Story 4"]
+    (bad,) = out.rejects
+    offset = path.read_bytes().index(b'{"title": oops}')
+    assert bad.detail.startswith(f"item 3 at byte {offset:,}: Expecting value (character 11 of the item)")
+
+
+def test_an_array_resynchronises_after_a_lost_quote_or_bracket_by_its_lines(tmp_path):
+    from dateline.sources.jsonlines import json_records
+
+    def keys(text: str, chunk: int = 7) -> list[tuple[str, str | None]]:
+        data = text.encode()
+        got = json_records("x.json", [data[i:i + chunk] for i in range(0, len(data), chunk)], "json", len(data),
+                           LIMITS)
+        return [(r.record_key, r.reject and r.reject[0]) for r in got]
+
+    # an item a line, one cut mid-string (its quote, brace and comma lost): the next line starts the next item
+    assert keys('[\n{"a": 1},\n{"title": "T", "content": "Bo\n{"d": 2},\n{"e": 3}\n]\n') == [
+        ("item:1", None), ("item:2", "malformed JSON item"), ("item:3", None), ("item:4", None)]
+    # pretty-printed, an item lost a closing brace: the next line at the items' own indentation that opens a
+    # whole item; the nested objects, indented deeper, are not taken for items
+    pretty = ('[\n  {\n    "a": [\n      {"n": 1},\n      {"n": 2}\n    ]\n  },\n  {\n    "b": {"z": 1,\n'
+              '    "q": [\n      {"n": 3},\n      {"n": 4}\n    ]\n  },\n  {\n    "c": 3\n  }\n]\n')
+    assert keys(pretty) == [("item:1", None), ("item:2", "malformed JSON item"), ("item:3", None)]
+    # written inline, a lost bracket leaves nothing to resynchronise on: the rest is one reject, as before
+    assert keys('[{"a": 1}, {"b": {"z": 1}, {"c": 3}]') == [("item:1", None), ("rest:item:2", "malformed JSON")]
+
+
+def test_a_50000_item_array_with_broken_items_streams_flat_and_accounts_for_every_item(tmp_path):
+    path = tmp_path / "dump.json"
+    items = [json.dumps({"title": f"T{i}", "content": f"Body {i} " * 50}) for i in range(50_000)]
+    items[9_999] = '{"title": oops, "content": "' + "Body " * 50 + '"}'
+    items[29_999] = '{"title": "T29999", "content": "cut off here'  # its quote, brace and comma lost
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("[\n" + ",\n".join(items).replace("cut off here,", "cut off here") + "\n]\n")
+    size = os.path.getsize(path)
+    n, last, rejects, peak = stream_traced(path)
+    assert n == 50_000 and last.record_key == "item:50000" and json.loads(last.data)["title"] == "T49999"
+    assert rejects == [("item:10000", "malformed JSON item"), ("item:30000", "malformed JSON item")]
+    assert size > 25_000_000 and peak < size / 4, (size, peak)
 
 
 # ------------------------------------------------------------------------------------------------ CSV
@@ -394,11 +441,10 @@ def test_the_records_bench_runs_and_prints_both_figures():
     assert set(rows) == {"jsonl", "csv", "txt"} and all(r[1] == r[2] == "60" for r in rows.values())
 
 
-def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, monkeypatch):
+def _breaks_after_first_line(monkeypatch):
+    """Make the JSON Lines reader break (a bug) after its first line, as a real reader bug would."""
     from dateline.sources import jsonlines
 
-    path = tmp_path / "x.jsonl"
-    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
     real = jsonlines.jsonl_records
 
     def breaks(*args):
@@ -407,7 +453,70 @@ def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, mon
         raise RuntimeError("reader bug")
 
     monkeypatch.setattr(jsonlines, "jsonl_records", breaks)
+
+
+
+def test_a_reader_that_breaks_mid_file_leaves_a_reject_not_a_crash(tmp_path, monkeypatch):
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
+    _breaks_after_first_line(monkeypatch)
     got = read_all(path)
     assert [r.record_key for r in got] == ["line:1", "rest:record:2"]
     assert got[1].reject == ("internal error while reading: RuntimeError", "reader bug")
     assert got[1].mtime_ns is not None  # ... and, an internal error, it is retried by the next run
+
+
+def _ledger(db) -> tuple[list, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return (con.execute("SELECT record_key, outcome FROM source_files ORDER BY 1").fetchall(),
+                con.execute("SELECT record_key, reason FROM rejects ORDER BY 1").fetchall())
+
+
+def test_a_later_read_supersedes_the_readers_internal_error_reject(tmp_path, monkeypatch):
+    from dateline.store import ledger, loads
+    from dateline.store.database import Database
+    from schemas import Batch
+
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)) + "{broken\n")
+    db = tmp_path / "l.duckdb"
+    with monkeypatch.context() as m:
+        _breaks_after_first_line(m)
+        first = normalize_files(read_all(path), "r1")
+    with Database.open(db) as database:
+        loads.load_batch(database, Batch(source_files=first.source_files, articles=first.articles,
+                                         rejects=first.rejects))
+    assert _ledger(db) == ([("line:1", "loaded"), ("rest:record:2", "rejected")],
+                           [("rest:record:2", "internal error while reading: RuntimeError")])
+    with Database.open(db) as database:  # the next run reads the file again: the reject is dateline's fault
+        st = os.stat(path)
+        assert ledger.changed_paths(database, [(str(path), st.st_size, st.st_mtime_ns)]) == {str(path)}
+        records = read_all(path)
+        state = ledger.ledger_state(database, [(r.path, r.sha256, r.record_key) for r in records])
+        again = normalize_files([r for r in records if (r.path, r.sha256, r.record_key) not in state.done], "r2",
+                                seen=state.articles)
+        loads.load_batch(database, Batch(source_files=again.source_files, articles=again.articles,
+                                         rejects=again.rejects))
+        assert ledger.changed_paths(database, [(str(path), st.st_size, st.st_mtime_ns)]) == set()  # settled
+    # one ledger row per record of the file: 3 articles and the broken line's own reject, nothing stale
+    assert _ledger(db) == ([("line:1", "loaded"), ("line:2", "loaded"), ("line:3", "loaded"),
+                            ("line:4", "rejected")], [("line:4", "malformed JSON line")])
+
+
+def test_a_flow_run_after_a_reader_bug_leaves_exact_accounting(prefect_harness, tmp_path, monkeypatch):
+    from flows.news_etl import news_etl
+
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "x.jsonl").write_text("".join(json.dumps(obj(i)) + "\n" for i in range(3)))
+    db = tmp_path / "r.duckdb"
+    with monkeypatch.context() as m:
+        _breaks_after_first_line(m)
+        first = news_etl(paths=[str(root)], db=str(db), batch_size=4, data_docs=False)
+    assert (first["records_seen"], first["loaded"], first["rejected"], first["unaccounted"]) == (2, 1, 1, 0)
+    again = news_etl(paths=[str(root)], db=str(db), batch_size=4, data_docs=False)
+    assert (again["records_seen"], again["already_loaded"], again["loaded"], again["unaccounted"]) == (3, 1, 2, 0)
+    # the database's own accounting: articles + duplicates + rejects = the file's 3 records
+    assert _ledger(db) == ([("line:1", "loaded"), ("line:2", "loaded"), ("line:3", "loaded")], [])
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (3,)

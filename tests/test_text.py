@@ -481,3 +481,9 @@ def test_clean_body_takes_extractor_leftovers_out_and_keeps_the_story():
                     "Morrison began the tour in Sydney, officials said. Readers of the newsletter asked about ads.")
     assert [r.rule for r in removals] == ["ad_marker", "read_more"]
     assert clean_body("") == ("", ())
+
+
+def test_written_labels_a_publication_line():
+    hit = parse_date_line("Written: 2023-11-07 15:03:30")
+    assert (str(hit.day), hit.label) == ("2023-11-07", "published")
+    assert parse_date_line("Written by Max Lee") is None  # a byline, not a date line

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -208,15 +209,19 @@ class _Candidate:
 
 def _page_claim(a: HtmlArticle, lang: str | None) -> text.ParsedText:
     """A saved page's claimed date: htmldate's, unless it is contradicted and another date the page claims
-    agrees with the content (a date line in the extracted text, the URL's day, the metadata's publication
-    date, in that order); then that one, and ``pubdate_method`` names it and why htmldate's was not taken:
+    agrees with the content (a date line in the extracted text, a publication line the page prints outside
+    it, the URL's day, the metadata's publication date, in that order); then that one, and
+    ``pubdate_method`` names it and why htmldate's was not taken:
     ``html:url (htmldate 2019-06-17: contradicted by the text's dates)``.
 
-    Contradicted means: the text's own date line gives another day (the page prints its date); htmldate
-    found its date only by searching the page's text (its metadata search found none) and the page
-    claims another; or the sanity check finds the text's dates contradict it. htmldate's last resort, the
-    copyright year as 1 January, claims a year, not a day. Agrees means the sanity check does not find
-    the candidate contradicted (for an article the English rules cannot read: any candidate)."""
+    Contradicted means: the text's own date line gives another day (the page prints its date), or so does
+    the date line the page prints outside the main text trafilatura keeps: an element it marks as a date
+    (``<time>``, a class or id naming a date) between its headline and its main text, or one anywhere
+    labelled as the publication (``<p class="date">Written: 2023-11-07 15:03:30</p>``); htmldate found its
+    date only by searching the page's text (its metadata search found none) and the page claims another;
+    or the sanity check finds the text's dates contradict it. htmldate's last resort, the copyright year
+    as 1 January, claims a year, not a day. Agrees means the sanity check does not find the candidate
+    contradicted (for an article the English rules cannot read: any candidate)."""
     parsed = _parsed_from_claims(a, HTMLDATE, lang)
     claimed = parsed.published_claimed
     if a.published_by_text_search and claimed is not None and (claimed.month, claimed.day) == (1, 1):
@@ -245,11 +250,34 @@ def _page_candidates(a: HtmlArticle, lang: str | None) -> list[_Candidate]:
     if in_text.published_claimed is not None:
         found.append(_Candidate("html:dateline", in_text.dateline_text or "", in_text.published_claimed,
                                 in_text.published_claimed_at, in_text.pubdate_confidence))
+    if (printed := _printed_line(a.header_dates, a.printed_dates, other)) is not None:
+        found.append(printed)
     for method, raw in (("html:url", a.url_day), ("html:metadata", a.meta_published)):
         hit = text.parse_date_line(raw, language=other) if raw else None
         if hit is not None and hit.day is not None:
             found.append(_Candidate(method, raw, hit.day, hit.at, hit.confidence))
     return found
+
+
+# A printed date line may hold the publication and the update: "Written: 2023-11-07 15:03:30 / Updated: ...".
+_PRINTED_PARTS = re.compile(r"\s+/\s+")
+
+
+def _printed_line(header: Sequence[str], printed: Sequence[str], lang: str | None) -> _Candidate | None:
+    """The page's own printed date line: the first date line among the elements marked as dates under its
+    headline, before its main text (``header``), unless labelled as an update; else the first publication
+    line among all the texts it marks as dates (``printed``), labelled as the publication ("Published",
+    "Posted", "Written" ...: elsewhere an unlabelled date in a date element may as well be today's date in
+    the site's header, a related story's or a comment's). A whole day only."""
+    for lines, labelled in ((header, False), (printed, True)):
+        for line in lines:
+            for part in (line, *_PRINTED_PARTS.split(line)) if " / " in line else (line,):
+                hit = text.parse_date_line(part, language=lang)
+                if hit is None or hit.day is None:
+                    continue
+                if hit.label == "published" or not (labelled or hit.label):  # never an "Updated:" line
+                    return _Candidate("html:printed", part, hit.day, hit.at, hit.confidence)
+    return None
 
 
 def _contradiction(parsed: text.ParsedText, a: HtmlArticle, candidates: list[_Candidate],
@@ -260,6 +288,8 @@ def _contradiction(parsed: text.ParsedText, a: HtmlArticle, candidates: list[_Ca
         return "a year, not a day" if parsed.pubdate_confidence == "PARTIAL" and a.published else None
     if any(c.method == "html:dateline" for c in candidates):
         return "the text's date line says otherwise"
+    if any(c.method == "html:printed" for c in candidates):
+        return "the page's printed date line says otherwise"
     if a.published_by_text_search:
         return "found only in the page's text"
     if not _agrees(parsed, claimed, lang):

@@ -112,7 +112,7 @@ _MD_NOYEAR_RE = re.compile(
 _SEP_CHARS = " \t,|;–—-_@•·/"
 _LABEL_RE = re.compile(
     r"(?P<label>(?:last\s+)?(?:updated|modified)(?:\s+on)?|(?:first\s+|originally\s+)?published(?:\s+on)?"
-    r"|posted(?:\s+on)?|pub(?:lication)?[\s_-]?date|release\s+date|dated?|created(?:\s+on)?)"
+    r"|posted(?:\s+on)?|written(?:\s+on)?|pub(?:lication)?[\s_-]?date|release\s+date|dated?|created(?:\s+on)?)"
     r"\s*(?::|=|-|–|—)?\s*",
     re.IGNORECASE,
 )

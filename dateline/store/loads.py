@@ -17,7 +17,7 @@ import duckdb
 
 from dateline.store import dedup, lake
 from dateline.store.database import Database
-from dateline.store.ledger import ledger_state_in
+from dateline.store.ledger import RETRYABLE_REJECT, ledger_state_in
 from schemas import Article, Batch, Reject, SourceFile
 from schemas.base import TableModel
 
@@ -55,6 +55,7 @@ def _write_batch(con: duckdb.DuckDBPyConnection, batch: Batch, insert) -> dict[s
 
     counts: dict[str, int] = {}
     _forget_unreadable_reads(con, batch.source_files)
+    _forget_failed_reads(con, batch.source_files)
     new_articles = pa.table({"article_id": pa.array([], pa.string())})
     for model, rows in batch.rows():
         counts[model.table], inserted = insert(con, model, rows, new_articles)
@@ -138,6 +139,25 @@ def _forget_unreadable_reads(con: duckdb.DuckDBPyConnection, ledger: "pa.Table")
         con.execute(f'DELETE FROM "{table}" t USING (SELECT DISTINCT source_path FROM ledger'
                     " WHERE content_sha256 <> '') s WHERE t.source_path = s.source_path"
                     " AND t.content_sha256 = ''")
+
+
+def _forget_failed_reads(con: duckdb.DuckDBPyConnection, ledger: "pa.Table") -> None:
+    """A file read again by a later run drops the reader's internal-error reject of an earlier read (its
+    ``rest:`` row: "the rest of the file from record N could not be read, a bug"), from both ledger
+    tables: the new read accounts for those records itself (loaded, duplicate, or its own reject), so the
+    ledger keeps one row per record. Such a reject is what makes the next run read the file again
+    (``RETRYABLE_REJECT``); a reject of the file's content ("malformed JSON line", a truncated gzip's rest)
+    stays until the file changes."""
+    if not ledger.num_rows:
+        return
+    reread = "(SELECT DISTINCT source_path, run_id FROM ledger WHERE content_sha256 <> '') n"
+    stale = (f"SELECT r.source_path, r.content_sha256, r.record_key FROM rejects r, {reread}"
+             " WHERE r.source_path = n.source_path AND r.run_id <> n.run_id AND r.record_key LIKE 'rest:%'"
+             f" AND r.reason LIKE '{RETRYABLE_REJECT}'")
+    # source_files first: the reject rows say which of its rows are stale
+    for table in ("source_files", "rejects"):
+        con.execute(f'DELETE FROM "{table}" t USING ({stale}) d WHERE t.source_path = d.source_path'
+                    " AND t.content_sha256 = d.content_sha256 AND t.record_key = d.record_key")
 
 
 def _supersede_old_versions(con: duckdb.DuckDBPyConnection, articles: "pa.Table") -> int:
