@@ -665,28 +665,21 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     for label, cells, target in rows:
         print(label.ljust(w0) + "".join(c.rjust(w) for c, w in zip(cells, ws)) + (f"  {target}" if target else ""))
     print()
-    print("Targets (met?):")
-    for n in names:
-        s = sc[n]
-        p, r = _p(s.pr_all), _r(s.pr_all)
-        ry, rm = (_ratio(*s.recall_kind[k]) for k in ("years", "months"))
-        print(f"  {n:<16} precision {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
-              f"recall {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
-              f"years {_f(ry)}: {met(ry, TARGET_RECALL_KIND['years'], True):<4} "
-              f"months {_f(rm)}: {met(rm, TARGET_RECALL_KIND['months'], True):<4} "
-              f"false flags {_f(s.fa_all, True)} <= {TARGET_FALSE_ALARM:.0%}: "
-              f"{met(s.fa_all, TARGET_FALSE_ALARM, False)}")
-    print("With corpus evidence (what date_anomalies lists):")
-    for n in names:
-        s = sc[n]
-        p, r = _p(s.pr_corpus), _r(s.pr_corpus)
-        ry, rm = (_ratio(*s.recall_kind_corpus[k]) for k in ("years", "months"))
-        print(f"  {n:<16} precision {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
-              f"recall {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
-              f"years {_f(ry)}: {met(ry, TARGET_RECALL_KIND['years'], True):<4} "
-              f"months {_f(rm)}: {met(rm, TARGET_RECALL_KIND['months'], True):<4} "
-              f"false flags {_f(s.fa_corpus, True)} <= {TARGET_FALSE_ALARM:.0%}: "
-              f"{met(s.fa_corpus, TARGET_FALSE_ALARM, False)}")
+    def targets(title: str, pr: str, kinds: str, fa: str) -> None:
+        print(title)
+        for n in names:
+            s = sc[n]
+            p, r = _p(getattr(s, pr)), _r(getattr(s, pr))
+            ry, rm = (_ratio(*getattr(s, kinds)[k]) for k in ("years", "months"))
+            print(f"  {n:<16} precision {_f(p)} >= {TARGET_PRECISION}: {met(p, TARGET_PRECISION, True):<4} "
+                  f"recall {_f(r)} >= {TARGET_RECALL}: {met(r, TARGET_RECALL, True):<4} "
+                  f"years {_f(ry)}: {met(ry, TARGET_RECALL_KIND['years'], True):<4} "
+                  f"months {_f(rm)}: {met(rm, TARGET_RECALL_KIND['months'], True):<4} "
+                  f"false flags {_f(getattr(s, fa), True)} <= {TARGET_FALSE_ALARM:.0%}: "
+                  f"{met(getattr(s, fa), TARGET_FALSE_ALARM, False)}")
+
+    targets("Targets (met?), the article alone:", "pr_all", "recall_kind", "fa_all")
+    targets("With corpus evidence (what date_anomalies lists):", "pr_corpus", "recall_kind_corpus", "fa_corpus")
     print("Text bound: shifted articles whose own text could tell the shift at all (a year shift: a date with its "
           "year, or a weekday with its date; a month shift: a named month or day, or a dateline): an upper bound on "
           "the recall of any checker that reads only the article, before story and corpus evidence.")
