@@ -610,26 +610,21 @@ def print_report(groups: dict[str, list[Item]], timings: dict[str, Timing], args
     row("  corrupted, no claimed date", lambda s, t: f"{s.claim_missing}")
     row("  with dated evidence (corr/unt)", lambda s, t: f"{s.n_dated} ({s.dated_c}/{s.dated_u})")
     rows.append(("", [""] * len(names), ""))
-    row("ALL ARTICLES  precision", lambda s, t: _f(_p(s.pr_all)), f">= {TARGET_PRECISION}")
-    row("              recall", lambda s, t: _f(_r(s.pr_all)), f">= {TARGET_RECALL}")
-    row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_all)))
-    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind["years"]),
-        f">= {TARGET_RECALL_KIND['years']}")
-    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind["months"]),
-        f">= {TARGET_RECALL_KIND['months']}")
-    row("              untouched inconsistent", lambda s, t: _f(s.fa_all, True), f"<= {TARGET_FALSE_ALARM:.0%}")
+    def target_rows(title: str, pr: str, kinds: str, fa: str, fa_label: str) -> None:
+        row(f"{title:<14}precision", lambda s, t: _f(_p(getattr(s, pr))), f">= {TARGET_PRECISION}")
+        row("              recall", lambda s, t: _f(_r(getattr(s, pr))), f">= {TARGET_RECALL}")
+        row("              tp / fp / fn", lambda s, t: "/".join(map(str, getattr(s, pr))))
+        for kind in ("years", "months"):
+            row(f"              recall, {kind[:-1]} shifts", lambda s, t, k=kind: _frac(getattr(s, kinds)[k]),
+                f">= {TARGET_RECALL_KIND[kind]}")
+        row(f"              {fa_label}", lambda s, t: _f(getattr(s, fa), True), f"<= {TARGET_FALSE_ALARM:.0%}")
+
+    target_rows("ALL ARTICLES", "pr_all", "recall_kind", "fa_all", "untouched inconsistent")
     row("  text bound, year shifts", lambda s, t: _frac(s.bound_kind["years"]))
     row("  text bound, month shifts", lambda s, t: _frac(s.bound_kind["months"]))
     row("  text bound, all", lambda s, t: _frac(tuple(map(sum, zip(*s.bound_kind.values())))))
     rows.append(("", [""] * len(names), ""))
-    row("WITH CORPUS EVIDENCE precision", lambda s, t: _f(_p(s.pr_corpus)), f">= {TARGET_PRECISION}")
-    row("              recall", lambda s, t: _f(_r(s.pr_corpus)), f">= {TARGET_RECALL}")
-    row("              tp / fp / fn", lambda s, t: "/".join(map(str, s.pr_corpus)))
-    row("              recall, year shifts", lambda s, t: _frac(s.recall_kind_corpus["years"]),
-        f">= {TARGET_RECALL_KIND['years']}")
-    row("              recall, month shifts", lambda s, t: _frac(s.recall_kind_corpus["months"]),
-        f">= {TARGET_RECALL_KIND['months']}")
-    row("              untouched flagged", lambda s, t: _f(s.fa_corpus, True), f"<= {TARGET_FALSE_ALARM:.0%}")
+    target_rows("WITH CORPUS EVIDENCE ", "pr_corpus", "recall_kind_corpus", "fa_corpus", "untouched flagged")
     row("  added by the corpus (corr/unt)", lambda s, t: f"{s.corpus_only[0]} / {s.corpus_only[1]}")
     rows.append(("", [""] * len(names), ""))
     row("DATED EVIDENCE precision (info)", lambda s, t: _f(_p(s.pr_dated)))
