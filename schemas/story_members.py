@@ -14,4 +14,6 @@ class StoryMember(TableModel):
     # The connected component of candidate edges it was clustered in (its smallest article_id): the unit
     # the stage re-clusters when a new article links to one of its members. NULL: built before it existed.
     component_id: str | None = None
+    # The TOP_K its links were chosen with (story_neighbours); NULL or another value: the stage rebuilds.
+    top_k: int | None = None
     run_id: str

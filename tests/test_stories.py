@@ -155,3 +155,20 @@ def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypa
     monkeypatch.setattr(clusters, "MAX_GROUP", 2)
     small = cluster(items).members
     assert set(small) == set(expected) and len({s for s, _ in small.values()}) >= len({s for s, _ in expected.values()})
+
+
+def test_story_links_are_mutual_top_k_so_a_hub_cannot_chain_everything(monkeypatch):
+    import dateline.stories.clusters as clusters
+
+    items = _seed_items()
+    default = cluster(items)
+    assert len(set(default.components.values())) == 1
+    assert all(len(ns) <= clusters.TOP_K for ns in default.neighbours.values())
+    assert all(ns == sorted(ns, key=lambda c: (-c[1], c[0])) for ns in default.neighbours.values())
+    monkeypatch.setattr(clusters, "TOP_K", 1)  # each seed links only to its best candidate, if that one agrees
+    one = cluster(items)
+    assert all(len(ns) == 1 for ns in one.neighbours.values())
+    assert len(set(one.components.values())) > 1
+    # given lists decide the links: empty lists leave every article a component of its own
+    alone = cluster(items, lists={})
+    assert len(set(alone.components.values())) == len(items) and not alone.neighbours

@@ -12,7 +12,7 @@ import pyarrow as pa
 from dateline.store import lake
 from dateline.store.database import Database
 from dateline.stories.evidence import MemberDates, YearlessMention
-from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StorySignature
+from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StoryNeighbour, StorySignature
 from schemas.ddl import to_arrow
 
 #: Articles the stage clusters: current versions (an edited file's old version is left out).
@@ -63,7 +63,8 @@ def save_signatures(db: Database, rows: list[StorySignature], keys: "list[StoryK
 def forget_all(db: Database) -> None:
     """For a rebuild: every signature, key and story is computed again."""
     def forget(con: duckdb.DuckDBPyConnection) -> None:
-        for table in ("story_signatures", "story_keys", "near_duplicates", "stories", "story_members"):
+        for table in ("story_signatures", "story_keys", "story_neighbours", "near_duplicates", "stories",
+                      "story_members"):
             con.execute(f'DELETE FROM "{table}"')
         con.execute("DELETE FROM date_evidence WHERE kind = 'story'")
 
@@ -71,18 +72,22 @@ def forget_all(db: Database) -> None:
         lake.transaction(con, forget)
 
 
-def built_before_components(db: Database) -> bool:
-    """Story rows written before components and keys were kept: the stage rebuilds once."""
+def built_before_components(db: Database, top_k: int) -> bool:
+    """Story rows written before components, keys and neighbour lists were kept, or with lists of another
+    length: the stage rebuilds once."""
     with db.cursor() as con:
-        return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)").fetchone()[0]
+        return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL"
+                           " OR top_k IS DISTINCT FROM ?)", [top_k]).fetchone()[0]
 
 
-def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, list[tuple]]:
+def has_stories(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT EXISTS (SELECT 1 FROM story_members)").fetchone()[0]
+
+
+def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int]:
     """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
     rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
-    side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
-    (new article, stored current article, share a band key, how many key terms that are not hot they share), for the
-    caller to check which are edges (``add_seeds``)."""
+    side of ``hot_df`` changed: their edges changed). Returns (new, gone)."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
@@ -104,16 +109,46 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
         CREATE TEMP TABLE stories_seeds AS
         SELECT DISTINCT article_id FROM story_keys
         WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
-    pairs = con.execute(f"""
-        WITH new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
-            SELECT k.article_id, k.key FROM story_keys k LEFT JOIN stories_key_counts c USING (key)
-            WHERE k.article_id IN (SELECT article_id FROM stories_new) AND (k.key LIKE 'b%' OR c.now <= {hot_df}))
-        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), count(*) FILTER (WHERE n.key LIKE 't%')
-        FROM new_keys n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
-        WHERE a.{CURRENT} AND o.article_id NOT IN (SELECT article_id FROM stories_new)
-        GROUP BY ALL ORDER BY ALL""").fetchall()
     return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
-            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
+            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0])
+
+
+def candidate_pairs_of(con: duckdb.DuckDBPyConnection, article_ids: list[str], hot_df: int) -> list[tuple]:
+    """(article, other current article, share a band key, how many key terms that are not hot they share)
+    for the given articles, by joining their keys against ``story_keys``: the pairs the caller checks
+    (``clusters.pair_links``). A key term is hot when more than ``hot_df`` current articles hold it."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute(f"""
+        WITH own AS (SELECT article_id, key FROM story_keys SEMI JOIN ids USING (article_id)),
+        hot AS (SELECT k.key FROM story_keys k JOIN articles a USING (article_id)
+                WHERE a.{CURRENT} AND k.key IN (SELECT key FROM own WHERE key LIKE 't%')
+                GROUP BY k.key HAVING count(*) > {hot_df})
+        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), count(*) FILTER (WHERE n.key LIKE 't%')
+        FROM own n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
+        WHERE a.{CURRENT} AND o.article_id <> n.article_id AND n.key NOT IN (SELECT key FROM hot)
+        GROUP BY ALL ORDER BY ALL""").fetchall()
+
+
+def relisted(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Stored current articles whose neighbour list must be computed again whole: holders of a key term
+    that changed side of the hot line (``stories_seeds`` after ``new_and_gone``), and articles whose list
+    names a gone article."""
+    return [a for (a,) in con.execute(f"""
+        SELECT article_id FROM stories_seeds
+        UNION SELECT n.article_id FROM story_neighbours n
+              WHERE n.neighbour_id IN (SELECT article_id FROM stories_gone)
+        EXCEPT SELECT article_id FROM stories_new
+        EXCEPT SELECT article_id FROM stories_gone ORDER BY 1""").fetchall()]
+
+
+def neighbour_lists(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, list[tuple[str, float]]]:
+    """The kept neighbour lists of the given articles (best first; an article without one is left out)."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    out: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for a, n, cos in con.execute("SELECT article_id, neighbour_id, cosine FROM story_neighbours SEMI JOIN ids"
+                                 " USING (article_id) ORDER BY article_id, cosine DESC, neighbour_id").fetchall():
+        out[a].append((n, cos))
+    return dict(out)
 
 
 def features_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple]:
@@ -212,17 +247,23 @@ def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], near_duplicates: list[NearDuplicate],
-                     stories: list[Story], members: list[StoryMember], evidence: list[DateEvidence]) -> dict[str, int]:
-    """Replace the rows of the touched articles (``touched_articles``) and their old stories in one
-    transaction; return the tables' totals after it. It needs no scratch table, so it runs on a cursor of
-    its own after the clustering let the file go."""
+                     stories: list[Story], members: list[StoryMember], evidence: list[DateEvidence],
+                     relisted_ids: list[str], neighbours: "pa.Table") -> dict[str, int]:
+    """Replace the rows of the touched articles (``touched_articles``) and their old stories, and the
+    neighbour lists of ``relisted_ids`` (articles whose list changed, and gone articles), in one transaction; return the tables'
+    totals after it. It needs no scratch table, so it runs on a cursor of its own after the clustering let
+    the file go."""
     tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
-              "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence)}
+              "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence),
+              "story_neighbours": to_arrow(StoryNeighbour, neighbours)}
     touched = "(SELECT article_id FROM stories_touched)"
     touched_rows = pa.table({"article_id": pa.array(touched_ids, pa.string())})
+    relisted_rows = pa.table({"article_id": pa.array(relisted_ids, pa.string())})
 
     def replace(con: duckdb.DuckDBPyConnection) -> None:
         con.register("stories_touched", touched_rows)
+        con.register("stories_relisted", relisted_rows)
+        con.execute("DELETE FROM story_neighbours WHERE article_id IN (SELECT article_id FROM stories_relisted)")
         con.execute(f"DELETE FROM stories WHERE story_id IN (SELECT story_id FROM story_members"
                     f" WHERE article_id IN {touched})")
         con.execute(f"DELETE FROM story_members WHERE article_id IN {touched}")

@@ -44,6 +44,15 @@ CANDIDATE_COSINE = 0.10
 #: re-clusters), measured on 5,000 replicated reuters articles / giveme ARI: 1 key and cosine 0.10 ->
 #: largest component 4,315 / 0.931; 3 keys and 0.15 -> 354 / 0.905 (docs/performance.md, Stories).
 SHARED_KEYS = 1
+#: ... and each among the other's TOP_K best candidates (cosine, then article id): a mutual top-k rule, so
+#: no article has more than TOP_K story links and a run of similar articles cannot chain into one
+#: component. On giveme (events of 3-12 articles): TOP_K 10 and 15 -> ARI 0.894, 20 -> 0.931 (as without
+#: the rule); largest component on replicated reuters 5,000 / 20,000: 4,209 / 3,830 (17,000 without it).
+#: Not pair-local: each article's list is kept (``story_neighbours``) so a run can tell whose changed.
+TOP_K = 20
+#: Cosines are compared and kept rounded: the same pair computed within another set of articles may differ
+#: in the last bit (summation order), and a list's ranking must not.
+COSINE_DIGITS = 6
 #: Static weight of a term: ZIPF_TOP minus its Zipf frequency (7 = "the" ... 0 = unknown), at least 1.
 ZIPF_TOP = 8.0
 #: Average link holds a group's distance matrix (MAX_GROUP^2 doubles: 18 MB at 1,500); larger candidate
@@ -72,6 +81,8 @@ class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # article -> (story_id, similarity)
     components: dict[str, str] = field(default_factory=dict)  # article -> its candidate component's least id
+    #: article -> its TOP_K best story candidates (neighbour id, cosine), best first (when computed here)
+    neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
 def order_key(item: Item) -> tuple:
@@ -224,7 +235,7 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     keep_pairs, keep_sims = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
         p = pairs[start:start + PAIR_BLOCK]
-        sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+        sims = np.round(np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel(), COSINE_DIGITS)
         keep = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
         keep_pairs.append(p[keep]), keep_sims.append(sims[keep])
     if not keep_pairs:
@@ -232,29 +243,50 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
-def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
-    """Which candidate pairs (i, j, share a band key, key terms shared that are not hot) are edges of the
-    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine)."""
+def pair_links(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[tuple[bool, float | None]]:
+    """For candidate pairs (i, j, share a band key, key terms shared that are not hot): whether they are
+    near-duplicates, and their (rounded) static cosine when they are story candidates (a shared key term,
+    dates and cosine), else None. A story candidate is an edge of ``cluster``'s graph when each is among
+    the other's TOP_K best (``top_k``)."""
     if not pairs:
         return []
     x = static_vectors(items)
     p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
-    sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+    sims = np.round(np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel(), COSINE_DIGITS)
     ordinals = _ordinals(items)
     story = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
     out = []
-    for (i, j, band, term), is_story in zip(pairs, story.tolist()):
-        if term >= SHARED_KEYS and is_story:
-            out.append(True)
-            continue
+    for (i, j, band, term), is_story, sim in zip(pairs, story.tolist(), sims.tolist()):
+        dup = False
         if band:
             a, b = items[i], items[j]
             jac = float(np.count_nonzero(a.signature == b.signature)) / N_PERM
             containment = jac * (a.n_shingles + b.n_shingles) / (1 + jac) / min(a.n_shingles, b.n_shingles)
-            out.append(containment >= NEAR_DUP_CONTAINMENT)
-            continue
-        out.append(False)
+            dup = containment >= NEAR_DUP_CONTAINMENT
+        out.append((dup, sim if term >= SHARED_KEYS and is_story else None))
     return out
+
+
+def top_k(candidates: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """An article's TOP_K best story candidates (neighbour id, cosine): highest cosine first, then id."""
+    return sorted(set(candidates), key=lambda c: (-c[1], c[0]))[:TOP_K]
+
+
+def top_k_lists(ids: Sequence[str], pairs: np.ndarray, sims: np.ndarray) -> dict[str, list[tuple[str, float]]]:
+    """Every item's TOP_K list from its story candidate pairs ((i, j) rows into ``ids``, their cosines)."""
+    lists: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for (i, j), sim in zip(pairs.tolist(), sims.tolist()):
+        lists[i].append((ids[j], sim))
+        lists[j].append((ids[i], sim))
+    return {ids[i]: top_k(c) for i, c in lists.items()}
+
+
+def mutual(ids: Sequence[str], pairs: np.ndarray, lists: dict[str, list[tuple[str, float]]]) -> np.ndarray:
+    """Which candidate pairs are in each other's lists."""
+    listed = {a: {n for n, _ in ns} for a, ns in lists.items()}
+    empty: set[str] = set()
+    return np.array([ids[j] in listed.get(ids[i], empty) and ids[i] in listed.get(ids[j], empty)
+                     for i, j in pairs.tolist()], bool)
 
 
 def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
@@ -336,13 +368,17 @@ def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[
     return list(by_label.values()), x
 
 
-def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
+def cluster(items: Sequence[Item], hot: set[str] | None = None,
+            lists: dict[str, list[tuple[str, float]]] | None = None) -> Clustering:
     """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
     an article with nothing to compare is a story of one. A story's id is its earliest member's id.
 
     ``hot``: the database's hot key terms (``hot_keys``), by default those of ``items``. Clustering a set
     gives, for every candidate component, what clustering that component alone (with the same ``hot``)
-    gives."""
+    gives.
+
+    ``lists``: every item's TOP_K list over the whole database (the stage keeps them); by default they are
+    computed over ``items`` and returned in ``neighbours``."""
     items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
     out = Clustering()
     dup_pairs = near_duplicate_pairs(items)
@@ -358,6 +394,11 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
                 sim = float(np.count_nonzero(items[g].signature == items[root].signature)) / N_PERM
                 out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
     pairs, sims = candidate_pairs(items, static_vectors(items), hot)
+    ids = [it.article_id for it in items]
+    if lists is None:
+        lists = out.neighbours = top_k_lists(ids, pairs, sims)
+    keep = mutual(ids, pairs, lists)
+    pairs, sims = pairs[keep], sims[keep]
     forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
     copies_by_item: dict[int, list[int]] = defaultdict(list)
     for i, j, _ in dup_pairs:

@@ -11,14 +11,16 @@ text of an article is read once, when it gets its signature, and untouched stori
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pyarrow as pa
 
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, Item, article_keys, linked
+from dateline.stories.clusters import KEY_DF_MAX, TOP_K, Item, article_keys, pair_links, top_k
 from dateline.stories.features import features
-from schemas import StoryKey, StorySignature
+from schemas import StoryKey, StoryNeighbour, StorySignature
 from schemas.ddl import arrow_schema
 
 
@@ -42,16 +44,52 @@ def sign_new_articles(db: Database, run_id: str) -> int:
     return signed
 
 
-def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
-    """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
-    their components need re-clustering (a shared key alone is no edge)."""
-    ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
-    rows = store.features_of(con, ids)
+def _neighbour_rows(lists: dict[str, list[tuple[str, float]]], run_id: str) -> pa.Table:
+    rows = [(a, n, c) for a, ns in sorted(lists.items()) for n, c in ns]
+    return pa.Table.from_pydict({"article_id": [r[0] for r in rows], "neighbour_id": [r[1] for r in rows],
+                                 "cosine": [r[2] for r in rows], "run_id": [run_id] * len(rows)},
+                                schema=arrow_schema(StoryNeighbour))
+
+
+def relink(con) -> tuple[dict[str, list[tuple[str, float]]], list[str]]:
+    """The neighbour lists that change with this run's new articles, and the stored articles to re-cluster
+    for it (``add_seeds``): articles whose list changed, the articles their new lists name, and stored
+    near-duplicates of new articles.
+
+    A new article's list is computed whole from its candidates (its keys joined against ``story_keys``);
+    so is the list of a stored article holding a key term that changed side of the hot line, or whose list
+    named a gone article (``store.relisted``). Any other stored article's candidates are those it had plus
+    new articles, so its new list is the best TOP_K of its kept list and the new candidates. An edge that
+    appears or disappears has an endpoint whose list changed, so its old component and those of the
+    articles its new list names hold every article whose component can change."""
+    new_ids = [a for (a,) in con.execute("SELECT article_id FROM stories_new ORDER BY 1").fetchall()]
+    relist = store.relisted(con)
+    owners = set(new_ids) | set(relist)
+    pairs = store.candidate_pairs_of(con, new_ids + relist, KEY_DF_MAX)
+    rows = store.features_of(con, sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs}))
     index = {r[0]: k for k, r in enumerate(rows)}
     items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms in rows]
     candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
-    edges = linked(items, candidates)
-    return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
+    found: dict[str, list[tuple[str, float]]] = defaultdict(list)  # owner -> its candidates
+    gained: dict[str, list[tuple[str, float]]] = defaultdict(list)  # other stored article -> new candidates
+    seeds: set[str] = set()
+    new = set(new_ids)
+    for (i, j, _, _), (dup, cosine) in zip(candidates, pair_links(items, candidates)):
+        a, b = items[i].article_id, items[j].article_id
+        if dup:
+            seeds.add(b)
+        if cosine is not None:
+            found[a].append((b, cosine))
+            if a in new and b not in owners:
+                gained[b].append((a, cosine))
+    old = store.neighbour_lists(con, sorted(set(relist) | set(gained)))
+    lists = {a: top_k(found.get(a, ())) for a in owners}
+    lists.update({b: top_k(old.get(b, []) + extra) for b, extra in gained.items()})
+    changed = {a: ns for a, ns in lists.items() if a in new or ns != old.get(a, [])}
+    for a, ns in changed.items():
+        seeds.add(a)
+        seeds.update(n for n, _ in ns)
+    return changed, sorted(seeds)
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
@@ -61,27 +99,34 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
     gone: nothing to do.
     """
-    if rebuild or store.built_before_components(db):
+    if rebuild or store.built_before_components(db, TOP_K):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
-        new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
+        first = not store.has_stories(con)
+        new, gone = store.new_and_gone(con, KEY_DF_MAX)
         if not new and not gone:
             totals = store.totals(con)
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
-        store.add_seeds(con, linked_stored_articles(con, pairs))
+        # a first build clusters everything and computes every list itself
+        changed, seeds = ({}, []) if first else relink(con)
+        store.add_seeds(con, seeds)
         rows, hot = store.affected_features(con, KEY_DF_MAX)
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
         dates = store.member_dates(con, [r[0] for r in rows])
+        gone_ids = [a for (a,) in con.execute("SELECT article_id FROM stories_gone").fetchall()]
+        lists = None if first else {**store.neighbour_lists(con, [r[0] for r in rows]), **changed}
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
     info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
-    tables = build(items, info, previous, copies, run_id, hot, dates)
+    tables = build(items, info, previous, copies, run_id, hot, dates, lists)
+    relisted = tables.neighbours if first else changed
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
-                                        tables.evidence)
+                                        tables.evidence, sorted(set(relisted) | set(gone_ids)),
+                                        _neighbour_rows(relisted, run_id))
     return {"signed": signed, "reclustered": len(items), **totals,
             "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
             "new_near_duplicates": tables.counts["new_near_duplicates"], "skipped": 0}
