@@ -160,20 +160,31 @@ def features_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[
         ORDER BY a.article_id""").fetchall()
 
 
-def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
-    """Add the stored articles a new one has an edge to, then fill ``stories_affected``: the new articles
-    and every current member of a seed's or a gone article's component. Returns its size."""
+def group_mates(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[str]:
+    """The current articles of the groups the given stored articles were clustered in (``component_id``)."""
     ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
-    con.execute("INSERT INTO stories_seeds SELECT article_id FROM ids")
-    con.execute(f"""
-        CREATE TEMP TABLE stories_affected AS
-        WITH components AS (
-            SELECT DISTINCT component_id FROM story_members WHERE article_id IN (SELECT article_id FROM stories_seeds)
-            UNION SELECT component_id FROM stories_gone)
-        SELECT article_id FROM stories_new
-        UNION
+    return [a for (a,) in con.execute(f"""
         SELECT m.article_id FROM story_members m JOIN articles a USING (article_id)
-        WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM components)""")
+        WHERE a.{CURRENT} AND m.component_id IN (SELECT component_id FROM story_members SEMI JOIN ids USING (article_id))
+        ORDER BY 1""").fetchall()]
+
+
+def near_duplicate_links(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple[str, str]]:
+    """(article, duplicate_of) rows of ``near_duplicates`` that name one of the given articles."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute("""SELECT article_id, duplicate_of FROM near_duplicates
+                          WHERE article_id IN (SELECT article_id FROM ids)
+                             OR duplicate_of IN (SELECT article_id FROM ids)""").fetchall()
+
+
+def set_affected(con: duckdb.DuckDBPyConnection, article_ids: list[str] | None) -> int:
+    """Fill ``stories_affected``, the articles to cluster again: the given ones, or (None) every current
+    article. Returns its size."""
+    ids = pa.table({"article_id": pa.array(article_ids or [], pa.string())})  # noqa: F841 - used by name below
+    if article_ids is None:
+        con.execute(f"CREATE TEMP TABLE stories_affected AS SELECT article_id FROM articles WHERE {CURRENT}")
+    else:
+        con.execute("CREATE TEMP TABLE stories_affected AS SELECT DISTINCT article_id FROM ids")
     return con.execute("SELECT count(*) FROM stories_affected").fetchone()[0]
 
 
@@ -241,7 +252,7 @@ def previous_state(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], set[
 
 
 def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The affected and gone articles (``add_seeds``): the rows ``replace_affected`` replaces."""
+    """The affected and gone articles (``set_affected``): the rows ``replace_affected`` replaces."""
     return [a for (a,) in con.execute("SELECT article_id FROM stories_affected UNION "
                                       "SELECT article_id FROM stories_gone ORDER BY 1").fetchall()]
 

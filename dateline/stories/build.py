@@ -37,7 +37,8 @@ class StoryTables:
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
           member_dates: Mapping[str, MemberDates] | None = None,
-          lists: Mapping[str, list[tuple[str, float]]] | None = None) -> StoryTables:
+          lists: Mapping[str, list[tuple[str, float]]] | None = None,
+          groups: Sequence[Sequence[str]] | None = None) -> StoryTables:
     """Cluster ``items`` (every current article, or whole candidate components of them) and give the
     tables' rows; ``hot`` is the database's hot key terms (``clusters.hot_keys``, default: of ``items``).
 
@@ -46,9 +47,10 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     many near-duplicates are new and in all (of ``items``). ``member_dates`` holds the dating facts of the
     affected articles, by id (for the ``story`` evidence of stories with more than one article); without
     it there is none. ``lists``: the items' neighbour lists over the whole database (``cluster``), by
-    default computed over ``items`` and returned in ``neighbours``.
+    default computed over ``items`` and returned in ``neighbours``; ``groups``: the candidate groups
+    ``items`` are the union of (``clusters.groups_around``), by default computed over ``items``.
     """
-    result = cluster(items, hot, None if lists is None else dict(lists))
+    result = cluster(items, hot, None if lists is None else dict(lists), groups)
     by_id = {it.article_id: it for it in items}
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -80,7 +80,7 @@ class Item:
 class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # article -> (story_id, similarity)
-    components: dict[str, str] = field(default_factory=dict)  # article -> its candidate component's least id
+    components: dict[str, str] = field(default_factory=dict)  # article -> its group's least id (candidate_groups)
     #: article -> its TOP_K best story candidates (neighbour id, cosine), best first (when computed here)
     neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
@@ -301,10 +301,24 @@ def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
     return list(groups.values())
 
 
+def levels() -> list[float]:
+    """The cosines a candidate component is split at, lowest first; a group still too large at the last
+    one (copies and their close rewrites) is one story as it is."""
+    out, threshold = [CANDIDATE_COSINE], CANDIDATE_COSINE
+    while threshold < STORY_COSINE + 0.3:
+        threshold += GROUP_STEP
+        out.append(threshold)
+    return out
+
+
 def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
     """Groups small enough for average link: components of the candidate edges; a component over MAX_GROUP
     is split again at a cosine GROUP_STEP higher, and one still too large at STORY_COSINE + 0.3 (copies and
-    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together."""
+    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together.
+
+    Put another way (``groups_around``): an article's group is its component at the lowest of ``levels``
+    at which that component has at most MAX_GROUP articles. That is what makes the groups local: a new
+    link changes only the groups within MAX_GROUP articles of it."""
     out, todo = [], [(list(range(n)), CANDIDATE_COSINE)]
     while todo:
         members, threshold = todo.pop()
@@ -317,6 +331,52 @@ def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.nda
                 out.append(sorted(group))
             else:
                 todo.append((group, threshold + GROUP_STEP))
+    return sorted(out)
+
+
+def groups_around(starts: Iterable[str],
+                  adjacency: Callable[[list[str]], Mapping[str, Sequence[tuple[str, float]]]]) -> list[list[str]]:
+    """The groups (as ``candidate_groups`` makes them over the whole graph) of the ``starts``, found by
+    breadth-first search from each: at each of ``levels``, the search stops once it has seen more than
+    MAX_GROUP articles, so it never walks a large component whole. ``adjacency(ids)`` gives each id's
+    edges: (other, cosine), ``math.inf`` for a near-duplicate pair."""
+    known: dict[str, list[tuple[str, float]]] = {}
+
+    def edges(ids: list[str]) -> None:
+        missing = [i for i in ids if i not in known]
+        if missing:
+            found = adjacency(missing)
+            for i in missing:
+                known[i] = list(found.get(i, ()))
+
+    steps = levels()
+    large: list[set[str]] = [set() for _ in steps]  # articles known to be in a large component at a level
+    group_of: dict[str, list[str]] = {}
+    out = []
+    for start in sorted(set(starts)):
+        if start in group_of:
+            continue
+        for k, level in enumerate(steps):
+            if start in large[k]:
+                continue
+            last = k == len(steps) - 1
+            seen, frontier = {start}, [start]
+            while frontier and (last or len(seen) <= MAX_GROUP):
+                edges(frontier)
+                ahead = []
+                for f in frontier:
+                    for other, cosine in known[f]:
+                        if cosine >= level and other not in seen:
+                            seen.add(other)
+                            ahead.append(other)
+                frontier = ahead
+            if last or len(seen) <= MAX_GROUP:
+                break
+            large[k] |= seen
+        group = sorted(seen)
+        out.append(group)
+        for g in group:
+            group_of[g] = group
     return sorted(out)
 
 
@@ -369,7 +429,8 @@ def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[
 
 
 def cluster(items: Sequence[Item], hot: set[str] | None = None,
-            lists: dict[str, list[tuple[str, float]]] | None = None) -> Clustering:
+            lists: dict[str, list[tuple[str, float]]] | None = None,
+            groups: Sequence[Sequence[str]] | None = None) -> Clustering:
     """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
     an article with nothing to compare is a story of one. A story's id is its earliest member's id.
 
@@ -378,7 +439,8 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None,
     gives.
 
     ``lists``: every item's TOP_K list over the whole database (the stage keeps them); by default they are
-    computed over ``items`` and returned in ``neighbours``."""
+    computed over ``items`` and returned in ``neighbours``. ``groups``: the groups (``groups_around``) that
+    ``items`` are the union of, by default ``candidate_groups`` of ``items``."""
     items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
     out = Clustering()
     dup_pairs = near_duplicate_pairs(items)
@@ -403,10 +465,14 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None,
     copies_by_item: dict[int, list[int]] = defaultdict(list)
     for i, j, _ in dup_pairs:
         copies_by_item[i].append(j)
-    for component in _components(np.concatenate([pairs, forced]), list(range(len(items)))):
-        for g in component:  # items are sorted by id: the component's first is its least id
-            out.components[items[g].article_id] = items[component[0]].article_id
-    for group in candidate_groups(len(items), pairs, sims, forced):
+    if groups is None:
+        groups = candidate_groups(len(items), pairs, sims, forced)
+    else:
+        position = {it.article_id: k for k, it in enumerate(items)}
+        groups = sorted(sorted(position[a] for a in group) for group in groups)
+    for group in groups:
+        for g in group:  # items are sorted by id: the group's first is its least id
+            out.components[items[g].article_id] = items[group[0]].article_id
         sub = [items[g] for g in group]
         if len(group) == 1:
             stories, x = [[0]], None

@@ -11,6 +11,7 @@ text of an article is read once, when it gets its signature, and untouched stori
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import pyarrow as pa
@@ -18,7 +19,7 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, TOP_K, Item, article_keys, pair_links, top_k
+from dateline.stories.clusters import KEY_DF_MAX, TOP_K, Item, article_keys, groups_around, pair_links, top_k
 from dateline.stories.features import features
 from schemas import StoryKey, StoryNeighbour, StorySignature
 from schemas.ddl import arrow_schema
@@ -51,17 +52,16 @@ def _neighbour_rows(lists: dict[str, list[tuple[str, float]]], run_id: str) -> p
                                 schema=arrow_schema(StoryNeighbour))
 
 
-def relink(con) -> tuple[dict[str, list[tuple[str, float]]], list[str]]:
-    """The neighbour lists that change with this run's new articles, and the stored articles to re-cluster
-    for it (``add_seeds``): articles whose list changed, the articles their new lists name, and stored
-    near-duplicates of new articles.
+def relink(con) -> tuple[dict[str, list[tuple[str, float]]], set[str], list[tuple[str, str]]]:
+    """The neighbour lists that change with this run's new articles; the stored articles around a link
+    that changed (whose list changed, those their old and new lists name, near-duplicates of new ones);
+    and the near-duplicate pairs of new articles.
 
     A new article's list is computed whole from its candidates (its keys joined against ``story_keys``);
     so is the list of a stored article holding a key term that changed side of the hot line, or whose list
     named a gone article (``store.relisted``). Any other stored article's candidates are those it had plus
-    new articles, so its new list is the best TOP_K of its kept list and the new candidates. An edge that
-    appears or disappears has an endpoint whose list changed, so its old component and those of the
-    articles its new list names hold every article whose component can change."""
+    new articles, so its new list is the best TOP_K of its kept list and the new candidates. A link that
+    appears or disappears joins an article whose list changed to one its old or new list names."""
     new_ids = [a for (a,) in con.execute("SELECT article_id FROM stories_new ORDER BY 1").fetchall()]
     relist = store.relisted(con)
     owners = set(new_ids) | set(relist)
@@ -72,12 +72,12 @@ def relink(con) -> tuple[dict[str, list[tuple[str, float]]], list[str]]:
     candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
     found: dict[str, list[tuple[str, float]]] = defaultdict(list)  # owner -> its candidates
     gained: dict[str, list[tuple[str, float]]] = defaultdict(list)  # other stored article -> new candidates
-    seeds: set[str] = set()
+    copies: list[tuple[str, str]] = []
     new = set(new_ids)
     for (i, j, _, _), (dup, cosine) in zip(candidates, pair_links(items, candidates)):
         a, b = items[i].article_id, items[j].article_id
-        if dup:
-            seeds.add(b)
+        if dup and a in new:  # near-duplicate pairs never change: only new articles bring new ones
+            copies.append((a, b))
         if cosine is not None:
             found[a].append((b, cosine))
             if a in new and b not in owners:
@@ -86,10 +86,65 @@ def relink(con) -> tuple[dict[str, list[tuple[str, float]]], list[str]]:
     lists = {a: top_k(found.get(a, ())) for a in owners}
     lists.update({b: top_k(old.get(b, []) + extra) for b, extra in gained.items()})
     changed = {a: ns for a, ns in lists.items() if a in new or ns != old.get(a, [])}
+    around = {b for _, b in copies}
     for a, ns in changed.items():
-        seeds.add(a)
-        seeds.update(n for n, _ in ns)
-    return changed, sorted(seeds)
+        around.add(a)
+        around.update(n for n, _ in ns)
+        around.update(n for n, _ in old.get(a, ()))
+    return changed, around - new, copies
+
+
+def regroup(con) -> tuple[dict[str, list[tuple[str, float]]], list[list[str]]]:
+    """The lists that change (``relink``) and the groups to cluster again: those of the new articles and
+    of the stored articles around a changed link, found as ``candidate_groups`` would over the whole
+    database (``clusters.groups_around``), with the old groups they touch. The links are read from the kept
+    lists (with the changed ones in their place) and ``near_duplicates``, a few hundred articles at a time.
+
+    Why that is all: an article's group is its component at the lowest level at which that component has at
+    most MAX_GROUP articles. A link that appears joins components that were either small (their groups, at
+    that level, hold an endpoint) or already too large (and stay so); one that disappears splits a group
+    holding both endpoints, or a large component into parts that each hold an endpoint. So every group that
+    changes holds an article around a changed link, in its old or in its new shape."""
+    changed, around, copies = relink(con)
+    new = [a for (a,) in con.execute("SELECT article_id FROM stories_new ORDER BY 1").fetchall()]
+    new_copies: dict[str, list[str]] = defaultdict(list)
+    for a, b in copies:
+        new_copies[a].append(b)
+        new_copies[b].append(a)
+
+    def lists_of(ids) -> dict[str, list[tuple[str, float]]]:
+        out = store.neighbour_lists(con, sorted(i for i in ids if i not in changed))
+        out.update({i: changed[i] for i in ids if i in changed})
+        return out
+
+    def adjacency(ids: list[str]) -> dict[str, list[tuple[str, float]]]:
+        mine = lists_of(ids)
+        theirs = lists_of({n for ns in mine.values() for n, _ in ns} - set(mine))
+        theirs.update(mine)
+        listed = {a: {n for n, _ in ns} for a, ns in theirs.items()}
+        out: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for a, ns in mine.items():
+            out[a] += [(n, cosine) for n, cosine in ns if a in listed.get(n, ())]
+        wanted = set(ids)
+        for a, b in store.near_duplicate_links(con, ids):
+            if a in wanted:
+                out[a].append((b, math.inf))
+            if b in wanted:
+                out[b].append((a, math.inf))
+        for a in ids:
+            out[a] += [(b, math.inf) for b in new_copies.get(a, ())]
+        return out
+
+    starts = set(new) | around | set(store.group_mates(con, sorted(around)))
+    groups = groups_around(starts, adjacency)
+    affected = {a for g in groups for a in g}
+    while True:  # an old group of which only part was reached is reached whole (see above: never, but cheap)
+        rest = set(store.group_mates(con, sorted(affected - set(new)))) - affected
+        if not rest:
+            return changed, groups
+        more = groups_around(rest, adjacency)
+        groups += more
+        affected |= {a for g in more for a in g}
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
@@ -109,23 +164,26 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
             totals = store.totals(con)
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
-        # a first build clusters everything and computes every list itself
-        changed, seeds = ({}, []) if first else relink(con)
-        store.add_seeds(con, seeds)
+        # A first build clusters everything and computes every list itself; so does a run after articles
+        # went (an edited file): a gone article may have been the only near-duplicate between two others,
+        # which the kept rows cannot tell.
+        everything = first or gone > 0
+        changed, groups = ({}, None) if everything else regroup(con)
+        store.set_affected(con, None if everything else sorted({a for g in groups for a in g}))
         rows, hot = store.affected_features(con, KEY_DF_MAX)
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
         dates = store.member_dates(con, [r[0] for r in rows])
         gone_ids = [a for (a,) in con.execute("SELECT article_id FROM stories_gone").fetchall()]
-        lists = None if first else {**store.neighbour_lists(con, [r[0] for r in rows]), **changed}
+        lists = None if everything else {**store.neighbour_lists(con, [r[0] for r in rows]), **changed}
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
     info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
-    tables = build(items, info, previous, copies, run_id, hot, dates, lists)
-    relisted = tables.neighbours if first else changed
+    tables = build(items, info, previous, copies, run_id, hot, dates, lists, groups)
+    relisted = tables.neighbours if everything else changed
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
-                                        tables.evidence, sorted(set(relisted) | set(gone_ids)),
+                                        tables.evidence, touched if everything else sorted(set(changed) | set(gone_ids)),
                                         _neighbour_rows(relisted, run_id))
     return {"signed": signed, "reclustered": len(items), **totals,
             "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
