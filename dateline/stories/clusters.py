@@ -349,11 +349,13 @@ def groups_around(starts: Iterable[str],
             for i in missing:
                 known[i] = list(found.get(i, ()))
 
+    starts = sorted(set(starts))
+    edges(starts)  # one read for all the starts; the searches then read only what lies beyond them
     steps = levels()
     large: list[set[str]] = [set() for _ in steps]  # articles known to be in a large component at a level
     group_of: dict[str, list[str]] = {}
     out = []
-    for start in sorted(set(starts)):
+    for start in starts:
         if start in group_of:
             continue
         for k, level in enumerate(steps):

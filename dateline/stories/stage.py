@@ -54,14 +54,13 @@ def _neighbour_rows(lists: dict[str, list[tuple[str, float]]], run_id: str) -> p
 
 def relink(con) -> tuple[dict[str, list[tuple[str, float]]], set[str], list[tuple[str, str]]]:
     """The neighbour lists that change with this run's new articles; the stored articles around a link
-    that changed (whose list changed, those their old and new lists name, near-duplicates of new ones);
-    and the near-duplicate pairs of new articles.
+    that changed (the two ends of a link that appeared or went, near-duplicates of new ones); and the
+    near-duplicate pairs of new articles.
 
     A new article's list is computed whole from its candidates (its keys joined against ``story_keys``);
     so is the list of a stored article holding a key term that changed side of the hot line, or whose list
     named a gone article (``store.relisted``). Any other stored article's candidates are those it had plus
-    new articles, so its new list is the best TOP_K of its kept list and the new candidates. A link that
-    appears or disappears joins an article whose list changed to one its old or new list names."""
+    new articles, so its new list is the best TOP_K of its kept list and the new candidates."""
     new_ids = [a for (a,) in con.execute("SELECT article_id FROM stories_new ORDER BY 1").fetchall()]
     relist = store.relisted(con)
     owners = set(new_ids) | set(relist)
@@ -86,11 +85,17 @@ def relink(con) -> tuple[dict[str, list[tuple[str, float]]], set[str], list[tupl
     lists = {a: top_k(found.get(a, ())) for a in owners}
     lists.update({b: top_k(old.get(b, []) + extra) for b, extra in gained.items()})
     changed = {a: ns for a, ns in lists.items() if a in new or ns != old.get(a, [])}
+    # A link is a pair in each other's lists: it changes only with an article that entered or left a
+    # changed list, and only if the pair was or is linked (most entries are one-sided).
+    moved = {a: {n for n, _ in ns} ^ {n for n, _ in old.get(a, ())} for a, ns in changed.items()}
+    others = {n for ns in moved.values() for n in ns}
+    before = {a: {n for n, _ in ns} for a, ns in store.neighbour_lists(con, sorted(others | set(changed))).items()}
+    after = {**before, **{a: {n for n, _ in ns} for a, ns in changed.items()}}
     around = {b for _, b in copies}
-    for a, ns in changed.items():
-        around.add(a)
-        around.update(n for n, _ in ns)
-        around.update(n for n, _ in old.get(a, ()))
+    for a, ns in moved.items():
+        for b in ns:
+            if (b in before.get(a, ()) and a in before.get(b, ())) != (b in after.get(a, ()) and a in after.get(b, ())):
+                around |= {a, b}
     return changed, around - new, copies
 
 
