@@ -29,11 +29,13 @@ def _snapshot(db) -> dict:
 
 
 @pytest.mark.skipif(not (GIVEME.is_dir() and REUTERS.is_dir()), reason="giveme5w1h_gold or reuters_dev absent")
-@pytest.mark.parametrize("hot_df, top_k, max_group", [(None, None, None), (3, None, None), (None, 2, None),
-                                                   (None, None, 3)],
-                         ids=["default", "key-terms-turning-hot", "neighbour-lists-full", "groups-split"])
+@pytest.mark.parametrize("hot_df, top_k, max_group, chunk", [(None, None, None, None), (3, None, None, None),
+                                                          (None, 2, None, None), (None, None, 3, None),
+                                                          (3, 2, 3, 7)],
+                         ids=["default", "key-terms-turning-hot", "neighbour-lists-full", "groups-split",
+                              "all-in-passes-of-7"])
 def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harness, tmp_path, monkeypatch, hot_df,
-                                                                   top_k, max_group):
+                                                                   top_k, max_group, chunk):
     import dateline.stories.build as build
     import dateline.stories.clusters as clusters
     import dateline.stories.stage as stage
@@ -47,6 +49,8 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
             monkeypatch.setattr(module, "TOP_K", top_k)
     if max_group:  # components split into groups: a run finds the groups around its links by search
         monkeypatch.setattr(clusters, "MAX_GROUP", max_group)
+    if chunk:  # each run (and the rebuild) clusters its new articles in passes of a few, by claimed date
+        monkeypatch.setattr(stage, "CHUNK", chunk)
     files = sorted(GIVEME.glob("*.txt"))[:30] + sorted(REUTERS.glob("*.txt"))[:45] + sorted(SEEDS.glob("*.txt"))
     parts = [files[0::3], files[1::3], files[2::3]]
     db = tmp_path / "runs.duckdb"
@@ -66,12 +70,14 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
         assert counts["near_duplicates"] == len(after["copies"]) and counts["stories"] == len(after["stories"])
         assert counts["story_evidence"] == after["evidence"]
         reclustered.append(counts["reclustered"])
+        if chunk:
+            assert counts["passes"] == -(-len(part) // chunk)
         # stories the run did not touch keep the row an earlier run wrote
         untouched_kept += sum(1 for s, r in after["run_of_story"].items() if before["run_of_story"].get(s) == r)
         before = after
     with duckdb.connect(str(db), read_only=True) as con:
         n_articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-    if hot_df or top_k or max_group:  # on 80 articles the corpus's jargon ("mln", "dlrs") is not hot yet
+    if hot_df or top_k or max_group or chunk:  # on 80 articles the corpus's jargon ("mln", "dlrs") is not hot yet
         assert untouched_kept > 0 and reclustered[-1] < n_articles, (reclustered, n_articles)  # incremental
     incremental = _tables(db)
     assert sum(1 for _ in incremental["story_members"]) == n_articles

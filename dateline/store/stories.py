@@ -19,7 +19,8 @@ from schemas.ddl import to_arrow
 CURRENT = "superseded_by IS NULL"
 #: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that cursor): article ids of the run's new and gone articles,
 #: and of the articles whose components it re-clusters.
-_SCRATCH = ("stories_new", "stories_gone", "stories_key_counts", "stories_seeds", "stories_affected")
+_SCRATCH = ("stories_unclustered", "stories_new", "stories_gone", "stories_key_counts", "stories_seeds",
+            "stories_affected")
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
@@ -84,31 +85,35 @@ def has_stories(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT EXISTS (SELECT 1 FROM story_members)").fetchone()[0]
 
 
-def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int]:
-    """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
-    rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
-    side of ``hot_df`` changed: their edges changed). Returns (new, gone)."""
+def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int, limit: int, crossings: bool = True) -> tuple[int, int]:
+    """Fill the scratch tables ``stories_new`` (the first ``limit`` current articles without a story, by
+    claimed date, undated last, then id), ``stories_gone`` (story rows of articles no longer current) and
+    ``stories_seeds`` (with ``crossings``: stored articles holding a key term whose side of ``hot_df``
+    changed since their lists were made, i.e. between the articles with a story and all current ones).
+    Returns (new, gone)."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
+    con.execute(f"""CREATE TEMP TABLE stories_unclustered AS SELECT article_id, published_claimed FROM articles a
                     ANTI JOIN story_members m USING (article_id) WHERE {CURRENT}""")
+    con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM stories_unclustered
+                    ORDER BY published_claimed NULLS LAST, article_id LIMIT {int(limit)}""")
     con.execute(f"""CREATE TEMP TABLE stories_gone AS SELECT m.article_id, m.component_id FROM story_members m
                     ANTI JOIN (SELECT article_id FROM articles WHERE {CURRENT}) USING (article_id)""")
     con.execute(f"""
         CREATE TEMP TABLE stories_key_counts AS
-        WITH touched AS (  -- key terms of new and gone articles: their counts move
+        WITH touched AS (  -- key terms of articles without a story and of gone ones: their counts moved
             SELECT DISTINCT key FROM story_keys
-            WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_new
-                                                  UNION ALL SELECT article_id FROM stories_gone))
+            WHERE {'true' if crossings else 'false'} AND key LIKE 't%'
+              AND article_id IN (SELECT article_id FROM stories_unclustered UNION ALL SELECT article_id FROM stories_gone))
         SELECT k.key,
                count(*) FILTER (WHERE a.{CURRENT}) AS now,
-               count(*) FILTER (WHERE (a.{CURRENT} AND k.article_id NOT IN (SELECT article_id FROM stories_new))
-                                OR k.article_id IN (SELECT article_id FROM stories_gone)) AS before
+               count(*) FILTER (WHERE k.article_id IN (SELECT article_id FROM story_members)) AS before
         FROM story_keys k JOIN touched USING (key) JOIN articles a USING (article_id) GROUP BY k.key""")
     con.execute(f"""
         CREATE TEMP TABLE stories_seeds AS
         SELECT DISTINCT article_id FROM story_keys
-        WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
+        WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))
+          AND article_id IN (SELECT article_id FROM story_members)""")
     return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
             con.execute("SELECT count(*) FROM stories_gone").fetchone()[0])
 
@@ -126,6 +131,8 @@ def candidate_pairs_of(con: duckdb.DuckDBPyConnection, article_ids: list[str], h
         SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), count(*) FILTER (WHERE n.key LIKE 't%')
         FROM own n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
         WHERE a.{CURRENT} AND o.article_id <> n.article_id AND n.key NOT IN (SELECT key FROM hot)
+          AND (o.article_id IN (SELECT article_id FROM story_members)
+               OR o.article_id IN (SELECT article_id FROM stories_new))  -- the others come in a later pass
         GROUP BY ALL ORDER BY ALL""").fetchall()
 
 
@@ -179,10 +186,12 @@ def near_duplicate_links(con: duckdb.DuckDBPyConnection, article_ids: list[str])
 
 def set_affected(con: duckdb.DuckDBPyConnection, article_ids: list[str] | None) -> int:
     """Fill ``stories_affected``, the articles to cluster again: the given ones, or (None) every current
-    article. Returns its size."""
+    article with a story and the new ones. Returns its size."""
     ids = pa.table({"article_id": pa.array(article_ids or [], pa.string())})  # noqa: F841 - used by name below
     if article_ids is None:
-        con.execute(f"CREATE TEMP TABLE stories_affected AS SELECT article_id FROM articles WHERE {CURRENT}")
+        con.execute(f"""CREATE TEMP TABLE stories_affected AS SELECT article_id FROM articles WHERE {CURRENT}
+                        AND (article_id IN (SELECT article_id FROM story_members)
+                             OR article_id IN (SELECT article_id FROM stories_new))""")
     else:
         con.execute("CREATE TEMP TABLE stories_affected AS SELECT DISTINCT article_id FROM ids")
     return con.execute("SELECT count(*) FROM stories_affected").fetchone()[0]

@@ -152,26 +152,65 @@ def regroup(con) -> tuple[dict[str, list[tuple[str, float]]], list[list[str]]]:
         affected |= {a for g in more for a in g}
 
 
+#: New articles clustered per pass, in claimed-date order: a first build of a large database goes by time
+#: windows of this many articles, so the stage holds one window and the groups it touches, not the whole
+#: corpus, and the file is written (and held) once per window (docs/performance.md, Stories).
+CHUNK = 5000
+
+
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
     """Bring the story tables up to date with the articles; ``rebuild`` recomputes every signature too.
 
-    Returns counts: articles signed, articles re-clustered, stories (new, grown, with more than one
-    article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
-    gone: nothing to do.
+    New articles are taken CHUNK at a time, earliest claimed date first; each pass is one incremental
+    step (and one write), so any number of passes ends with the tables one pass over everything gives.
+
+    Returns counts: articles signed, articles re-clustered (summed over passes), passes, stories (new,
+    grown, with more than one article, in all), near-duplicates (new, in all), story evidence rows (in
+    all). Nothing new and nothing gone: nothing to do.
     """
     if rebuild or store.built_before_components(db, TOP_K):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
+    before_sizes: dict[str, int] = {}  # stories as they were before this run, of those a pass rewrote
+    before_copies: set[str] = set()
+    written_stories: set[str] = set()
+    written_copies: set[str] = set()
+    reclustered = passes = 0
+    while True:
+        step = _one_pass(db, run_id, crossings=passes == 0)
+        if step is None:
+            break
+        tables, previous, copies, n = step
+        before_sizes.update({s: k for s, k in previous.items() if s not in written_stories and s not in before_sizes})
+        before_copies |= copies - written_copies
+        written_stories |= {s.story_id for s in tables.stories}
+        written_copies |= {d.article_id for d in tables.near_duplicates}
+        reclustered += n
+        passes += 1
+    with db.cursor() as con:
+        totals = store.totals(con)
+        stories = con.execute("SELECT story_id, n_articles FROM stories WHERE run_id = ?", [run_id]).fetchall()
+        copies_now = [a for (a,) in con.execute("SELECT article_id FROM near_duplicates WHERE run_id = ?",
+                                                [run_id]).fetchall()]
+    return {"signed": signed, "reclustered": reclustered, "passes": passes, **totals,
+            "new_stories": sum(1 for s, k in stories if s not in before_sizes and k > 1),
+            "grown_stories": sum(1 for s, k in stories if s in before_sizes and k > before_sizes[s]),
+            "new_near_duplicates": sum(1 for a in copies_now if a not in before_copies),
+            "skipped": int(passes == 0)}
+
+
+def _one_pass(db: Database, run_id: str, crossings: bool):
+    """Cluster the next CHUNK new articles (and whatever they touch) and write the result; None when there
+    is nothing new and nothing gone. Returns the tables written, the sizes of the stories and the copies
+    they replaced, and how many articles were clustered."""
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
         first = not store.has_stories(con)
-        new, gone = store.new_and_gone(con, KEY_DF_MAX)
+        new, gone = store.new_and_gone(con, KEY_DF_MAX, CHUNK, crossings)
         if not new and not gone:
-            totals = store.totals(con)
-            return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
-                    "new_near_duplicates": 0, "skipped": 1}
-        # A first build clusters everything and computes every list itself; so does a run after articles
-        # went (an edited file): a gone article may have been the only near-duplicate between two others,
-        # which the kept rows cannot tell.
+            return None
+        # A first build clusters its window whole and computes every list itself; so does a run after
+        # articles went (an edited file): a gone article may have been the only near-duplicate between two
+        # others, which the kept rows cannot tell.
         everything = first or gone > 0
         changed, groups = ({}, None) if everything else regroup(con)
         store.set_affected(con, None if everything else sorted({a for g in groups for a in g}))
@@ -187,9 +226,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     tables = build(items, info, previous, copies, run_id, hot, dates, lists, groups)
     relisted = tables.neighbours if everything else changed
     with db.cursor() as con:
-        totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
-                                        tables.evidence, touched if everything else sorted(set(changed) | set(gone_ids)),
-                                        _neighbour_rows(relisted, run_id))
-    return {"signed": signed, "reclustered": len(items), **totals,
-            "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
-            "new_near_duplicates": tables.counts["new_near_duplicates"], "skipped": 0}
+        store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members, tables.evidence,
+                               touched if everything else sorted(set(changed) | set(gone_ids)),
+                               _neighbour_rows(relisted, run_id))
+    return tables, previous, copies, len(items)
