@@ -9,7 +9,7 @@
 4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
    N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
    5,000 and N articles, cold and incremental (`eval_stage`; `--stage-only` runs just that, `--max-group M`
-   sets clusters.MAX_GROUP for the whole script).
+   sets clusters.MAX_GROUP, `--top-k K` clusters.TOP_K, for the whole script).
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
 """
 
@@ -310,6 +310,13 @@ def main() -> int:
         import dateline.stories.clusters as clusters
 
         clusters.MAX_GROUP = int(sys.argv[sys.argv.index("--max-group") + 1])
+    if "--top-k" in sys.argv:  # the link lever (clusters.TOP_K): giveme ARI and the stage with it
+        import dateline.stories.build as build
+        import dateline.stories.clusters as clusters
+        import dateline.stories.stage as stage
+
+        for module in (clusters, build, stage):
+            module.TOP_K = int(sys.argv[sys.argv.index("--top-k") + 1])
     if "--stage-only" in sys.argv:  # only the stage on DuckDB, at 5,000 and N articles
         eval_stage(DEVSETS / "reuters_dev" / "txt", sorted({min(5000, n or 5000), n or 5000}))
         return 0

@@ -1,5 +1,5 @@
-"""The stories stage's reads and writes: signatures and keys kept per article; the rows of the candidate
-components a run touches replaced, the rest left as they are."""
+"""The stories stage's reads and writes: signatures, keys and neighbour lists kept per article; the rows
+of the candidate groups a pass touches replaced, the rest left as they are."""
 
 from __future__ import annotations
 

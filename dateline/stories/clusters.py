@@ -1,11 +1,14 @@
 """Near-duplicates and story clusters over a corpus of article features.
 
-Every edge of the graphs below depends only on the two articles it joins (their keys, signatures, terms
-and dates), never on the rest of the corpus; term weights that do depend on other articles are computed
-within one candidate group, itself a connected component (or a split of one) of those edges. So the result
-over a set of articles is the union of the results over its candidate components, and re-clustering only
-the components new articles touch gives the same tables as clustering everything again: that is what lets
-the stage be incremental and still independent of batches and file order.
+A near-duplicate pair and a story candidate pair depend only on the two articles (their keys, signatures,
+terms and dates), never on the rest of the corpus (but for the hot key terms, see KEY_DF_MAX); a story
+*link* is a candidate pair each of whose articles is among the other's TOP_K best candidates, so links
+are a function of the candidates' lists. Term weights that depend on other articles are computed within
+one candidate group: an article's component of links and near-duplicate pairs at the lowest split level
+where it holds at most MAX_GROUP articles (``candidate_groups``, ``groups_around``). So the result over a
+set of articles is the union of the results over its groups, and re-clustering only the groups around
+the links that changed gives the same tables as clustering everything again: that is what lets the stage
+be incremental, bounded per new article, and still independent of batches and file order.
 Pure functions; nothing here knows about DuckDB or Prefect.
 """
 
