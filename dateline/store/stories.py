@@ -136,12 +136,33 @@ def candidate_pairs_of(con: duckdb.DuckDBPyConnection, article_ids: list[str], h
         GROUP BY ALL ORDER BY ALL""").fetchall()
 
 
-def relisted(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Stored current articles whose neighbour list must be computed again whole: holders of a key term
-    that changed side of the hot line (``stories_seeds`` after ``new_and_gone``), and articles whose list
-    names a gone article."""
+def relisted(con: duckdb.DuckDBPyConnection, hot_df: int, shared_keys: int) -> list[str]:
+    """Stored current articles whose neighbour list must be computed again whole: those whose kept list
+    names an article it was a candidate with only through key terms that have since turned hot (fewer
+    than ``shared_keys`` key terms that are not hot shared now), and those whose list names a gone article.
+
+    Key terms only turn hot while no article goes (counts grow; a run with gone articles clusters
+    everything), and a term turning hot only takes candidates away: a holder whose listed neighbours all
+    stay candidates keeps its list (its TOP_K best are still there, and nothing better came)."""
     return [a for (a,) in con.execute(f"""
-        SELECT article_id FROM stories_seeds
+        WITH crossing AS (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df})),
+        listed AS (  -- kept list entries of two holders of the same key term that crossed
+            SELECT DISTINCT n.article_id, n.neighbour_id FROM story_neighbours n
+            JOIN story_keys a ON a.article_id = n.article_id
+            JOIN story_keys b ON b.article_id = n.neighbour_id AND b.key = a.key
+            WHERE a.key IN (SELECT key FROM crossing)
+              AND n.article_id IN (SELECT article_id FROM stories_seeds)),
+        pair_keys AS (
+            SELECT l.article_id, l.neighbour_id, a.key FROM listed l
+            JOIN story_keys a ON a.article_id = l.article_id AND a.key LIKE 't%'
+            JOIN story_keys b ON b.article_id = l.neighbour_id AND b.key = a.key),
+        hot AS (SELECT k.key FROM story_keys k JOIN articles x USING (article_id)
+                WHERE x.{CURRENT} AND k.key IN (SELECT DISTINCT key FROM pair_keys)
+                GROUP BY k.key HAVING count(*) > {hot_df}),
+        still AS (SELECT article_id, neighbour_id, count(*) AS shared FROM pair_keys
+                  WHERE key NOT IN (SELECT key FROM hot) GROUP BY ALL)
+        SELECT l.article_id FROM listed l LEFT JOIN still s USING (article_id, neighbour_id)
+        WHERE coalesce(s.shared, 0) < {int(shared_keys)}
         UNION SELECT n.article_id FROM story_neighbours n
               WHERE n.neighbour_id IN (SELECT article_id FROM stories_gone)
         EXCEPT SELECT article_id FROM stories_new

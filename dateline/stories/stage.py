@@ -23,7 +23,7 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, TOP_K, Item, article_keys, groups_around, pair_links, top_k
+from dateline.stories.clusters import KEY_DF_MAX, SHARED_KEYS, TOP_K, Item, article_keys, groups_around, pair_links, top_k
 from dateline.stories.features import features
 from schemas import StoryKey, StoryNeighbour, StorySignature
 from schemas.ddl import arrow_schema
@@ -62,11 +62,11 @@ def relink(con) -> tuple[dict[str, list[tuple[str, float]]], set[str], list[tupl
     near-duplicate pairs of new articles.
 
     A new article's list is computed whole from its candidates (its keys joined against ``story_keys``);
-    so is the list of a stored article holding a key term that changed side of the hot line, or whose list
-    named a gone article (``store.relisted``). Any other stored article's candidates are those it had plus
+    so is the list of a stored article that lost a listed candidate to a key term turning hot, or whose
+    list named a gone article (``store.relisted``). Any other stored article's candidates are those it had plus
     new articles, so its new list is the best TOP_K of its kept list and the new candidates."""
     new_ids = [a for (a,) in con.execute("SELECT article_id FROM stories_new ORDER BY 1").fetchall()]
-    relist = store.relisted(con)
+    relist = store.relisted(con, KEY_DF_MAX, SHARED_KEYS)
     owners = set(new_ids) | set(relist)
     found: dict[str, list[tuple[str, float]]] = defaultdict(list)  # owner -> its candidates
     gained: dict[str, list[tuple[str, float]]] = defaultdict(list)  # other stored article -> new candidates
