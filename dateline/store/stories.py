@@ -20,7 +20,7 @@ CURRENT = "superseded_by IS NULL"
 #: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that cursor): article ids of the run's new and gone articles,
 #: and of the articles whose components it re-clusters.
 _SCRATCH = ("stories_unclustered", "stories_new", "stories_gone", "stories_key_counts", "stories_seeds",
-            "stories_affected")
+            "stories_affected", "stories_crossing_keys", "stories_listed", "stories_listed_keys")
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
@@ -144,24 +144,31 @@ def relisted(con: duckdb.DuckDBPyConnection, hot_df: int, shared_keys: int) -> l
     Key terms only turn hot while no article goes (counts grow; a run with gone articles clusters
     everything), and a term turning hot only takes candidates away: a holder whose listed neighbours all
     stay candidates keeps its list (its TOP_K best are still there, and nothing better came)."""
+    # staged in small temp tables: as one query DuckDB joined story_keys with itself whole (6 s at 20k)
+    con.execute("DROP TABLE IF EXISTS stories_crossing_keys")
+    con.execute(f"""CREATE TEMP TABLE stories_crossing_keys AS SELECT article_id, key FROM story_keys
+                    WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
+    con.execute("DROP TABLE IF EXISTS stories_listed")
+    con.execute("""CREATE TEMP TABLE stories_listed AS  -- kept entries of two holders of a crossed key term
+                   SELECT DISTINCT n.article_id, n.neighbour_id FROM story_neighbours n
+                   JOIN stories_crossing_keys a ON a.article_id = n.article_id
+                   JOIN stories_crossing_keys b ON b.article_id = n.neighbour_id AND b.key = a.key
+                   WHERE n.article_id IN (SELECT article_id FROM stories_seeds)""")
+    con.execute("DROP TABLE IF EXISTS stories_listed_keys")
+    con.execute("""CREATE TEMP TABLE stories_listed_keys AS SELECT article_id, key FROM story_keys
+                   WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_listed
+                                                          UNION SELECT neighbour_id FROM stories_listed)""")
     return [a for (a,) in con.execute(f"""
-        WITH crossing AS (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df})),
-        listed AS (  -- kept list entries of two holders of the same key term that crossed
-            SELECT DISTINCT n.article_id, n.neighbour_id FROM story_neighbours n
-            JOIN story_keys a ON a.article_id = n.article_id
-            JOIN story_keys b ON b.article_id = n.neighbour_id AND b.key = a.key
-            WHERE a.key IN (SELECT key FROM crossing)
-              AND n.article_id IN (SELECT article_id FROM stories_seeds)),
-        pair_keys AS (
-            SELECT l.article_id, l.neighbour_id, a.key FROM listed l
-            JOIN story_keys a ON a.article_id = l.article_id AND a.key LIKE 't%'
-            JOIN story_keys b ON b.article_id = l.neighbour_id AND b.key = a.key),
+        WITH pair_keys AS (
+            SELECT l.article_id, l.neighbour_id, a.key FROM stories_listed l
+            JOIN stories_listed_keys a ON a.article_id = l.article_id
+            JOIN stories_listed_keys b ON b.article_id = l.neighbour_id AND b.key = a.key),
         hot AS (SELECT k.key FROM story_keys k JOIN articles x USING (article_id)
                 WHERE x.{CURRENT} AND k.key IN (SELECT DISTINCT key FROM pair_keys)
                 GROUP BY k.key HAVING count(*) > {hot_df}),
         still AS (SELECT article_id, neighbour_id, count(*) AS shared FROM pair_keys
                   WHERE key NOT IN (SELECT key FROM hot) GROUP BY ALL)
-        SELECT l.article_id FROM listed l LEFT JOIN still s USING (article_id, neighbour_id)
+        SELECT l.article_id FROM stories_listed l LEFT JOIN still s USING (article_id, neighbour_id)
         WHERE coalesce(s.shared, 0) < {int(shared_keys)}
         UNION SELECT n.article_id FROM story_neighbours n
               WHERE n.neighbour_id IN (SELECT article_id FROM stories_gone)
