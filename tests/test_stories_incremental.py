@@ -87,3 +87,29 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
     assert main(["stories", "--rebuild", "--db", str(rebuilt)]) == 0
     assert _tables(rebuilt) == incremental
     assert len({s for _, s, _ in incremental["story_members"]}) < n_articles  # there are stories to compare
+
+
+def test_a_run_after_an_edit_clusters_everything_and_equals_a_rebuild(prefect_harness, tmp_path):
+    """An edited file's old version goes: it may have been the only near-duplicate between two others, which
+    the kept rows cannot tell, so that run clusters every current article (and still equals a rebuild)."""
+    from flows.news_etl import news_etl
+    from tests.test_stories_stage import _corpus
+
+    corpus = _corpus(tmp_path / "corpus")
+    db = tmp_path / "edits.duckdb"
+    news_etl(paths=[str(corpus)], db=str(db), data_docs=False)
+    repost = next(corpus.glob("repost_001_*"))
+    repost.write_text("Local council approves new library\n\nThe council voted on Monday to build a new public "
+                      "library beside the station, with a reading garden and rooms for evening classes.\n")
+    counts = news_etl(paths=[str(corpus)], db=str(db), data_docs=False)["stories"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        current = con.execute("SELECT count(*) FROM articles WHERE superseded_by IS NULL").fetchone()[0]
+        gone = con.execute("SELECT count(*) FROM articles WHERE superseded_by IS NOT NULL").fetchone()[0]
+    assert gone == 1 and counts["reclustered"] == current
+    edited = _tables(db)
+    assert sum(1 for _ in edited["story_members"]) == current
+    assert len(edited["near_duplicates"]) == 1  # the repost of 001 is no copy any more
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copy(db, rebuilt)
+    assert main(["stories", "--rebuild", "--db", str(rebuilt)]) == 0
+    assert _tables(rebuilt) == edited
