@@ -139,11 +139,12 @@ def candidate_pairs_of(con: duckdb.DuckDBPyConnection, article_ids: list[str], h
 def relisted(con: duckdb.DuckDBPyConnection, hot_df: int, shared_keys: int) -> list[str]:
     """Stored current articles whose neighbour list must be computed again whole: those whose kept list
     names an article it was a candidate with only through key terms that have since turned hot (fewer
-    than ``shared_keys`` key terms that are not hot shared now), and those whose list names a gone article.
+    than ``shared_keys`` key terms that are not hot shared now), holders of a key term that turned cold,
+    and those whose list names a gone article.
 
-    Key terms only turn hot while no article goes (counts grow; a run with gone articles clusters
-    everything), and a term turning hot only takes candidates away: a holder whose listed neighbours all
-    stay candidates keeps its list (its TOP_K best are still there, and nothing better came)."""
+    A term turning hot only takes candidates away: a holder whose listed neighbours all stay candidates
+    keeps its list (its TOP_K best are still there, and nothing better came). A term turning cold (articles
+    went) brings candidates: its holders are all relisted."""
     # staged in small temp tables: as one query DuckDB joined story_keys with itself whole (6 s at 20k)
     con.execute("DROP TABLE IF EXISTS stories_crossing_keys")
     con.execute(f"""CREATE TEMP TABLE stories_crossing_keys AS SELECT article_id, key FROM story_keys
@@ -170,6 +171,9 @@ def relisted(con: duckdb.DuckDBPyConnection, hot_df: int, shared_keys: int) -> l
                   WHERE key NOT IN (SELECT key FROM hot) GROUP BY ALL)
         SELECT l.article_id FROM stories_listed l LEFT JOIN still s USING (article_id, neighbour_id)
         WHERE coalesce(s.shared, 0) < {int(shared_keys)}
+        UNION SELECT article_id FROM stories_crossing_keys  -- turned cold (articles went): candidates came
+              WHERE key IN (SELECT key FROM stories_key_counts WHERE before > {hot_df} AND now <= {hot_df})
+                AND article_id IN (SELECT article_id FROM story_members)
         UNION SELECT n.article_id FROM story_neighbours n
               WHERE n.neighbour_id IN (SELECT article_id FROM stories_gone)
         EXCEPT SELECT article_id FROM stories_new
@@ -210,6 +214,16 @@ def near_duplicate_links(con: duckdb.DuckDBPyConnection, article_ids: list[str])
     return con.execute("""SELECT article_id, duplicate_of FROM near_duplicates
                           WHERE article_id IN (SELECT article_id FROM ids)
                              OR duplicate_of IN (SELECT article_id FROM ids)""").fetchall()
+
+
+def copy_groups_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple[str, str]]:
+    """(article, duplicate_of) rows of the near-duplicate groups holding one of the given articles."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute("""
+        SELECT article_id, duplicate_of FROM near_duplicates WHERE duplicate_of IN (
+            SELECT duplicate_of FROM near_duplicates
+            WHERE article_id IN (SELECT article_id FROM ids) OR duplicate_of IN (SELECT article_id FROM ids))
+        ORDER BY ALL""").fetchall()
 
 
 def set_affected(con: duckdb.DuckDBPyConnection, article_ids: list[str] | None) -> int:

@@ -23,7 +23,8 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, SHARED_KEYS, TOP_K, Item, article_keys, groups_around, pair_links, top_k
+from dateline.stories.clusters import (KEY_DF_MAX, SHARED_KEYS, TOP_K, Item, article_keys, groups_around,
+                                       near_duplicate_pairs, pair_links, top_k)
 from dateline.stories.features import features
 from schemas import StoryKey, StoryNeighbour, StorySignature
 from schemas.ddl import arrow_schema
@@ -119,6 +120,16 @@ def regroup(con) -> tuple[dict[str, list[tuple[str, float]]], list[list[str]]]:
     changes holds an article around a changed link, in its old or in its new shape."""
     changed, around, copies = relink(con)
     new = [a for (a,) in con.execute("SELECT article_id FROM stories_new ORDER BY 1").fetchall()]
+    gone = [a for (a,) in con.execute("SELECT article_id FROM stories_gone ORDER BY 1").fetchall()]
+    # A near-duplicate group is kept as a star on its earliest member; one that lost a member (an edited
+    # file's old version) is read as the pairs its current members form now, which may be fewer.
+    broken = store.copy_groups_of(con, gone)
+    broken_roots = {d for _, d in broken}
+    survivors = sorted(({a for a, _ in broken} | broken_roots) - set(gone))
+    rows = store.features_of(con, survivors)
+    kept = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms in rows]
+    copies = copies + [(kept[i].article_id, kept[j].article_id) for i, j, _ in near_duplicate_pairs(kept)]
+    around |= set(survivors) | set(store.group_mates(con, gone))
     new_copies: dict[str, list[str]] = defaultdict(list)
     for a, b in copies:
         new_copies[a].append(b)
@@ -139,6 +150,8 @@ def regroup(con) -> tuple[dict[str, list[tuple[str, float]]], list[list[str]]]:
             out[a] += [(n, cosine) for n, cosine in ns if a in listed.get(n, ())]
         wanted = set(ids)
         for a, b in store.near_duplicate_links(con, ids):
+            if b in broken_roots:
+                continue
             if a in wanted:
                 out[a].append((b, math.inf))
             if b in wanted:
@@ -147,6 +160,7 @@ def regroup(con) -> tuple[dict[str, list[tuple[str, float]]], list[list[str]]]:
             out[a] += [(b, math.inf) for b in new_copies.get(a, ())]
         return out
 
+    around -= set(gone)  # a gone article's links went with it: it is no start, and no member
     starts = set(new) | around | set(store.group_mates(con, sorted(around)))
     groups = groups_around(starts, adjacency)
     affected = {a for g in groups for a in g}
@@ -219,10 +233,7 @@ def _one_pass(db: Database, run_id: str, crossings: bool):
         new, gone = store.new_and_gone(con, KEY_DF_MAX, CHUNK, crossings)
         if not new and not gone:
             return None
-        # A first build clusters its window whole and computes every list itself; so does a run after
-        # articles went (an edited file): a gone article may have been the only near-duplicate between two
-        # others, which the kept rows cannot tell.
-        everything = first or gone > 0
+        everything = first  # a first build clusters its window whole and computes every list itself
         changed, groups = ({}, None) if everything else regroup(con)
         store.set_affected(con, None if everything else sorted({a for g in groups for a in g}))
         rows, hot = store.affected_features(con, KEY_DF_MAX)
