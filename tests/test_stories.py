@@ -155,3 +155,55 @@ def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypa
     monkeypatch.setattr(clusters, "MAX_GROUP", 2)
     small = cluster(items).members
     assert set(small) == set(expected) and len({s for s, _ in small.values()}) >= len({s for s, _ in expected.values()})
+
+
+def test_story_links_are_mutual_top_k_so_a_hub_cannot_chain_everything(monkeypatch):
+    import dateline.stories.clusters as clusters
+
+    items = _seed_items()
+    default = cluster(items)
+    assert len(set(default.components.values())) == 1
+    assert all(len(ns) <= clusters.TOP_K for ns in default.neighbours.values())
+    assert all(ns == sorted(ns, key=lambda c: (-c[1], c[0])) for ns in default.neighbours.values())
+    monkeypatch.setattr(clusters, "TOP_K", 1)  # each seed links only to its best candidate, if that one agrees
+    one = cluster(items)
+    assert all(len(ns) == 1 for ns in one.neighbours.values())
+    assert len(set(one.components.values())) > 1
+    # given lists decide the links: empty lists leave every article a component of its own
+    alone = cluster(items, lists={})
+    assert len(set(alone.components.values())) == len(items) and not alone.neighbours
+
+
+def test_groups_found_by_bounded_search_are_the_groups_of_the_whole_graph(monkeypatch):
+    import math
+    import random
+
+    import dateline.stories.clusters as clusters
+
+    monkeypatch.setattr(clusters, "MAX_GROUP", 6)
+    rng = random.Random(20)
+    n = 60
+    ids = [f"a{i:02d}" for i in range(n)]
+    pairs = sorted({tuple(sorted(rng.sample(range(n), 2))) for _ in range(110)})
+    sims = np.array([rng.choice([0.1, 0.12, 0.16, 0.22, 0.3, 0.5]) for _ in pairs])
+    forced = np.array([(0, 1), (1, 2), (40, 41)], np.int64)
+    whole = [[ids[g] for g in group] for group in clusters.candidate_groups(n, np.array(pairs), sims, forced)]
+    assert max(len(g) for g in whole) <= 6 < n  # the graph is split, at several levels
+
+    edges = {a: [] for a in ids}
+    for (i, j), s in zip(pairs, sims.tolist()):
+        edges[ids[i]].append((ids[j], s)), edges[ids[j]].append((ids[i], s))
+    for i, j in forced.tolist():
+        edges[ids[i]].append((ids[j], math.inf)), edges[ids[j]].append((ids[i], math.inf))
+    asked = []
+
+    def adjacency(wanted):
+        asked.extend(wanted)
+        return {a: edges[a] for a in wanted}
+
+    assert clusters.groups_around(ids, adjacency) == sorted(whole)
+    asked.clear()
+    starts = ["a05", "a33"]
+    found = clusters.groups_around(starts, adjacency)
+    assert found == sorted(g for g in whole if set(g) & set(starts))
+    assert len(set(asked)) < n  # it did not walk the whole graph
