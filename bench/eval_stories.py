@@ -8,9 +8,7 @@
 3. The seeds: one story?
 4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
    N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
-   5,000 and N articles, cold and incremental (`eval_stage`; `--stage-only` runs just that, `--max-group M`
-   sets clusters.MAX_GROUP, `--top-k K` clusters.TOP_K, for the whole script;
-   `--late K`: K articles loaded last at every N instead of 5%).
+   5,000 and N articles, cold and incremental (`eval_stage`).
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
 """
 
@@ -249,12 +247,11 @@ def eval_cost(reuters: Path, n: int) -> None:
           f" stage, {rss_after:.0f} MB after")
 
 
-def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05, late: int | None = None) -> None:
+def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None:
     """The real stage (``update_stories``) on a real DuckDB file, no Prefect: at each size N, a cold pass
     over the first (1 - share_new) * N articles, then an incremental pass after the last share_new * N
-    are loaded (``late``: that many instead, the same at every N); ms per article of each pass and ms per
-    *new* article of the incremental one, articles re-clustered, this process's peak RSS. A flat stage
-    costs the same per new article at every N."""
+    are loaded; ms per article of each pass and ms per *new* article of the incremental one, articles
+    re-clustered, this process's peak RSS. A flat stage costs the same per new article at every N."""
     import resource
     import tempfile
 
@@ -266,17 +263,15 @@ def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05, late: i
     from schemas import Batch
     from throughput import build_corpus
 
-    print(f"stage on DuckDB (update_stories; parse + load not timed), "
-          f"{f'{late:,} articles' if late else f'{100 * share_new:.0f}% of N'} loaded last:")
-    print("| N | cold pass ms/article | incremental pass ms/new article | re-clustered | largest group | stories |"
-          " peak RSS MB |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"stage on DuckDB (update_stories; parse + load not timed), {100 * share_new:.0f}% of N loaded last:")
+    print("| N | cold pass ms/article | incremental pass ms/new article | re-clustered | stories | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             build_corpus(reuters, n, Path(tmp) / "corpus")
             paths = sorted(str(p) for p in (Path(tmp) / "corpus").rglob("*.txt"))
             random.Random(20).shuffle(paths)  # the late articles are copies of early stories and new ones
-            cut = len(paths) - late if late else int(len(paths) * (1 - share_new))
+            cut = int(len(paths) * (1 - share_new))
             with Database.open(Path(tmp) / "stage.duckdb") as db:
                 def load(part: list[str]) -> int:
                     loaded = 0
@@ -295,34 +290,15 @@ def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05, late: i
                 t2 = time.perf_counter()
                 counts = update_stories(db, "incremental")
                 t3 = time.perf_counter()
-                with db.cursor() as con:
-                    largest = con.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM story_members"
-                                          " GROUP BY component_id)").fetchone()[0]
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"| {first + late:,} | {1000 * (t1 - t0) / first:.3f} | {1000 * (t3 - t2) / max(1, late):.3f} "
-              f"| {counts['reclustered']:,} of {first + late:,} | {largest:,} | {counts['stories']:,} | {rss:.0f} |",
-              flush=True)
+              f"| {counts['reclustered']:,} of {first + late:,} | {counts['stories']:,} | {rss:.0f} |", flush=True)
 
 
 def main() -> int:
     n = int(sys.argv[sys.argv.index("--n") + 1]) if "--n" in sys.argv else 0
     if not DEVSETS.exists():
         print(f"no devsets at {DEVSETS}: nothing to evaluate")
-        return 0
-    if "--max-group" in sys.argv:  # the group size lever (clusters.MAX_GROUP), for measuring it
-        import dateline.stories.clusters as clusters
-
-        clusters.MAX_GROUP = int(sys.argv[sys.argv.index("--max-group") + 1])
-    if "--top-k" in sys.argv:  # the link lever (clusters.TOP_K): giveme ARI and the stage with it
-        import dateline.stories.build as build
-        import dateline.stories.clusters as clusters
-        import dateline.stories.stage as stage
-
-        for module in (clusters, build, stage):
-            module.TOP_K = int(sys.argv[sys.argv.index("--top-k") + 1])
-    if "--stage-only" in sys.argv:  # only the stage on DuckDB, at 5,000 and N articles
-        late = int(sys.argv[sys.argv.index("--late") + 1]) if "--late" in sys.argv else None
-        eval_stage(DEVSETS / "reuters_dev" / "txt", sorted({min(5000, n or 5000), n or 5000}), late=late)
         return 0
     eval_giveme(DEVSETS / "giveme5w1h_gold")
     eval_syndication(DEVSETS / "reuters_dev" / "txt")

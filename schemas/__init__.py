@@ -14,12 +14,11 @@ from schemas.source_files import SourceFile
 from schemas.stories import Story
 from schemas.story_keys import StoryKey
 from schemas.story_members import StoryMember
-from schemas.story_neighbours import StoryNeighbour
 from schemas.story_signatures import StorySignature
 
 #: Every table, in load order (parents before children).
 TABLES = (Run, SourceFile, Article, DateMention, DateEvidence, QualityResult, Reject, StorySignature, StoryKey,
-          StoryNeighbour, NearDuplicate, Story, StoryMember)
+          NearDuplicate, Story, StoryMember)
 
 from schemas.batch import Batch  # noqa: E402 - the records of one batch, built from the models above
 
@@ -37,7 +36,6 @@ __all__ = [
     "Story",
     "StoryKey",
     "StoryMember",
-    "StoryNeighbour",
     "StorySignature",
     "TABLES",
 ]

@@ -16,7 +16,6 @@ TABLES = {
     "stories": "SELECT * EXCLUDE (run_id) FROM stories ORDER BY ALL",
     "story_evidence": "SELECT article_id, earliest, latest, weight, detail FROM date_evidence WHERE kind = 'story'"
                       " ORDER BY ALL",
-    "story_neighbours": "SELECT article_id, neighbour_id, cosine FROM story_neighbours ORDER BY ALL",
 }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from dateline.stories.clusters import TOP_K, Item, cluster, order_key
+from dateline.stories.clusters import Item, cluster, order_key
 from dateline.stories.evidence import MemberDates, story_evidence
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember
 
@@ -30,15 +30,11 @@ class StoryTables:
     members: list[StoryMember] = field(default_factory=list)
     evidence: list[DateEvidence] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    #: the neighbour lists ``cluster`` computed (when not given): article -> [(neighbour, cosine)]
-    neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
-          member_dates: Mapping[str, MemberDates] | None = None,
-          lists: Mapping[str, list[tuple[str, float]]] | None = None,
-          groups: Sequence[Sequence[str]] | None = None) -> StoryTables:
+          member_dates: Mapping[str, MemberDates] | None = None) -> StoryTables:
     """Cluster ``items`` (every current article, or whole candidate components of them) and give the
     tables' rows; ``hot`` is the database's hot key terms (``clusters.hot_keys``, default: of ``items``).
 
@@ -46,20 +42,18 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
     many near-duplicates are new and in all (of ``items``). ``member_dates`` holds the dating facts of the
     affected articles, by id (for the ``story`` evidence of stories with more than one article); without
-    it there is none. ``lists``: the items' neighbour lists over the whole database (``cluster``), by
-    default computed over ``items`` and returned in ``neighbours``; ``groups``: the candidate groups
-    ``items`` are the union of (``clusters.groups_around``), by default computed over ``items``.
+    it there is none.
     """
-    result = cluster(items, hot, None if lists is None else dict(lists), groups)
+    result = cluster(items, hot)
     by_id = {it.article_id: it for it in items}
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():
         groups[story_id].append(by_id[article_id])
-    out = StoryTables(neighbours=result.neighbours)
+    out = StoryTables()
     out.near_duplicates = [NearDuplicate(article_id=a, duplicate_of=d, similarity=s, method="minhash-lsh",
                                          run_id=run_id) for a, d, s in result.near_duplicates]
     out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, component_id=result.components[a],
-                               top_k=TOP_K, run_id=run_id)
+                               run_id=run_id)
                    for a, (s, sim) in sorted(result.members.items())]
     member_dates = member_dates or {}
     for story_id, members in sorted(groups.items()):

@@ -1,14 +1,11 @@
 """Near-duplicates and story clusters over a corpus of article features.
 
-A near-duplicate pair and a story candidate pair depend only on the two articles (their keys, signatures,
-terms and dates), never on the rest of the corpus (but for the hot key terms, see KEY_DF_MAX); a story
-*link* is a candidate pair each of whose articles is among the other's TOP_K best candidates, so links
-are a function of the candidates' lists. Term weights that depend on other articles are computed within
-one candidate group: an article's component of links and near-duplicate pairs at the lowest split level
-where it holds at most MAX_GROUP articles (``candidate_groups``, ``groups_around``). So the result over a
-set of articles is the union of the results over its groups, and re-clustering only the groups around
-the links that changed gives the same tables as clustering everything again: that is what lets the stage
-be incremental, bounded per new article, and still independent of batches and file order.
+Every edge of the graphs below depends only on the two articles it joins (their keys, signatures, terms
+and dates), never on the rest of the corpus; term weights that do depend on other articles are computed
+within one candidate group, itself a connected component (or a split of one) of those edges. So the result
+over a set of articles is the union of the results over its candidate components, and re-clustering only
+the components new articles touch gives the same tables as clustering everything again: that is what lets
+the stage be incremental and still independent of batches and file order.
 Pure functions; nothing here knows about DuckDB or Prefect.
 """
 
@@ -16,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -47,15 +44,6 @@ CANDIDATE_COSINE = 0.10
 #: re-clusters), measured on 5,000 replicated reuters articles / giveme ARI: 1 key and cosine 0.10 ->
 #: largest component 4,315 / 0.931; 3 keys and 0.15 -> 354 / 0.905 (docs/performance.md, Stories).
 SHARED_KEYS = 1
-#: ... and each among the other's TOP_K best candidates (cosine, then article id): a mutual top-k rule, so
-#: no article has more than TOP_K story links and a run of similar articles cannot chain into one
-#: component. On giveme (events of 3-12 articles): TOP_K 10 and 15 -> ARI 0.894, 20 -> 0.931 (as without
-#: the rule); largest component on replicated reuters 5,000 / 20,000: 4,209 / 3,830 (17,000 without it).
-#: Not pair-local: each article's list is kept (``story_neighbours``) so a run can tell whose changed.
-TOP_K = 20
-#: Cosines are compared and kept rounded: the same pair computed within another set of articles may differ
-#: in the last bit (summation order), and a list's ranking must not.
-COSINE_DIGITS = 6
 #: Static weight of a term: ZIPF_TOP minus its Zipf frequency (7 = "the" ... 0 = unknown), at least 1.
 ZIPF_TOP = 8.0
 #: Average link holds a group's distance matrix (MAX_GROUP^2 doubles: 18 MB at 1,500); larger candidate
@@ -83,9 +71,7 @@ class Item:
 class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # article -> (story_id, similarity)
-    components: dict[str, str] = field(default_factory=dict)  # article -> its group's least id (candidate_groups)
-    #: article -> its TOP_K best story candidates (neighbour id, cosine), best first (when computed here)
-    neighbours: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    components: dict[str, str] = field(default_factory=dict)  # article -> its candidate component's least id
 
 
 def order_key(item: Item) -> tuple:
@@ -238,7 +224,7 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     keep_pairs, keep_sims = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
         p = pairs[start:start + PAIR_BLOCK]
-        sims = np.round(np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel(), COSINE_DIGITS)
+        sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
         keep = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
         keep_pairs.append(p[keep]), keep_sims.append(sims[keep])
     if not keep_pairs:
@@ -246,50 +232,29 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
-def pair_links(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[tuple[bool, float | None]]:
-    """For candidate pairs (i, j, share a band key, key terms shared that are not hot): whether they are
-    near-duplicates, and their (rounded) static cosine when they are story candidates (a shared key term,
-    dates and cosine), else None. A story candidate is an edge of ``cluster``'s graph when each is among
-    the other's TOP_K best (``top_k``)."""
+def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
+    """Which candidate pairs (i, j, share a band key, key terms shared that are not hot) are edges of the
+    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine)."""
     if not pairs:
         return []
     x = static_vectors(items)
     p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
-    sims = np.round(np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel(), COSINE_DIGITS)
+    sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
     ordinals = _ordinals(items)
     story = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
     out = []
-    for (i, j, band, term), is_story, sim in zip(pairs, story.tolist(), sims.tolist()):
-        dup = False
+    for (i, j, band, term), is_story in zip(pairs, story.tolist()):
+        if term >= SHARED_KEYS and is_story:
+            out.append(True)
+            continue
         if band:
             a, b = items[i], items[j]
             jac = float(np.count_nonzero(a.signature == b.signature)) / N_PERM
             containment = jac * (a.n_shingles + b.n_shingles) / (1 + jac) / min(a.n_shingles, b.n_shingles)
-            dup = containment >= NEAR_DUP_CONTAINMENT
-        out.append((dup, sim if term >= SHARED_KEYS and is_story else None))
+            out.append(containment >= NEAR_DUP_CONTAINMENT)
+            continue
+        out.append(False)
     return out
-
-
-def top_k(candidates: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
-    """An article's TOP_K best story candidates (neighbour id, cosine): highest cosine first, then id."""
-    return sorted(set(candidates), key=lambda c: (-c[1], c[0]))[:TOP_K]
-
-
-def top_k_lists(ids: Sequence[str], pairs: np.ndarray, sims: np.ndarray) -> dict[str, list[tuple[str, float]]]:
-    """Every item's TOP_K list from its story candidate pairs ((i, j) rows into ``ids``, their cosines)."""
-    lists: dict[int, list[tuple[str, float]]] = defaultdict(list)
-    for (i, j), sim in zip(pairs.tolist(), sims.tolist()):
-        lists[i].append((ids[j], sim))
-        lists[j].append((ids[i], sim))
-    return {ids[i]: top_k(c) for i, c in lists.items()}
-
-
-def mutual(ids: Sequence[str], pairs: np.ndarray, lists: dict[str, list[tuple[str, float]]]) -> np.ndarray:
-    """Which candidate pairs are in each other's lists."""
-    listed = {a: {n for n, _ in ns} for a, ns in lists.items()}
-    empty: set[str] = set()
-    return np.array([ids[j] in listed.get(ids[i], empty) and ids[i] in listed.get(ids[j], empty)
-                     for i, j in pairs.tolist()], bool)
 
 
 def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
@@ -304,24 +269,10 @@ def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
     return list(groups.values())
 
 
-def levels() -> list[float]:
-    """The cosines a candidate component is split at, lowest first; a group still too large at the last
-    one (copies and their close rewrites) is one story as it is."""
-    out, threshold = [CANDIDATE_COSINE], CANDIDATE_COSINE
-    while threshold < STORY_COSINE + 0.3:
-        threshold += GROUP_STEP
-        out.append(threshold)
-    return out
-
-
 def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
     """Groups small enough for average link: components of the candidate edges; a component over MAX_GROUP
     is split again at a cosine GROUP_STEP higher, and one still too large at STORY_COSINE + 0.3 (copies and
-    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together.
-
-    Put another way (``groups_around``): an article's group is its component at the lowest of ``levels``
-    at which that component has at most MAX_GROUP articles. That is what makes the groups local: a new
-    link changes only the groups within MAX_GROUP articles of it."""
+    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together."""
     out, todo = [], [(list(range(n)), CANDIDATE_COSINE)]
     while todo:
         members, threshold = todo.pop()
@@ -334,54 +285,6 @@ def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.nda
                 out.append(sorted(group))
             else:
                 todo.append((group, threshold + GROUP_STEP))
-    return sorted(out)
-
-
-def groups_around(starts: Iterable[str],
-                  adjacency: Callable[[list[str]], Mapping[str, Sequence[tuple[str, float]]]]) -> list[list[str]]:
-    """The groups (as ``candidate_groups`` makes them over the whole graph) of the ``starts``, found by
-    breadth-first search from each: at each of ``levels``, the search stops once it has seen more than
-    MAX_GROUP articles, so it never walks a large component whole. ``adjacency(ids)`` gives each id's
-    edges: (other, cosine), ``math.inf`` for a near-duplicate pair."""
-    known: dict[str, list[tuple[str, float]]] = {}
-
-    def edges(ids: list[str]) -> None:
-        missing = [i for i in ids if i not in known]
-        if missing:
-            found = adjacency(missing)
-            for i in missing:
-                known[i] = list(found.get(i, ()))
-
-    starts = sorted(set(starts))
-    edges(starts)  # one read for all the starts; the searches then read only what lies beyond them
-    steps = levels()
-    large: list[set[str]] = [set() for _ in steps]  # articles known to be in a large component at a level
-    group_of: dict[str, list[str]] = {}
-    out = []
-    for start in starts:
-        if start in group_of:
-            continue
-        for k, level in enumerate(steps):
-            if start in large[k]:
-                continue
-            last = k == len(steps) - 1
-            seen, frontier = {start}, [start]
-            while frontier and (last or len(seen) <= MAX_GROUP):
-                edges(frontier)
-                ahead = []
-                for f in frontier:
-                    for other, cosine in known[f]:
-                        if cosine >= level and other not in seen:
-                            seen.add(other)
-                            ahead.append(other)
-                frontier = ahead
-            if last or len(seen) <= MAX_GROUP:
-                break
-            large[k] |= seen
-        group = sorted(seen)
-        out.append(group)
-        for g in group:
-            group_of[g] = group
     return sorted(out)
 
 
@@ -433,19 +336,13 @@ def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[
     return list(by_label.values()), x
 
 
-def cluster(items: Sequence[Item], hot: set[str] | None = None,
-            lists: dict[str, list[tuple[str, float]]] | None = None,
-            groups: Sequence[Sequence[str]] | None = None) -> Clustering:
+def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
     """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
     an article with nothing to compare is a story of one. A story's id is its earliest member's id.
 
     ``hot``: the database's hot key terms (``hot_keys``), by default those of ``items``. Clustering a set
     gives, for every candidate component, what clustering that component alone (with the same ``hot``)
-    gives.
-
-    ``lists``: every item's TOP_K list over the whole database (the stage keeps them); by default they are
-    computed over ``items`` and returned in ``neighbours``. ``groups``: the groups (``groups_around``) that
-    ``items`` are the union of, by default ``candidate_groups`` of ``items``."""
+    gives."""
     items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
     out = Clustering()
     dup_pairs = near_duplicate_pairs(items)
@@ -461,23 +358,14 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None,
                 sim = float(np.count_nonzero(items[g].signature == items[root].signature)) / N_PERM
                 out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
     pairs, sims = candidate_pairs(items, static_vectors(items), hot)
-    ids = [it.article_id for it in items]
-    if lists is None:
-        lists = out.neighbours = top_k_lists(ids, pairs, sims)
-    keep = mutual(ids, pairs, lists)
-    pairs, sims = pairs[keep], sims[keep]
     forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
     copies_by_item: dict[int, list[int]] = defaultdict(list)
     for i, j, _ in dup_pairs:
         copies_by_item[i].append(j)
-    if groups is None:
-        groups = candidate_groups(len(items), pairs, sims, forced)
-    else:
-        position = {it.article_id: k for k, it in enumerate(items)}
-        groups = sorted(sorted(position[a] for a in group) for group in groups)
-    for group in groups:
-        for g in group:  # items are sorted by id: the group's first is its least id
-            out.components[items[g].article_id] = items[group[0]].article_id
+    for component in _components(np.concatenate([pairs, forced]), list(range(len(items)))):
+        for g in component:  # items are sorted by id: the component's first is its least id
+            out.components[items[g].article_id] = items[component[0]].article_id
+    for group in candidate_groups(len(items), pairs, sims, forced):
         sub = [items[g] for g in group]
         if len(group) == 1:
             stories, x = [[0]], None
