@@ -131,3 +131,16 @@ def test_readers_get_in_while_the_stage_clusters(prefect_harness, tmp_path, monk
     news_etl(paths=[str(_corpus(tmp_path / "corpus"))], db=str(db), data_docs=False)
     assert opened and opened[0][0] == 0, opened
     assert int(opened[0][1]) > 0  # the reader saw the loaded articles
+
+
+def test_reading_what_to_cluster_in_small_chunks_gives_the_same_tables(at_once, tmp_path, monkeypatch):
+    # the stage reads signatures and dates a chunk per hold of the file, so readers get in between (issue 22)
+    from dateline.stories import stage
+    from dateline.store.database import Database
+
+    copy = tmp_path / "chunked.duckdb"
+    shutil.copy(at_once["db"], copy)
+    monkeypatch.setattr(stage, "READ_CHUNK", 3)
+    with Database.open(copy) as db:
+        stage.update_stories(db, "chunked", rebuild=True)
+    assert _tables(copy) == _tables(at_once["db"])

@@ -142,19 +142,27 @@ def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
     return con.execute("SELECT count(*) FROM stories_affected").fetchone()[0]
 
 
-def affected_features(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[list[tuple], set[str]]:
-    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of the affected articles,
-    and which of their key terms are hot (held by more than ``hot_df`` current articles)."""
-    rows = con.execute("""
+def affected_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The ids in ``stories_affected``, sorted: the features are then read by id, a chunk per hold."""
+    return [a for (a,) in con.execute("SELECT article_id FROM stories_affected ORDER BY article_id").fetchall()]
+
+
+def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple]:
+    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of the given articles."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute("""
         SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
-        FROM stories_affected JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
+        FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
         ORDER BY a.article_id""").fetchall()
-    hot = {key[1:] for (key,) in con.execute(f"""
+
+
+def hot_terms(con: duckdb.DuckDBPyConnection, hot_df: int) -> set[str]:
+    """Which key terms of the affected articles are hot (held by more than ``hot_df`` current articles)."""
+    return {key[1:] for (key,) in con.execute(f"""
         SELECT k.key FROM story_keys k JOIN articles a USING (article_id)
         WHERE a.{CURRENT} AND k.key IN (SELECT DISTINCT key FROM story_keys
                                         WHERE key LIKE 't%' AND article_id IN (SELECT article_id FROM stories_affected))
         GROUP BY k.key HAVING count(*) > {hot_df}""").fetchall()}
-    return rows, hot
 
 
 def member_dates(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, MemberDates]:
