@@ -147,114 +147,122 @@ def _why(exc: ValueError, start: int) -> str:
     return str(exc)
 
 
+class _Buffer:
+    """The decoded text of a stream, a chunk at a time, with the read position ``pos`` into ``text``: the
+    text before ``pos`` is dropped when the next chunk comes, counted in ``consumed`` (UTF-8 bytes, for byte
+    offsets in the file) and in ``line_head`` (the dropped text since its last newline, "" at the file's
+    start, None when longer than _HEAD: the indentation of an item that starts at the buffer's front)."""
+
+    def __init__(self, parts: Iterable[bytes]) -> None:
+        self.parts = iter(parts)
+        self.decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+        self.text, self.pos, self.eof, self.consumed = "", 0, False, 0
+        self.line_head: str | None = ""
+
+    def more(self) -> bool:
+        """Read the next chunk; False at the end of the stream."""
+        chunk = next(self.parts, None)
+        dropped = self.text[:self.pos]
+        self.consumed += len(dropped.encode("utf-8"))  # exact for UTF-8 input; a byte it replaced counts 3
+        nl = dropped.rfind("\n")
+        head = self.line_head
+        head = dropped[nl + 1:] if nl >= 0 else None if head is None else head + dropped
+        self.line_head = head if head is not None and len(head) <= _HEAD else None
+        self.eof = chunk is None
+        self.text = self.text[self.pos:] + self.decode(b"" if chunk is None else chunk, final=chunk is None)
+        self.pos = 0
+        return chunk is not None
+
+    def offset(self) -> int:
+        """The byte offset in the file of ``pos``."""
+        return self.consumed + len(self.text[:self.pos].encode("utf-8"))
+
+    def indentation(self) -> str | None:
+        """The whitespace before the item at ``pos`` on its line, None if it does not begin its line."""
+        nl = self.text.rfind("\n", 0, self.pos)
+        head = self.text[nl + 1:self.pos] if nl >= 0 else \
+            None if self.line_head is None else self.line_head + self.text[:self.pos]
+        return head if head is not None and not head.strip(" \t") else None
+
+    def skip(self, chars: str) -> None:
+        """Move ``pos`` past any of ``chars``, reading on as needed."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in chars:
+                self.pos += 1
+            if self.pos < len(self.text) or not self.more():
+                return
+
+    @property
+    def at_end(self) -> bool:
+        return self.pos >= len(self.text)
+
+
 def json_records(path: str, parts: Iterable[bytes], fmt: str, size: int | None, lim: Limits) -> Iterator[RawRecord]:
     """The items of a top-level JSON array (``item:N``, from 1), or the objects of a file of one object
     (key ``""``, a one-article file) or of objects one after another (``item:N``). A broken array item is a
     reject keyed ``item:N`` with its byte offset, and the items after it are read on."""
     decoder = json.JSONDecoder()
-    text_of = codecs.getincrementaldecoder("utf-8")("replace")
-    buf, pos, n, eof = "", 0, 0, False
-    consumed = 0  # UTF-8 bytes of the text dropped from the buffer's front: byte offsets in the file
-    # The dropped text since its last newline ("" at the file's start; None when longer than _HEAD): the
-    # indentation of an item that starts at the buffer's front.
-    line_head: str | None = ""
-    parts = iter(parts)
-    array = None
+    b = _Buffer(parts)
+    n = 0
     pending: RawRecord | None = None  # held back one item: a file of a single object is keyed ""
-
-    def more() -> bool:
-        nonlocal buf, pos, eof, consumed, line_head
-        chunk = next(parts, None)
-        dropped = buf[:pos]
-        consumed += len(dropped.encode("utf-8"))  # exact for UTF-8 input; a byte it replaced counts 3
-        nl = dropped.rfind("\n")
-        line_head = dropped[nl + 1:] if nl >= 0 else None if line_head is None else line_head + dropped
-        if line_head is not None and len(line_head) > _HEAD:
-            line_head = None
-        if chunk is None:
-            eof = True
-            buf = buf[pos:] + text_of.decode(b"", final=True)
-        else:
-            buf = buf[pos:] + text_of.decode(chunk)
-        pos = 0
-        return chunk is not None
-
-    def indentation() -> str | None:
-        """The whitespace before the item at ``pos`` on its line, None if it does not begin its line."""
-        nl = buf.rfind("\n", 0, pos)
-        head = buf[nl + 1:pos] if nl >= 0 else None if line_head is None else line_head + buf[:pos]
-        return head if head is not None and not head.strip(" \t") else None
-
-    def skip(chars: str) -> None:
-        nonlocal pos
-        while True:
-            while pos < len(buf) and buf[pos] in chars:
-                pos += 1
-            if pos < len(buf) or not more():
-                return
-
     try:
-        skip(_WS + "\ufeff")
-        if pos >= len(buf):
+        b.skip(_WS + "\ufeff")
+        if b.at_end:
             return
-        array = buf[pos] == "["
+        array = b.text[b.pos] == "["
         if array:
-            pos += 1
+            b.pos += 1
         while True:
-            skip(_WS + ("," if array and n else ""))
-            if pos >= len(buf):
+            b.skip(_WS + ("," if array and n else ""))
+            if b.at_end:
                 if array:  # the closing bracket never came
                     raise StreamError("malformed JSON: the array is not closed", "the file ends inside the array")
                 break
-            if array and buf[pos] == "]":
-                pos += 1
+            if array and b.text[b.pos] == "]":
+                b.pos += 1
                 break
             scan = None
             while True:
                 try:
-                    obj, end = decoder.raw_decode(buf, pos)
+                    obj, end = decoder.raw_decode(b.text, b.pos)
                     # A number or literal may be cut at a chunk's end; read on to be sure it is whole.
-                    if end == len(buf) and not eof and more():
+                    if end == len(b.text) and not b.eof and b.more():
                         continue
                     break
                 except ValueError as exc:
                     # Where the item ends, by the array's structure; failing that once no more can be read
                     # for it, by its lines. Found: the item is a reject of its own and the array is read on.
                     scan = scan or ItemEnd()
-                    stop = scan.find(buf, pos) if array else -1
-                    if stop < 0 and not eof and len(buf) - pos <= lim.max_bytes and more():
+                    stop = scan.find(b.text, b.pos) if array else -1
+                    if stop < 0 and not b.eof and len(b.text) - b.pos <= lim.max_bytes and b.more():
                         continue
                     if stop < 0 and array:
-                        stop = next_item_line(decoder, buf, pos, indentation())
+                        stop = next_item_line(decoder, b.text, b.pos, b.indentation())
                     if stop >= 0:
                         n += 1
                         yield from _held(pending)
-                        pending = _broken_item(path, n, fmt, size, consumed + len(buf[:pos].encode("utf-8")),
-                                               exc, pos, buf[pos:stop])
-                        pos, end = stop, None
+                        pending = _broken_item(path, n, fmt, size, b.offset(), exc, b.pos, b.text[b.pos:stop])
+                        b.pos, end = stop, None
                         break
-                    too_big = len(buf) - pos > lim.max_bytes
+                    too_big = len(b.text) - b.pos > lim.max_bytes
                     raise StreamError(
                         f"too large: item over {lim.max_bytes / 1e6:g} MB" if too_big else "malformed JSON",
-                        f"item {n + 1} at byte {consumed + len(buf[:pos].encode('utf-8')):,}: {_why(exc, pos)}"[:500]
+                        f"item {n + 1} at byte {b.offset():,}: {_why(exc, b.pos)}"[:500]
                         + "; nothing after it could be read") from None
             if end is None:  # a broken item, already recorded
                 continue
             n += 1
-            item = buf[pos:end].encode("utf-8")
-            pos = end
-            if pending is not None:
-                yield pending
+            item = b.text[b.pos:end].encode("utf-8")
+            b.pos = end
+            yield from _held(pending)
             pending = record_of(path, f"item:{n}", item, fmt, size)
         if not array and n == 1 and pending is not None:
             pending = record_of(path, "", pending.data, fmt, size)
-        if pending is not None:
-            yield pending
+        yield from _held(pending)
         pending = None
-        skip(_WS)
-        if pos < len(buf):
-            raise StreamError("malformed JSON: data after the document", f"{buf[pos:pos + 80]!r}")
+        b.skip(_WS)
+        if not b.at_end:
+            raise StreamError("malformed JSON: data after the document", f"{b.text[b.pos:b.pos + 80]!r}")
     except StreamError as exc:
-        if pending is not None:
-            yield pending
+        yield from _held(pending)
         yield reject_of(path, f"rest:item:{n + 1}", fmt, size, exc.reason, exc.detail)
