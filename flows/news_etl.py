@@ -97,9 +97,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         ledger.records_seen = skipped_unread + reader.records
         pipeline.drain()
         stories = build_stories(database, ledger.run.run_id)
-        # reads the terms the stories stage stored; with no article new or gone its rows still hold
-        corpus_check = check_dates_by_corpus(database, ledger.run.run_id) if not stories.get("skipped") else \
-            {"checked": 0, "accused": None, "skipped": 1}
+        corpus_check = check_dates_by_corpus(database, ledger.run.run_id, articles_changed=not stories["skipped"])
 
         summary = {**finish_run(database, ledger), "stories": stories, "corpus_check": corpus_check}
         docs = None

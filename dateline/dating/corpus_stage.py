@@ -1,9 +1,10 @@
 """The corpus check over a database: every dated article against its nearest articles, after the stories
 stage has stored their terms. Knows the store's functions, not SQL and not Prefect.
 
-It is recomputed whole on every run: a new article can change any article's neighbours and the terms'
-document frequencies, and one query over the stored terms costs less than tracking what changed (see
-docs/performance.md). So the rows are the same whatever the batches, file order and number of runs.
+It is recomputed whole on every run that adds or removes articles: a new article can change any article's
+neighbours and every term's document frequency (so its weights), and an incremental form would need
+weights that do not move with the corpus. The rows are therefore the same whatever the batches, file
+order and number of runs; the cost is one query per run (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -224,7 +224,7 @@ def json_records(path: str, parts: Iterable[bytes], fmt: str, size: int | None, 
             scan = None
             while True:
                 try:
-                    obj, end = decoder.raw_decode(b.text, b.pos)
+                    _, end = decoder.raw_decode(b.text, b.pos)
                     # A number or literal may be cut at a chunk's end; read on to be sure it is whole.
                     if end == len(b.text) and not b.eof and b.more():
                         continue
