@@ -36,7 +36,7 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
           member_dates: Mapping[str, MemberDates] | None = None) -> StoryTables:
     """Cluster ``items`` (every current article, or whole candidate components of them) and give the
-    tables' rows; ``hot`` is the database's hot key terms (``clusters.hot_keys``, default: of ``items``).
+    tables' rows; ``hot`` is the database's hot key terms (held by more than ``clusters.KEY_DF_MAX``; default: of ``items``).
 
     ``previous`` is each story's size before this build (story_id -> n_articles), ``previous_copies`` the
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how

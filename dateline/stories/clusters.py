@@ -80,26 +80,23 @@ def order_key(item: Item) -> tuple:
     return (item.claimed is None, item.claimed or date.min, item.article_id)
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+def _labels(n: int, pairs: np.ndarray) -> np.ndarray:
+    """The connected-component label of each of ``n`` nodes under ``pairs`` ((i, j) rows): scipy's
+    connected_components, not a Python union-find (12 million unions took 11 s at 100,000 articles)."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
 
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
+    graph = sparse.coo_matrix((np.ones(len(pairs), np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
 
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
 
-    def groups(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(self.parent)):
-            out[self.find(i)].append(i)
-        return out
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    """Indices grouped by label, ascending within a group, groups in the order of their least index."""
+    if not len(labels):
+        return []
+    order = np.argsort(labels, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
+    return sorted(groups, key=lambda g: int(g[0]))
 
 
 def _plain(term: str) -> str:
@@ -139,15 +136,6 @@ def key_terms(terms: Iterable[str]) -> list[str]:
     return [t for _, t in plain[:KEY_TERMS]]
 
 
-def hot_keys(items: Sequence[Item], keys: Sequence[Sequence[str]] | None = None) -> set[str]:
-    """Key terms held by more than KEY_DF_MAX of ``items`` (``keys``: their key terms, if known)."""
-    df: dict[str, int] = defaultdict(int)
-    for ks in keys if keys is not None else (key_terms(it.terms) for it in items):
-        for t in ks:
-            df[t] += 1
-    return {t for t, c in df.items() if c > KEY_DF_MAX}
-
-
 def band_keys(signature: np.ndarray) -> list[str]:
     """The LSH band keys of a signature: two articles are near-duplicate candidates when one agrees."""
     raw = np.ascontiguousarray(signature, dtype=np.uint32).tobytes()
@@ -161,33 +149,64 @@ def article_keys(item: Item) -> list[str]:
     return bands + ["t" + t for t in key_terms(item.terms)]
 
 
-def static_vectors(items: Sequence[Item]):
+@dataclass(frozen=True)
+class _Terms:
+    """The items' story terms as ids: item ``i``'s are ``ids[offsets[i]:offsets[i + 1]]``, in its order."""
+
+    vocab: list[str]  # distinct terms in order of first appearance
+    ids: np.ndarray
+    offsets: np.ndarray
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The item of each entry of ``ids``."""
+        return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+
+
+def _terms(items: Sequence[Item]) -> _Terms:
+    """Numbered terms: one hash pass (pandas.factorize) instead of a dict lookup per term and item."""
+    import pandas as pd
+
+    lengths = np.fromiter((len(it.terms) for it in items), np.int64, len(items))
+    flat = [t for it in items for t in it.terms]
+    ids, vocab = pd.factorize(np.array(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
+    return _Terms(list(vocab), ids.astype(np.int64), np.concatenate([[0], np.cumsum(lengths)]))
+
+
+def static_vectors(items: Sequence[Item], terms: _Terms | None = None):
     """Rows of L2-normalised static weights of the story terms (a pair's cosine depends on the pair only)."""
     from scipy import sparse
 
-    vocab: dict[str, int] = {}
-    rows, cols, vals = [], [], []
-    for i, it in enumerate(items):
-        weights = [(vocab.setdefault(t, len(vocab)), term_weight(t)) for t in it.terms]
-        norm = math.sqrt(sum(w * w for _, w in weights)) or 1.0
-        for k, w in weights:
-            rows.append(i), cols.append(k), vals.append(w / norm)
-    return sparse.csr_matrix((vals, (rows, cols)), shape=(len(items), len(vocab)))
+    terms = _terms(items) if terms is None else terms
+    weights = np.array([term_weight(t) for t in terms.vocab], np.float64)[terms.ids]
+    rows = terms.rows
+    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=len(items)))
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix((weights / norms[rows], (rows, terms.ids)), shape=(len(items), len(terms.vocab)))
 
 
-def _pairs_sharing(keys: Sequence[Sequence[str]], n: int, at_least: int = 1) -> np.ndarray:
-    """(i, j) rows, i < j, of items that share at least ``at_least`` keys (the item x key incidence matrix
-    times its transpose, above the diagonal)."""
+def item_keys(terms: _Terms, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``key_terms`` of every item at once: (item, key id) rows and the key vocabulary. Each distinct
+    plain term is ranked once by (Zipf frequency, term); an item's keys are its KEY_TERMS best ranks."""
+    plain = [_plain(t) for t in terms.vocab]
+    names = sorted(set(plain), key=lambda t: (zipf(t), t))
+    rank = {t: r for r, t in enumerate(names)}
+    ranks = np.array([rank[t] for t in plain], np.int64)[terms.ids]
+    combined = np.unique(terms.rows * max(1, len(names)) + ranks)  # by item, then rank; title copies folded
+    rows, key = combined // max(1, len(names)), combined % max(1, len(names))
+    position = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    keep = position < KEY_TERMS
+    return rows[keep], key[keep], names
+
+
+def _pairs_sharing(rows: np.ndarray, columns: np.ndarray, n: int, at_least: int = 1) -> np.ndarray:
+    """(i, j) rows, i < j, of items that share at least ``at_least`` keys, given the (item, key column)
+    entries of the incidence matrix (it times its transpose, above the diagonal)."""
     from scipy import sparse
 
-    columns: dict[str, int] = {}
-    rows, cols = [], []
-    for i, ks in enumerate(keys):
-        for k in ks:
-            rows.append(i), cols.append(columns.setdefault(k, len(columns)))
-    if not rows:
+    if not len(rows):
         return np.zeros((0, 2), np.int64)
-    incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, cols)), shape=(n, len(columns)))
+    incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)), shape=(n, int(columns.max()) + 1))
     shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
     if at_least > 1:
         keep = shared.data >= at_least
@@ -196,17 +215,50 @@ def _pairs_sharing(keys: Sequence[Sequence[str]], n: int, at_least: int = 1) -> 
     return np.stack([shared.row[order], shared.col[order]], axis=1).astype(np.int64)
 
 
-def near_duplicate_pairs(items: Sequence[Item]) -> list[tuple[int, int, float]]:
-    """(i, j, estimated Jaccard) for LSH candidates whose shingle containment passes NEAR_DUP_CONTAINMENT."""
-    keys = [band_keys(it.signature) if it.n_shingles >= MIN_SHINGLES else [] for it in items]
-    pairs = []
-    for i, j in _pairs_sharing(keys, len(items)).tolist():
-        jac = float(np.count_nonzero(items[i].signature == items[j].signature)) / N_PERM
-        na, nb = items[i].n_shingles, items[j].n_shingles
-        containment = jac * (na + nb) / (1 + jac) / min(na, nb)
-        if containment >= NEAR_DUP_CONTAINMENT:
-            pairs.append((i, j, round(jac, 4)))
-    return pairs
+def signature_matrix(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray]:
+    """The items' signatures as one (n, N_PERM) array, and their shingle counts."""
+    if not items:
+        return np.zeros((0, N_PERM), np.uint32), np.zeros(0, np.int64)
+    return (np.stack([np.asarray(it.signature, np.uint32) for it in items]),
+            np.fromiter((it.n_shingles for it in items), np.int64, len(items)))
+
+
+def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(item, bucket) entries: a bucket is one LSH band's ROWS values (what ``band_keys`` spells)."""
+    rows = np.flatnonzero(comparable)
+    items, buckets, offset = [], [], 0
+    for b in range(BANDS):
+        if not len(rows):
+            break
+        _, inverse = np.unique(signatures[rows, b * ROWS:(b + 1) * ROWS], axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        items.append(rows), buckets.append(inverse + offset)
+        offset += int(inverse.max()) + 1
+    if not items:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(items), np.concatenate(buckets)
+
+
+#: round(k / N_PERM, 4) for every count of agreeing rows k (Python's rounding, as before).
+_JACCARD = np.array([round(k / N_PERM, 4) for k in range(N_PERM + 1)])
+
+
+def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) rows of LSH candidates whose shingle containment passes NEAR_DUP_CONTAINMENT, and their
+    estimated Jaccard (rounded to 4 places). Candidates are checked PAIR_BLOCK at a time, in numpy."""
+    pairs = _pairs_sharing(*_band_entries(signatures, n_shingles >= MIN_SHINGLES), len(signatures))
+    keep_pairs, keep_jaccard = [], []
+    for start in range(0, len(pairs), PAIR_BLOCK):
+        p = pairs[start:start + PAIR_BLOCK]
+        agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
+        jac = agree / N_PERM
+        na, nb = n_shingles[p[:, 0]], n_shingles[p[:, 1]]
+        containment = jac * (na + nb) / (1 + jac) / np.minimum(na, nb)
+        keep = containment >= NEAR_DUP_CONTAINMENT
+        keep_pairs.append(p[keep]), keep_jaccard.append(_JACCARD[agree[keep]])
+    if not keep_pairs:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    return np.concatenate(keep_pairs), np.concatenate(keep_jaccard)
 
 
 def _ordinals(items: Sequence[Item]) -> np.ndarray:
@@ -214,12 +266,16 @@ def _ordinals(items: Sequence[Item]) -> np.ndarray:
 
 
 def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
-                    keys: Sequence[Sequence[str]] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    terms: _Terms | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
     cosine (``x = static_vectors(items)``) of at least CANDIDATE_COSINE; and those cosines."""
-    keys = [key_terms(it.terms) for it in items] if keys is None else keys
-    hot = hot_keys(items, keys) if hot is None else hot
-    pairs = _pairs_sharing([[k for k in ks if k not in hot] for ks in keys], len(items), SHARED_KEYS)
+    rows, keys, names = item_keys(_terms(items) if terms is None else terms, len(items))
+    if hot is None:  # the hot key terms of ``items``: held by more than KEY_DF_MAX of them
+        is_hot = np.bincount(keys, minlength=len(names)) > KEY_DF_MAX
+    else:
+        is_hot = np.fromiter((t in hot for t in names), bool, len(names))
+    cold = ~is_hot[keys]
+    pairs = _pairs_sharing(rows[cold], keys[cold], len(items), SHARED_KEYS)
     ordinals = _ordinals(items)
     keep_pairs, keep_sims = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
@@ -258,15 +314,13 @@ def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -
 
 
 def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
-    """Connected components of ``members`` under ``pairs`` (an array of (i, j) rows within them)."""
-    local = {m: k for k, m in enumerate(members)}
-    uf = _UnionFind(len(members))
-    for i, j in pairs.tolist():
-        uf.union(local[i], local[j])
-    groups: dict[int, list[int]] = defaultdict(list)
-    for m in members:
-        groups[uf.find(local[m])].append(m)
-    return list(groups.values())
+    """Connected components of ``members`` (ascending) under ``pairs`` (an array of (i, j) rows within
+    them), each ascending, in the order of their least member."""
+    members = np.asarray(members, np.int64)
+    local = np.full(int(members.max()) + 1 if len(members) else 0, -1, np.int64)
+    local[members] = np.arange(len(members))
+    labels = _labels(len(members), local[pairs].reshape(-1, 2))
+    return [members[g].tolist() for g in _groups(labels)]
 
 
 def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
@@ -310,9 +364,9 @@ def term_vectors(items: Sequence[Item]):
     return sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(vocab)))
 
 
-def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[list[list[int]], object]:
+def _average_link(items: Sequence[Item], copies: np.ndarray) -> tuple[list[list[int]], object]:
     """Average-link clusters of one candidate group (indices into ``items``), cut at STORY_COSINE of the
-    group's tf-idf; ``copies`` (pairs of indices) share a story. Returns the clusters and the vectors.
+    group's tf-idf; ``copies`` ((i, j) rows of indices) share a story. Returns the clusters and the vectors.
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
     giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32)."""
@@ -326,8 +380,7 @@ def _average_link(items: Sequence[Item], copies: set[tuple[int, int]]) -> tuple[
     dist = np.clip(1.0 - (product.toarray() if hasattr(product, "toarray") else product), 0.0, 1.0)
     days = _ordinals(items)
     dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
-    for i, j in copies:
-        dist[i, j] = dist[j, i] = 0.0  # copies: one story
+    dist[copies[:, 0], copies[:, 1]] = dist[copies[:, 1], copies[:, 0]] = 0.0  # copies: one story
     np.fill_diagonal(dist, 0.0)
     labels = fcluster(linkage(dist[np.triu_indices(n, 1)], "average"), 1.0 - STORY_COSINE, "distance")
     by_label: dict[int, list[int]] = defaultdict(list)
@@ -340,41 +393,36 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
     """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
     an article with nothing to compare is a story of one. A story's id is its earliest member's id.
 
-    ``hot``: the database's hot key terms (``hot_keys``), by default those of ``items``. Clustering a set
+    ``hot``: the database's hot key terms (held by more than KEY_DF_MAX articles), by default those of ``items``. Clustering a set
     gives, for every candidate component, what clustering that component alone (with the same ``hot``)
     gives."""
     items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
+    n = len(items)
     out = Clustering()
-    dup_pairs = near_duplicate_pairs(items)
-    dups = _UnionFind(len(items))
-    for i, j, _ in dup_pairs:
-        dups.union(i, j)
-    for group in dups.groups().values():
+    signatures, n_shingles = signature_matrix(items)
+    forced, _ = near_duplicate_pairs(signatures, n_shingles)
+    for group in _groups(_labels(n, forced)):
         if len(group) < 2:
             continue
-        root = min(group, key=lambda g: order_key(items[g]))
-        for g in sorted(group):
-            if g != root:
-                sim = float(np.count_nonzero(items[g].signature == items[root].signature)) / N_PERM
-                out.near_duplicates.append((items[g].article_id, items[root].article_id, round(sim, 4)))
-    pairs, sims = candidate_pairs(items, static_vectors(items), hot)
-    forced = np.array([(i, j) for i, j, _ in dup_pairs], np.int64).reshape(-1, 2)
-    copies_by_item: dict[int, list[int]] = defaultdict(list)
-    for i, j, _ in dup_pairs:
-        copies_by_item[i].append(j)
-    for component in _components(np.concatenate([pairs, forced]), list(range(len(items)))):
+        root = min(group.tolist(), key=lambda g: order_key(items[g]))
+        agree = np.count_nonzero(signatures[group] == signatures[root], axis=1)
+        out.near_duplicates += [(items[g].article_id, items[root].article_id, float(_JACCARD[k]))
+                                for g, k in zip(group.tolist(), agree.tolist()) if g != root]
+    terms = _terms(items)
+    pairs, sims = candidate_pairs(items, static_vectors(items, terms), hot, terms)
+    for component in _components(np.concatenate([pairs, forced]), list(range(n))):
         for g in component:  # items are sorted by id: the component's first is its least id
             out.components[items[g].article_id] = items[component[0]].article_id
-    for group in candidate_groups(len(items), pairs, sims, forced):
+    groups = candidate_groups(n, pairs, sims, forced)
+    copies = _copies_by_group(groups, forced, n)
+    for group, group_copies in zip(groups, copies):
         sub = [items[g] for g in group]
         if len(group) == 1:
             stories, x = [[0]], None
         elif len(group) > MAX_GROUP:
             stories, x = [list(range(len(group)))], term_vectors(sub)
         else:
-            position = {g: k for k, g in enumerate(group)}
-            copies = {(position[i], position[j]) for i in group for j in copies_by_item.get(i, ()) if j in position}
-            stories, x = _average_link(sub, copies)
+            stories, x = _average_link(sub, group_copies)
         for story in stories:
             story_id = sub[min(story, key=lambda k: order_key(sub[k]))].article_id
             if len(story) == 1:
@@ -388,3 +436,18 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
                 out.members[sub[k].article_id] = (story_id, round(float(sim) / norm, 4))
     out.near_duplicates.sort()
     return out
+
+
+def _copies_by_group(groups: list[list[int]], forced: np.ndarray, n: int) -> list[np.ndarray]:
+    """For each group, its near-duplicate pairs as positions within the group (a pair never spans two
+    groups: ``candidate_groups`` keeps them together)."""
+    lengths = np.array([len(g) for g in groups], np.int64)
+    flat = np.concatenate([np.asarray(g, np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
+    group_of, local = np.empty(n, np.int64), np.empty(n, np.int64)
+    group_of[flat] = np.repeat(np.arange(len(groups)), lengths)
+    local[flat] = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    owner = group_of[forced[:, 0]]
+    order = np.argsort(owner, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(groups)))])
+    positions = local[forced[order]]
+    return [positions[bounds[k]:bounds[k + 1]] for k in range(len(groups))]
