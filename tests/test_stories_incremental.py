@@ -20,6 +20,12 @@ GIVEME = DEVSETS / "giveme5w1h_gold" / "txt"
 REUTERS = DEVSETS / "reuters_dev" / "txt"
 
 
+def _signatures(db) -> tuple[list, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return (con.execute("SELECT article_id, minhash, n_shingles, terms FROM story_signatures ORDER BY ALL").fetchall(),
+                con.execute("SELECT article_id, key FROM story_keys ORDER BY ALL").fetchall())
+
+
 def _snapshot(db) -> dict:
     with duckdb.connect(str(db), read_only=True) as con:
         return {"stories": dict(con.execute("SELECT story_id, n_articles FROM stories").fetchall()),
@@ -57,6 +63,7 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
         assert counts["new_near_duplicates"] == len(after["copies"] - before["copies"])
         assert counts["near_duplicates"] == len(after["copies"]) and counts["stories"] == len(after["stories"])
         assert counts["story_evidence"] == after["evidence"]
+        assert counts["signed"] == 0  # the parse workers signed every article as they loaded it
         reclustered.append(counts["reclustered"])
         # stories the run did not touch keep the row an earlier run wrote
         untouched_kept += sum(1 for s, r in after["run_of_story"].items() if before["run_of_story"].get(s) == r)
@@ -72,4 +79,6 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
     shutil.copy(db, rebuilt)
     assert main(["stories", "--rebuild", "--db", str(rebuilt)]) == 0
     assert _tables(rebuilt) == incremental
+    # the stage signs from the stored text what the parse workers signed from theirs: the same rows
+    assert _signatures(rebuilt) == _signatures(db) and len(_signatures(db)[0]) == n_articles
     assert len({s for _, s, _ in incremental["story_members"]}) < n_articles  # there are stories to compare

@@ -20,7 +20,8 @@ from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unread
 from dateline.sources.htmlpage import HtmlArticle, parse_html_article
 from dateline.sources.jsonfile import parse_json_article, parse_json_object
 from dateline.sources.records import RawRecord
-from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile
+from dateline.stories.signing import key_rows, sign
+from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile, StorySignature
 from schemas.rejects import INTERNAL_ERROR
 
 
@@ -42,6 +43,8 @@ class Normalized:
     date_evidence: list[DateEvidence] = field(default_factory=list)
     source_files: list[SourceFile] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    story_signatures: list[StorySignature] = field(default_factory=list)
+    story_keys: "pyarrow.Table | list" = field(default_factory=list)  # ``signing.key_rows`` of the articles
     hashes: dict[str, str] = field(default_factory=dict)  # content hashes met here -> article id ("" if rejected)
     reject_reasons: dict[str, str] = field(default_factory=dict)  # rejected content hashes -> reason
 
@@ -82,6 +85,7 @@ def normalize_files(
                        f"{verdict}"[:500] or None)
         else:
             rec.loaded(p, verdict)
+    rec.out.story_keys = key_rows(rec.keys, run_id)
     return rec.out
 
 
@@ -322,6 +326,7 @@ class _Recorder:
     out: Normalized
     run_id: str
     now: datetime
+    keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (article_id, story keys), see signing
 
     def reject(self, f: RawFile | RawRecord, reason: str, detail: str | None) -> None:
         self.out.hashes[f.sha256] = ""
@@ -366,6 +371,10 @@ class _Recorder:
                 text=p.parsed.dateline_text, earliest=None, latest=None, weight=0.0,
                 detail=text.why_not_a_date(p.parsed.dateline_text), run_id=self.run_id))
         self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
+        # The stories stage's signature and keys, made here where the text is (and spread over the workers)
+        signature, keys = sign(aid, p.parsed.title, p.parsed.body, self.run_id)
+        self.out.story_signatures.append(signature)
+        self.keys.append((aid, keys))
 
 
 def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now: datetime) -> Article:

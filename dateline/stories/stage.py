@@ -11,15 +11,11 @@ text of an article is read once, when it gets its signature, and untouched stori
 
 from __future__ import annotations
 
-import pyarrow as pa
-
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, Item, article_keys, linked
-from dateline.stories.features import features
-from schemas import StoryKey, StorySignature
-from schemas.ddl import arrow_schema
+from dateline.stories.clusters import KEY_DF_MAX, linked
+from dateline.stories.signing import key_rows, sign
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -27,21 +23,16 @@ READ_CHUNK = 20_000
 
 
 def sign_new_articles(db: Database, run_id: str) -> int:
-    """Compute and keep the signatures and keys of articles that have none; return how many."""
+    """Compute and keep the signatures and keys of articles that have none; return how many. Articles
+    loaded by a run get theirs at parse time (``normalize_files``): this signs what a ``--rebuild``
+    forgot and what was loaded before that."""
     signed = 0
     for chunk in store.articles_without_signature(db):
-        rows, key_articles, keys = [], [], []
+        rows, keys = [], []
         for article_id, title, body in chunk:
-            f = features(title, body or "")
-            rows.append(StorySignature(article_id=article_id, minhash=f.signature.tolist(), n_shingles=f.n_shingles,
-                                       terms=list(f.terms), run_id=run_id))
-            for k in article_keys(Item(article_id, None, f.signature, f.n_shingles, f.terms)):
-                key_articles.append(article_id), keys.append(k)
-        # ~60 keys an article: built as Arrow columns, not one pydantic model each (310,000 models at
-        # 5,000 articles took ~0.4 GB and a second of the stage)
-        key_rows = pa.Table.from_pydict({"article_id": key_articles, "key": keys, "run_id": [run_id] * len(keys)},
-                                        schema=arrow_schema(StoryKey))
-        store.save_signatures(db, rows, key_rows)
+            row, article_keys = sign(article_id, title, body, run_id)
+            rows.append(row), keys.append((article_id, article_keys))
+        store.save_signatures(db, rows, key_rows(keys, run_id))
         signed += len(rows)
     return signed
 
