@@ -147,13 +147,15 @@ def affected_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [a for (a,) in con.execute("SELECT article_id FROM stories_affected ORDER BY article_id").fetchall()]
 
 
-def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple]:
-    """(article_id, claimed date, minhash, n_shingles, terms, title, publisher) of the given articles."""
+def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pa.Table:
+    """article_id, published_claimed, minhash, n_shingles, terms, title, publisher of the given articles, as
+    Arrow: 128 signature values an article come out as one numpy block, not as Python ints (the row form
+    took 4.7 s for 100,000 articles)."""
     ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
     return con.execute("""
         SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, a.title, a.publisher
         FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
-        ORDER BY a.article_id""").fetchall()
+        ORDER BY a.article_id""").fetch_arrow_table()
 
 
 def hot_terms(con: duckdb.DuckDBPyConnection, hot_df: int) -> set[str]:

@@ -11,10 +11,14 @@ text of an article is read once, when it gets its signature, and untouched stori
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
+
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, linked
+from dateline.stories.clusters import KEY_DF_MAX, Item, linked
+from dateline.stories.features import N_PERM
 from dateline.stories.signing import key_rows, sign
 
 
@@ -49,6 +53,18 @@ def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
 
 
+def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo]]:
+    """Items and what a story row says of them, from ``store.features_for_clustering``'s table."""
+    if rows is None or not rows.num_rows:
+        return [], {}
+    signatures = rows["minhash"].combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(rows.num_rows, N_PERM)
+    ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
+    items = [Item(a, c, signatures[k], n, tuple(t)) for k, (a, c, n, t) in
+             enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist(), rows["terms"].to_pylist()))]
+    info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
+    return items, info
+
+
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
     """Bring the story tables up to date with the articles; ``rebuild`` recomputes every signature too.
 
@@ -72,17 +88,15 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         touched = store.touched_articles(con)
     # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
     # one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15 s (issue 22).
-    rows: list[tuple] = []
+    read: list[pa.Table] = []
     dates: dict = {}
     for start in range(0, len(affected), READ_CHUNK):
         with db.cursor() as con:
-            read = store.features_for_clustering(con, affected[start:start + READ_CHUNK])
+            read.append(store.features_for_clustering(con, affected[start:start + READ_CHUNK]))
         with db.cursor() as con:
-            dates.update(store.member_dates(con, [r[0] for r in read]))
-        rows += read
+            dates.update(store.member_dates(con, read[-1]["article_id"].to_pylist()))
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
-    items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms, _, _ in rows]
-    info = {a: ArticleInfo(title, publisher) for a, _, _, _, _, title, publisher in rows}
+    items, info = items_of(pa.concat_tables(read) if read else None)
     tables = build(items, info, previous, copies, run_id, hot, dates)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
