@@ -84,7 +84,8 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
     try:
         with shared_api(), tags("dateline", "news-etl", "cli"):
             result = flow(paths=paths, db=args.db, batch_size=args.batch_size, max_file_mb=args.max_file_mb,
-                          wait_s=args.wait, field_map=args.map, max_inflated_mb=args.max_inflated_mb)
+                          wait_s=args.wait, field_map=args.map, max_inflated_mb=args.max_inflated_mb,
+                          stories=False if args.no_stories else None)
     except Exception as exc:
         print(f"dateline: run failed: {type(exc).__name__}: {exc}\n"
               f"  The database holds only whole batches. Fix the cause and run again: files already loaded "
@@ -120,6 +121,8 @@ def _run_flow(args: argparse.Namespace, paths: list[str]) -> int:
     if result.get("unaccounted"):
         print(f"dateline: {result['unaccounted']} records are not accounted for: this is a bug", file=sys.stderr)
         return 1
+    if result.get("stories") is None:
+        print(f"Stories were not built this run (stories off): dateline stories --db {args.db} builds them")
     print(f"Query it: dateline sql \"SELECT * FROM date_anomalies\" --db {args.db}")
     return 0
 
@@ -306,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--task-runner", choices=["process", "dask", "thread"],
                      help="where batches are parsed: a local process pool (process, the default), the flow's "
                           "own process (thread), or a Dask cluster via prefect-dask ($DATELINE_TASK_RUNNER)")
+    run.add_argument("--no-stories", action="store_true",
+                     help="load faster: no signatures, stories or corpus date check this run; `dateline "
+                          "stories` builds them later ($DATELINE_STORIES=false)")
     run.add_argument("--workers", type=int, help="parse processes / local Dask workers (default: one per CPU)")
     run.add_argument("--dask-address", help="scheduler of an existing Dask cluster, e.g. tcp://10.0.0.5:8786 "
                                             "(with --task-runner dask; default: a LocalCluster for the run)")

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
                            "(fields: title, body, published, url, publisher, authors, language).")
     schedule_cron: str = Field("0 * * * *", description="Cron of scheduled runs (UTC).")
     data_docs: bool = Field(True, description="Rebuild Great Expectations Data Docs after each run.")
+    # Stories cost a run its parse workers' signing, the keys' load and the stage (docs/performance.md);
+    # a dump that must land fast can leave them to a later `dateline stories`, which signs what has none.
+    stories: bool = Field(True, description="Sign articles as they are parsed and build near-duplicates, "
+                          "stories and the corpus date check at the end of each run.")
     # Data Docs are an overview for people; every article's own results are already in quality_results.
     data_docs_rows: int = Field(20_000, ge=1, description="Data Docs validate at most this many of the run's "
                                 "articles (a repeatable random sample when there are more).")

@@ -41,19 +41,20 @@ def _run_name() -> str:
       on_crashed=[_record_end], task_runner=task_runner_for(get_settings()))
 def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: int | None = None,
              max_file_mb: float | None = None, wait_s: float = 0.0, data_docs: bool | None = None,
-             field_map: str | None = None, max_inflated_mb: float | None = None) -> dict:
+             field_map: str | None = None, max_inflated_mb: float | None = None, stories: bool | None = None) -> dict:
     """Ingest the article files under ``paths`` (text, JSON, JSON Lines, CSV, HTML, WARC; gzipped or not)
     into the DuckDB file ``db``.
 
     Unset parameters come from ``dateline.settings`` (``DATELINE_*`` environment variables): the drop
     folder, the database, ``batch_size`` records per task run, Data Docs on or off, the ``field_map`` of
     exports that name fields their own way. Files (and records) over ``max_file_mb`` are rejected unread;
-    gzipped files inflating past ``max_inflated_mb`` are rejected from there on. One run writes to a
+    gzipped files inflating past ``max_inflated_mb`` are rejected from there on. ``stories`` off: no
+    signatures, stories or corpus date check this run (``dateline stories`` builds them later). One run writes to a
     database at a time: this one waits up to ``wait_s`` seconds for another. Every record is accounted
     for: ``loaded + duplicates + rejected + already_loaded == records_seen`` (``unaccounted`` is 0).
     """
     settings = get_settings(db_path=db, batch_size=batch_size, max_file_mb=max_file_mb, data_docs=data_docs,
-                            field_map=field_map, max_inflated_mb=max_inflated_mb)
+                            field_map=field_map, max_inflated_mb=max_inflated_mb, stories=stories)
     paths = [str(p) for p in (paths or [settings.drop_folder])]
     logger = get_run_logger()
     lock = RunLock(settings.db_path, wait_s=wait_s,
@@ -65,7 +66,8 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
                                                           "batch_size": settings.batch_size,
                                                           "max_file_mb": max_file_mb, "data_docs": settings.data_docs,
                                                           "field_map": settings.field_map,
-                                                          "max_inflated_mb": max_inflated_mb})
+                                                          "max_inflated_mb": max_inflated_mb,
+                                                          "stories": settings.stories})
         start_run(database, ledger.run, settings.stale_run_minutes)
         files = discover_files(paths)
         ledger.files_seen = len(files)
@@ -93,11 +95,13 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
             ledger.records_seen = skipped_unread + reader.records
             new, skipped, known = drop_loaded(database, read, ledger.met)
             ledger.already_loaded += skipped
-            pipeline.put(new, ledger.run.run_id, known, field_mapping)
+            pipeline.put(new, ledger.run.run_id, known, field_mapping, settings.stories)
         ledger.records_seen = skipped_unread + reader.records
         pipeline.drain()
-        stories = build_stories(database, ledger.run.run_id)
-        corpus_check = check_dates_by_corpus(database, ledger.run.run_id, articles_changed=not stories["skipped"])
+        stories = corpus_check = None
+        if settings.stories:
+            stories = build_stories(database, ledger.run.run_id)
+            corpus_check = check_dates_by_corpus(database, ledger.run.run_id, articles_changed=not stories["skipped"])
 
         summary = {**finish_run(database, ledger), "stories": stories, "corpus_check": corpus_check}
         docs = None

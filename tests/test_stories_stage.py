@@ -149,3 +149,19 @@ def test_reading_what_to_cluster_in_small_chunks_gives_the_same_tables(at_once, 
     with Database.open(copy) as db:
         stage.update_stories(db, "chunked", rebuild=True)
     assert _tables(copy) == _tables(at_once["db"])
+
+
+def test_a_run_without_stories_leaves_them_to_dateline_stories(at_once):
+    """``stories=False`` (``dateline run --no-stories``): no signature, key, story or corpus-check row; a
+    later ``dateline stories`` signs every article from its stored text and builds the same tables."""
+    from flows.news_etl import news_etl
+
+    db = at_once["root"] / "later.duckdb"
+    result = news_etl(paths=[str(at_once["corpus"])], db=str(db), data_docs=False, stories=False)
+    assert result["stories"] is None and result["corpus_check"] is None
+    with duckdb.connect(str(db), read_only=True) as con:
+        for table in ("story_signatures", "story_keys", "stories", "story_members", "near_duplicates"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(_tables(at_once["db"])["story_members"])
+    assert main(["stories", "--db", str(db)]) == 0
+    assert _tables(db) == _tables(at_once["db"])

@@ -51,11 +51,12 @@ class Normalized:
 
 def normalize_files(
     files: Sequence[RawFile | RawRecord | Unreadable], run_id: str, *, seen: dict[str, str] | None = None,
-    rejected: dict[str, str] | None = None, field_map: dict[str, str] | None = None,
+    rejected: dict[str, str] | None = None, field_map: dict[str, str] | None = None, sign_stories: bool = True,
 ) -> Normalized:
     """Turn a batch of read records into table rows: every record (a one-article file, a line, row or WARC
     record) gets exactly one ``source_files`` row. ``field_map`` names fields JSON and CSV exports call
-    otherwise (``{"body": "content"}``).
+    otherwise (``{"body": "content"}``). ``sign_stories``: give each article its ``story_signatures`` row
+    and ``story_keys`` (``dateline.stories.signing``), made here where the text is.
 
     Outcomes: ``loaded`` (one article), ``duplicate`` (same bytes as an article already handled) or
     ``rejected`` (plus one ``rejects`` row with the reason). ``seen`` maps content hashes met earlier
@@ -64,7 +65,8 @@ def normalize_files(
     for the same reason. Neither is modified: the hashes this batch met come back in
     ``Normalized.hashes`` / ``Normalized.reject_reasons``.
     """
-    rec = _Recorder(Normalized(hashes=dict(seen or {}), reject_reasons=dict(rejected or {})), run_id, utcnow())
+    rec = _Recorder(Normalized(hashes=dict(seen or {}), reject_reasons=dict(rejected or {})), run_id, utcnow(),
+                    sign_stories)
     pending: list[_Parsed] = []
     for f in files:
         if isinstance(f, Unreadable):
@@ -326,6 +328,7 @@ class _Recorder:
     out: Normalized
     run_id: str
     now: datetime
+    sign_stories: bool = True
     keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (article_id, story keys), see signing
 
     def reject(self, f: RawFile | RawRecord, reason: str, detail: str | None) -> None:
@@ -371,10 +374,10 @@ class _Recorder:
                 text=p.parsed.dateline_text, earliest=None, latest=None, weight=0.0,
                 detail=text.why_not_a_date(p.parsed.dateline_text), run_id=self.run_id))
         self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
-        # The stories stage's signature and keys, made here where the text is (and spread over the workers)
-        signature, keys = sign(aid, p.parsed.title, p.parsed.body, self.run_id)
-        self.out.story_signatures.append(signature)
-        self.keys.append((aid, keys))
+        if self.sign_stories:  # the stories stage's signature and keys, made where the text is
+            signature, keys = sign(aid, p.parsed.title, p.parsed.body, self.run_id)
+            self.out.story_signatures.append(signature)
+            self.keys.append((aid, keys))
 
 
 def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now: datetime) -> Article:
