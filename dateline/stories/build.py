@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from dateline.stories.clusters import Item, cluster, order_key
+from dateline.stories.clusters import Item, Terms, cluster, order_key
 from dateline.stories.evidence import MemberDates, story_evidence
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember
 
@@ -34,7 +34,7 @@ class StoryTables:
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
-          member_dates: Mapping[str, MemberDates] | None = None) -> StoryTables:
+          member_dates: Mapping[str, MemberDates] | None = None, terms: Terms | None = None) -> StoryTables:
     """Cluster ``items`` (every current article, or whole candidate components of them) and give the
     tables' rows; ``hot`` is the database's hot key terms (held by more than ``clusters.KEY_DF_MAX``; default: of ``items``).
 
@@ -42,9 +42,9 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
     many near-duplicates are new and in all (of ``items``). ``member_dates`` holds the dating facts of the
     affected articles, by id (for the ``story`` evidence of stories with more than one article); without
-    it there is none.
+    it there is none. ``terms``: the items' terms numbered already (see ``cluster``).
     """
-    result = cluster(items, hot)
+    result = cluster(items, hot, terms)
     by_id = {it.article_id: it for it in items}
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():

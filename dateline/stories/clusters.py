@@ -150,7 +150,7 @@ def article_keys(item: Item) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _Terms:
+class Terms:
     """The items' story terms as ids: item ``i``'s are ``ids[offsets[i]:offsets[i + 1]]``, in its order."""
 
     vocab: list[str]  # distinct terms in order of first appearance
@@ -163,17 +163,27 @@ class _Terms:
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
 
 
-def _terms(items: Sequence[Item]) -> _Terms:
+def terms_of_lists(terms: "pyarrow.ListArray") -> Terms:
+    """``Terms`` straight from an Arrow list column of the items' terms (in the items' order): no Python
+    string per term and article (100,000 articles' term tuples held ~900 MB)."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(terms.flatten())  # numbered in order of first appearance, as _terms
+    offsets = terms.offsets.to_numpy().astype(np.int64)
+    return Terms(encoded.dictionary.to_pylist(), encoded.indices.to_numpy().astype(np.int64), offsets - offsets[0])
+
+
+def _terms(items: Sequence[Item]) -> Terms:
     """Numbered terms: one hash pass (pandas.factorize) instead of a dict lookup per term and item."""
     import pandas as pd
 
     lengths = np.fromiter((len(it.terms) for it in items), np.int64, len(items))
     flat = [t for it in items for t in it.terms]
     ids, vocab = pd.factorize(np.array(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
-    return _Terms(list(vocab), ids.astype(np.int64), np.concatenate([[0], np.cumsum(lengths)]))
+    return Terms(list(vocab), ids.astype(np.int64), np.concatenate([[0], np.cumsum(lengths)]))
 
 
-def static_vectors(items: Sequence[Item], terms: _Terms | None = None):
+def static_vectors(items: Sequence[Item], terms: Terms | None = None):
     """Rows of L2-normalised static weights of the story terms (a pair's cosine depends on the pair only)."""
     from scipy import sparse
 
@@ -185,14 +195,15 @@ def static_vectors(items: Sequence[Item], terms: _Terms | None = None):
     return sparse.csr_matrix((weights / norms[rows], (rows, terms.ids)), shape=(len(items), len(terms.vocab)))
 
 
-def item_keys(terms: _Terms, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def item_keys(terms: Terms, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``key_terms`` of every item at once: (item, key id) rows and the key vocabulary. Each distinct
     plain term is ranked once by (Zipf frequency, term); an item's keys are its KEY_TERMS best ranks."""
     plain = [_plain(t) for t in terms.vocab]
     names = sorted(set(plain), key=lambda t: (zipf(t), t))
     rank = {t: r for r, t in enumerate(names)}
     ranks = np.array([rank[t] for t in plain], np.int64)[terms.ids]
-    combined = np.unique(terms.rows * max(1, len(names)) + ranks)  # by item, then rank; title copies folded
+    combined = np.sort(terms.rows * max(1, len(names)) + ranks)  # by item, then rank
+    combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])]  # title copies folded
     rows, key = combined // max(1, len(names)), combined % max(1, len(names))
     position = np.arange(len(rows)) - np.searchsorted(rows, rows)
     keep = position < KEY_TERMS
@@ -230,8 +241,14 @@ def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.nd
     for b in range(BANDS):
         if not len(rows):
             break
-        _, inverse = np.unique(signatures[rows, b * ROWS:(b + 1) * ROWS], axis=0, return_inverse=True)
-        inverse = inverse.ravel()
+        # a band's ROWS (4) 32-bit values as two 64-bit numbers, sorted: equal neighbours share a bucket
+        # (np.unique(axis=0) sorted them as bytes: 2.2 s of 100,000 articles' 32 bands)
+        band = signatures[rows, b * ROWS:(b + 1) * ROWS].astype(np.uint64)
+        high, low = band[:, 0] << np.uint64(32) | band[:, 1], band[:, 2] << np.uint64(32) | band[:, 3]
+        order = np.lexsort((low, high))
+        starts = np.concatenate([[True], (high[order][1:] != high[order][:-1]) | (low[order][1:] != low[order][:-1])])
+        inverse = np.empty(len(rows), np.int64)
+        inverse[order] = np.cumsum(starts) - 1
         items.append(rows), buckets.append(inverse + offset)
         offset += int(inverse.max()) + 1
     if not items:
@@ -266,7 +283,7 @@ def _ordinals(items: Sequence[Item]) -> np.ndarray:
 
 
 def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
-                    terms: _Terms | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    terms: Terms | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
     cosine (``x = static_vectors(items)``) of at least CANDIDATE_COSINE; and those cosines."""
     rows, keys, names = item_keys(_terms(items) if terms is None else terms, len(items))
@@ -342,7 +359,7 @@ def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.nda
     return sorted(out)
 
 
-def term_vectors(items: Sequence[Item], terms: _Terms | None = None, group: np.ndarray | None = None,
+def term_vectors(items: Sequence[Item], terms: Terms | None = None, group: np.ndarray | None = None,
                  by_name: np.ndarray | None = None):
     """Rows of L2-normalised tf-idf weights of the story terms of one candidate group (binary tf, idf
     log(1 + N/df) over the group; terms of one article only are left out, as they say nothing of which
@@ -399,13 +416,18 @@ def _average_link(items: Sequence[Item], copies: np.ndarray, x) -> tuple[list[li
     return list(by_label.values()), x
 
 
-def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
+def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | None = None) -> Clustering:
     """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
     an article with nothing to compare is a story of one. A story's id is its earliest member's id.
 
     ``hot``: the database's hot key terms (held by more than KEY_DF_MAX articles), by default those of ``items``. Clustering a set
     gives, for every candidate component, what clustering that component alone (with the same ``hot``)
-    gives."""
+    gives.
+
+    ``terms``: the items' terms already numbered (``terms_of_lists``), the items then sorted by id and
+    their own ``terms`` left empty."""
+    if terms is not None and any(a.article_id > b.article_id for a, b in zip(items, items[1:])):
+        raise ValueError("cluster: items given with their terms must be sorted by article_id")
     items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
     n = len(items)
     out = Clustering()
@@ -418,7 +440,7 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None) -> Clustering:
         agree = np.count_nonzero(signatures[group] == signatures[root], axis=1)
         out.near_duplicates += [(items[g].article_id, items[root].article_id, float(_JACCARD[k]))
                                 for g, k in zip(group.tolist(), agree.tolist()) if g != root]
-    terms = _terms(items)
+    terms = _terms(items) if terms is None else terms
     pairs, sims = candidate_pairs(items, static_vectors(items, terms), hot, terms)
     for component in _components(np.concatenate([pairs, forced]), list(range(n))):
         for g in component:  # items are sorted by id: the component's first is its least id

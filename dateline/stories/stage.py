@@ -17,7 +17,7 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
-from dateline.stories.clusters import KEY_DF_MAX, Item, linked
+from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, linked, terms_of_lists
 from dateline.stories.features import N_PERM
 from dateline.stories.signing import key_rows, sign
 
@@ -53,16 +53,17 @@ def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
 
 
-def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo]]:
-    """Items and what a story row says of them, from ``store.features_for_clustering``'s table."""
+def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo], Terms | None]:
+    """Items (sorted by id, their terms numbered apart: ``clusters.terms_of_lists``) and what a story row
+    says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
     if rows is None or not rows.num_rows:
-        return [], {}
+        return [], {}, None
     signatures = rows["minhash"].combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(rows.num_rows, N_PERM)
     ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
-    items = [Item(a, c, signatures[k], n, tuple(t)) for k, (a, c, n, t) in
-             enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist(), rows["terms"].to_pylist()))]
+    items = [Item(a, c, signatures[k], n, ()) for k, (a, c, n) in
+             enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist()))]
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
-    return items, info
+    return items, info, terms_of_lists(rows["terms"].combine_chunks())
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
@@ -96,8 +97,8 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         with db.cursor() as con:
             dates.update(store.member_dates(con, read[-1]["article_id"].to_pylist()))
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
-    items, info = items_of(pa.concat_tables(read) if read else None)
-    tables = build(items, info, previous, copies, run_id, hot, dates)
+    items, info, terms = items_of(pa.concat_tables(read) if read else None)
+    tables = build(items, info, previous, copies, run_id, hot, dates, terms)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
                                         tables.evidence)
