@@ -9,6 +9,8 @@ into its own database through that checkout's own ``bench/throughput.py --modes 
 every run's articles/s and flow peak RSS, and each round's after/before ratio. The venv is this one: the
 checkouts must share a lock file, unless ``--before-python``/``--after-python`` name another venv's
 interpreter (a dependency bump measured on one checkout: ``--before . --before-python /tmp/old-venv/bin/python``).
+``--before-env``/``--after-env`` set variables for one side: ``--before . --before-env DATELINE_STORIES=false
+--after .`` is what stories add to a run.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_checkout(root: Path, corpus: Path, out: Path, batch_size: int | None, python: str) -> dict:
+def run_checkout(root: Path, corpus: Path, out: Path, batch_size: int | None, python: str,
+                 extra_env: dict[str, str] | None = None) -> dict:
     cmd = [python, str(root / "bench" / "throughput.py"), "--modes", "dateline", "--corpus", str(corpus),
            "--out", str(out)] + (["--batch-size", str(batch_size)] if batch_size else [])
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": str(root), **(extra_env or {})}
     subprocess.run(cmd, cwd=root, env=env, check=True, stdout=subprocess.DEVNULL)
     mode = json.loads(out.read_text())["modes"]["dateline"]
     if "error" in mode:
@@ -57,10 +60,11 @@ def compare(args, source: Path, n: int) -> None:
     rows = []
     for rnd in range(1, args.rounds + 1):
         pair = {}
-        for label, root, python in (("before", args.before.resolve(), args.before_python),
-                                    ("after", args.after.resolve(), args.after_python)):
-            print(f"round {rnd}: {label} ({root}, {python}) ...", end=" ", flush=True)
-            pair[label] = run_checkout(root, work / "corpus", work / f"{label}-{rnd}.json", args.batch_size, python)
+        for label, root, python, env in (("before", args.before.resolve(), args.before_python, args.before_env),
+                                         ("after", args.after.resolve(), args.after_python, args.after_env)):
+            print(f"round {rnd}: {label} ({root}, {python}{', ' + ' '.join(env) if env else ''}) ...", end=" ", flush=True)
+            pair[label] = run_checkout(root, work / "corpus", work / f"{label}-{rnd}.json", args.batch_size, python,
+                                       dict(e.split("=", 1) for e in env))
             print(f"{pair[label]['articles_per_s']:,.0f} articles/s", flush=True)
         rows.append(pair)
     print(f"\n| round | before art/s | after art/s | after / before | before peak RSS MB | after peak RSS MB "
@@ -82,6 +86,10 @@ def main() -> int:
     ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
     ap.add_argument("--before-python", default=sys.executable, help="interpreter (venv) for the before runs")
     ap.add_argument("--after-python", default=sys.executable, help="interpreter (venv) for the after runs")
+    ap.add_argument("--before-env", nargs="*", default=[], metavar="NAME=VALUE",
+                    help="environment of the before runs, e.g. DATELINE_STORIES=false: one checkout with and "
+                         "without stories measures what they add to a run")
+    ap.add_argument("--after-env", nargs="*", default=[], metavar="NAME=VALUE", help="environment of the after runs")
     ap.add_argument("--n", type=int, nargs="+", default=[20_000],
                     help="articles in the generated corpus (default 20,000); several sizes: one table each")
     ap.add_argument("--rounds", type=int, default=2)
