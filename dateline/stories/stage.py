@@ -2,11 +2,14 @@
 re-cluster only the candidate components the new articles touch. Knows the store's functions, not SQL and
 not Prefect.
 
+Articles a run loads arrive signed: the parse workers compute each one's signature and keys where the text
+is, and they are loaded with it (``dateline.stories.signing``); the stage signs only what has none.
+
 Every candidate edge depends on its two articles only (``clusters``), so the clustering of a set is the
 union of the clusterings of its components: re-clustering the components a run touches, whole, gives the
 same tables as clustering everything again (``rebuild``), whatever the batches and file order. The new
 articles find the stored ones they may link to by joining their keys against ``story_keys`` in SQL; the
-text of an article is read once, when it gets its signature, and untouched stories are not read at all.
+stage reads no text, and untouched stories are not read at all.
 """
 
 from __future__ import annotations
