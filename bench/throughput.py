@@ -913,7 +913,8 @@ def ratios_and_targets(res: dict, n: int) -> tuple[dict, list[dict]]:
         if stories_s is not None:  # issue 20: the stage adds <= 15% to a run, memory flat
             counts = (d.get("summary") or {}).get("stories") or {}
             add("stories stage share of total", stories_s / total, "<=", TARGET_STORIES_SHARE, "",
-                f"{1000 * stories_s / max(1, d['articles']):.3f} ms/article; {counts.get('reclustered', '-')} "
+                f"{1000 * stories_s / max(1, d['articles']):.3f} ms/article (signing is in normalize: what stories add "
+                f"to a whole run is bench/ab.py --before-env DATELINE_STORIES=false); {counts.get('reclustered', '-')} "
                 f"articles re-clustered, {counts.get('stories', '-')} stories; flow peak RSS {_fmt(d['peak_rss_mb'], 0)} MB"
                 + (f" ({at})" if at else ""))
     add("dateline / naive (articles/s)", ratios.get("dateline_vs_naive"), ">=", TARGET_VS_NAIVE, "x")
