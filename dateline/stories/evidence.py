@@ -17,6 +17,7 @@ labelled evidence beside it. This module only says which rows a story gives.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 from collections import defaultdict
 from collections.abc import Sequence
@@ -66,19 +67,31 @@ class MemberDates:
 def story_evidence(members: Sequence[MemberDates], run_id: str) -> list[DateEvidence]:
     """The ``story`` evidence rows of one story (see the module docstring), sorted by article."""
     rows: list[DateEvidence] = []
+    # Every member's siblings are the story less itself: sorted once, not once per member (a story of
+    # 50 copies made 5 million comparisons per 100,000 articles).
+    dated_all = sorted((o.claimed, o.article_id) for o in members if o.claimed is not None and o.status != "inconsistent")
     for m in sorted(members, key=lambda m: m.article_id):
-        others = [o for o in members if o.article_id != m.article_id]
-        row = _siblings_dates(m, others, run_id)
+        own_entry = bisect.bisect_left(dated_all, (m.claimed, m.article_id)) if m.claimed is not None else None
+        if own_entry is not None and own_entry < len(dated_all) and dated_all[own_entry] == (m.claimed, m.article_id):
+            dated = dated_all[:own_entry] + dated_all[own_entry + 1:]
+        else:
+            dated = dated_all
+        row = _siblings_dates(m, dated, run_id)
         own = [row] if row else []
-        rows += own + _borrowed_years(m, others, run_id, start_index=len(own))
+        if m.yearless:
+            others = [o for o in members if o.article_id != m.article_id]
+            rows += own + _borrowed_years(m, others, run_id, start_index=len(own))
+        else:
+            rows += own
     return rows
 
 
-def _siblings_dates(m: MemberDates, others: Sequence[MemberDates], run_id: str) -> DateEvidence | None:
-    """A row when ``m``'s claimed date lies outside the window its agreeing siblings allow."""
+def _siblings_dates(m: MemberDates, dated: Sequence[tuple[date, str]], run_id: str) -> DateEvidence | None:
+    """A row when ``m``'s claimed date lies outside the window its agreeing siblings allow; ``dated`` is
+    the siblings' (claimed date, article id), sorted, less the undated and those the dating stage found
+    inconsistent."""
     if m.claimed is None:
         return None
-    dated = sorted((o.claimed, o.article_id) for o in others if o.claimed is not None and o.status != "inconsistent")
     if len(dated) < MIN_AGREEING:
         return None
     median = dated[len(dated) // 2][0]
