@@ -218,12 +218,12 @@ def _pairs_sharing(rows: np.ndarray, columns: np.ndarray, n: int, at_least: int 
     if not len(rows):
         return np.zeros((0, 2), np.int64)
     incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)), shape=(n, int(columns.max()) + 1))
-    shared = sparse.triu(incidence @ incidence.T, k=1).tocoo()
-    if at_least > 1:
-        keep = shared.data >= at_least
-        shared = sparse.coo_matrix((shared.data[keep], (shared.row[keep], shared.col[keep])), shape=shared.shape)
-    order = np.lexsort((shared.col, shared.row))
-    return np.stack([shared.row[order], shared.col[order]], axis=1).astype(np.int64)
+    shared = (incidence @ incidence.T).tocsr()
+    shared.sort_indices()  # row by row, columns ascending: the pairs come out sorted without a lexsort
+    first = np.repeat(np.arange(n, dtype=np.int64), np.diff(shared.indptr))
+    second = shared.indices.astype(np.int64)
+    keep = (second > first) & (shared.data >= at_least)
+    return np.stack([first[keep], second[keep]], axis=1)
 
 
 def signature_matrix(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray]:
