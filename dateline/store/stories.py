@@ -104,7 +104,11 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
         CREATE TEMP TABLE stories_seeds AS
         SELECT DISTINCT article_id FROM story_keys
         WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
-    pairs = con.execute(f"""
+    stored = con.execute(f"SELECT count(*) FROM articles a ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}"
+                         ).fetchone()[0]
+    # A first run has nothing stored to compare with; the join below would still match every new key
+    # with every other (3.4 s at 100,000 articles) before its filter leaves nothing.
+    pairs = [] if not stored else con.execute(f"""
         WITH new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
             SELECT k.article_id, k.key FROM story_keys k LEFT JOIN stories_key_counts c USING (key)
             WHERE k.article_id IN (SELECT article_id FROM stories_new) AND (k.key LIKE 'b%' OR c.now <= {hot_df}))
