@@ -228,7 +228,7 @@ def eval_cost(reuters: Path, n: int) -> None:
         parsed = []
         for start in range(0, len(paths), 2000):
             files = FileBatch(read_file(p, max_bytes=10_000_000) for p in paths[start:start + 2000])
-            parsed += normalize_files(files, "bench", seen={}, rejected={}).articles
+            parsed += normalize_files(files, "bench", seen={}, rejected={}, sign_stories=False).articles
         t1 = time.perf_counter()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         items = []
@@ -248,7 +248,8 @@ def eval_cost(reuters: Path, n: int) -> None:
 
 
 def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None:
-    """The real stage (``update_stories``) on a real DuckDB file, no Prefect: at each size N, a cold pass
+    """The real stage (``update_stories``) on a real DuckDB file, no Prefect, the articles signed at parse
+    as in a run (their signing is in the parse figures of ``eval_cost``): at each size N, a cold pass
     over the first (1 - share_new) * N articles, then an incremental pass after the last share_new * N
     are loaded; ms per article of each pass and ms per *new* article of the incremental one, articles
     re-clustered, this process's peak RSS. A flat stage costs the same per new article at every N."""
@@ -278,8 +279,7 @@ def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None
                     for start in range(0, len(part), 2000):
                         files = FileBatch(read_file(p, max_bytes=10_000_000) for p in part[start:start + 2000])
                         out = normalize_files(files, "bench", seen={}, rejected={})
-                        load_batch(db, Batch(source_files=out.source_files, articles=out.articles,
-                                             date_mentions=out.date_mentions, rejects=out.rejects))
+                        load_batch(db, Batch.of(out))  # signed at parse, as in a run
                         loaded += len(out.articles)
                     return loaded
                 first = load(paths[:cut])
