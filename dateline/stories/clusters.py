@@ -220,10 +220,9 @@ def _pairs_sharing(rows: np.ndarray, columns: np.ndarray, n: int, at_least: int 
     incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)), shape=(n, int(columns.max()) + 1))
     shared = (incidence @ incidence.T).tocsr()
     shared.sort_indices()  # row by row, columns ascending: the pairs come out sorted without a lexsort
-    first = np.repeat(np.arange(n, dtype=np.int64), np.diff(shared.indptr))
-    second = shared.indices.astype(np.int64)
-    keep = (second > first) & (shared.data >= at_least)
-    return np.stack([first[keep], second[keep]], axis=1)
+    first = np.repeat(np.arange(n, dtype=np.int32), np.diff(shared.indptr))  # 32-bit until kept: memory
+    keep = (shared.indices > first) & (shared.data >= at_least)
+    return np.stack([first[keep], shared.indices[keep]], axis=1).astype(np.int64)
 
 
 def signature_matrix(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray]:

@@ -100,7 +100,10 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         with db.cursor() as con:
             dates.update(store.member_dates(con, read[-1]["article_id"].to_pylist()))
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
-    items, info, terms = items_of(pa.concat_tables(read) if read else None)
+    table = pa.concat_tables(read) if read else None
+    read.clear()  # the Arrow rows (signatures as 64-bit ints, every term) go once items_of has what it needs
+    items, info, terms = items_of(table)
+    del table
     tables = build(items, info, previous, copies, run_id, hot, dates, terms)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
