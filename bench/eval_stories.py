@@ -6,7 +6,8 @@
    boilerplate around the story, typographic quotes, a cut-off tail, a dropped sentence, spinner
    synonyms; unrelated articles of the same topic are the negatives. Near-duplicate precision/recall.
 3. The seeds: one story?
-4. Cost: ms per article of features + clustering; with `--n N`, side by side with the parse stage on
+4. Cost: ms per article of features + clustering; the floor (what MinHash signatures alone cost, ours
+   and datasketch's, beside the parse stage); with `--n N`, side by side with the parse stage on
    N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
    5,000 and N articles, cold and incremental (`eval_stage`).
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
@@ -211,6 +212,52 @@ def eval_seeds_and_cost(reuters: Path | None) -> None:
           f" (stories/parse_text = {(t3 - t1) / (t1 - t0):.2f})")
 
 
+def eval_floor(reuters: Path, rounds: int = 3) -> None:
+    """What any MinHash near-duplicate method must pay per article, beside what dateline pays: word
+    3-gram shingles hashed, then 128 minimums (ours, and datasketch's ``MinHash.update_batch`` on the same
+    shingles), against the parse stage without stories and the whole signing (``signing.sign``: MinHash,
+    story terms, keys). Same texts, one process, rounds alternating; medians."""
+    import statistics
+
+    from dateline.parse.normalize import normalize_files
+    from dateline.sources.files import read_file
+    from dateline.stories.features import SHINGLE, minhash, shingle_hashes, words
+    from dateline.stories.signing import sign
+
+    paths = sorted(str(p) for p in reuters.iterdir() if p.suffix == ".txt")
+    files = [read_file(p) for p in paths]
+    try:
+        from datasketch import MinHash
+    except ImportError:
+        MinHash = None
+    times: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        t = time.perf_counter()
+        arts = normalize_files(files, "bench", sign_stories=False).articles
+        times.setdefault("parse stage, no stories", []).append(time.perf_counter() - t)
+        bodies = [(a.article_id, a.title, a.body) for a in arts]
+        t = time.perf_counter()
+        for _, _, body in bodies:
+            minhash(shingle_hashes(body))
+        times.setdefault("shingles + MinHash (ours)", []).append(time.perf_counter() - t)
+        if MinHash is not None:
+            t = time.perf_counter()
+            for _, _, body in bodies:
+                toks = words(body)
+                m = MinHash(num_perm=128, seed=20)
+                m.update_batch([" ".join(toks[i:i + SHINGLE]).encode() for i in range(len(toks) - SHINGLE + 1)])
+            times.setdefault("shingles + MinHash (datasketch)", []).append(time.perf_counter() - t)
+        t = time.perf_counter()
+        for aid, title, body in bodies:
+            sign(aid, title, body, "bench")
+        times.setdefault("signing (MinHash, terms, keys)", []).append(time.perf_counter() - t)
+    parse = statistics.median(times["parse stage, no stories"])
+    print(f"floor on {len(files):,} reuters_dev texts (medians of {rounds} rounds, ms/article; share of the parse stage):")
+    for label, ts in times.items():
+        m = statistics.median(ts)
+        print(f"  {label:34s} {1000 * m / len(files):.3f}  ({m / parse:.2f})")
+
+
 def eval_cost(reuters: Path, n: int) -> None:
     """The stage against the parse stage (normalize_files: decode, text, dates, sanity), side by side in
     one process on bench/throughput.py's replicated corpus of n files (every original has n/2000 copies)."""
@@ -303,6 +350,7 @@ def main() -> int:
     eval_giveme(DEVSETS / "giveme5w1h_gold")
     eval_syndication(DEVSETS / "reuters_dev" / "txt")
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
+    eval_floor(DEVSETS / "reuters_dev" / "txt")
     if n:
         eval_cost(DEVSETS / "reuters_dev" / "txt", n)
         eval_stage(DEVSETS / "reuters_dev" / "txt", sorted({min(5000, n), n}))

@@ -54,8 +54,9 @@ MAX_GROUP, GROUP_STEP = 1500, 0.05
 MAX_DF_SHARE, MIN_DF_CAP = 0.05, 20
 #: A group's term vectors are held dense up to this many cells (8 MB).
 DENSE_CELLS = 1_000_000
-#: Candidate pairs whose cosine is computed at once (memory: a few arrays of this length).
-PAIR_BLOCK = 200_000
+#: Candidate pairs checked at once (their signatures or term rows gathered): small enough to stay in
+#: the CPU's cache. At 100k articles, 2.5 million pairs each: 200,000 -> 3.3 + 4.0 s, 20,000 -> 2.1 + 2.1 s.
+PAIR_BLOCK = 20_000
 
 
 @dataclass(frozen=True)
