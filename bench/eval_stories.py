@@ -222,7 +222,7 @@ def eval_floor(reuters: Path, rounds: int = 3) -> None:
     from dateline.parse.normalize import normalize_files
     from dateline.sources.files import read_file
     from dateline.stories.features import SHINGLE, minhash, shingle_hashes, words
-    from dateline.stories.signing import sign
+    from dateline.stories.signing import Signer
 
     paths = sorted(str(p) for p in reuters.iterdir() if p.suffix == ".txt")
     files = [read_file(p) for p in paths]
@@ -248,8 +248,10 @@ def eval_floor(reuters: Path, rounds: int = 3) -> None:
                 m.update_batch([" ".join(toks[i:i + SHINGLE]).encode() for i in range(len(toks) - SHINGLE + 1)])
             times.setdefault("shingles + MinHash (datasketch)", []).append(time.perf_counter() - t)
         t = time.perf_counter()
+        signer = Signer("bench")
         for aid, title, body in bodies:
-            sign(aid, title, body, "bench")
+            signer.sign(aid, title, body)
+        signer.signature_rows(), signer.key_rows()
         times.setdefault("signing (MinHash, terms, keys)", []).append(time.perf_counter() - t)
     parse = statistics.median(times["parse stage, no stories"])
     print(f"floor on {len(files):,} reuters_dev texts (medians of {rounds} rounds, ms/article; share of the parse stage):")

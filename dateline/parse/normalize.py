@@ -20,7 +20,7 @@ from dateline.sources.files import HTML_SUFFIXES, JSON_SUFFIXES, RawFile, Unread
 from dateline.sources.htmlpage import HtmlArticle, parse_html_article
 from dateline.sources.jsonfile import parse_json_article, parse_json_object
 from dateline.sources.records import RawRecord
-from dateline.stories.signing import key_rows, sign
+from dateline.stories.signing import Signer
 from schemas import Article, BoilerplateRemoval, DateEvidence, DateMention, Reject, SourceFile, StorySignature
 from schemas.rejects import INTERNAL_ERROR
 
@@ -43,8 +43,9 @@ class Normalized:
     date_evidence: list[DateEvidence] = field(default_factory=list)
     source_files: list[SourceFile] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    story_signatures: list[StorySignature] = field(default_factory=list)
-    story_keys: "pyarrow.Table | list" = field(default_factory=list)  # ``signing.key_rows`` of the articles
+    # ``signing.Signer``'s rows of the articles (Arrow tables once the batch is done)
+    story_signatures: "pyarrow.Table | list[StorySignature]" = field(default_factory=list)
+    story_keys: "pyarrow.Table | list" = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # content hashes met here -> article id ("" if rejected)
     reject_reasons: dict[str, str] = field(default_factory=dict)  # rejected content hashes -> reason
 
@@ -87,7 +88,7 @@ def normalize_files(
                        f"{verdict}"[:500] or None)
         else:
             rec.loaded(p, verdict)
-    rec.out.story_keys = key_rows(rec.keys, run_id)
+    rec.out.story_signatures, rec.out.story_keys = rec.signer.signature_rows(), rec.signer.key_rows()
     return rec.out
 
 
@@ -329,7 +330,10 @@ class _Recorder:
     run_id: str
     now: datetime
     sign_stories: bool = True
-    keys: list[tuple[str, list[str]]] = field(default_factory=list)  # (article_id, story keys), see signing
+    signer: Signer | None = None  # the batch's story signatures and keys (dateline.stories.signing)
+
+    def __post_init__(self) -> None:
+        self.signer = Signer(self.run_id)
 
     def reject(self, f: RawFile | RawRecord, reason: str, detail: str | None) -> None:
         self.out.hashes[f.sha256] = ""
@@ -375,9 +379,7 @@ class _Recorder:
                 detail=text.why_not_a_date(p.parsed.dateline_text), run_id=self.run_id))
         self.out.source_files.append(_ledger(p.file, "loaded", aid, self.run_id, self.now))
         if self.sign_stories:  # the stories stage's signature and keys, made where the text is
-            signature, keys = sign(aid, p.parsed.title, p.parsed.body, self.run_id)
-            self.out.story_signatures.append(signature)
-            self.keys.append((aid, keys))
+            self.signer.sign(aid, p.parsed.title, p.parsed.body)
 
 
 def _article(p: _Parsed, aid: str, verdict: sanity.DateVerdict, run_id: str, now: datetime) -> Article:

@@ -41,7 +41,7 @@ def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator
                               " (SELECT article_id FROM wanted) ORDER BY article_id").fetchall()
 
 
-def save_signatures(db: Database, rows: list[StorySignature], keys: "list[StoryKey] | pa.Table") -> None:
+def save_signatures(db: Database, rows: "list[StorySignature] | pa.Table", keys: "list[StoryKey] | pa.Table") -> None:
     """An article's signature and its keys, in one transaction (a key-less signature would hide it)."""
     signature_rows = to_arrow(StorySignature, rows)
     key_rows = to_arrow(StoryKey, keys)

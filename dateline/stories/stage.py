@@ -22,7 +22,7 @@ from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build, item
 from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, linked, terms_of_lists
 from dateline.stories.features import N_PERM
-from dateline.stories.signing import key_rows, sign
+from dateline.stories.signing import Signer
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -35,12 +35,11 @@ def sign_new_articles(db: Database, run_id: str) -> int:
     forgot and what was loaded before that."""
     signed = 0
     for chunk in store.articles_without_signature(db):
-        rows, keys = [], []
+        signer = Signer(run_id)
         for article_id, title, body in chunk:
-            row, article_keys = sign(article_id, title, body, run_id)
-            rows.append(row), keys.append((article_id, article_keys))
-        store.save_signatures(db, rows, key_rows(keys, run_id))
-        signed += len(rows)
+            signer.sign(article_id, title, body)
+        store.save_signatures(db, signer.signature_rows(), signer.key_rows())
+        signed += len(chunk)
     return signed
 
 
