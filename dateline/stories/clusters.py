@@ -196,16 +196,17 @@ def static_vectors(items: Sequence[Item], terms: Terms | None = None):
     return sparse.csr_matrix((weights / norms[rows], (rows, terms.ids)), shape=(len(items), len(terms.vocab)))
 
 
-def item_keys(terms: Terms, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``key_terms`` of every item at once: (item, key id) rows and the key vocabulary. Each distinct
     plain term is ranked once by (Zipf frequency, term); an item's keys are its KEY_TERMS best ranks."""
     plain = [_plain(t) for t in terms.vocab]
     names = sorted(set(plain), key=lambda t: (zipf(t), t))
     rank = {t: r for r, t in enumerate(names)}
     ranks = np.array([rank[t] for t in plain], np.int64)[terms.ids]
-    combined = np.sort(terms.rows * max(1, len(names)) + ranks)  # by item, then rank
+    base = max(1, len(names))
+    combined = np.sort(terms.rows * base + ranks)  # by item, then rank
     combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])]  # title copies folded
-    rows, key = combined // max(1, len(names)), combined % max(1, len(names))
+    rows, key = combined // base, combined % base
     position = np.arange(len(rows)) - np.searchsorted(rows, rows)
     keep = position < KEY_TERMS
     return rows[keep], key[keep], names
@@ -286,7 +287,7 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
                     terms: Terms | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
     cosine (``x = static_vectors(items)``) of at least CANDIDATE_COSINE; and those cosines."""
-    rows, keys, names = item_keys(_terms(items) if terms is None else terms, len(items))
+    rows, keys, names = item_keys(_terms(items) if terms is None else terms)
     if hot is None:  # the hot key terms of ``items``: held by more than KEY_DF_MAX of them
         is_hot = np.bincount(keys, minlength=len(names)) > KEY_DF_MAX
     else:
