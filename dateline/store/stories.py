@@ -120,15 +120,6 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
             con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
 
 
-def features_of(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> list[tuple]:
-    """(article_id, claimed date, minhash, n_shingles, terms) of the given articles."""
-    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
-    return con.execute("""
-        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms
-        FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
-        ORDER BY a.article_id""").fetchall()
-
-
 def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
     """Add the stored articles a new one has an edge to, then fill ``stories_affected``: the new articles
     and every current member of a seed's or a gone article's component. Returns its size."""

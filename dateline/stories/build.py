@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 from dateline.stories.clusters import Item, Terms, cluster, order_key
 from dateline.stories.evidence import MemberDates, story_evidence
@@ -78,11 +77,3 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
         "story_evidence": len(out.evidence),
     }
     return out
-
-
-def item(article_id: str, claimed: date | None, minhash: Sequence[int], n_shingles: int,
-         terms: Sequence[str]) -> Item:
-    """An ``Item`` from a stored ``story_signatures`` row and the article's claimed date."""
-    import numpy as np
-
-    return Item(article_id, claimed, np.asarray(minhash, dtype=np.uint32), n_shingles, tuple(terms))

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -163,6 +163,11 @@ class Terms:
         """The item of each entry of ``ids``."""
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
 
+    @cached_property
+    def by_name(self) -> np.ndarray:
+        """Each term id's rank in alphabetical order (``term_vectors`` orders its columns so)."""
+        return np.argsort(np.argsort(np.array(self.vocab, dtype=object), kind="stable"), kind="stable")
+
 
 def terms_of_lists(terms: "pyarrow.ListArray") -> Terms:
     """``Terms`` straight from an Arrow list column of the items' terms (in the items' order): no Python
@@ -247,7 +252,8 @@ def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.nd
         band = signatures[rows, b * ROWS:(b + 1) * ROWS].astype(np.uint64)
         high, low = band[:, 0] << np.uint64(32) | band[:, 1], band[:, 2] << np.uint64(32) | band[:, 3]
         order = np.lexsort((low, high))
-        starts = np.concatenate([[True], (high[order][1:] != high[order][:-1]) | (low[order][1:] != low[order][:-1])])
+        high, low = high[order], low[order]
+        starts = np.concatenate([[True], (high[1:] != high[:-1]) | (low[1:] != low[:-1])])
         inverse = np.empty(len(rows), np.int64)
         inverse[order] = np.cumsum(starts) - 1
         items.append(rows), buckets.append(inverse + offset)
@@ -261,6 +267,13 @@ def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.nd
 _JACCARD = np.array([round(k / N_PERM, 4) for k in range(N_PERM + 1)])
 
 
+def _containment(agree: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """The share of the shorter text's shingles in the longer one, from how many of the N_PERM signature
+    rows agree (the Jaccard estimate) and the two shingle counts."""
+    jac = agree / N_PERM
+    return jac * (na + nb) / (1 + jac) / np.minimum(na, nb)
+
+
 def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows of LSH candidates whose shingle containment passes NEAR_DUP_CONTAINMENT, and their
     estimated Jaccard (rounded to 4 places). Candidates are checked PAIR_BLOCK at a time, in numpy."""
@@ -269,10 +282,7 @@ def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray) -> tupl
     for start in range(0, len(pairs), PAIR_BLOCK):
         p = pairs[start:start + PAIR_BLOCK]
         agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
-        jac = agree / N_PERM
-        na, nb = n_shingles[p[:, 0]], n_shingles[p[:, 1]]
-        containment = jac * (na + nb) / (1 + jac) / np.minimum(na, nb)
-        keep = containment >= NEAR_DUP_CONTAINMENT
+        keep = _containment(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]]) >= NEAR_DUP_CONTAINMENT
         keep_pairs.append(p[keep]), keep_jaccard.append(_JACCARD[agree[keep]])
     if not keep_pairs:
         return np.zeros((0, 2), np.int64), np.zeros(0)
@@ -306,29 +316,24 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
-def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
+def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]], terms: Terms | None = None) -> list[bool]:
     """Which candidate pairs (i, j, share a band key, key terms shared that are not hot) are edges of the
-    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine)."""
+    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine). ``terms``:
+    the items' terms numbered already (``terms_of_lists``)."""
     if not pairs:
         return []
-    x = static_vectors(items)
     p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
+    band = np.array([b for _, _, b, _ in pairs], bool)
+    shared_terms = np.array([t for _, _, _, t in pairs], np.int64)
+    x = static_vectors(items, terms)
     sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
     ordinals = _ordinals(items)
-    story = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
-    out = []
-    for (i, j, band, term), is_story in zip(pairs, story.tolist()):
-        if term >= SHARED_KEYS and is_story:
-            out.append(True)
-            continue
-        if band:
-            a, b = items[i], items[j]
-            jac = float(np.count_nonzero(a.signature == b.signature)) / N_PERM
-            containment = jac * (a.n_shingles + b.n_shingles) / (1 + jac) / min(a.n_shingles, b.n_shingles)
-            out.append(containment >= NEAR_DUP_CONTAINMENT)
-            continue
-        out.append(False)
-    return out
+    story = (shared_terms >= SHARED_KEYS) & (sims >= CANDIDATE_COSINE) & \
+        ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
+    signatures, n_shingles = signature_matrix(items)
+    agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
+    copy = band & (_containment(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]]) >= NEAR_DUP_CONTAINMENT)
+    return (story | copy).tolist()
 
 
 def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
@@ -360,20 +365,15 @@ def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.nda
     return sorted(out)
 
 
-def term_vectors(items: Sequence[Item], terms: Terms | None = None, group: np.ndarray | None = None,
-                 by_name: np.ndarray | None = None):
+def term_vectors(terms: Terms, group: np.ndarray):
     """Rows of L2-normalised tf-idf weights of the story terms of one candidate group (binary tf, idf
     log(1 + N/df) over the group; terms of one article only are left out, as they say nothing of which
     story within the group). Columns in the terms' alphabetical order.
 
-    ``terms``, ``group`` (the group's indices into the items ``terms`` numbers) and ``by_name`` (each term
-    id's alphabetical rank) let ``cluster`` number the corpus's terms once instead of once per group."""
+    ``group``: the group's indices into the items ``terms`` numbers (the corpus's terms are numbered once,
+    not once per group)."""
     from scipy import sparse
 
-    if terms is None:
-        terms, group = _terms(items), np.arange(len(items))
-    if by_name is None:
-        by_name = np.argsort(np.argsort(np.array(terms.vocab, dtype=object), kind="stable"), kind="stable")
     n = len(group)
     starts, lengths = terms.offsets[group], terms.offsets[group + 1] - terms.offsets[group]
     entries = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
@@ -382,7 +382,7 @@ def term_vectors(items: Sequence[Item], terms: Terms | None = None, group: np.nd
     cap = max(MIN_DF_CAP, MAX_DF_SHARE * n)
     kept = (df > 1) & (df <= cap)
     column = np.full(len(distinct), -1, np.int64)
-    column[np.flatnonzero(kept)[np.argsort(by_name[distinct[kept]], kind="stable")]] = np.arange(int(kept.sum()))
+    column[np.flatnonzero(kept)[np.argsort(terms.by_name[distinct[kept]], kind="stable")]] = np.arange(int(kept.sum()))
     idf = {c: math.log(1 + n / c) for c in set(df[kept].tolist())}  # math.log, as before: same floats
     weights = np.array([idf.get(c, 0.0) for c in df.tolist()])[which]
     use = kept[which]
@@ -394,7 +394,7 @@ def term_vectors(items: Sequence[Item], terms: Terms | None = None, group: np.nd
 
 def _average_link(items: Sequence[Item], copies: np.ndarray, x) -> tuple[list[list[int]], object]:
     """Average-link clusters of one candidate group (indices into ``items``), cut at STORY_COSINE of the
-    group's tf-idf (``x = term_vectors(items)``); ``copies`` ((i, j) rows of indices) share a story.
+    group's tf-idf (``x``, ``term_vectors`` of the group); ``copies`` ((i, j) rows of indices) share a story.
     Returns the clusters and the vectors.
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
@@ -448,15 +448,14 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | N
             out.components[items[g].article_id] = items[component[0]].article_id
     groups = candidate_groups(n, pairs, sims, forced)
     copies = _copies_by_group(groups, forced, n)
-    by_name = np.argsort(np.argsort(np.array(terms.vocab, dtype=object), kind="stable"), kind="stable")
     for group, group_copies in zip(groups, copies):
         sub = [items[g] for g in group]
         if len(group) == 1:
             stories, x = [[0]], None
         elif len(group) > MAX_GROUP:
-            stories, x = [list(range(len(group)))], term_vectors(sub, terms, np.asarray(group), by_name)
+            stories, x = [list(range(len(group)))], term_vectors(terms, np.asarray(group))
         else:
-            stories, x = _average_link(sub, group_copies, term_vectors(sub, terms, np.asarray(group), by_name))
+            stories, x = _average_link(sub, group_copies, term_vectors(terms, np.asarray(group)))
         for story in stories:
             story_id = sub[min(story, key=lambda k: order_key(sub[k]))].article_id
             if len(story) == 1:

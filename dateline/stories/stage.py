@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from dateline.store import stories as store
 from dateline.store.database import Database
-from dateline.stories.build import ArticleInfo, build, item
+from dateline.stories.build import ArticleInfo, build
 from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, linked, terms_of_lists
 from dateline.stories.features import N_PERM
 from dateline.stories.signing import Signer
@@ -47,11 +47,10 @@ def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
     their components need re-clustering (a shared key alone is no edge)."""
     ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
-    rows = store.features_of(con, ids)
-    index = {r[0]: k for k, r in enumerate(rows)}
-    items = [item(a, claimed, minhash, n, terms) for a, claimed, minhash, n, terms in rows]
+    items, _, terms = items_of(store.features_for_clustering(con, ids))
+    index = {it.article_id: k for k, it in enumerate(items)}
     candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
-    edges = linked(items, candidates)
+    edges = linked(items, candidates, terms)
     return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
 
 
