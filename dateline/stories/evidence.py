@@ -69,21 +69,22 @@ def story_evidence(members: Sequence[MemberDates], run_id: str) -> list[DateEvid
     rows: list[DateEvidence] = []
     # Every member's siblings are the story less itself: sorted once, not once per member (a story of
     # 50 copies made 5 million comparisons per 100,000 articles).
-    dated_all = sorted((o.claimed, o.article_id) for o in members if o.claimed is not None and o.status != "inconsistent")
+    dated = sorted((o.claimed, o.article_id) for o in members if o.claimed is not None and o.status != "inconsistent")
     for m in sorted(members, key=lambda m: m.article_id):
-        own_entry = bisect.bisect_left(dated_all, (m.claimed, m.article_id)) if m.claimed is not None else None
-        if own_entry is not None and own_entry < len(dated_all) and dated_all[own_entry] == (m.claimed, m.article_id):
-            dated = dated_all[:own_entry] + dated_all[own_entry + 1:]
-        else:
-            dated = dated_all
-        row = _siblings_dates(m, dated, run_id)
+        row = _siblings_dates(m, _without(dated, (m.claimed, m.article_id)), run_id)
         own = [row] if row else []
-        if m.yearless:
-            others = [o for o in members if o.article_id != m.article_id]
-            rows += own + _borrowed_years(m, others, run_id, start_index=len(own))
-        else:
-            rows += own
+        others = [o for o in members if o.article_id != m.article_id] if m.yearless else []  # what borrowing reads
+        rows += own + _borrowed_years(m, others, run_id, start_index=len(own))
     return rows
+
+
+def _without(dated: list[tuple[date, str]], entry: tuple[date | None, str]) -> list[tuple[date, str]]:
+    """The sorted (claimed date, article id) list less ``entry``, if it is there (an undated or
+    inconsistent member is not)."""
+    if entry[0] is None:
+        return dated
+    k = bisect.bisect_left(dated, entry)
+    return dated[:k] + dated[k + 1:] if k < len(dated) and dated[k] == entry else dated
 
 
 def _siblings_dates(m: MemberDates, dated: Sequence[tuple[date, str]], run_id: str) -> DateEvidence | None:
