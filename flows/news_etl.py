@@ -49,9 +49,9 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
     folder, the database, ``batch_size`` records per task run, Data Docs on or off, the ``field_map`` of
     exports that name fields their own way. Files (and records) over ``max_file_mb`` are rejected unread;
     gzipped files inflating past ``max_inflated_mb`` are rejected from there on. ``stories`` off: no
-    signatures, stories or corpus date check this run (``dateline stories`` builds them later). One run writes to a
-    database at a time: this one waits up to ``wait_s`` seconds for another. Every record is accounted
-    for: ``loaded + duplicates + rejected + already_loaded == records_seen`` (``unaccounted`` is 0).
+    signatures, stories or corpus date check this run (``dateline stories`` builds them later). One run
+    writes to a database at a time: this one waits up to ``wait_s`` seconds for another. Every record is
+    accounted for: ``loaded + duplicates + rejected + already_loaded == records_seen`` (``unaccounted`` is 0).
     """
     settings = get_settings(db_path=db, batch_size=batch_size, max_file_mb=max_file_mb, data_docs=data_docs,
                             field_map=field_map, max_inflated_mb=max_inflated_mb, stories=stories)

@@ -330,7 +330,7 @@ class _Recorder:
     run_id: str
     now: datetime
     sign_stories: bool = True
-    signer: Signer | None = None  # the batch's story signatures and keys (dateline.stories.signing)
+    signer: Signer = field(init=False)  # the batch's story signatures and keys (dateline.stories.signing)
 
     def __post_init__(self) -> None:
         self.signer = Signer(self.run_id)
