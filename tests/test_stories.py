@@ -155,3 +155,58 @@ def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypa
     monkeypatch.setattr(clusters, "MAX_GROUP", 2)
     small = cluster(items).members
     assert set(small) == set(expected) and len({s for s, _ in small.values()}) >= len({s for s, _ in expected.values()})
+
+
+def _mixed_items() -> list[Item]:
+    """The seeds, a reposted seed and unrelated stories: near-duplicates, a story and stories of one."""
+    items = _seed_items()
+    seed = parse_text(seed_text("001"))
+    items.append(_item("repost", "Summit news", "Share this.\n" + seed.body + "\nRead more.", seed.published_claimed))
+    return items + [_item(f"other{i}", t, b) for i, (t, b) in enumerate(UNRELATED)]
+
+
+def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
+    # the stage numbers the terms straight from Arrow and leaves the items' own terms empty; the pure
+    # path numbers them from the items: same vocabulary order, so the same floats and the same result
+    import pyarrow as pa
+
+    from dateline.stories.clusters import _terms, terms_of_lists
+
+    items = sorted(_mixed_items(), key=lambda it: it.article_id)
+    # a slice of a longer column, as a chunk of the stage's read can be: its offsets do not start at 0
+    column = pa.array([["unrelated"]] + [list(it.terms) for it in items], pa.list_(pa.string()))
+    arrow = terms_of_lists(column.slice(1))
+    own = _terms(items)
+    assert arrow.vocab == own.vocab and arrow.ids.tolist() == own.ids.tolist()
+    assert arrow.offsets.tolist() == own.offsets.tolist()
+    bare = [Item(it.article_id, it.claimed, it.signature, it.n_shingles, ()) for it in items]
+    expected = cluster(items)
+    got = cluster(bare, terms=arrow)
+    assert (got.members, got.near_duplicates, got.components) == \
+        (expected.members, expected.near_duplicates, expected.components)
+    assert len(expected.near_duplicates) >= 1 and len({s for s, _ in expected.members.values()}) > 1
+
+
+def test_keys_computed_at_once_are_each_articles_own_keys():
+    # item_keys (the clustering's, all items at once) and article_keys (what story_keys keeps, per
+    # article) must agree, or an incremental run would find other candidates than a rebuild
+    from dateline.stories.clusters import _band_entries, _terms, article_keys, item_keys, signature_matrix
+
+    items = _mixed_items()
+    rows, keys, names = item_keys(_terms(items))
+    at_once = {it.article_id: set() for it in items}
+    for r, k in zip(rows.tolist(), keys.tolist()):
+        at_once[items[r].article_id].add("t" + names[k])
+    own = {it.article_id: {k for k in article_keys(it) if k.startswith("t")} for it in items}
+    assert at_once == own
+    # band buckets: two items share one exactly when they share a "b" key
+    signatures, n_shingles = signature_matrix(items)
+    entries, buckets = _band_entries(signatures, n_shingles >= MIN_SHINGLES)
+    by_bucket = {}
+    for i, b in zip(entries.tolist(), buckets.tolist()):
+        by_bucket.setdefault(b, set()).add(i)
+    sharing = {frozenset((i, j)) for members in by_bucket.values() for i in members for j in members if i != j}
+    band_keys = [{k for k in article_keys(it) if k.startswith("b")} for it in items]
+    expected = {frozenset((i, j)) for i in range(len(items)) for j in range(i + 1, len(items))
+                if band_keys[i] & band_keys[j]}
+    assert sharing == expected and expected
