@@ -150,25 +150,33 @@ def eval_syndication(folder: Path, n_originals: int = 60) -> None:
         print(f"    {kind:17} found {found}/{len(originals)}")
 
 
+def datasketch_minhash(body: str):
+    """datasketch's MinHash (128 permutations) of the body's word 3-grams, the shingles ours hashes."""
+    from datasketch import MinHash
+
+    from dateline.stories.features import SHINGLE, words
+
+    toks = words(body)
+    m = MinHash(num_perm=128, seed=20)
+    m.update_batch([" ".join(toks[i:i + SHINGLE]).encode() for i in range(len(toks) - SHINGLE + 1)])
+    return m
+
+
 def eval_datasketch(corpus: dict[str, str], true_pairs: set[tuple[str, str]]) -> None:
     """datasketch's MinHashLSH on the same texts and word 3-grams (128 permutations, Jaccard threshold
     0.5 and 0.3): its groups' pair precision/recall and time, beside ours."""
     try:
-        from datasketch import MinHash, MinHashLSH
+        from datasketch import MinHashLSH
     except ImportError:
         print("  datasketch not installed (it is in the test extra): comparison skipped")
         return
-    from dateline.stories.features import SHINGLE, words
 
     bodies = {k: parse_text(v).body for k, v in corpus.items()}
     for threshold in (0.5, 0.3):
         t0 = time.perf_counter()
         lsh, sigs = MinHashLSH(threshold=threshold, num_perm=128), {}
         for k, body in bodies.items():
-            toks = words(body)
-            m = MinHash(num_perm=128, seed=20)
-            m.update_batch([" ".join(toks[i:i + SHINGLE]).encode() for i in range(len(toks) - SHINGLE + 1)])
-            sigs[k] = m
+            sigs[k] = m = datasketch_minhash(body)
             lsh.insert(k, m)
         parent = {k: k for k in bodies}
 
@@ -215,21 +223,22 @@ def eval_seeds_and_cost(reuters: Path | None) -> None:
 def eval_floor(reuters: Path, rounds: int = 3) -> None:
     """What any MinHash near-duplicate method must pay per article, beside what dateline pays: word
     3-gram shingles hashed, then 128 minimums (ours, and datasketch's ``MinHash.update_batch`` on the same
-    shingles), against the parse stage without stories and the whole signing (``signing.sign``: MinHash,
+    shingles), against the parse stage without stories and the whole signing (``signing.Signer``: MinHash,
     story terms, keys). Same texts, one process, rounds alternating; medians."""
     import statistics
 
     from dateline.parse.normalize import normalize_files
     from dateline.sources.files import read_file
-    from dateline.stories.features import SHINGLE, minhash, shingle_hashes, words
+    from dateline.stories.features import minhash, shingle_hashes
     from dateline.stories.signing import Signer
 
     paths = sorted(str(p) for p in reuters.iterdir() if p.suffix == ".txt")
     files = [read_file(p) for p in paths]
     try:
-        from datasketch import MinHash
+        import datasketch  # noqa: F401 - in the test extra; without it the floor is ours alone
+        has_datasketch = True
     except ImportError:
-        MinHash = None
+        has_datasketch = False
     times: dict[str, list[float]] = {}
     for _ in range(rounds):
         t = time.perf_counter()
@@ -240,12 +249,10 @@ def eval_floor(reuters: Path, rounds: int = 3) -> None:
         for _, _, body in bodies:
             minhash(shingle_hashes(body))
         times.setdefault("shingles + MinHash (ours)", []).append(time.perf_counter() - t)
-        if MinHash is not None:
+        if has_datasketch:
             t = time.perf_counter()
             for _, _, body in bodies:
-                toks = words(body)
-                m = MinHash(num_perm=128, seed=20)
-                m.update_batch([" ".join(toks[i:i + SHINGLE]).encode() for i in range(len(toks) - SHINGLE + 1)])
+                datasketch_minhash(body)
             times.setdefault("shingles + MinHash (datasketch)", []).append(time.perf_counter() - t)
         t = time.perf_counter()
         signer = Signer("bench")
