@@ -48,7 +48,8 @@ FROM top JOIN articles ax ON ax.article_id = top.x JOIN articles ay ON ay.articl
 GROUP BY ALL ORDER BY top.x
 """
 
-#: Articles per part of the pair join: 20,000 fit in the 384 MiB a run gives DuckDB (bench/corpus_dates.py).
+#: Articles per part of the pair join: 50,000 fit in the 384 MiB a run gives DuckDB, 100,000 in one part ran
+#: out of it (bench/corpus_dates.py, docs/performance.md).
 PART_ARTICLES = 50_000
 
 
