@@ -88,10 +88,7 @@ def printed_dates(tree) -> tuple[str, ...]:
     date), whitespace folded, in document order."""
     found: list[str] = []
     for el in tree.xpath(_DATE_MARKED):
-        if el.tag in _NOT_PRINTED or any(x.tag in _NOT_PRINTED for x in el.iterdescendants()):
-            continue  # a form, or markup holding a script: no printed date line
-        words = el.text_content().split()
-        if words and len(line := " ".join(words)) <= _MAX_PRINTED_CHARS:
+        if (line := _printed(el)) is not None:
             found.append(line)
             if len(found) == _MAX_PRINTED:
                 break
