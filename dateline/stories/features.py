@@ -65,11 +65,14 @@ def words(text: str) -> list[str]:
 
 def shingle_hashes(body: str) -> np.ndarray:
     """Distinct hashes (crc32, stable across processes) of the body's word 3-grams."""
-    toks = words(body)
+    return _shingle_hashes(words(body))
+
+
+def _shingle_hashes(toks: list[str]) -> np.ndarray:
     if len(toks) < SHINGLE:
         return np.zeros(0, np.uint64)
-    grams = {" ".join(toks[i:i + SHINGLE]) for i in range(len(toks) - SHINGLE + 1)}
-    return np.fromiter((zlib.crc32(g.encode()) for g in grams), np.uint64, len(grams))
+    grams = set(map(" ".join, zip(*(toks[k:] for k in range(SHINGLE)))))
+    return np.fromiter(map(zlib.crc32, map(str.encode, grams)), np.uint64, len(grams))
 
 
 def minhash(hashes: np.ndarray) -> np.ndarray:
@@ -84,18 +87,28 @@ def minhash(hashes: np.ndarray) -> np.ndarray:
 def story_terms(title: str | None, body: str) -> tuple[str, ...]:
     """The words that say what a story is about: title and lede words, and the names of the lede
     (title words weighed twice: on giveme5w1h, ARI 0.83 -> 0.88)."""
-    lede = " ".join(fold(body).split()[:LEDE_WORDS])
-    head = f"{fold(title or '')} {lede}"
-    terms = {w for w in words(head) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()}
+    return _story_terms(fold(title or ""), fold(body))
+
+
+def _terms_of(text: str) -> set[str]:
+    # ``text`` is folded already, and NFKC and the quote map are idempotent: words() would fold it again
+    return {w for w in set(_WORD.findall(text.lower())) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()}
+
+
+def _story_terms(title: str, body: str) -> tuple[str, ...]:
+    """``story_terms`` of a folded title and body."""
+    head = f"{title} {' '.join(body.split()[:LEDE_WORDS])}"
+    terms = _terms_of(head)
     # Title words count twice (as themselves and as "t:" terms): a headline names its story.
-    terms |= {"t:" + w for w in words(title or "") if len(w) > 2 and w not in STOPWORDS and not w.isdigit()}
-    for name in _NAME.findall(head):
-        parts = [p for p in words(name) if p not in STOPWORDS]
+    terms |= {"t:" + w for w in _terms_of(title)}
+    for name in set(_NAME.findall(head)):
+        parts = [p for p in _WORD.findall(name.lower()) if p not in STOPWORDS]
         if len(parts) > 1:  # a multi-word name is one term too: "white house", "vladimir putin"
             terms.add("_".join(parts))
     return tuple(sorted(terms))
 
 
 def features(title: str | None, body: str) -> Features:
-    hashes = shingle_hashes(body)
-    return Features(minhash(hashes), len(hashes), story_terms(title, body))
+    folded = fold(body)  # once for the shingles and the lede
+    hashes = _shingle_hashes(_WORD.findall(folded.lower()))
+    return Features(minhash(hashes), len(hashes), _story_terms(fold(title or ""), folded))
