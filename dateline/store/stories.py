@@ -216,8 +216,8 @@ def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
                                       "SELECT article_id FROM stories_gone ORDER BY 1").fetchall()]
 
 
-def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], near_duplicates: list[NearDuplicate],
-                     stories: list[Story], members: list[StoryMember], evidence: list[DateEvidence]) -> dict[str, int]:
+def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], near_duplicates: "pa.Table | list[NearDuplicate]",
+                     stories: list[Story], members: "pa.Table | list[StoryMember]", evidence: list[DateEvidence]) -> dict[str, int]:
     """Replace the rows of the touched articles (``touched_articles``) and their old stories in one
     transaction; return the tables' totals after it. It needs no scratch table, so it runs on a cursor of
     its own after the clustering let the file go."""

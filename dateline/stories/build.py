@@ -9,9 +9,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
 from dateline.stories.clusters import Item, Terms, cluster, order_key
 from dateline.stories.evidence import MemberDates, story_evidence
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember
+from schemas.ddl import arrow_schema
 
 
 @dataclass(frozen=True)
@@ -24,9 +27,13 @@ class ArticleInfo:
 
 @dataclass
 class StoryTables:
-    near_duplicates: list[NearDuplicate] = field(default_factory=list)
+    """The rows a build gives. ``near_duplicates`` and ``members`` (a row per article) as Arrow tables in
+    their models' schema, built column by column: 200,000 pydantic rows and their dumps took ~2 s of a
+    100,000-article stage."""
+
+    near_duplicates: pa.Table
+    members: pa.Table
     stories: list[Story] = field(default_factory=list)
-    members: list[StoryMember] = field(default_factory=list)
     evidence: list[DateEvidence] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -48,12 +55,17 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():
         groups[story_id].append(by_id[article_id])
-    out = StoryTables()
-    out.near_duplicates = [NearDuplicate(article_id=a, duplicate_of=d, similarity=s, method="minhash-lsh",
-                                         run_id=run_id) for a, d, s in result.near_duplicates]
-    out.members = [StoryMember(article_id=a, story_id=s, similarity=sim, component_id=result.components[a],
-                               run_id=run_id)
-                   for a, (s, sim) in sorted(result.members.items())]
+    copies, members = result.near_duplicates, sorted(result.members.items())
+    out = StoryTables(
+        near_duplicates=pa.Table.from_pydict(
+            {"article_id": [a for a, _, _ in copies], "duplicate_of": [d for _, d, _ in copies],
+             "similarity": [s for _, _, s in copies], "method": ["minhash-lsh"] * len(copies),
+             "run_id": [run_id] * len(copies)}, schema=arrow_schema(NearDuplicate)),
+        members=pa.Table.from_pydict(
+            {"article_id": [a for a, _ in members], "story_id": [s for _, (s, _) in members],
+             "similarity": [sim for _, (_, sim) in members],
+             "component_id": [result.components[a] for a, _ in members], "run_id": [run_id] * len(members)},
+            schema=arrow_schema(StoryMember)))
     member_dates = member_dates or {}
     for story_id, members in sorted(groups.items()):
         members.sort(key=order_key)
@@ -72,8 +84,8 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
         "new_stories": sum(1 for s in out.stories if s.story_id not in previous and s.n_articles > 1),
         "grown_stories": sum(1 for s in out.stories if s.story_id in previous and s.n_articles > previous[s.story_id]),
         "multi_article_stories": sum(1 for s in out.stories if s.n_articles > 1),
-        "near_duplicates": len(out.near_duplicates),
-        "new_near_duplicates": sum(1 for d in out.near_duplicates if d.article_id not in previous_copies),
+        "near_duplicates": len(copies),
+        "new_near_duplicates": sum(1 for a, _, _ in copies if a not in previous_copies),
         "story_evidence": len(out.evidence),
     }
     return out

@@ -67,58 +67,70 @@ class MemberDates:
 def story_evidence(members: Sequence[MemberDates], run_id: str) -> list[DateEvidence]:
     """The ``story`` evidence rows of one story (see the module docstring), sorted by article."""
     rows: list[DateEvidence] = []
-    # Every member's siblings are the story less itself: sorted once, not once per member (a story of
-    # 50 copies made 5 million comparisons per 100,000 articles).
+    # Every member's siblings are the story less itself: the story's dates sorted and its printed years
+    # gathered once, each member then left out by index (a story of 50 copies made 5 million comparisons
+    # per 100,000 articles when each member's siblings were listed apart).
     dated = sorted((o.claimed, o.article_id) for o in members if o.claimed is not None and o.status != "inconsistent")
+    printed = _printed_years(members) if any(m.yearless for m in members) else {}
     for m in sorted(members, key=lambda m: m.article_id):
-        row = _siblings_dates(m, _without(dated, (m.claimed, m.article_id)), run_id)
+        row = _siblings_dates(m, dated, run_id)
         own = [row] if row else []
-        others = [o for o in members if o.article_id != m.article_id] if m.yearless else []  # what borrowing reads
-        rows += own + _borrowed_years(m, others, run_id, start_index=len(own))
+        rows += own + _borrowed_years(m, printed, run_id, start_index=len(own))
     return rows
-
-
-def _without(dated: list[tuple[date, str]], entry: tuple[date | None, str]) -> list[tuple[date, str]]:
-    """The sorted (claimed date, article id) list less ``entry``, if it is there (an undated or
-    inconsistent member is not)."""
-    if entry[0] is None:
-        return dated
-    k = bisect.bisect_left(dated, entry)
-    return dated[:k] + dated[k + 1:] if k < len(dated) and dated[k] == entry else dated
 
 
 def _siblings_dates(m: MemberDates, dated: Sequence[tuple[date, str]], run_id: str) -> DateEvidence | None:
     """A row when ``m``'s claimed date lies outside the window its agreeing siblings allow; ``dated`` is
-    the siblings' (claimed date, article id), sorted, less the undated and those the dating stage found
-    inconsistent."""
+    the story's (claimed date, article id), sorted, less the undated and those the dating stage found
+    inconsistent (``m`` among them or not: it is left out here)."""
     if m.claimed is None:
         return None
-    if len(dated) < MIN_AGREEING:
+    k = bisect.bisect_left(dated, (m.claimed, m.article_id))
+    skip = k if k < len(dated) and dated[k] == (m.claimed, m.article_id) else len(dated)  # m's index, if there
+    n = len(dated) - (skip < len(dated))
+    if n < MIN_AGREEING:
         return None
-    median = dated[len(dated) // 2][0]
-    agreeing = [(d, a) for d, a in dated if abs((d - median).days) <= AGREE_DAYS]
+
+    def sibling(j: int) -> tuple[date, str]:  # the j-th of the siblings: the sorted list less m
+        return dated[j + (j >= skip)]
+
+    median = sibling(n // 2)[0]
+    # the siblings within AGREE_DAYS of the median are one run of the sorted list
+    lo = bisect.bisect_left(dated, median - timedelta(days=AGREE_DAYS), key=lambda e: e[0])
+    hi = bisect.bisect_right(dated, median + timedelta(days=AGREE_DAYS), key=lambda e: e[0])
+    agreeing = range(lo - (lo > skip), hi - (hi > skip))  # as indices of the siblings
     if len(agreeing) < MIN_AGREEING:
         return None
-    earliest = agreeing[0][0] - timedelta(days=SLACK_DAYS)
-    latest = agreeing[-1][0] + timedelta(days=SLACK_DAYS)
+    earliest = sibling(agreeing[0])[0] - timedelta(days=SLACK_DAYS)
+    latest = sibling(agreeing[-1])[0] + timedelta(days=SLACK_DAYS)
     if earliest <= m.claimed <= latest:
         return None
     return DateEvidence(
         article_id=m.article_id, kind="story", evidence_index=0, start_char=None, end_char=None, text=None,
         earliest=earliest, latest=latest, weight=min(MAX_WEIGHT, WEIGHT_PER_SIBLING * len(agreeing)),
-        detail=",".join(sorted(a for _, a in agreeing)), run_id=run_id)
+        detail=",".join(sorted(sibling(j)[1] for j in agreeing)), run_id=run_id)
 
 
-def _borrowed_years(m: MemberDates, others: Sequence[MemberDates], run_id: str,
-                    start_index: int) -> list[DateEvidence]:
-    """Bounds from ``m``'s year-less mentions whose year every sibling that prints the day agrees on."""
-    if not m.yearless:
-        return []
+def _printed_years(members: Sequence[MemberDates]) -> dict[tuple[int, int | None], dict[int, set[str]]]:
+    """(month, day) and (month, None) -> year -> the members whose explicit dates print it so."""
     printed: dict[tuple[int, int | None], dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for o in others:
+    for o in members:
         for key, years in o.printed.items():
             for y in years:
                 printed[key][y].add(o.article_id)
+    return printed
+
+
+def _borrowed_years(m: MemberDates, printed: dict[tuple[int, int | None], dict[int, set[str]]], run_id: str,
+                    start_index: int) -> list[DateEvidence]:
+    """Bounds from ``m``'s year-less mentions whose year every sibling that prints the day agrees on;
+    ``printed``: the story's ``_printed_years`` (``m``'s own are left out here)."""
+    if not m.yearless:
+        return []
+
+    def siblings(key: tuple[int, int | None]) -> dict[int, set[str]]:
+        return {y: rest for y, ids in printed.get(key, {}).items() if (rest := ids - {m.article_id})}
+
     # A value the article tells both as past and as upcoming has a misread tense somewhere ("should the
     # meeting go ahead in June" read as past beside "will travel in June"): it bounds nothing, as in the
     # dating stage.
@@ -129,8 +141,8 @@ def _borrowed_years(m: MemberDates, others: Sequence[MemberDates], run_id: str,
     for y in m.yearless:
         if len(tenses[(y.month, y.day)]) > 1:
             continue
-        years = printed.get((y.month, y.day), {}) if y.day is not None else {}
-        years = years or printed.get((y.month, None), {})
+        years = siblings((y.month, y.day)) if y.day is not None else {}
+        years = years or siblings((y.month, None))
         if len(years) != 1:
             continue  # nobody prints it, or the siblings disagree: no year to borrow
         (year, ids), = years.items()
