@@ -14,3 +14,7 @@ class StorySignature(TableModel):
     n_shingles: int  # distinct word 3-grams of the body; under 8 the article is too short to compare
     terms: list[str]  # title and lede words and names; title words also as "t:word"
     run_id: str
+    # The 32 LSH band hashes of ``minhash`` as signed 64-bit numbers (``clusters.band_hashes``): what a
+    # new article's near-duplicate candidates are joined by. Last, as ALTER TABLE adds it to older
+    # databases; NULL there until the stage fills it from ``minhash``.
+    bands: list[int] | None = None

@@ -268,23 +268,23 @@ def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
 def test_keys_computed_at_once_are_each_articles_own_keys():
     # item_keys (the clustering's, all items at once) and article_keys (what story_keys keeps, per
     # article) must agree, or an incremental run would find other candidates than a rebuild
-    from dateline.stories.clusters import _band_entries, _terms, article_keys, item_keys, signature_matrix
+    from dateline.stories.clusters import BANDS, ROWS, _band_entries, _terms, article_keys, item_keys, signature_matrix
 
     items = _mixed_items()
     rows, keys, names = item_keys(_terms(items))
     at_once = {it.article_id: set() for it in items}
     for r, k in zip(rows.tolist(), keys.tolist()):
         at_once[items[r].article_id].add("t" + names[k])
-    own = {it.article_id: {k for k in article_keys(it) if k.startswith("t")} for it in items}
-    assert at_once == own
-    # band buckets: two items share one exactly when they share a "b" key
+    assert at_once == {it.article_id: set(article_keys(it.terms)) for it in items}
+    # band buckets (by the band hashes story_signatures keeps): two comparable items share one exactly
+    # when their signatures agree on all ROWS values of some band
     signatures, n_shingles = signature_matrix(items)
     entries, buckets = _band_entries(signatures, n_shingles >= MIN_SHINGLES)
     by_bucket = {}
     for i, b in zip(entries.tolist(), buckets.tolist()):
         by_bucket.setdefault(b, set()).add(i)
     sharing = {frozenset((i, j)) for members in by_bucket.values() for i in members for j in members if i != j}
-    band_keys = [{k for k in article_keys(it) if k.startswith("b")} for it in items]
+    bands = signatures.reshape(len(items), BANDS, ROWS)
     expected = {frozenset((i, j)) for i in range(len(items)) for j in range(i + 1, len(items))
-                if band_keys[i] & band_keys[j]}
+                if min(n_shingles[i], n_shingles[j]) >= MIN_SHINGLES and (bands[i] == bands[j]).all(axis=1).any()}
     assert sharing == expected and expected

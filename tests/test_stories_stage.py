@@ -112,6 +112,25 @@ def test_a_rebuild_from_the_cli_changes_nothing(at_once, capsys):
     assert _tables(db) == before
 
 
+def test_signatures_from_before_band_hashes_get_them_from_their_minhash(at_once):
+    """A database signed when story_keys held 32 "b" band keys an article and story_signatures no
+    ``bands``: the stage computes the bands from the stored minhash (no text re-read) and drops the
+    band keys; the tables stay as they were."""
+    db = at_once["root"] / "old_bands.duckdb"
+    shutil.copy(at_once["db"], db)
+    query = "SELECT article_id, bands FROM story_signatures ORDER BY ALL"
+    with duckdb.connect(str(db)) as con:
+        bands = con.execute(query).fetchall()
+        con.execute("UPDATE story_signatures SET bands = NULL")
+        con.execute("INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures")
+    before = _tables(db)
+    assert main(["stories", "--db", str(db)]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(query).fetchall() == bands and all(len(b) == 32 for _, b in bands)
+        assert con.execute("SELECT count(*) FROM story_keys WHERE key LIKE 'b%'").fetchone()[0] == 0
+    assert _tables(db) == before
+
+
 def test_readers_get_in_while_the_stage_clusters(prefect_harness, tmp_path, monkeypatch):
     """The clustering runs with the run's file let go: another process opens it read-only meanwhile."""
     import subprocess

@@ -12,6 +12,7 @@ import pyarrow as pa
 from dateline.store import lake
 from dateline.store.database import Database
 from dateline.stories.evidence import MemberDates, YearlessMention
+from dateline.stories.features import MIN_SHINGLES
 from schemas import DateEvidence, NearDuplicate, Story, StoryKey, StoryMember, StorySignature
 from schemas.ddl import to_arrow
 
@@ -60,6 +61,26 @@ def save_signatures(db: Database, rows: "list[StorySignature] | pa.Table", keys:
         lake.transaction(con, save)
 
 
+def signatures_without_bands(db: Database) -> pa.Table:
+    """article_id and minhash of signatures stored before band hashes were kept (``bands`` NULL)."""
+    with db.cursor() as con:
+        return con.execute("SELECT article_id, minhash FROM story_signatures WHERE bands IS NULL"
+                           " ORDER BY article_id").fetch_arrow_table()
+
+
+def save_bands(db: Database, rows: pa.Table) -> None:
+    """Set the ``bands`` of these signatures (article_id, bands) and drop the band key rows that
+    ``story_keys`` held before them ("b<band>:<hex>"), in one transaction."""
+    def save(con: duckdb.DuckDBPyConnection) -> None:
+        con.register("band_rows", rows)
+        con.execute("UPDATE story_signatures s SET bands = b.bands FROM band_rows b WHERE s.article_id = b.article_id")
+        con.execute("DELETE FROM story_keys WHERE key LIKE 'b%'")
+        con.unregister("band_rows")
+
+    with db.cursor() as con:
+        lake.transaction(con, save)
+
+
 def forget_all(db: Database) -> None:
     """For a rebuild: every signature, key and story is computed again."""
     def forget(con: duckdb.DuckDBPyConnection) -> None:
@@ -81,7 +102,7 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
     """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
     rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
     side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
-    (new article, stored current article, share a band key, how many key terms that are not hot they share), for the
+    (new article, stored current article, share an LSH band, how many key terms that are not hot they share), for the
     caller to check which are edges (``add_seeds``)."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -109,13 +130,21 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
     # A first run has nothing stored to compare with; the join below would still match every new key
     # with every other (3.4 s at 100,000 articles) before its filter leaves nothing.
     pairs = [] if not stored else con.execute(f"""
-        WITH new_keys AS (  -- the keys new articles find candidates by: band keys, and key terms not hot
-            SELECT k.article_id, k.key FROM story_keys k LEFT JOIN stories_key_counts c USING (key)
-            WHERE k.article_id IN (SELECT article_id FROM stories_new) AND (k.key LIKE 'b%' OR c.now <= {hot_df}))
-        SELECT n.article_id, o.article_id, bool_or(n.key LIKE 'b%'), count(*) FILTER (WHERE n.key LIKE 't%')
-        FROM new_keys n JOIN story_keys o USING (key) JOIN articles a ON a.article_id = o.article_id
-        WHERE a.{CURRENT} AND o.article_id NOT IN (SELECT article_id FROM stories_new)
-        GROUP BY ALL ORDER BY ALL""").fetchall()
+        WITH stored AS (SELECT article_id FROM articles a ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}),
+        new_keys AS (  -- the key terms new articles find candidates by: those not hot
+            SELECT k.article_id, k.key FROM story_keys k JOIN stories_key_counts c USING (key)
+            WHERE k.article_id IN (SELECT article_id FROM stories_new) AND c.now <= {hot_df}),
+        bands AS (  -- LSH bands of articles long enough to compare: (band, hash) is a bucket
+            SELECT article_id, generate_subscripts(bands, 1) AS band, unnest(bands) AS hash
+            FROM story_signatures WHERE n_shingles >= {MIN_SHINGLES}),
+        new_bands AS (SELECT * FROM bands WHERE article_id IN (SELECT article_id FROM stories_new)),
+        shared AS (
+            SELECT n.article_id AS new_id, o.article_id AS stored_id, true AS band, 0 AS term
+            FROM new_bands n JOIN bands o USING (band, hash) WHERE o.article_id IN (SELECT article_id FROM stored)
+            UNION ALL
+            SELECT n.article_id, o.article_id, false, 1
+            FROM new_keys n JOIN story_keys o USING (key) WHERE o.article_id IN (SELECT article_id FROM stored))
+        SELECT new_id, stored_id, bool_or(band), sum(term)::BIGINT FROM shared GROUP BY ALL ORDER BY ALL""").fetchall()
     return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
             con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
 

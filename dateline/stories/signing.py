@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from dateline.stories.clusters import Item, article_keys
+from dateline.stories.clusters import article_keys, band_hashes
 from dateline.stories.features import N_PERM, features
 from schemas import StoryKey, StorySignature
 from schemas.ddl import arrow_schema
@@ -23,9 +23,9 @@ from schemas.ddl import arrow_schema
 class Signer:
     """Collects the signatures and keys of a batch's articles and gives them as the tables' Arrow rows.
 
-    Built column by column, not as one pydantic model per article: a signature's 128 values as a numpy
-    row instead of 128 Python ints, ~60 keys an article as plain strings (310,000 key models at 5,000
-    articles took ~0.4 GB and a second)."""
+    Built column by column, not as one pydantic model per article: a signature's 128 values and its 32
+    band hashes as numpy rows instead of Python ints, ~30 key terms an article as plain strings (310,000
+    key models at 5,000 articles took ~0.4 GB and a second)."""
 
     run_id: str
     article_ids: list[str] = field(default_factory=list)
@@ -37,7 +37,7 @@ class Signer:
 
     def sign(self, article_id: str, title: str | None, body: str | None) -> None:
         f = features(title, body or "")
-        keys = article_keys(Item(article_id, None, f.signature, f.n_shingles, f.terms))
+        keys = article_keys(f.terms)
         self.article_ids.append(article_id), self.signatures.append(f.signature)
         self.n_shingles.append(f.n_shingles), self.terms.append(f.terms)
         self.key_articles += [article_id] * len(keys)
@@ -46,15 +46,20 @@ class Signer:
     def signature_rows(self) -> pa.Table:
         """``story_signatures`` rows of the articles signed."""
         n = len(self.article_ids)
-        values = np.concatenate(self.signatures).astype(np.int64) if n else np.zeros(0, np.int64)
-        minhash = pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * N_PERM),
-                                           pa.array(values, pa.int64()))
+        signatures = np.stack(self.signatures) if n else np.zeros((0, N_PERM), np.uint32)
         return pa.Table.from_arrays(
-            [pa.array(self.article_ids, pa.string()), minhash, pa.array(self.n_shingles, pa.int64()),
-             pa.array([list(t) for t in self.terms], pa.list_(pa.string())), pa.array([self.run_id] * n, pa.string())],
+            [pa.array(self.article_ids, pa.string()), int_lists(signatures.astype(np.int64)),
+             pa.array(self.n_shingles, pa.int64()), pa.array([list(t) for t in self.terms], pa.list_(pa.string())),
+             pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64))],
             schema=arrow_schema(StorySignature))
 
     def key_rows(self) -> pa.Table:
         """``story_keys`` rows of the articles signed."""
         return pa.Table.from_pydict({"article_id": self.key_articles, "key": self.keys,
                                      "run_id": [self.run_id] * len(self.keys)}, schema=arrow_schema(StoryKey))
+
+
+def int_lists(rows: np.ndarray) -> pa.ListArray:
+    """An (n, k) int64 array as n Arrow lists of k values, without a Python int each."""
+    n, k = rows.shape
+    return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * k), pa.array(rows.ravel(), pa.int64()))

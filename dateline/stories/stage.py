@@ -8,7 +8,8 @@ is, and they are loaded with it (``dateline.stories.signing``); the stage signs 
 Every candidate edge depends on its two articles only (``clusters``), so the clustering of a set is the
 union of the clusterings of its components: re-clustering the components a run touches, whole, gives the
 same tables as clustering everything again (``rebuild``), whatever the batches and file order. The new
-articles find the stored ones they may link to by joining their keys against ``story_keys`` in SQL; the
+articles find the stored ones they may link to by joining their key terms against ``story_keys`` and their
+LSH band hashes against ``story_signatures.bands`` in SQL; the
 stage reads no text, and untouched stories are not read at all.
 """
 
@@ -20,9 +21,9 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
-from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, linked, terms_of_lists
+from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, band_hashes, linked, terms_of_lists
 from dateline.stories.features import N_PERM
-from dateline.stories.signing import Signer
+from dateline.stories.signing import Signer, int_lists
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -43,6 +44,22 @@ def sign_new_articles(db: Database, run_id: str) -> int:
     return signed
 
 
+def fill_band_hashes(db: Database) -> int:
+    """Give signatures stored before band hashes were kept their ``bands`` (computed from ``minhash``,
+    no text re-read); return how many."""
+    rows = store.signatures_without_bands(db)
+    if not rows.num_rows:
+        return 0
+    bands = band_hashes(_signatures(rows["minhash"])).view(np.int64)
+    store.save_bands(db, pa.table({"article_id": rows["article_id"], "bands": int_lists(bands)}))
+    return rows.num_rows
+
+
+def _signatures(minhash: pa.ChunkedArray) -> np.ndarray:
+    """A ``minhash`` column (lists of N_PERM 64-bit ints) as one (n, N_PERM) uint32 block."""
+    return minhash.combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(len(minhash), N_PERM)
+
+
 def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
     their components need re-clustering (a shared key alone is no edge)."""
@@ -59,7 +76,7 @@ def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo],
     says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
     if rows is None or not rows.num_rows:
         return [], {}, None
-    signatures = rows["minhash"].combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(rows.num_rows, N_PERM)
+    signatures = _signatures(rows["minhash"])
     ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
     items = [Item(a, c, signatures[k], n, ()) for k, (a, c, n) in
              enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist()))]
@@ -77,6 +94,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     if rebuild or store.built_before_components(db):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
+    fill_band_hashes(db)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
         new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
         if not new and not gone:
