@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
@@ -436,7 +437,13 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | N
     n = len(items)
     out = Clustering()
     signatures, n_shingles = signature_matrix(items)
-    forced, _ = near_duplicate_pairs(signatures, n_shingles)
+    terms = _terms(items) if terms is None else terms
+    # The two pair searches are independent and spend their time in numpy and scipy, which let go of the
+    # GIL: side by side on two threads, 4.6 -> 2.7 s at 100,000 articles (same pairs).
+    with ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
+        copies = pool.submit(near_duplicate_pairs, signatures, n_shingles)
+        candidates = pool.submit(lambda: candidate_pairs(items, static_vectors(items, terms), hot, terms))
+        (forced, _), (pairs, sims) = copies.result(), candidates.result()
     for group in _groups(_labels(n, forced)):
         if len(group) < 2:
             continue
@@ -444,8 +451,6 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | N
         agree = np.count_nonzero(signatures[group] == signatures[root], axis=1)
         out.near_duplicates += [(items[g].article_id, items[root].article_id, float(_JACCARD[k]))
                                 for g, k in zip(group.tolist(), agree.tolist()) if g != root]
-    terms = _terms(items) if terms is None else terms
-    pairs, sims = candidate_pairs(items, static_vectors(items, terms), hot, terms)
     for component in _components(np.concatenate([pairs, forced]), list(range(n))):
         for g in component:  # items are sorted by id: the component's first is its least id
             out.components[items[g].article_id] = items[component[0]].article_id
