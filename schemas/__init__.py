@@ -12,13 +12,12 @@ from schemas.rejects import Reject
 from schemas.runs import Run
 from schemas.source_files import SourceFile
 from schemas.stories import Story
-from schemas.story_keys import StoryKey
 from schemas.story_members import StoryMember
 from schemas.story_signatures import StorySignature
 
 #: Every table, in load order (parents before children).
-TABLES = (Run, SourceFile, Article, DateMention, DateEvidence, QualityResult, Reject, StorySignature, StoryKey,
-          NearDuplicate, Story, StoryMember)
+TABLES = (Run, SourceFile, Article, DateMention, DateEvidence, QualityResult, Reject, StorySignature, NearDuplicate,
+          Story, StoryMember)
 
 from schemas.batch import Batch  # noqa: E402 - the records of one batch, built from the models above
 
@@ -34,7 +33,6 @@ __all__ = [
     "Run",
     "SourceFile",
     "Story",
-    "StoryKey",
     "StoryMember",
     "StorySignature",
     "TABLES",

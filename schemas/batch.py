@@ -14,7 +14,6 @@ from schemas.ddl import to_arrow
 from schemas.quality_results import QualityResult
 from schemas.rejects import Reject
 from schemas.source_files import SourceFile
-from schemas.story_keys import StoryKey
 from schemas.story_signatures import StorySignature
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +39,6 @@ class Batch:
     rejects: "pa.Table | list[Reject]" = field(default_factory=list)
     # made by the parse workers, where the text is (``dateline.stories.signing``), for the stories stage
     story_signatures: "pa.Table | list[StorySignature]" = field(default_factory=list)
-    story_keys: "pa.Table | list[StoryKey]" = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for model, rows in self.rows():
@@ -51,7 +49,7 @@ class Batch:
         """The batch of a parse result (``dateline.parse.normalize.Normalized``), before validation."""
         return cls(source_files=records.source_files, articles=records.articles, date_mentions=records.date_mentions,
                    date_evidence=records.date_evidence, rejects=records.rejects,
-                   story_signatures=records.story_signatures, story_keys=records.story_keys)
+                   story_signatures=records.story_signatures)
 
     def rows(self) -> Iterable[tuple[type[TableModel], "pa.Table"]]:
         """(model, rows) per table, in load order (the ledger first, an article before its details)."""
@@ -61,5 +59,4 @@ class Batch:
         yield DateEvidence, self.date_evidence
         yield QualityResult, self.quality_results
         yield StorySignature, self.story_signatures
-        yield StoryKey, self.story_keys
         yield Reject, self.rejects

@@ -75,7 +75,7 @@ def test_load_batch_is_idempotent_and_transactional(tmp_path):
         first = loads.load_batch(database, batch)
         second = loads.load_batch(database, batch)
         assert first == {"source_files": 1, "articles": 1, "date_mentions": 1, "date_evidence": 0,
-                         "quality_results": 2, "story_signatures": 0, "story_keys": 0, "rejects": 1, "superseded": 0}
+                         "quality_results": 2, "story_signatures": 0, "rejects": 1, "superseded": 0}
         assert set(second.values()) == {0}
         assert set(loads.load_batch(database, later_run).values()) == {0}
         assert_logical_keys_unique(con)

@@ -23,7 +23,7 @@ REUTERS = DEVSETS / "reuters_dev" / "txt"
 def _signatures(db) -> tuple[list, list]:
     with duckdb.connect(str(db), read_only=True) as con:
         return (con.execute("SELECT article_id, minhash, n_shingles, terms FROM story_signatures ORDER BY ALL").fetchall(),
-                con.execute("SELECT article_id, key FROM story_keys ORDER BY ALL").fetchall())
+                con.execute("SELECT article_id, keys, bands FROM story_signatures ORDER BY ALL").fetchall())
 
 
 def _snapshot(db) -> dict:

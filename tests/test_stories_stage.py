@@ -112,22 +112,28 @@ def test_a_rebuild_from_the_cli_changes_nothing(at_once, capsys):
     assert _tables(db) == before
 
 
-def test_signatures_from_before_band_hashes_get_them_from_their_minhash(at_once):
-    """A database signed when story_keys held 32 "b" band keys an article and story_signatures no
-    ``bands``: the stage computes the bands from the stored minhash (no text re-read) and drops the
-    band keys; the tables stay as they were."""
-    db = at_once["root"] / "old_bands.duckdb"
+def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_once):
+    """A database signed when a ``story_keys`` table held each article's key terms ("t<term>" rows) and 32
+    "b" band keys, and story_signatures had no ``bands`` or ``keys``: opening it moves the key terms into
+    ``keys`` and drops the table, the stage computes the bands from the stored minhash (no text re-read);
+    the story tables stay as they were."""
+    db = at_once["root"] / "old_keys.duckdb"
     shutil.copy(at_once["db"], db)
-    query = "SELECT article_id, bands FROM story_signatures ORDER BY ALL"
+    query = "SELECT article_id, bands, keys FROM story_signatures ORDER BY ALL"
     with duckdb.connect(str(db)) as con:
-        bands = con.execute(query).fetchall()
-        con.execute("UPDATE story_signatures SET bands = NULL")
+        signed = con.execute(query).fetchall()
+        con.execute("CREATE TABLE story_keys (article_id VARCHAR NOT NULL, key VARCHAR NOT NULL, run_id VARCHAR NOT NULL)")
+        con.execute("""INSERT INTO story_keys SELECT article_id, 't' || unnest(string_split(keys, ' ')), run_id
+                       FROM story_signatures WHERE keys <> ''""")
         con.execute("INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures")
+        con.execute("ALTER TABLE story_signatures DROP COLUMN keys")
+        con.execute("ALTER TABLE story_signatures DROP COLUMN bands")
     before = _tables(db)
     assert main(["stories", "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute(query).fetchall() == bands and all(len(b) == 32 for _, b in bands)
-        assert con.execute("SELECT count(*) FROM story_keys WHERE key LIKE 'b%'").fetchone()[0] == 0
+        assert con.execute(query).fetchall() == signed
+        assert all(len(b) == 32 for _, b, _ in signed) and any(k for _, _, k in signed)
+        assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'").fetchone()[0]
     assert _tables(db) == before
 
 
@@ -179,7 +185,7 @@ def test_a_run_without_stories_leaves_them_to_dateline_stories(at_once):
     result = news_etl(paths=[str(at_once["corpus"])], db=str(db), data_docs=False, stories=False)
     assert result["stories"] is None and result["corpus_check"] is None
     with duckdb.connect(str(db), read_only=True) as con:
-        for table in ("story_signatures", "story_keys", "stories", "story_members", "near_duplicates"):
+        for table in ("story_signatures", "stories", "story_members", "near_duplicates"):
             assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(_tables(at_once["db"])["story_members"])
     assert main(["stories", "--db", str(db)]) == 0

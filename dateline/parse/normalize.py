@@ -45,7 +45,6 @@ class Normalized:
     rejects: list[Reject] = field(default_factory=list)
     # ``signing.Signer``'s rows of the articles (Arrow tables once the batch is done)
     story_signatures: "pyarrow.Table | list[StorySignature]" = field(default_factory=list)
-    story_keys: "pyarrow.Table | list" = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)  # content hashes met here -> article id ("" if rejected)
     reject_reasons: dict[str, str] = field(default_factory=dict)  # rejected content hashes -> reason
 
@@ -57,7 +56,7 @@ def normalize_files(
     """Turn a batch of read records into table rows: every record (a one-article file, a line, row or WARC
     record) gets exactly one ``source_files`` row. ``field_map`` names fields JSON and CSV exports call
     otherwise (``{"body": "content"}``). ``sign_stories``: give each article its ``story_signatures`` row
-    and ``story_keys`` (``dateline.stories.signing``), made here where the text is.
+    (``dateline.stories.signing``), made here where the text is.
 
     Outcomes: ``loaded`` (one article), ``duplicate`` (same bytes as an article already handled) or
     ``rejected`` (plus one ``rejects`` row with the reason). ``seen`` maps content hashes met earlier
@@ -88,7 +87,7 @@ def normalize_files(
                        f"{verdict}"[:500] or None)
         else:
             rec.loaded(p, verdict)
-    rec.out.story_signatures, rec.out.story_keys = rec.signer.signature_rows(), rec.signer.key_rows()
+    rec.out.story_signatures = rec.signer.signature_rows()
     return rec.out
 
 

@@ -236,6 +236,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
             if name not in have:
                 sql_type = column_type(unwrap_optional(info.annotation)[0])[0]
                 con.execute(f'ALTER TABLE "{model.table}" ADD COLUMN "{name}" {sql_type}')
+    _move_story_keys(con)
     if lake:  # lakes are newer than the changes below
         return
     # source_files.size_bytes became nullable: unreadable files get a ledger row too.
@@ -245,6 +246,29 @@ def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
     ).fetchone()
     if nullable and nullable[0] == "NO":
         con.execute('ALTER TABLE "source_files" ALTER COLUMN "size_bytes" DROP NOT NULL')
+
+
+def _move_story_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Databases signed before ``story_signatures.keys`` kept an article's key terms as rows of a
+    ``story_keys`` table ("t<term>"; "b<band>:<hex>" band keys too, before ``bands``): move them into
+    ``keys`` and drop the table, in one transaction. Their ``bands`` the stories stage computes from the
+    stored minhash."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'"
+                       " AND database_name = current_database()").fetchone()[0]:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("""
+            UPDATE story_signatures s SET keys = k.keys
+            FROM (SELECT article_id, string_agg(substr(key, 2), ' ' ORDER BY substr(key, 2)) AS keys FROM story_keys
+                  WHERE key LIKE 't%' GROUP BY article_id) k
+            WHERE s.article_id = k.article_id""")
+        con.execute("UPDATE story_signatures SET keys = '' WHERE keys IS NULL")  # no key term at all
+        con.execute("DROP TABLE story_keys")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _sql_literal(value) -> str:

@@ -87,7 +87,6 @@ def drop_seen(batch: Batch, met: ContentIndex) -> Batch:
         date_evidence=_without_articles(batch.date_evidence, dropped),
         quality_results=_without_articles(batch.quality_results, dropped),
         story_signatures=_without_articles(batch.story_signatures, dropped),
-        story_keys=_without_articles(batch.story_keys, dropped),
         rejects=rejects,
     )
 

@@ -146,15 +146,16 @@ def band_hashes(signatures: np.ndarray) -> np.ndarray:
     """(n, BANDS) uint64: each LSH band's ROWS (4) 32-bit values as one number, first two rows mixed, last
     two xored in. Two articles are near-duplicate candidates when they agree in some band: the clustering
     buckets bands by these numbers and ``story_signatures.bands`` keeps them, so an incremental run joins
-    a new article's bands against the stored ones in SQL (kept as 32 ``story_keys`` rows an article
+    a new article's bands against the stored ones in SQL (kept as 32 rows of a key table an article
     instead, they cost the load ~0.17 s per 5,000 articles)."""
     v = np.ascontiguousarray(signatures, dtype=np.uint32).reshape(-1, BANDS, ROWS).astype(np.uint64)
     return ((v[..., 0] << np.uint64(32) | v[..., 1]) * _BAND_MIX) ^ (v[..., 2] << np.uint64(32) | v[..., 3])
 
 
-def article_keys(terms: Iterable[str]) -> list[str]:
-    """The key terms an article is found by, as ``story_keys`` keeps them: "t" and the term."""
-    return ["t" + t for t in key_terms(terms)]
+def article_keys(terms: Iterable[str]) -> str:
+    """The key terms an article is found by, as ``story_signatures.keys`` keeps them: sorted, joined by
+    spaces (a story term has none)."""
+    return " ".join(sorted(key_terms(terms)))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""An article's signature and keys, as the rows ``story_signatures`` and ``story_keys`` keep of it.
+"""An article's signature, band hashes and key terms, as the row ``story_signatures`` keeps of it.
 
 Computed where the text already is: by the parse workers as they normalize a batch (so the stories stage
 never re-reads a body and the work is spread over the workers), and by the stage itself for articles
@@ -15,33 +15,29 @@ import pyarrow as pa
 
 from dateline.stories.clusters import article_keys, band_hashes
 from dateline.stories.features import N_PERM, features
-from schemas import StoryKey, StorySignature
+from schemas import StorySignature
 from schemas.ddl import arrow_schema
 
 
 @dataclass
 class Signer:
-    """Collects the signatures and keys of a batch's articles and gives them as the tables' Arrow rows.
+    """Collects the signatures of a batch's articles and gives them as the table's Arrow rows.
 
     Built column by column, not as one pydantic model per article: a signature's 128 values and its 32
-    band hashes as numpy rows instead of Python ints, ~30 key terms an article as plain strings (310,000
-    key models at 5,000 articles took ~0.4 GB and a second)."""
+    band hashes as numpy rows instead of Python ints (key rows as models, 310,000 at 5,000 articles, took
+    ~0.4 GB and a second)."""
 
     run_id: str
     article_ids: list[str] = field(default_factory=list)
     signatures: list[np.ndarray] = field(default_factory=list)
     n_shingles: list[int] = field(default_factory=list)
     terms: list[tuple[str, ...]] = field(default_factory=list)
-    key_articles: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
 
     def sign(self, article_id: str, title: str | None, body: str | None) -> None:
         f = features(title, body or "")
-        keys = article_keys(f.terms)
         self.article_ids.append(article_id), self.signatures.append(f.signature)
-        self.n_shingles.append(f.n_shingles), self.terms.append(f.terms)
-        self.key_articles += [article_id] * len(keys)
-        self.keys += keys
+        self.n_shingles.append(f.n_shingles), self.terms.append(f.terms), self.keys.append(article_keys(f.terms))
 
     def signature_rows(self) -> pa.Table:
         """``story_signatures`` rows of the articles signed."""
@@ -50,13 +46,9 @@ class Signer:
         return pa.Table.from_arrays(
             [pa.array(self.article_ids, pa.string()), int_lists(signatures.astype(np.int64)),
              pa.array(self.n_shingles, pa.int64()), pa.array([list(t) for t in self.terms], pa.list_(pa.string())),
-             pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64))],
+             pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
+             pa.array(self.keys, pa.string())],
             schema=arrow_schema(StorySignature))
-
-    def key_rows(self) -> pa.Table:
-        """``story_keys`` rows of the articles signed."""
-        return pa.Table.from_pydict({"article_id": self.key_articles, "key": self.keys,
-                                     "run_id": [self.run_id] * len(self.keys)}, schema=arrow_schema(StoryKey))
 
 
 def int_lists(rows: np.ndarray) -> pa.ListArray:

@@ -8,8 +8,8 @@ is, and they are loaded with it (``dateline.stories.signing``); the stage signs 
 Every candidate edge depends on its two articles only (``clusters``), so the clustering of a set is the
 union of the clusterings of its components: re-clustering the components a run touches, whole, gives the
 same tables as clustering everything again (``rebuild``), whatever the batches and file order. The new
-articles find the stored ones they may link to by joining their key terms against ``story_keys`` and their
-LSH band hashes against ``story_signatures.bands`` in SQL; the
+articles find the stored ones they may link to by joining their key terms and LSH band hashes against the
+stored ones (``story_signatures.keys`` and ``bands``) in SQL; the
 stage reads no text, and untouched stories are not read at all.
 """
 
@@ -39,15 +39,16 @@ def sign_new_articles(db: Database, run_id: str) -> int:
         signer = Signer(run_id)
         for article_id, title, body in chunk:
             signer.sign(article_id, title, body)
-        store.save_signatures(db, signer.signature_rows(), signer.key_rows())
+        store.save_signatures(db, signer.signature_rows())
         signed += len(chunk)
     return signed
 
 
-def fill_band_hashes(db: Database) -> int:
-    """Give signatures stored before band hashes were kept their ``bands`` (computed from ``minhash``,
-    no text re-read); return how many."""
-    rows = store.signatures_without_bands(db)
+def upgrade_signatures(db: Database) -> int:
+    """Give signatures stored by older versions their ``bands``, computed from ``minhash`` (no text
+    re-read; their ``keys`` came from the ``story_keys`` table they kept: ``database._migrate``); return
+    how many."""
+    rows = store.signatures_before_bands(db)
     if not rows.num_rows:
         return 0
     bands = band_hashes(_signatures(rows["minhash"])).view(np.int64)
@@ -94,7 +95,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     if rebuild or store.built_before_components(db):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
-    fill_band_hashes(db)
+    upgrade_signatures(db)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
         new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
         if not new and not gone:
