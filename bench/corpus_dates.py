@@ -52,6 +52,7 @@ def child(db: str, n: int, devsets: Path) -> dict:
     import pyarrow as pa
 
     from dateline.dating.corpus_stage import judge_all
+    from dateline.stories.signing import stored_terms
 
     base = base_articles(devsets)
     copies = -(-n // len(base))
@@ -59,7 +60,7 @@ def child(db: str, n: int, devsets: Path) -> dict:
     con = duckdb.connect(db)
     articles = pa.table({"article_id": [r[0] for r in rows], "published_claimed": [r[1] for r in rows],  # noqa: F841
                          "superseded_by": pa.nulls(len(rows), pa.string())})
-    signatures = pa.table({"article_id": [r[0] for r in rows], "terms": [r[2] for r in rows]})  # noqa: F841
+    signatures = pa.table({"article_id": [r[0] for r in rows], "terms": [stored_terms(r[2]) for r in rows]})  # noqa: F841
     con.execute("CREATE TABLE articles AS SELECT * FROM articles")
     con.execute("CREATE TABLE story_signatures AS SELECT * FROM signatures")
     con.execute("SET memory_limit = '384MiB'")  # what a run gives DuckDB (Settings.duckdb_memory)

@@ -459,13 +459,14 @@ def judge_by_corpus(items: list[Item]) -> None:
     import pyarrow as pa
 
     from dateline.dating.corpus_stage import judge_all
+    from dateline.stories.signing import stored_terms
 
     loaded = [it for it in items if it.loaded and it.article_id]
     articles = pa.table({"article_id": [it.article_id for it in loaded],  # noqa: F841 - read by the SQL below
                          "published_claimed": [it.claimed for it in loaded],
                          "superseded_by": pa.nulls(len(loaded), pa.string())})
     signatures = pa.table({"article_id": [it.article_id for it in loaded],  # noqa: F841
-                           "terms": [list(it.terms) for it in loaded]})
+                           "terms": [stored_terms(it.terms) for it in loaded]})
     con = duckdb.connect()
     con.execute("CREATE TABLE articles AS SELECT * FROM articles")
     con.execute("CREATE TABLE story_signatures AS SELECT * FROM signatures")

@@ -12,7 +12,10 @@ class StorySignature(TableModel):
     article_id: str
     minhash: list[int]  # 128 unsigned 32-bit values
     n_shingles: int  # distinct word 3-grams of the body; under 8 the article is too short to compare
-    terms: list[str]  # title and lede words and names; title words also as "t:word"
+    # Title and lede words and names (title words also as "t:word"), sorted and joined by spaces (a term has
+    # none; ``string_split(terms, ' ')`` lists them); NULL: the article has none. One string an article
+    # loads ~3x faster than a list of ~50 (~2.4 s per 100,000 articles).
+    terms: str | None
     run_id: str
     # The 32 LSH band hashes of ``minhash`` as signed 64-bit numbers (``clusters.band_hashes``): what a
     # new article's near-duplicate candidates are joined by. Last, as ALTER TABLE adds it to older

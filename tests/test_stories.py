@@ -288,3 +288,17 @@ def test_keys_computed_at_once_are_each_articles_own_keys():
     expected = {frozenset((i, j)) for i in range(len(items)) for j in range(i + 1, len(items))
                 if min(n_shingles[i], n_shingles[j]) >= MIN_SHINGLES and (bands[i] == bands[j]).all(axis=1).any()}
     assert sharing == expected and expected
+
+def test_story_terms_stored_as_one_string_come_back_as_the_same_lists_and_none_as_none():
+    from dateline.stories.clusters import terms_of_lists
+    from dateline.stories.signing import Signer, stored_term_lists
+
+    signer = Signer("run")
+    signer.sign("a", *UNRELATED[0])
+    signer.sign("b", None, "It was the 2021 one.")  # no story term at all
+    signer.sign("c", *UNRELATED[1])
+    rows = signer.signature_rows()
+    assert rows["terms"].to_pylist()[1] is None and rows["keys"].to_pylist()[1] == ""
+    terms = terms_of_lists(stored_term_lists(rows["terms"]))
+    got = [tuple(terms.vocab[i] for i in terms.ids[terms.offsets[k]:terms.offsets[k + 1]]) for k in range(3)]
+    assert got == signer.terms and got[0] and not got[1]

@@ -114,12 +114,12 @@ def test_a_rebuild_from_the_cli_changes_nothing(at_once, capsys):
 
 def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_once):
     """A database signed when a ``story_keys`` table held each article's key terms ("t<term>" rows) and 32
-    "b" band keys, and story_signatures had no ``bands`` or ``keys``: opening it moves the key terms into
-    ``keys`` and drops the table, the stage computes the bands from the stored minhash (no text re-read);
-    the story tables stay as they were."""
+    "b" band keys, and story_signatures had no ``bands`` or ``keys`` and its ``terms`` as a list: opening
+    it joins the terms, moves the key terms into ``keys`` and drops the table, the stage computes the
+    bands from the stored minhash (no text re-read); the story tables stay as they were."""
     db = at_once["root"] / "old_keys.duckdb"
     shutil.copy(at_once["db"], db)
-    query = "SELECT article_id, bands, keys FROM story_signatures ORDER BY ALL"
+    query = "SELECT article_id, bands, keys, terms FROM story_signatures ORDER BY ALL"
     with duckdb.connect(str(db)) as con:
         signed = con.execute(query).fetchall()
         con.execute("CREATE TABLE story_keys (article_id VARCHAR NOT NULL, key VARCHAR NOT NULL, run_id VARCHAR NOT NULL)")
@@ -128,11 +128,14 @@ def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_o
         con.execute("INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures")
         con.execute("ALTER TABLE story_signatures DROP COLUMN keys")
         con.execute("ALTER TABLE story_signatures DROP COLUMN bands")
+        con.execute("ALTER TABLE story_signatures ALTER terms TYPE VARCHAR[]"
+                    " USING coalesce(string_split(terms, ' '), [])")
     before = _tables(db)
     assert main(["stories", "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(query).fetchall() == signed
-        assert all(len(b) == 32 for _, b, _ in signed) and any(k for _, _, k in signed)
+        assert all(len(b) == 32 for _, b, _, _ in signed) and any(k for _, _, k, _ in signed)
+        assert any(t and " " in t for *_, t in signed)
         assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'").fetchone()[0]
     assert _tables(db) == before
 

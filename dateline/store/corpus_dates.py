@@ -13,14 +13,15 @@ from dateline.store.database import Database
 from schemas import DateEvidence
 from schemas.ddl import to_arrow
 
-# tf-idf over the terms the stories stage keeps per article (story_signatures.terms), restricted to terms
+# tf-idf over the terms the stories stage keeps per article (story_signatures.terms, joined by spaces; NULL
+# when there are none, so string_split never gives an empty term), restricted to terms
 # in 2..cap current dated articles: a term in one article links nothing, a common one links everything
 # (and a term in k articles costs k^2 pairs, so the cap also bounds the join). Each article's weights are
 # normalised, so the sum over shared terms below is the cosine.
 _WEIGHTS_SQL = """
 CREATE OR REPLACE TEMP TABLE corpus_weights AS
 WITH t AS (
-    SELECT DISTINCT s.article_id, unnest(s.terms) AS term
+    SELECT DISTINCT s.article_id, unnest(string_split(s.terms, ' ')) AS term
     FROM story_signatures s JOIN articles a USING (article_id)
     WHERE a.superseded_by IS NULL AND a.published_claimed IS NOT NULL),
 n AS (SELECT count(DISTINCT article_id) AS n FROM t),

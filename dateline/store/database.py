@@ -16,7 +16,7 @@ import duckdb
 from dateline.store import lake as lakes
 from dateline.store.extensions import NO_AUTOLOAD
 from dateline.store.views import VIEWS
-from schemas import TABLES
+from schemas import TABLES, StorySignature
 from schemas.ddl import column_type, create_table_sql, unwrap_optional
 
 
@@ -237,6 +237,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
                 sql_type = column_type(unwrap_optional(info.annotation)[0])[0]
                 con.execute(f'ALTER TABLE "{model.table}" ADD COLUMN "{name}" {sql_type}')
     _move_story_keys(con)
+    _join_story_terms(con, lake=lake)
     if lake:  # lakes are newer than the changes below
         return
     # source_files.size_bytes became nullable: unreadable files get a ledger row too.
@@ -265,6 +266,27 @@ def _move_story_keys(con: duckdb.DuckDBPyConnection) -> None:
             WHERE s.article_id = k.article_id""")
         con.execute("UPDATE story_signatures SET keys = '' WHERE keys IS NULL")  # no key term at all
         con.execute("DROP TABLE story_keys")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _join_story_terms(con: duckdb.DuckDBPyConnection, *, lake: bool) -> None:
+    """``story_signatures.terms`` was a list of strings; it is one space-separated string now. The table
+    is rebuilt under the model's DDL in one transaction (DuckLake cannot change a list column's type)."""
+    row = con.execute("SELECT data_type FROM information_schema.columns WHERE table_name = 'story_signatures'"
+                      " AND column_name = 'terms' AND table_catalog = current_database()").fetchone()
+    if row is None or row[0] != "VARCHAR[]":
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute('ALTER TABLE "story_signatures" RENAME TO "story_signatures__list_terms"')
+        con.execute(create_table_sql(StorySignature, constraints=not lake))
+        con.execute('INSERT INTO "story_signatures" BY NAME SELECT * REPLACE'
+                    " (CASE WHEN len(terms) > 0 THEN array_to_string(terms, ' ') END AS terms)"
+                    ' FROM "story_signatures__list_terms"')
+        con.execute('DROP TABLE "story_signatures__list_terms"')
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -183,8 +183,10 @@ def terms_of_lists(terms: "pyarrow.ListArray") -> Terms:
     import pyarrow.compute as pc
 
     encoded = pc.dictionary_encode(terms.flatten())  # numbered in order of first appearance, as _terms
-    offsets = terms.offsets.to_numpy().astype(np.int64)
-    return Terms(encoded.dictionary.to_pylist(), encoded.indices.to_numpy().astype(np.int64), offsets - offsets[0])
+    # offsets from the lengths, as flatten() counts them (a null list has no terms, whatever its offsets say)
+    lengths = pc.list_value_length(terms).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return Terms(encoded.dictionary.to_pylist(), encoded.indices.to_numpy().astype(np.int64),
+                 np.concatenate([[0], np.cumsum(lengths)]))
 
 
 def _terms(items: Sequence[Item]) -> Terms:

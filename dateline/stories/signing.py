@@ -45,10 +45,22 @@ class Signer:
         signatures = np.stack(self.signatures) if n else np.zeros((0, N_PERM), np.uint32)
         return pa.Table.from_arrays(
             [pa.array(self.article_ids, pa.string()), int_lists(signatures.astype(np.int64)),
-             pa.array(self.n_shingles, pa.int64()), pa.array([list(t) for t in self.terms], pa.list_(pa.string())),
+             pa.array(self.n_shingles, pa.int64()), pa.array([stored_terms(t) for t in self.terms], pa.string()),
              pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
              pa.array(self.keys, pa.string())],
             schema=arrow_schema(StorySignature))
+
+
+def stored_terms(terms: tuple[str, ...]) -> str | None:
+    """Story terms as ``story_signatures.terms`` keeps them: joined by spaces, None for none."""
+    return " ".join(terms) or None
+
+
+def stored_term_lists(terms: "pa.ChunkedArray | pa.Array") -> pa.ListArray:
+    """``story_signatures.terms`` strings back as lists of terms (a NULL: a null list, no terms)."""
+    import pyarrow.compute as pc
+
+    return pc.split_pattern(terms.combine_chunks() if isinstance(terms, pa.ChunkedArray) else terms, " ")
 
 
 def int_lists(rows: np.ndarray) -> pa.ListArray:

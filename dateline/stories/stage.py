@@ -23,7 +23,7 @@ from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
 from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, band_hashes, linked, terms_of_lists
 from dateline.stories.features import N_PERM
-from dateline.stories.signing import Signer, int_lists
+from dateline.stories.signing import Signer, int_lists, stored_term_lists
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -82,7 +82,7 @@ def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo],
     items = [Item(a, c, signatures[k], n, ()) for k, (a, c, n) in
              enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist()))]
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
-    return items, info, terms_of_lists(rows["terms"].combine_chunks())
+    return items, info, terms_of_lists(stored_term_lists(rows["terms"]))
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
