@@ -18,8 +18,9 @@ from schemas.ddl import to_arrow
 
 #: Articles the stage clusters: current versions (an edited file's old version is left out).
 CURRENT = "superseded_by IS NULL"
-#: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that cursor): article ids of the run's new and gone articles,
-#: and of the articles whose components it re-clusters.
+#: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that
+#: cursor): every signed article's key terms as (article, key) rows; the ids of the run's new and gone
+#: articles, and of the articles whose components it re-clusters.
 _SCRATCH = ("stories_keys", "stories_new", "stories_gone", "stories_key_counts", "stories_seeds", "stories_affected")
 
 

@@ -9,8 +9,8 @@ Every candidate edge depends on its two articles only (``clusters``), so the clu
 union of the clusterings of its components: re-clustering the components a run touches, whole, gives the
 same tables as clustering everything again (``rebuild``), whatever the batches and file order. The new
 articles find the stored ones they may link to by joining their key terms and LSH band hashes against the
-stored ones (``story_signatures.keys`` and ``bands``) in SQL; the
-stage reads no text, and untouched stories are not read at all.
+stored ones (``story_signatures.keys`` and ``bands``) in SQL; the stage reads no text, and untouched
+stories are not read at all.
 """
 
 from __future__ import annotations
