@@ -257,19 +257,16 @@ def _move_story_keys(con: duckdb.DuckDBPyConnection) -> None:
     if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'"
                        " AND database_name = current_database()").fetchone()[0]:
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def move(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("""
             UPDATE story_signatures s SET keys = k.keys
             FROM (SELECT article_id, string_agg(substr(key, 2), ' ' ORDER BY substr(key, 2)) AS keys FROM story_keys
                   WHERE key LIKE 't%' GROUP BY article_id) k
             WHERE s.article_id = k.article_id""")
-        con.execute("UPDATE story_signatures SET keys = '' WHERE keys IS NULL")  # no key term at all
         con.execute("DROP TABLE story_keys")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+    lakes.transaction(con, move)
 
 
 def _join_story_terms(con: duckdb.DuckDBPyConnection, *, lake: bool) -> None:
@@ -279,18 +276,16 @@ def _join_story_terms(con: duckdb.DuckDBPyConnection, *, lake: bool) -> None:
                       " AND column_name = 'terms' AND table_catalog = current_database()").fetchone()
     if row is None or row[0] != "VARCHAR[]":
         return
-    con.execute("BEGIN TRANSACTION")
-    try:
+
+    def rebuild(con: duckdb.DuckDBPyConnection) -> None:
         con.execute('ALTER TABLE "story_signatures" RENAME TO "story_signatures__list_terms"')
         con.execute(create_table_sql(StorySignature, constraints=not lake))
         con.execute('INSERT INTO "story_signatures" BY NAME SELECT * REPLACE'
                     " (CASE WHEN len(terms) > 0 THEN array_to_string(terms, ' ') END AS terms)"
                     ' FROM "story_signatures__list_terms"')
         con.execute('DROP TABLE "story_signatures__list_terms"')
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+
+    lakes.transaction(con, rebuild)
 
 
 def _sql_literal(value) -> str:
