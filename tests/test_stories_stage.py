@@ -124,7 +124,7 @@ def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_o
         signed = con.execute(query).fetchall()
         con.execute("CREATE TABLE story_keys (article_id VARCHAR NOT NULL, key VARCHAR NOT NULL, run_id VARCHAR NOT NULL)")
         con.execute("""INSERT INTO story_keys SELECT article_id, 't' || unnest(string_split(keys, ' ')), run_id
-                       FROM story_signatures WHERE keys <> ''""")
+                       FROM story_signatures WHERE keys IS NOT NULL""")
         con.execute("INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures")
         con.execute("ALTER TABLE story_signatures DROP COLUMN keys")
         con.execute("ALTER TABLE story_signatures DROP COLUMN bands")

@@ -152,12 +152,6 @@ def band_hashes(signatures: np.ndarray) -> np.ndarray:
     return ((v[..., 0] << np.uint64(32) | v[..., 1]) * _BAND_MIX) ^ (v[..., 2] << np.uint64(32) | v[..., 3])
 
 
-def article_keys(terms: Iterable[str]) -> str:
-    """The key terms an article is found by, as ``story_signatures.keys`` keeps them: sorted, joined by
-    spaces (a story term has none)."""
-    return " ".join(sorted(key_terms(terms)))
-
-
 @dataclass(frozen=True)
 class Terms:
     """The items' story terms as ids: item ``i``'s are ``ids[offsets[i]:offsets[i + 1]]``, in its order."""
@@ -265,9 +259,9 @@ def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.nd
     for b in range(BANDS):
         # sorted, equal neighbours share a bucket (np.unique(axis=0) of the rows sorted them as bytes:
         # 2.2 s of 100,000 articles' 32 bands)
-        band = hashes[:, b]
-        order = np.argsort(band, kind="stable")
-        starts = np.concatenate([[True], band[order][1:] != band[order][:-1]])
+        order = np.argsort(hashes[:, b], kind="stable")
+        band = hashes[order, b]
+        starts = np.concatenate([[True], band[1:] != band[:-1]])
         inverse = np.empty(len(rows), np.int64)
         inverse[order] = np.cumsum(starts) - 1
         items.append(rows), buckets.append(inverse + offset)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from dateline.stories.clusters import article_keys, band_hashes
+from dateline.stories.clusters import band_hashes, key_terms
 from dateline.stories.features import N_PERM, features
 from schemas import StorySignature
 from schemas.ddl import arrow_schema
@@ -32,12 +32,12 @@ class Signer:
     signatures: list[np.ndarray] = field(default_factory=list)
     n_shingles: list[int] = field(default_factory=list)
     terms: list[tuple[str, ...]] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
+    keys: list[tuple[str, ...]] = field(default_factory=list)  # key terms, sorted
 
     def sign(self, article_id: str, title: str | None, body: str | None) -> None:
         f = features(title, body or "")
         self.article_ids.append(article_id), self.signatures.append(f.signature)
-        self.n_shingles.append(f.n_shingles), self.terms.append(f.terms), self.keys.append(article_keys(f.terms))
+        self.n_shingles.append(f.n_shingles), self.terms.append(f.terms), self.keys.append(tuple(sorted(key_terms(f.terms))))
 
     def signature_rows(self) -> pa.Table:
         """``story_signatures`` rows of the articles signed."""
@@ -47,12 +47,13 @@ class Signer:
             [pa.array(self.article_ids, pa.string()), int_lists(signatures.astype(np.int64)),
              pa.array(self.n_shingles, pa.int64()), pa.array([stored_terms(t) for t in self.terms], pa.string()),
              pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
-             pa.array(self.keys, pa.string())],
+             pa.array([stored_terms(k) for k in self.keys], pa.string())],
             schema=arrow_schema(StorySignature))
 
 
 def stored_terms(terms: tuple[str, ...]) -> str | None:
-    """Story terms as ``story_signatures.terms`` keeps them: joined by spaces, None for none."""
+    """Story or key terms as ``story_signatures.terms`` and ``.keys`` keep them: joined by spaces (a term
+    has none), None for none."""
     return " ".join(terms) or None
 
 
