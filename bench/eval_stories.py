@@ -24,6 +24,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from itertools import combinations
 from math import comb
 from pathlib import Path
@@ -60,7 +61,7 @@ def items_of(texts: dict[str, str]) -> list[Item]:
     for key, text in texts.items():
         p = parse_text(text)
         f = features(p.title, p.body)
-        out.append(Item(key, p.published_claimed, f.signature, f.n_shingles, f.terms))
+        out.append(Item(key, p.published_claimed, f.signature, f.n_shingles, f.terms, f.numbers))
     return out
 
 
@@ -155,14 +156,6 @@ def _pairs_within(root: dict[str, str], keys) -> set[tuple[str, str]]:
 #: Texts whose word 3-grams are this close (exact Jaccard) to another's repeat it: they are left out of
 #: the syndication set's originals and negatives, whatever the method says of them.
 REPEAT_JACCARD = 0.9
-NUMBER = re.compile(r"[0-9]+")
-
-
-def numbers_of(body: str) -> set[str]:
-    """A body's distinct numbers (digit runs of its folded text): the facts a copy carries over."""
-    from dateline.stories.features import fold
-
-    return set(NUMBER.findall(fold(body)))
 
 
 def eval_syndication(folder: Path, n_originals: int = 60) -> None:
@@ -207,64 +200,32 @@ def eval_syndication(folder: Path, n_originals: int = 60) -> None:
     for kind in ("headline", "boilerplate", "typography", "cut_tail", "dropped_sentence", "spinner"):
         found = sum(root.get(f"{k}~{kind}", f"{k}~{kind}") == root.get(k, k) for k in originals)
         print(f"    {kind:17} found {found}/{len(originals)}")
-    numbered = _numbers_rule_roots(items, {k: parse_text(v).body for k, v in corpus.items()})
-    pred = _pairs_within(numbered, corpus)
-    print(f"  with the numbers rule (a measured lever, not in the pipeline: eval_real_copies): precision"
+    bare = [replace(it, numbers=()) for it in items]  # the numbers test passes a pair with no numbers
+    root = {a: d for a, d, _ in cluster(bare).near_duplicates}
+    pred = _pairs_within(root, corpus)
+    print(f"  without the numbers test (clusters.NUMBERS_AGREE): precision"
           f" {len(pred & true_pairs) / len(pred) if pred else 1.0:.3f}  recall {len(pred & true_pairs) / len(true_pairs):.3f}")
     eval_real_copies(parsed, jaccard)
 
 
-def numbers_agree(x: set[str], y: set[str]) -> float:
-    """The share of the shorter list of distinct numbers found in the other (1.0 when one has none)."""
-    return len(x & y) / min(len(x), len(y)) if x and y else 1.0
-
-
-def _numbers_rule_roots(items: list[Item], bodies: dict[str, str], at_least: float = 0.7) -> dict[str, str]:
-    """Near-duplicate groups (text -> least member) from the pipeline's candidate pairs, keeping only the
-    pairs whose numbers agree (``numbers_agree`` >= ``at_least``)."""
-    from dateline.stories.clusters import near_duplicate_pairs, signature_matrix
-
-    numbers = {it.article_id: numbers_of(bodies[it.article_id]) for it in items}
-    parent = {it.article_id: it.article_id for it in items}
-
-    def find(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-    pairs, _ = near_duplicate_pairs(*signature_matrix(items))
-    for i, j in pairs.tolist():
-        a, b = items[i].article_id, items[j].article_id
-        if numbers_agree(numbers[a], numbers[b]) >= at_least:
-            x, y = find(a), find(b)
-            if x != y:
-                parent[max(x, y)] = min(x, y)
-    return {k: find(k) for k in parent}
-
-
 def eval_real_copies(parsed: dict, jaccard: dict[tuple[str, str], float]) -> None:
-    """What ``near_duplicates`` says of the real reuters texts alone, each row's pair judged by its exact
-    3-gram Jaccard and by its numbers: a copy carries the facts of what it copies (issue 20 follow-up,
-    stop 22: most rows on this wire are templated reports of other companies or days). The numbers rule
-    is a measured lever, not in the pipeline: the shorter list of a pair's distinct numbers mostly (>= 0.7)
-    in the other's."""
+    """What ``near_duplicates`` says of the real reuters texts alone, each row's pair (article,
+    ``duplicate_of``) judged by its exact 3-gram Jaccard, with and without the numbers test: on this wire
+    most rows it removes are one template filled in for other companies or days (issue 20, stop 22)."""
     items = [Item(k, p.published_claimed, *_signature_and_terms(p)) for k, p in sorted(parsed.items())]
-    rows = cluster(items).near_duplicates
-    numbers = {k: numbers_of(p.body) for k, p in parsed.items()}
-
-    bands = Counter()
-    for a, d, _ in rows:
-        j = jaccard.get(tuple(sorted((a, d))), 0.0)
-        bands["repeat (J >= 0.9)" if j >= 0.9 else "close (0.5 <= J < 0.9)" if j >= 0.5 else "loose (J < 0.5)"] += 1
-        bands[f"numbers agree >= 0.7: {'kept' if numbers_agree(numbers[a], numbers[d]) >= 0.7 else 'dropped'}"] += 1
-    print(f"  reuters_dev alone: {len(rows)} near-duplicate rows; by the exact Jaccard of the row's pair: "
-          + ", ".join(f"{k} {bands[k]}" for k in ("repeat (J >= 0.9)", "close (0.5 <= J < 0.9)", "loose (J < 0.5)"))
-          + f"; a numbers rule (not in the pipeline) would keep {bands['numbers agree >= 0.7: kept']}")
+    for label, rows in (("", cluster(items).near_duplicates),
+                        ("without the numbers test: ", cluster([replace(it, numbers=()) for it in items]).near_duplicates)):
+        bands = Counter()
+        for a, d, _ in rows:
+            j = jaccard.get(tuple(sorted((a, d))), 0.0)
+            bands["repeat (J >= 0.9)" if j >= 0.9 else "close (0.5 <= J < 0.9)" if j >= 0.5 else "loose (J < 0.5)"] += 1
+        print(f"  reuters_dev alone, {label}{len(rows)} near-duplicate rows; by the exact Jaccard of the row's pair: "
+              + ", ".join(f"{k} {bands[k]}" for k in ("repeat (J >= 0.9)", "close (0.5 <= J < 0.9)", "loose (J < 0.5)")))
 
 
 def _signature_and_terms(p) -> tuple:
     f = features(p.title, p.body)
-    return f.signature, f.n_shingles, f.terms
+    return f.signature, f.n_shingles, f.terms, f.numbers
 
 
 def datasketch_minhash(body: str):
@@ -327,7 +288,7 @@ def eval_seeds_and_cost(reuters: Path | None) -> None:
     items = []
     for k, p in parsed.items():
         f = features(p.title, p.body)
-        items.append(Item(k, p.published_claimed, f.signature, f.n_shingles, f.terms))
+        items.append(Item(k, p.published_claimed, f.signature, f.n_shingles, f.terms, f.numbers))
     t2 = time.perf_counter()
     cluster(items)
     t3 = time.perf_counter()
@@ -450,7 +411,7 @@ def eval_cost(reuters: Path, n: int) -> None:
         items = []
         for a in parsed:
             f = features(a.title, a.body)
-            items.append(Item(a.article_id, a.published_claimed, f.signature, f.n_shingles, f.terms))
+            items.append(Item(a.article_id, a.published_claimed, f.signature, f.n_shingles, f.terms, f.numbers))
         t2 = time.perf_counter()
         result = cluster(items)
         t3 = time.perf_counter()

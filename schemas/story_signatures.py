@@ -25,3 +25,9 @@ class StorySignature(TableModel):
     # story terms), sorted and joined as ``terms`` are: one string an article loads faster than 30 rows of
     # a key table (0.015 s instead of 0.070 per 2,000 articles); the stage splits them once a run.
     keys: str | None = None
+    # The body's distinct digit runs (``features.numbers``), sorted and joined by spaces; '' when it has
+    # none. A near-duplicate must carry most of the numbers of what it copies: on a wire, most pairs that
+    # pass the shingle test without it are one template filled in for other companies or days
+    # (docs/performance.md, stop 22). NULL: signed before numbers were kept; the stage then signs every
+    # article again and rebuilds the story tables once.
+    numbers: str | None = None

@@ -23,7 +23,7 @@ UNRELATED = [
 
 def _item(key: str, title: str | None, body: str, claimed: date | None = None) -> Item:
     f = features(title, body)
-    return Item(key, claimed, f.signature, f.n_shingles, f.terms)
+    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers)
 
 
 def _seed_items() -> list[Item]:
@@ -249,6 +249,7 @@ def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
     import pyarrow as pa
 
     from dateline.stories.clusters import _terms, terms_of_lists
+    from dateline.stories.signing import stored_number_lists
 
     items = sorted(_mixed_items(), key=lambda it: it.article_id)
     # a slice of a longer column, as a chunk of the stage's read can be: its offsets do not start at 0
@@ -258,8 +259,9 @@ def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
     assert arrow.vocab == own.vocab and arrow.ids.tolist() == own.ids.tolist()
     assert arrow.offsets.tolist() == own.offsets.tolist()
     bare = [Item(it.article_id, it.claimed, it.signature, it.n_shingles, ()) for it in items]
+    numbers = terms_of_lists(stored_number_lists(pa.array([" ".join(it.numbers) for it in items])))
     expected = cluster(items)
-    got = cluster(bare, terms=arrow)
+    got = cluster(bare, terms=arrow, numbers=numbers)
     assert (got.members, got.near_duplicates, got.components) == \
         (expected.members, expected.near_duplicates, expected.components)
     assert len(expected.near_duplicates) >= 1 and len({s for s, _ in expected.members.values()}) > 1
@@ -289,6 +291,7 @@ def test_keys_computed_at_once_are_each_articles_own_keys():
                 if min(n_shingles[i], n_shingles[j]) >= MIN_SHINGLES and (bands[i] == bands[j]).all(axis=1).any()}
     assert sharing == expected and expected
 
+
 def test_story_terms_stored_as_one_string_come_back_as_the_same_lists_and_none_as_none():
     from dateline.stories.clusters import terms_of_lists
     from dateline.stories.signing import Signer, stored_term_lists
@@ -302,3 +305,38 @@ def test_story_terms_stored_as_one_string_come_back_as_the_same_lists_and_none_a
     terms = terms_of_lists(stored_term_lists(rows["terms"]))
     got = [tuple(terms.vocab[i] for i in terms.ids[terms.offsets[k]:terms.offsets[k + 1]]) for k in range(3)]
     assert got == signer.terms and got[0] and not got[1]
+
+
+def test_numbers_are_stored_with_none_as_empty_and_come_back_as_the_same_lists():
+    # '' is "no numbers"; NULL is kept for signatures stored before numbers were (the stage re-signs those)
+    from dateline.stories.clusters import terms_of_lists
+    from dateline.stories.signing import Signer, stored_number_lists
+
+    signer = Signer("run")
+    signer.sign("a", None, "Sales rose to 1,541,000 dlrs from 1,122,000 in 1986, it said on March 3.")
+    signer.sign("b", *UNRELATED[0])  # no digit at all
+    rows = signer.signature_rows()
+    assert rows["numbers"].to_pylist() == ["000 1 122 1986 3 541", ""]
+    numbers = terms_of_lists(stored_number_lists(rows["numbers"]))
+    got = [tuple(numbers.vocab[i] for i in numbers.ids[numbers.offsets[k]:numbers.offsets[k + 1]]) for k in range(2)]
+    assert got == signer.numbers == [("000", "1", "122", "1986", "3", "541"), ()]
+
+
+TEMPLATE = ("The company said net income for the quarter was {0} mln dlrs, or {1} cts a share, against {2} mln dlrs,"
+            " or {3} cts a share, a year earlier, on sales of {4} mln dlrs. The board declared a regular quarterly"
+            " dividend of {5} cts a share, payable on April {6} to shareholders of record on March {7}.")
+
+
+def test_a_template_filled_in_with_other_numbers_is_not_a_copy_and_a_copy_with_another_headline_is():
+    from dateline.stories.clusters import NEAR_DUP_CONTAINMENT, _containment
+
+    first = TEMPLATE.format(12.4, 31, 9.8, 25, 210, 10, 15, 31)
+    other_company = TEMPLATE.format(3.1, 18, 2.7, 16, 64, 5, 20, 27)
+    items = [_item("first", "Acme Corp quarterly net rises", first, date(1987, 3, 2)),
+             _item("reposted", "ACME EARNINGS UP", first, date(1987, 3, 3)),
+             _item("other", "Bolt Industries quarterly net rises", other_company, date(1987, 3, 2))]
+    # the other company's report passes the shingle test: only its numbers tell it apart
+    agree = int(np.count_nonzero(items[0].signature == items[2].signature))
+    assert _containment(np.array([agree]), np.array([items[0].n_shingles]), np.array([items[2].n_shingles]))[0] \
+        >= NEAR_DUP_CONTAINMENT
+    assert [(a, d) for a, d, _ in cluster(items).near_duplicates] == [("reposted", "first")]

@@ -140,6 +140,23 @@ def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_o
     assert _tables(db) == before
 
 
+def test_signatures_from_before_numbers_are_made_again_and_the_stories_rebuilt(at_once):
+    """A database signed before ``story_signatures.numbers`` was kept: opening it adds the column (NULL),
+    and the stage signs every article again from its text and rebuilds the story tables, which then equal
+    what the new code built at once."""
+    db = at_once["root"] / "old_numbers.duckdb"
+    shutil.copy(at_once["db"], db)
+    query = "SELECT article_id, minhash, numbers, terms, keys, bands FROM story_signatures ORDER BY ALL"
+    with duckdb.connect(str(db)) as con:
+        signed = con.execute(query).fetchall()
+        con.execute("ALTER TABLE story_signatures DROP COLUMN numbers")
+        con.execute("DELETE FROM near_duplicates")  # as if the old code had found other copies
+    assert main(["stories", "--db", str(db)]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(query).fetchall() == signed
+    assert any(n for _, _, n, *_ in signed) and _tables(db) == _tables(at_once["db"])
+
+
 def test_readers_get_in_while_the_stage_clusters(prefect_harness, tmp_path, monkeypatch):
     """The clustering runs with the run's file let go: another process opens it read-only meanwhile."""
     import subprocess

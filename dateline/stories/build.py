@@ -40,7 +40,8 @@ class StoryTables:
 
 def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
-          member_dates: Mapping[str, MemberDates] | None = None, terms: Terms | None = None) -> StoryTables:
+          member_dates: Mapping[str, MemberDates] | None = None, terms: Terms | None = None,
+          numbers: Terms | None = None) -> StoryTables:
     """Cluster ``items`` (every current article, or whole candidate components of them) and give the
     tables' rows; ``hot`` is the database's hot key terms (held by more than ``clusters.KEY_DF_MAX``; default: of ``items``).
 
@@ -48,9 +49,10 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
     many near-duplicates are new and in all (of ``items``). ``member_dates`` holds the dating facts of the
     affected articles, by id (for the ``story`` evidence of stories with more than one article); without
-    it there is none. ``terms``: the items' terms numbered already (see ``cluster``).
+    it there is none. ``terms`` and ``numbers``: the items' terms and numbers numbered already (see
+    ``cluster``).
     """
-    result = cluster(items, hot, terms)
+    result = cluster(items, hot, terms, numbers)
     by_id = {it.article_id: it for it in items}
     groups: dict[str, list[Item]] = defaultdict(list)
     for article_id, (story_id, _) in result.members.items():

@@ -28,6 +28,7 @@ del _rng
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
                        "\u00a0": " "})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NUMBER = re.compile(r"[0-9]+")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}(?:\s+[A-Z][a-zA-Z'\-]{2,})*")
 #: Words too common to tell stories apart (English function words and reporting verbs).
 STOPWORDS = frozenset("""
@@ -52,6 +53,7 @@ class Features:
     signature: np.ndarray  # uint32[N_PERM]; all 0xFFFFFFFF when there are no shingles
     n_shingles: int  # distinct shingles: sizes let a Jaccard estimate become a containment
     terms: tuple[str, ...]  # sorted distinct story terms
+    numbers: tuple[str, ...] = ()  # sorted distinct digit runs of the body (``numbers``)
 
 
 def fold(text: str) -> str:
@@ -110,7 +112,18 @@ def _story_terms(title: str, body: str) -> tuple[str, ...]:
     return tuple(sorted(terms))
 
 
+def numbers(body: str) -> tuple[str, ...]:
+    """The body's distinct digit runs, sorted ("1,541,000" gives 1, 541 and 000): the facts a copy carries
+    over from what it copies, and a templated report (a dividend notice, a weekly shipment figure) does not
+    share with the same template filled in for another company or day."""
+    return _numbers(fold(body))
+
+
+def _numbers(folded: str) -> tuple[str, ...]:
+    return tuple(sorted(set(_NUMBER.findall(folded))))
+
+
 def features(title: str | None, body: str) -> Features:
-    folded = fold(body)  # once for the shingles and the lede
+    folded = fold(body)  # once for the shingles, the lede and the numbers
     hashes = _shingle_hashes(_WORD.findall(folded.lower()))
-    return Features(minhash(hashes), len(hashes), _story_terms(fold(title or ""), folded))
+    return Features(minhash(hashes), len(hashes), _story_terms(fold(title or ""), folded), _numbers(folded))

@@ -33,11 +33,13 @@ class Signer:
     n_shingles: list[int] = field(default_factory=list)
     terms: list[tuple[str, ...]] = field(default_factory=list)
     keys: list[tuple[str, ...]] = field(default_factory=list)  # key terms, sorted
+    numbers: list[tuple[str, ...]] = field(default_factory=list)
 
     def sign(self, article_id: str, title: str | None, body: str | None) -> None:
         f = features(title, body or "")
         self.article_ids.append(article_id), self.signatures.append(f.signature)
         self.n_shingles.append(f.n_shingles), self.terms.append(f.terms), self.keys.append(tuple(sorted(key_terms(f.terms))))
+        self.numbers.append(f.numbers)
 
     def signature_rows(self) -> pa.Table:
         """``story_signatures`` rows of the articles signed."""
@@ -47,7 +49,8 @@ class Signer:
             [pa.array(self.article_ids, pa.string()), int_lists(signatures.astype(np.int64)),
              pa.array(self.n_shingles, pa.int64()), pa.array([stored_terms(t) for t in self.terms], pa.string()),
              pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
-             pa.array([stored_terms(k) for k in self.keys], pa.string())],
+             pa.array([stored_terms(k) for k in self.keys], pa.string()),
+             pa.array([" ".join(k) for k in self.numbers], pa.string())],
             schema=arrow_schema(StorySignature))
 
 
@@ -62,6 +65,15 @@ def stored_term_lists(terms: "pa.ChunkedArray | pa.Array") -> pa.ListArray:
     import pyarrow.compute as pc
 
     return pc.split_pattern(terms.combine_chunks() if isinstance(terms, pa.ChunkedArray) else terms, " ")
+
+
+def stored_number_lists(numbers: "pa.ChunkedArray | pa.Array") -> pa.ListArray:
+    """``story_signatures.numbers`` strings back as lists of numbers ('' none; NULL, signed before numbers
+    were kept, none too: the stage re-signs such a database before it clusters)."""
+    import pyarrow.compute as pc
+
+    numbers = numbers.combine_chunks() if isinstance(numbers, pa.ChunkedArray) else numbers
+    return pc.split_pattern(pc.if_else(pc.equal(numbers, ""), pa.scalar(None, pa.string()), numbers), " ")
 
 
 def int_lists(rows: np.ndarray) -> pa.ListArray:

@@ -23,7 +23,7 @@ from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
 from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, band_hashes, linked, terms_of_lists
 from dateline.stories.features import N_PERM
-from dateline.stories.signing import Signer, int_lists, stored_term_lists
+from dateline.stories.signing import Signer, int_lists, stored_number_lists, stored_term_lists
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -65,24 +65,25 @@ def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
     their components need re-clustering (a shared key alone is no edge)."""
     ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
-    items, _, terms = items_of(store.features_for_clustering(con, ids))
+    items, _, terms, numbers = items_of(store.features_for_clustering(con, ids))
     index = {it.article_id: k for k, it in enumerate(items)}
     candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
-    edges = linked(items, candidates, terms)
+    edges = linked(items, candidates, terms, numbers)
     return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
 
 
-def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo], Terms | None]:
-    """Items (sorted by id, their terms numbered apart: ``clusters.terms_of_lists``) and what a story row
-    says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
+def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo], Terms | None, Terms | None]:
+    """Items (sorted by id, their terms and numbers numbered apart: ``clusters.terms_of_lists``) and what
+    a story row says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
     if rows is None or not rows.num_rows:
-        return [], {}, None
+        return [], {}, None, None
     signatures = _signatures(rows["minhash"])
     ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
     items = [Item(a, c, signatures[k], n, ()) for k, (a, c, n) in
              enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist()))]
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
-    return items, info, terms_of_lists(stored_term_lists(rows["terms"]))
+    return (items, info, terms_of_lists(stored_term_lists(rows["terms"])),
+            terms_of_lists(stored_number_lists(rows["numbers"])))
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
@@ -92,7 +93,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
     gone: nothing to do.
     """
-    if rebuild or store.built_before_components(db):
+    if rebuild or store.built_before_components(db) or store.signed_before_numbers(db):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
     upgrade_signatures(db)
@@ -119,10 +120,10 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     table = pa.concat_tables(read) if read else None
     read.clear()  # the Arrow rows (signatures as 64-bit ints, every term) go once items_of has what it needs
-    items, info, terms = items_of(table)
+    items, info, terms, numbers = items_of(table)
     del table
     pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: ~160 MB of RSS at 100k
-    tables = build(items, info, previous, copies, run_id, hot, dates, terms)
+    tables = build(items, info, previous, copies, run_id, hot, dates, terms, numbers)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
                                         tables.evidence)
