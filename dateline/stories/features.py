@@ -1,5 +1,6 @@
 """What the stories stage keeps of an article so later runs never re-read its text: a MinHash signature
-of its cleaned body (near-duplicates) and its story terms (title, lede and names; cross-source stories).
+and the distinct numbers of its cleaned body (near-duplicates) and its story terms (title, lede and
+names; cross-source stories).
 
 Pure functions over strings; nothing here knows about DuckDB or Prefect.
 """

@@ -1,8 +1,9 @@
-"""An article's signature, band hashes and key terms, as the row ``story_signatures`` keeps of it.
+"""An article's signature, band hashes, key terms and numbers, as the row ``story_signatures`` keeps of it.
 
 Computed where the text already is: by the parse workers as they normalize a batch (so the stories stage
 never re-reads a body and the work is spread over the workers), and by the stage itself for articles
-that have none (a ``--rebuild``, or a database loaded before signatures were made at parse time).
+that have none (a ``--rebuild``, a database loaded before signatures were made at parse time, or one
+signed before numbers were kept).
 Pure functions; nothing here knows about DuckDB or Prefect.
 """
 
