@@ -49,13 +49,14 @@ def test_features_fold_once_and_equal_the_plain_definitions():
     # features() folds title and body once and reuses them; story_terms() and shingle_hashes() fold what
     # they are given. Unicode a copy may carry (NFKC forms, curly quotes, odd spaces, combining accents)
     # must give the same terms and signature either way.
-    from dateline.stories.features import minhash, shingle_hashes, story_terms
+    from dateline.stories.features import minhash, numbers, shingle_hashes, story_terms
 
     title = "\uff2b\uff52\uff45\uff4d\uff4c\uff49\uff4e\u2019s \u201cTalks\u201d \u2014 Vladimir\u00a0Putin meets Joe\u2009Biden"
     body = ("Jos\u00e9\u2019s \ufb01ne \uff2d\uff4f\uff53\uff43\uff4f\uff57 Times \u0301e White\u3000House \u00bd"
             " \u2460 Kremlin\u2019s talks. " + parse_text(seed_text("001")).body)  # in the lede: its terms count
     f = features(title, body)
     assert f.terms == story_terms(title, body) and {"vladimir_putin", "t:putin", "t:kremlin's", "moscow", "white_house"} <= set(f.terms)
+    assert f.numbers == numbers(body) and "2021" in f.numbers and "1" in f.numbers  # from the folded circled one and half
     assert np.array_equal(f.signature, minhash(shingle_hashes(body))) and f.n_shingles == len(shingle_hashes(body))
 
 

@@ -54,7 +54,7 @@ class Features:
     signature: np.ndarray  # uint32[N_PERM]; all 0xFFFFFFFF when there are no shingles
     n_shingles: int  # distinct shingles: sizes let a Jaccard estimate become a containment
     terms: tuple[str, ...]  # sorted distinct story terms
-    numbers: tuple[str, ...] = ()  # sorted distinct digit runs of the body (``numbers``)
+    numbers: tuple[str, ...]  # sorted distinct digit runs of the body (``numbers``)
 
 
 def fold(text: str) -> str:

@@ -51,7 +51,7 @@ class Signer:
              pa.array(self.n_shingles, pa.int64()), pa.array([stored_terms(t) for t in self.terms], pa.string()),
              pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
              pa.array([stored_terms(k) for k in self.keys], pa.string()),
-             pa.array([" ".join(k) for k in self.numbers], pa.string())],
+             pa.array([" ".join(k) for k in self.numbers], pa.string())],  # '' none (NULL: signed before)
             schema=arrow_schema(StorySignature))
 
 
