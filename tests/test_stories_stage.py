@@ -112,24 +112,32 @@ def test_a_rebuild_from_the_cli_changes_nothing(at_once, capsys):
     assert _tables(db) == before
 
 
+def _older_copy(at_once, name: str, query: str, *statements: str):
+    """A copy of the at-once database made to look older by ``statements``, and ``query``'s rows before."""
+    db = at_once["root"] / name
+    shutil.copy(at_once["db"], db)
+    with duckdb.connect(str(db)) as con:
+        rows = con.execute(query).fetchall()
+        for statement in statements:
+            con.execute(statement)
+    return db, rows
+
+
 def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_once):
     """A database signed when a ``story_keys`` table held each article's key terms ("t<term>" rows) and 32
     "b" band keys, and story_signatures had no ``bands`` or ``keys`` and its ``terms`` as a list: opening
     it joins the terms, moves the key terms into ``keys`` and drops the table, the stage computes the
     bands from the stored minhash (no text re-read); the story tables stay as they were."""
-    db = at_once["root"] / "old_keys.duckdb"
-    shutil.copy(at_once["db"], db)
     query = "SELECT article_id, bands, keys, terms FROM story_signatures ORDER BY ALL"
-    with duckdb.connect(str(db)) as con:
-        signed = con.execute(query).fetchall()
-        con.execute("CREATE TABLE story_keys (article_id VARCHAR NOT NULL, key VARCHAR NOT NULL, run_id VARCHAR NOT NULL)")
-        con.execute("""INSERT INTO story_keys SELECT article_id, 't' || unnest(string_split(keys, ' ')), run_id
-                       FROM story_signatures WHERE keys IS NOT NULL""")
-        con.execute("INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures")
-        con.execute("ALTER TABLE story_signatures DROP COLUMN keys")
-        con.execute("ALTER TABLE story_signatures DROP COLUMN bands")
-        con.execute("ALTER TABLE story_signatures ALTER terms TYPE VARCHAR[]"
-                    " USING coalesce(string_split(terms, ' '), [])")
+    db, signed = _older_copy(
+        at_once, "old_keys.duckdb", query,
+        "CREATE TABLE story_keys (article_id VARCHAR NOT NULL, key VARCHAR NOT NULL, run_id VARCHAR NOT NULL)",
+        """INSERT INTO story_keys SELECT article_id, 't' || unnest(string_split(keys, ' ')), run_id
+           FROM story_signatures WHERE keys IS NOT NULL""",
+        "INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures",
+        "ALTER TABLE story_signatures DROP COLUMN keys",
+        "ALTER TABLE story_signatures DROP COLUMN bands",
+        "ALTER TABLE story_signatures ALTER terms TYPE VARCHAR[] USING coalesce(string_split(terms, ' '), [])")
     before = _tables(db)
     assert main(["stories", "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
@@ -144,13 +152,9 @@ def test_signatures_from_before_numbers_are_made_again_and_the_stories_rebuilt(a
     """A database signed before ``story_signatures.numbers`` was kept: opening it adds the column (NULL),
     and the stage signs every article again from its text and rebuilds the story tables, which then equal
     what the new code built at once."""
-    db = at_once["root"] / "old_numbers.duckdb"
-    shutil.copy(at_once["db"], db)
     query = "SELECT article_id, minhash, numbers, terms, keys, bands FROM story_signatures ORDER BY ALL"
-    with duckdb.connect(str(db)) as con:
-        signed = con.execute(query).fetchall()
-        con.execute("ALTER TABLE story_signatures DROP COLUMN numbers")
-        con.execute("DELETE FROM near_duplicates")  # as if the old code had found other copies
+    db, signed = _older_copy(at_once, "old_numbers.duckdb", query, "ALTER TABLE story_signatures DROP COLUMN numbers",
+                             "DELETE FROM near_duplicates")  # as if the old code had found other copies
     assert main(["stories", "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(query).fetchall() == signed
