@@ -18,8 +18,8 @@ class StorySignature(TableModel):
     terms: str | None
     run_id: str
     # The 32 LSH band hashes of ``minhash`` as signed 64-bit numbers (``clusters.band_hashes``): what a
-    # new article's near-duplicate candidates are joined by. Last, as ALTER TABLE adds it to older
-    # databases; NULL there until the stage fills it from ``minhash``.
+    # new article's near-duplicate candidates are joined by. After ``terms``, as ALTER TABLE adds it to
+    # older databases; NULL there until the stage signs them again (``numbers``).
     bands: list[int] | None = None
     # The key terms a new article's story candidates are joined by (``clusters.key_terms``: its 30 rarest
     # story terms), sorted and joined as ``terms`` are: one string an article loads faster than 30 rows of

@@ -123,29 +123,25 @@ def _older_copy(at_once, name: str, query: str, *statements: str):
     return db, rows
 
 
-def test_signatures_from_before_bands_and_key_strings_are_upgraded_in_place(at_once):
-    """A database signed when a ``story_keys`` table held each article's key terms ("t<term>" rows) and 32
-    "b" band keys, and story_signatures had no ``bands`` or ``keys`` and its ``terms`` as a list: opening
-    it joins the terms, moves the key terms into ``keys`` and drops the table, the stage computes the
-    bands from the stored minhash (no text re-read); the story tables stay as they were."""
-    query = "SELECT article_id, bands, keys, terms FROM story_signatures ORDER BY ALL"
+def test_a_database_from_before_bands_keys_and_numbers_is_signed_again(at_once):
+    """A database signed when a ``story_keys`` table held each article's keys and story_signatures had no
+    ``bands``, ``keys`` or ``numbers`` and its ``terms`` as a list: opening it drops the table and joins the
+    terms; the stage signs every article again and rebuilds, to what the new code built at once."""
+    query = "SELECT article_id, minhash, bands, keys, terms, numbers FROM story_signatures ORDER BY ALL"
     db, signed = _older_copy(
         at_once, "old_keys.duckdb", query,
         "CREATE TABLE story_keys (article_id VARCHAR NOT NULL, key VARCHAR NOT NULL, run_id VARCHAR NOT NULL)",
         """INSERT INTO story_keys SELECT article_id, 't' || unnest(string_split(keys, ' ')), run_id
            FROM story_signatures WHERE keys IS NOT NULL""",
-        "INSERT INTO story_keys SELECT article_id, 'b0:00ff', run_id FROM story_signatures",
-        "ALTER TABLE story_signatures DROP COLUMN keys",
-        "ALTER TABLE story_signatures DROP COLUMN bands",
-        "ALTER TABLE story_signatures ALTER terms TYPE VARCHAR[] USING coalesce(string_split(terms, ' '), [])")
-    before = _tables(db)
+        *(f"ALTER TABLE story_signatures DROP COLUMN {column}" for column in ("keys", "bands", "numbers")),
+        "ALTER TABLE story_signatures ALTER terms TYPE VARCHAR[] USING coalesce(string_split(terms, ' '), [])",
+        "DELETE FROM near_duplicates")  # as if the old code had found other copies
     assert main(["stories", "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute(query).fetchall() == signed
-        assert all(len(b) == 32 for _, b, _, _ in signed) and any(k for _, _, k, _ in signed)
-        assert any(t and " " in t for *_, t in signed)
         assert not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'").fetchone()[0]
-    assert _tables(db) == before
+    assert all(len(b) == 32 for _, _, b, *_ in signed) and any(k for _, _, _, k, _, _ in signed)
+    assert _tables(db) == _tables(at_once["db"])
 
 
 def test_signatures_from_before_numbers_are_made_again_and_the_stories_rebuilt(at_once):

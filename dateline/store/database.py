@@ -236,7 +236,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
             if name not in have:
                 sql_type = column_type(unwrap_optional(info.annotation)[0])[0]
                 con.execute(f'ALTER TABLE "{model.table}" ADD COLUMN "{name}" {sql_type}')
-    _move_story_keys(con)
+    _drop_story_keys(con)
     _join_story_terms(con, lake=lake)
     if lake:  # lakes are newer than the changes below
         return
@@ -249,24 +249,13 @@ def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
         con.execute('ALTER TABLE "source_files" ALTER COLUMN "size_bytes" DROP NOT NULL')
 
 
-def _move_story_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Databases signed before ``story_signatures.keys`` kept an article's key terms as rows of a
-    ``story_keys`` table ("t<term>"; "b<band>:<hex>" band keys too, before ``bands``): move them into
-    ``keys`` and drop the table, in one transaction. Their ``bands`` the stories stage computes from the
-    stored minhash."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'"
-                       " AND database_name = current_database()").fetchone()[0]:
-        return
-
-    def move(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute("""
-            UPDATE story_signatures s SET keys = k.keys
-            FROM (SELECT article_id, string_agg(substr(key, 2), ' ' ORDER BY substr(key, 2)) AS keys FROM story_keys
-                  WHERE key LIKE 't%' GROUP BY article_id) k
-            WHERE s.article_id = k.article_id""")
-        con.execute("DROP TABLE story_keys")
-
-    lakes.transaction(con, move)
+def _drop_story_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Databases signed before ``story_signatures.keys`` kept an article's keys as rows of a ``story_keys``
+    table: it goes. Their signatures also predate ``numbers``, so the stories stage signs every article
+    again (``store.stories.signed_before_numbers``) and their keys come back in ``keys``."""
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'"
+                   " AND database_name = current_database()").fetchone()[0]:
+        lakes.transaction(con, lambda con: con.execute("DROP TABLE story_keys"))
 
 
 def _join_story_terms(con: duckdb.DuckDBPyConnection, *, lake: bool) -> None:

@@ -58,24 +58,6 @@ def save_signatures(db: Database, rows: "list[StorySignature] | pa.Table") -> No
         lake.transaction(con, save)
 
 
-def signatures_before_bands(db: Database) -> pa.Table:
-    """article_id and minhash of signatures stored before band hashes were kept (``bands`` NULL)."""
-    with db.cursor() as con:
-        return con.execute("SELECT article_id, minhash FROM story_signatures WHERE bands IS NULL"
-                           " ORDER BY article_id").fetch_arrow_table()
-
-
-def save_bands(db: Database, rows: pa.Table) -> None:
-    """Set the ``bands`` of these signatures (article_id, bands), in one transaction."""
-    def save(con: duckdb.DuckDBPyConnection) -> None:
-        con.register("band_rows", rows)
-        con.execute("UPDATE story_signatures s SET bands = b.bands FROM band_rows b WHERE s.article_id = b.article_id")
-        con.unregister("band_rows")
-
-    with db.cursor() as con:
-        lake.transaction(con, save)
-
-
 def forget_all(db: Database) -> None:
     """For a rebuild: every signature, key and story is computed again."""
     def forget(con: duckdb.DuckDBPyConnection) -> None:

@@ -21,9 +21,9 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
-from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, band_hashes, linked, terms_of_lists
+from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, linked, terms_of_lists
 from dateline.stories.features import N_PERM
-from dateline.stories.signing import Signer, int_lists, stored_number_lists, stored_term_lists
+from dateline.stories.signing import Signer, stored_number_lists, stored_term_lists
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -44,23 +44,6 @@ def sign_new_articles(db: Database, run_id: str) -> int:
     return signed
 
 
-def upgrade_signatures(db: Database) -> int:
-    """Give signatures stored by older versions their ``bands``, computed from ``minhash`` (no text
-    re-read; their ``keys`` came from the ``story_keys`` table they kept: ``database._migrate``); return
-    how many."""
-    rows = store.signatures_before_bands(db)
-    if not rows.num_rows:
-        return 0
-    bands = band_hashes(_signatures(rows["minhash"])).view(np.int64)
-    store.save_bands(db, pa.table({"article_id": rows["article_id"], "bands": int_lists(bands)}))
-    return rows.num_rows
-
-
-def _signatures(minhash: pa.ChunkedArray) -> np.ndarray:
-    """A ``minhash`` column (lists of N_PERM 64-bit ints) as one (n, N_PERM) uint32 block."""
-    return minhash.combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(len(minhash), N_PERM)
-
-
 def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
     their components need re-clustering (a shared key alone is no edge)."""
@@ -77,7 +60,7 @@ def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo],
     a story row says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
     if rows is None or not rows.num_rows:
         return [], {}, None, None
-    signatures = _signatures(rows["minhash"])
+    signatures = rows["minhash"].combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(rows.num_rows, N_PERM)
     ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
     items = [Item(a, c, signatures[k], n, ()) for k, (a, c, n) in
              enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist()))]
@@ -96,7 +79,6 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     if rebuild or store.built_before_components(db) or store.signed_before_numbers(db):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
-    upgrade_signatures(db)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
         new, gone, pairs = store.new_and_gone(con, KEY_DF_MAX)
         if not new and not gone:
