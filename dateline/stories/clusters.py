@@ -216,7 +216,7 @@ def number_vectors(items: Sequence[Item], numbers: Terms | None = None):
 def _numbers_agree(x, p: np.ndarray) -> np.ndarray:
     """For (i, j) rows of ``p``: the share of the numbers of the one with fewer that the other prints too
     (``x = number_vectors(...)``); 1.0 where either prints none (nothing to disagree on)."""
-    shared = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+    shared = _row_dots(x, p)
     counts = np.diff(x.indptr)
     fewer = np.minimum(counts[p[:, 0]], counts[p[:, 1]])
     return np.where(fewer > 0, shared / np.maximum(fewer, 1), 1.0)
@@ -309,18 +309,29 @@ def _containment(agree: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarra
     return jac * (na + nb) / (1 + jac) / np.minimum(na, nb)
 
 
-def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers=None) -> tuple[np.ndarray, np.ndarray]:
-    """(i, j) rows of LSH candidates whose shingle containment passes NEAR_DUP_CONTAINMENT and whose
-    numbers agree (NUMBERS_AGREE; ``numbers = number_vectors(...)``, None: not checked), and their
-    estimated Jaccard (rounded to 4 places). Candidates are checked PAIR_BLOCK at a time, in numpy."""
+def _row_dots(x, p: np.ndarray) -> np.ndarray:
+    """The dot product of rows i and j of sparse ``x`` for each (i, j) row of ``p``: a cosine of
+    L2-normalised rows, a count of shared entries of 0/1 rows."""
+    return np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
+
+
+def _copies(signatures: np.ndarray, n_shingles: np.ndarray, numbers, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which (i, j) rows of ``p`` are near-duplicates (shingle containment, numbers: NEAR_DUP_CONTAINMENT,
+    NUMBERS_AGREE; ``numbers = number_vectors(...)``), and how many signature rows each pair agrees in."""
+    agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
+    copy = (_containment(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]]) >= NEAR_DUP_CONTAINMENT) & \
+        (_numbers_agree(numbers, p) >= NUMBERS_AGREE)
+    return copy, agree
+
+
+def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) rows of LSH candidates that are near-duplicates (``_copies``) and their estimated Jaccard
+    (rounded to 4 places). Candidates are checked PAIR_BLOCK at a time, in numpy."""
     pairs = _pairs_sharing(*_band_entries(signatures, n_shingles >= MIN_SHINGLES), len(signatures))
     keep_pairs, keep_jaccard = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
         p = pairs[start:start + PAIR_BLOCK]
-        agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
-        keep = _containment(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]]) >= NEAR_DUP_CONTAINMENT
-        if numbers is not None:
-            keep &= _numbers_agree(numbers, p) >= NUMBERS_AGREE
+        keep, agree = _copies(signatures, n_shingles, numbers, p)
         keep_pairs.append(p[keep]), keep_jaccard.append(_JACCARD[agree[keep]])
     if not keep_pairs:
         return np.zeros((0, 2), np.int64), np.zeros(0)
@@ -329,6 +340,13 @@ def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers
 
 def _ordinals(items: Sequence[Item]) -> np.ndarray:
     return np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
+
+
+def _story_candidates(x, ordinals: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which (i, j) rows of ``p`` reach CANDIDATE_COSINE of their static vectors (``x``) and lie within
+    STORY_DAYS when both are dated (``ordinals``; NaN undated), and those cosines."""
+    sims = _row_dots(x, p)
+    return (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS), sims
 
 
 def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
@@ -346,8 +364,7 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     keep_pairs, keep_sims = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
         p = pairs[start:start + PAIR_BLOCK]
-        sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
-        keep = (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
+        keep, sims = _story_candidates(x, ordinals, p)
         keep_pairs.append(p[keep]), keep_sims.append(sims[keep])
     if not keep_pairs:
         return np.zeros((0, 2), np.int64), np.zeros(0)
@@ -364,15 +381,8 @@ def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]], t
     p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
     band = np.array([b for _, _, b, _ in pairs], bool)
     shared_terms = np.array([t for _, _, _, t in pairs], np.int64)
-    x = static_vectors(items, terms)
-    sims = np.asarray(x[p[:, 0]].multiply(x[p[:, 1]]).sum(axis=1)).ravel()
-    ordinals = _ordinals(items)
-    story = (shared_terms >= SHARED_KEYS) & (sims >= CANDIDATE_COSINE) & \
-        ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)
-    signatures, n_shingles = signature_matrix(items)
-    agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
-    copy = band & (_containment(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]]) >= NEAR_DUP_CONTAINMENT) & \
-        (_numbers_agree(number_vectors(items, numbers), p) >= NUMBERS_AGREE)
+    story = (shared_terms >= SHARED_KEYS) & _story_candidates(static_vectors(items, terms), _ordinals(items), p)[0]
+    copy = band & _copies(*signature_matrix(items), number_vectors(items, numbers), p)[0]
     return (story | copy).tolist()
 
 
