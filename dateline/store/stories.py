@@ -19,9 +19,10 @@ from schemas.ddl import to_arrow
 #: Articles the stage clusters: current versions (an edited file's old version is left out).
 CURRENT = "superseded_by IS NULL"
 #: The stage's scratch tables (temporary: one cursor's only, so the re-clustering functions take that
-#: cursor): every signed article's key terms as (article, key) rows; the ids of the run's new and gone
-#: articles, and of the articles whose components it re-clusters.
-_SCRATCH = ("stories_keys", "stories_new", "stories_gone", "stories_key_counts", "stories_seeds", "stories_affected")
+#: cursor): every signed article's key terms as (article, key) rows; the ids of the run's new, stored
+#: (current, not new) and gone articles, and of the articles whose components it re-clusters.
+_SCRATCH = ("stories_keys", "stories_new", "stories_stored", "stories_gone", "stories_key_counts", "stories_seeds",
+            "stories_affected")
 
 
 def articles_without_signature(db: Database, batch_rows: int = 5000) -> Iterator[list[tuple]]:
@@ -83,7 +84,8 @@ def built_before_components(db: Database) -> bool:
 
 
 def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, list[tuple]]:
-    """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_gone`` (story
+    """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_stored`` (the
+    other current articles), ``stories_gone`` (story
     rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
     side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
     (new article, stored current article, share an LSH band, how many key terms that are not hot they share), for the
@@ -111,13 +113,13 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
         CREATE TEMP TABLE stories_seeds AS
         SELECT DISTINCT article_id FROM stories_keys
         WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
-    stored = con.execute(f"SELECT count(*) FROM articles a ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}"
-                         ).fetchone()[0]
+    con.execute(f"""CREATE TEMP TABLE stories_stored AS SELECT article_id FROM articles a
+                    ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}""")
+    stored = con.execute("SELECT count(*) FROM stories_stored").fetchone()[0]
     # A first run has nothing stored to compare with; the join below would still match every new key
     # with every other (3.4 s at 100,000 articles) before its filter leaves nothing.
     pairs = [] if not stored else con.execute(f"""
-        WITH stored AS (SELECT article_id FROM articles a ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}),
-        new_keys AS (  -- the key terms new articles find candidates by: those not hot
+        WITH new_keys AS (  -- the key terms new articles find candidates by: those not hot
             SELECT k.article_id, k.key FROM stories_keys k JOIN stories_key_counts c USING (key)
             WHERE k.article_id IN (SELECT article_id FROM stories_new) AND c.now <= {hot_df}),
         bands AS (  -- LSH bands of articles long enough to compare: (band, hash) is a bucket
@@ -126,10 +128,10 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
         new_bands AS (SELECT * FROM bands WHERE article_id IN (SELECT article_id FROM stories_new)),
         shared AS (
             SELECT n.article_id AS new_id, o.article_id AS stored_id, true AS band, 0 AS term
-            FROM new_bands n JOIN bands o USING (band, hash) WHERE o.article_id IN (SELECT article_id FROM stored)
+            FROM new_bands n JOIN bands o USING (band, hash) WHERE o.article_id IN (SELECT article_id FROM stories_stored)
             UNION ALL
             SELECT n.article_id, o.article_id, false, 1
-            FROM new_keys n JOIN stories_keys o USING (key) WHERE o.article_id IN (SELECT article_id FROM stored))
+            FROM new_keys n JOIN stories_keys o USING (key) WHERE o.article_id IN (SELECT article_id FROM stories_stored))
         SELECT new_id, stored_id, bool_or(band), sum(term)::BIGINT FROM shared GROUP BY ALL ORDER BY ALL""").fetchall()
     return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
             con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
