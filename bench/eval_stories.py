@@ -56,13 +56,14 @@ def ari(labels_true: list, labels_pred: list) -> float:
     return 1.0 if maximum == expected else (index - expected) / (maximum - expected)
 
 
+def item(key: str, title: str | None, body: str, claimed) -> Item:
+    """What the clustering compares of one article (its features, as the stage reads them back)."""
+    f = features(title, body)
+    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers)
+
+
 def items_of(texts: dict[str, str]) -> list[Item]:
-    out = []
-    for key, text in texts.items():
-        p = parse_text(text)
-        f = features(p.title, p.body)
-        out.append(Item(key, p.published_claimed, f.signature, f.n_shingles, f.terms, f.numbers))
-    return out
+    return [item(key, p.title, p.body, p.published_claimed) for key, p in ((k, parse_text(t)) for k, t in texts.items())]
 
 
 def read_dir(folder: Path) -> dict[str, str]:
@@ -212,7 +213,7 @@ def eval_real_copies(parsed: dict, jaccard: dict[tuple[str, str], float]) -> Non
     """What ``near_duplicates`` says of the real reuters texts alone, each row's pair (article,
     ``duplicate_of``) judged by its exact 3-gram Jaccard, with and without the numbers test: on this wire
     most rows it removes are one template filled in for other companies or days (issue 20, stop 22)."""
-    items = [Item(k, p.published_claimed, *_signature_and_terms(p)) for k, p in sorted(parsed.items())]
+    items = [item(k, p.title, p.body, p.published_claimed) for k, p in sorted(parsed.items())]
     for label, rows in (("", cluster(items).near_duplicates),
                         ("without the numbers test: ", cluster([replace(it, numbers=()) for it in items]).near_duplicates)):
         bands = Counter()
@@ -221,11 +222,6 @@ def eval_real_copies(parsed: dict, jaccard: dict[tuple[str, str], float]) -> Non
             bands["repeat (J >= 0.9)" if j >= 0.9 else "close (0.5 <= J < 0.9)" if j >= 0.5 else "loose (J < 0.5)"] += 1
         print(f"  reuters_dev alone, {label}{len(rows)} near-duplicate rows; by the exact Jaccard of the row's pair: "
               + ", ".join(f"{k} {bands[k]}" for k in ("repeat (J >= 0.9)", "close (0.5 <= J < 0.9)", "loose (J < 0.5)")))
-
-
-def _signature_and_terms(p) -> tuple:
-    f = features(p.title, p.body)
-    return f.signature, f.n_shingles, f.terms, f.numbers
 
 
 def datasketch_minhash(body: str):
@@ -285,10 +281,7 @@ def eval_seeds_and_cost(reuters: Path | None) -> None:
     t0 = time.perf_counter()
     parsed = {k: parse_text(v) for k, v in texts.items()}
     t1 = time.perf_counter()
-    items = []
-    for k, p in parsed.items():
-        f = features(p.title, p.body)
-        items.append(Item(k, p.published_claimed, f.signature, f.n_shingles, f.terms, f.numbers))
+    items = [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
     t2 = time.perf_counter()
     cluster(items)
     t3 = time.perf_counter()
@@ -408,10 +401,7 @@ def eval_cost(reuters: Path, n: int) -> None:
             parsed += normalize_files(files, "bench", seen={}, rejected={}, sign_stories=False).articles
         t1 = time.perf_counter()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        items = []
-        for a in parsed:
-            f = features(a.title, a.body)
-            items.append(Item(a.article_id, a.published_claimed, f.signature, f.n_shingles, f.terms, f.numbers))
+        items = [item(a.article_id, a.title, a.body, a.published_claimed) for a in parsed]
         t2 = time.perf_counter()
         result = cluster(items)
         t3 = time.perf_counter()
