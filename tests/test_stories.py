@@ -3,6 +3,7 @@
 from datetime import date
 
 import numpy as np
+import pytest
 
 from dateline.stories.build import ArticleInfo, build
 from dateline.stories.clusters import Item, cluster
@@ -268,11 +269,15 @@ def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
     assert len(expected.near_duplicates) >= 1 and len({s for s, _ in expected.members.values()}) > 1
 
 
-def test_keys_computed_at_once_are_each_articles_own_keys():
-    # item_keys (the clustering's, all items at once) and key_terms (what story_signatures.keys keeps, per
-    # article) must agree, or an incremental run would find other candidates than a rebuild
+@pytest.mark.parametrize("row_block", [1, 3, 10_000])
+def test_keys_computed_at_once_are_each_articles_own_keys(monkeypatch, row_block):
+    # item_keys (the clustering's, all items at once, ROW_BLOCK items per sort) and key_terms (what
+    # story_signatures.keys keeps, per article) must agree, or an incremental run would find other
+    # candidates than a rebuild
+    from dateline.stories import clusters
     from dateline.stories.clusters import BANDS, ROWS, _band_entries, _terms, item_keys, key_terms, signature_matrix
 
+    monkeypatch.setattr(clusters, "ROW_BLOCK", row_block)
     items = _mixed_items()
     rows, keys, names = item_keys(_terms(items))
     at_once = {it.article_id: [] for it in items}
