@@ -260,6 +260,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     """Bring the story tables up to date outside a flow run; --rebuild recomputes every signature too."""
     import uuid
 
+    from dateline.orchestration.runtime import return_freed_memory
     from dateline.store.database import Database, DatabaseBusyError
     from dateline.store.lake import is_lake
     from dateline.store.locks import RunLock
@@ -270,6 +271,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     if not is_lake(db) and not Path(db).exists():
         print(f"dateline: no database at {db}: run `dateline run` first", file=sys.stderr)
         return 2
+    return_freed_memory()  # the stage's arrays, as in a run's flow
     try:
         with RunLock(db), Database.open(db) as database:
             run_id = f"stories-{uuid.uuid4()}"

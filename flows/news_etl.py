@@ -59,6 +59,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
     logger = get_run_logger()
     lock = RunLock(settings.db_path, wait_s=wait_s,
                    on_wait=lambda msg: logger.warning("waiting up to %gs: %s", wait_s, msg))
+    runtime.return_freed_memory()
     with lock, Database.for_run(settings.db_path, memory_limit=settings.duckdb_memory) as database, \
             runtime.tuned_gc():
         ledger = RunLedger.start(run_id=str(flow_run.id), flow_run_name=flow_run.name, deployment=deployment.name,
