@@ -59,7 +59,7 @@ def ari(labels_true: list, labels_pred: list) -> float:
 def item(key: str, title: str | None, body: str, claimed) -> Item:
     """What the clustering compares of one article (its features, as the stage reads them back)."""
     f = features(title, body)
-    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers)
+    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers, f.orgs)
 
 
 def items_of(texts: dict[str, str]) -> list[Item]:

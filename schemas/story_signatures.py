@@ -31,3 +31,9 @@ class StorySignature(TableModel):
     # (docs/performance.md, stop 22). NULL: signed before numbers were kept; the stage then signs every
     # article again and rebuilds the story tables once.
     numbers: str | None = None
+    # The organisations title and body open with (``features.organisations``: "viacom_international_inc"),
+    # sorted and joined by spaces; '' when neither opens with one. Two articles that open with different
+    # ones, neither naming the other's, are not one story: on a wire, most same-story pairs were one
+    # template for other companies before (docs/performance.md, stop 23). NULL: signed before they were
+    # kept; the stage then signs every article again and rebuilds once, as for ``numbers``.
+    orgs: str | None = None

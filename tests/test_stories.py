@@ -24,7 +24,7 @@ UNRELATED = [
 
 def _item(key: str, title: str | None, body: str, claimed: date | None = None) -> Item:
     f = features(title, body)
-    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers)
+    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers, f.orgs)
 
 
 def _seed_items() -> list[Item]:
@@ -346,3 +346,41 @@ def test_a_template_filled_in_with_other_numbers_is_not_a_copy_and_a_copy_with_a
     assert _containment(np.array([agree]), np.array([items[0].n_shingles]), np.array([items[2].n_shingles]))[0] \
         >= NEAR_DUP_CONTAINMENT
     assert [(a, d) for a, d, _ in cluster(items).near_duplicates] == [("reposted", "first")]
+
+
+def test_organisations_a_report_opens_with():
+    from dateline.stories.features import organisations
+
+    assert organisations("NATIONAL AMUSEMENTS AGAIN UPS VIACOM <VIA> BID",
+                         "Viacom International Inc said <National Amusements Inc> has again raised") == \
+        ("viacom_international_inc",)
+    assert organisations("<TRANS CANADA GLASS LTD> 4TH QTR LOSS", "Shr loss 12 cts") == ("trans_canada_glass_ltd",)
+    assert organisations("IMATRON INC <IMAT> 4TH QTR LOSS", "The Imatron Inc board said") == ("imatron_inc",)
+    assert organisations(None, "The Boeing Co said on Monday") == ("boeing_co",)  # stop words go: one name
+    # no designator after capitalized words at the start: no organisation
+    assert organisations("Biden meets Putin in Geneva", "Bank of Japan said it would hold rates") == ()
+    assert organisations("Markets", "NEW YORK, March 3 - Viacom Inc said") == ()  # not where the text opens
+
+
+def test_reports_opening_with_other_companies_are_other_stories_unless_one_names_the_other():
+    # A wire's templated reports (dividends, quarterly results) of two companies share every word but the
+    # company's: they must not be one story. A bid and its target's answer open with different companies
+    # too, but each names the other: one story. (Without the organisation test the two reports are one
+    # story; without its naming half the bid and the answer are two: checked.)
+    def stories(items):
+        return sorted({s for s, _ in cluster(items).members.values()})
+
+    acme = _item("acme", "Acme Corp quarterly net rises",
+                 "Acme Corp said " + TEMPLATE.format(12.4, 31, 9.8, 25, 210, 10, 15, 31), date(1987, 3, 2))
+    bolt = _item("bolt", "Bolt Industries quarterly net rises",
+                 "Bolt Industries Inc said " + TEMPLATE.format(3.1, 18, 2.7, 16, 64, 5, 20, 27), date(1987, 3, 3))
+    bid = _item("bid", "ACME CORP BIDS FOR BOLT INDUSTRIES",
+                "Acme Corp said it offered 25 dlrs a share in cash for Bolt Industries Inc, the maker of fasteners,"
+                " valuing it at 310 mln dlrs. Acme said the offer expires on April 10.", date(1987, 3, 5))
+    answer = _item("answer", "BOLT INDUSTRIES REJECTS ACME BID",
+                   "Bolt Industries Inc said its board rejected the 25 dlrs a share cash offer from Acme Corp for"
+                   " the maker of fasteners as inadequate. Bolt said the offer undervalues it.", date(1987, 3, 6))
+    assert (acme.orgs, bolt.orgs, bid.orgs, answer.orgs) == \
+        (("acme_corp",), ("bolt_industries_inc",), ("acme_corp",), ("bolt_industries_inc",))
+    assert stories([acme, bolt]) == ["acme", "bolt"]
+    assert stories([bid, answer]) == ["bid"]

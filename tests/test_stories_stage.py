@@ -144,12 +144,14 @@ def test_a_database_from_before_bands_keys_and_numbers_is_signed_again(at_once):
     assert _tables(db) == _tables(at_once["db"])
 
 
-def test_signatures_from_before_numbers_are_made_again_and_the_stories_rebuilt(at_once):
-    """A database signed before ``story_signatures.numbers`` was kept: opening it adds the column (NULL),
-    and the stage signs every article again from its text and rebuilds the story tables, which then equal
-    what the new code built at once."""
-    query = "SELECT article_id, minhash, numbers, terms, keys, bands FROM story_signatures ORDER BY ALL"
-    db, signed = _older_copy(at_once, "old_numbers.duckdb", query, "ALTER TABLE story_signatures DROP COLUMN numbers",
+@pytest.mark.parametrize("column", ["numbers", "orgs"])
+def test_signatures_from_before_numbers_or_orgs_are_made_again_and_the_stories_rebuilt(at_once, column):
+    """A database signed before ``story_signatures.numbers`` (or ``orgs``) was kept: opening it adds the
+    column (NULL), and the stage signs every article again from its text and rebuilds the story tables,
+    which then equal what the new code built at once."""
+    query = "SELECT article_id, minhash, numbers, orgs, terms, keys, bands FROM story_signatures ORDER BY ALL"
+    db, signed = _older_copy(at_once, f"old_{column}.duckdb", query,
+                             f"ALTER TABLE story_signatures DROP COLUMN {column}",
                              "DELETE FROM near_duplicates")  # as if the old code had found other copies
     assert main(["stories", "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:

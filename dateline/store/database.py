@@ -252,7 +252,7 @@ def _migrate(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
 def _drop_story_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Databases signed before ``story_signatures.keys`` kept an article's keys as rows of a ``story_keys``
     table: it goes. Their signatures also predate ``numbers``, so the stories stage signs every article
-    again (``store.stories.signed_before_numbers``) and their keys come back in ``keys``."""
+    again (``store.stories.signed_before_features``) and their keys come back in ``keys``."""
     if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'story_keys'"
                    " AND database_name = current_database()").fetchone()[0]:
         lakes.transaction(con, lambda con: con.execute("DROP TABLE story_keys"))

@@ -70,11 +70,13 @@ def forget_all(db: Database) -> None:
         lake.transaction(con, forget)
 
 
-def signed_before_numbers(db: Database) -> bool:
-    """Signatures stored before ``story_signatures.numbers`` was kept (NULL there): the near-duplicate
-    test needs every article's numbers, so the stage signs everything again and rebuilds once."""
+def signed_before_features(db: Database) -> bool:
+    """Signatures stored before ``story_signatures.numbers`` or ``.orgs`` were kept (NULL there): the
+    near-duplicate test needs every article's numbers and the stories its organisations, so the stage
+    signs everything again and rebuilds once."""
     with db.cursor() as con:
-        return con.execute("SELECT EXISTS (SELECT 1 FROM story_signatures WHERE numbers IS NULL)").fetchone()[0]
+        return con.execute("SELECT EXISTS (SELECT 1 FROM story_signatures WHERE numbers IS NULL OR orgs IS NULL)"
+                           ).fetchone()[0]
 
 
 def built_before_components(db: Database) -> bool:
@@ -160,12 +162,13 @@ def affected_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pa.Table:
-    """article_id, published_claimed, minhash, n_shingles, terms, numbers, title, publisher of the given articles, as
+    """article_id, published_claimed, minhash, n_shingles, terms, numbers, orgs, title, publisher of the given articles, as
     Arrow: 128 signature values an article come out as one numpy block, not as Python ints (the row form
     took 4.7 s for 100,000 articles)."""
     ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
     return con.execute("""
-        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, s.numbers, a.title, a.publisher
+        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, s.numbers, s.orgs, a.title,
+               a.publisher
         FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
         ORDER BY a.article_id""").fetch_arrow_table()
 

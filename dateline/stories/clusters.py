@@ -21,7 +21,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from dateline.stories.features import MIN_SHINGLES, N_PERM
+from dateline.stories.features import DESIGNATORS, MIN_SHINGLES, N_PERM, STOPWORDS
 
 #: LSH bands x rows = N_PERM: a pair with Jaccard 0.3 meets in some band with probability ~0.23,
 #: at 0.5 ~0.87; candidates are then checked on their estimated containment.
@@ -75,6 +75,7 @@ class Item:
     n_shingles: int
     terms: tuple[str, ...]
     numbers: tuple[str, ...] = ()  # the body's distinct digit runs (features.numbers)
+    orgs: tuple[str, ...] = ()  # the organisations title and body open with (features.organisations)
 
 
 @dataclass
@@ -461,10 +462,60 @@ def term_vectors(terms: Terms, group: np.ndarray):
     return sparse.csr_matrix((weights / norms[rows], (rows, columns)), shape=(n, int(kept.sum())))
 
 
-def _average_link(items: Sequence[Item], copies: np.ndarray, x) -> tuple[list[list[int]], object]:
+def _plain_numbering(terms: Terms) -> tuple[np.ndarray, dict[str, int]]:
+    """Each term id's plain form ("t:acme" and "acme" are one) as a number, and those numbers by name."""
+    index: dict[str, int] = {}
+    return np.fromiter((index.setdefault(_plain(t), len(index)) for t in terms.vocab), np.int64, len(terms.vocab)), index
+
+
+def _organisations_apart(items: Sequence[Item], terms: Terms, plain: tuple[np.ndarray, dict[str, int]],
+                         group: np.ndarray) -> np.ndarray:
+    """The pairs of a group (positions within it, (i, j) rows) that open with different organisations
+    (``features.organisations``) where neither's story terms name all the words of the other's: two
+    companies' dividend notices, not a bid and its target's answer. Pair-local, as every other test of
+    the clustering."""
+    with_org = np.array([k for k, g in enumerate(group.tolist()) if items[g].orgs], np.int64)
+    if len(with_org) < 2:
+        return np.zeros((0, 2), np.int64)
+    orgs = sorted({o for k in with_org.tolist() for o in items[group[k]].orgs})
+    org_id = {o: i for i, o in enumerate(orgs)}
+    opens = np.zeros((len(with_org), len(orgs)), np.float32)  # item opens with org (float: BLAS products)
+    for r, k in enumerate(with_org.tolist()):
+        opens[r, [org_id[o] for o in items[group[k]].orgs]] = 1
+    # an org's own words (as story terms keep words: over 2 letters, not stop words; no "inc" or "corp")
+    # against each item's terms
+    words = [[w for w in o.split("_") if len(w) > 2 and w not in STOPWORDS and w not in DESIGNATORS
+              and not w.isdigit()] for o in orgs]
+    vocab = sorted({w for ws in words for w in ws})
+    word_id = {w: i for i, w in enumerate(vocab)}
+    spells = np.zeros((len(orgs), len(vocab)), np.float32)
+    for i, ws in enumerate(words):
+        spells[i, [word_id[w] for w in ws]] = 1
+    plain_ids, plain_index = plain
+    column = np.full(len(plain_index), -1, np.int64)  # plain term -> its column among the orgs' words
+    for w, c in word_id.items():
+        if w in plain_index:
+            column[plain_index[w]] = c
+    holds = np.zeros((len(with_org), len(vocab)), np.float32)  # item's terms hold word
+    members = group[with_org]
+    starts, lengths = terms.offsets[members], terms.offsets[members + 1] - terms.offsets[members]
+    entries = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+    rows, columns = np.repeat(np.arange(len(members)), lengths), column[plain_ids[terms.ids[entries]]]
+    holds[rows[columns >= 0], columns[columns >= 0]] = 1
+    sizes = spells.sum(axis=1)
+    names = (holds @ spells.T == sizes) & (sizes > 0)  # item names org: all of its words among its terms
+    same = opens @ opens.T > 0
+    named = opens @ names.T > 0  # i's org named by j
+    apart = ~same & ~named & ~named.T
+    i, j = np.nonzero(np.triu(apart, 1))
+    return np.stack([with_org[i], with_org[j]], axis=1)
+
+
+def _average_link(items: Sequence[Item], copies: np.ndarray, x, apart: np.ndarray | None = None
+                  ) -> tuple[list[list[int]], object]:
     """Average-link clusters of one candidate group (indices into ``items``), cut at STORY_COSINE of the
-    group's tf-idf (``x``, ``term_vectors`` of the group); ``copies`` ((i, j) rows of indices) share a story.
-    Returns the clusters and the vectors.
+    group's tf-idf (``x``, ``term_vectors`` of the group); ``copies`` ((i, j) rows of indices) share a story,
+    ``apart`` (``_organisations_apart``) do not, unless copies. Returns the clusters and the vectors.
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
     giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32)."""
@@ -477,6 +528,8 @@ def _average_link(items: Sequence[Item], copies: np.ndarray, x) -> tuple[list[li
     dist = np.clip(1.0 - (product.toarray() if hasattr(product, "toarray") else product), 0.0, 1.0)
     days = _ordinals(items)
     dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
+    if apart is not None and len(apart):
+        dist[apart[:, 0], apart[:, 1]] = dist[apart[:, 1], apart[:, 0]] = 1.0
     dist[copies[:, 0], copies[:, 1]] = dist[copies[:, 1], copies[:, 0]] = 0.0  # copies: one story
     np.fill_diagonal(dist, 0.0)
     labels = fcluster(linkage(dist[np.triu_indices(n, 1)], "average"), 1.0 - STORY_COSINE, "distance")
@@ -522,6 +575,7 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | N
             out.components[items[g].article_id] = items[component[0]].article_id
     groups = candidate_groups(n, pairs, sims, forced)
     copies = _copies_by_group(groups, forced, n)
+    plain = None  # the terms' plain numbering, made once the first group needs it
     for group, group_copies in zip(groups, copies):
         sub = [items[g] for g in group]
         if len(group) == 1:
@@ -529,7 +583,11 @@ def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | N
         elif len(group) > MAX_GROUP:
             stories, x = [list(range(len(group)))], term_vectors(terms, np.asarray(group))
         else:
-            stories, x = _average_link(sub, group_copies, term_vectors(terms, np.asarray(group)))
+            group = np.asarray(group)
+            if plain is None:
+                plain = _plain_numbering(terms)
+            stories, x = _average_link(sub, group_copies, term_vectors(terms, group),
+                                       _organisations_apart(items, terms, plain, group))
         for story in stories:
             story_id = sub[min(story, key=lambda k: order_key(sub[k]))].article_id
             if len(story) == 1:

@@ -45,6 +45,16 @@ december today yesterday tomorrow according people news reported report reports 
 """.split())
 #: Words of the body's start that stand in for its lede.
 LEDE_WORDS = 150
+#: An organisation a report opens with, as wire copy and press releases name it first in the title or the
+#: body: one to six capitalized words ending in a corporate designator ("Viacom International Inc said",
+#: "<TRANS CANADA GLASS LTD> 4TH QTR LOSS"). Two reports that open with different organisations, neither
+#: naming the other's, are not one story (``clusters``): a wire's templated reports (dividends, quarterly
+#: results) share every other word.
+_DESIGNATORS = "Inc|Corp|Co|Ltd|Plc|LLC|AG|SA|NV|Group|Bank|Company|Corporation|Incorporated|Limited"
+_ORG = re.compile(r"[^\w<]*<?((?:[A-Z][\w&'.\-]*\s+){1,6}?(?:%s|%s)\b)" % (_DESIGNATORS, _DESIGNATORS.upper()))
+DESIGNATORS = frozenset(_DESIGNATORS.lower().split("|"))
+#: Characters of the body's start an opening organisation is looked for in.
+ORG_HEAD = 200
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Features:
     n_shingles: int  # distinct shingles: sizes let a Jaccard estimate become a containment
     terms: tuple[str, ...]  # sorted distinct story terms
     numbers: tuple[str, ...]  # sorted distinct digit runs of the body (``numbers``)
+    orgs: tuple[str, ...]  # the organisations title and body open with (``organisations``), sorted
 
 
 def fold(text: str) -> str:
@@ -124,7 +135,23 @@ def _numbers(folded: str) -> tuple[str, ...]:
     return tuple(sorted(set(_NUMBER.findall(folded))))
 
 
+def organisations(title: str | None, body: str) -> tuple[str, ...]:
+    """The organisations the title and the body each open with, if any, as words joined by "_" without
+    stop words ("the_boeing_co" and "boeing_co" are one)."""
+    return _organisations(fold(title or ""), fold(body))
+
+
+def _organisations(title: str, body: str) -> tuple[str, ...]:
+    found = set()
+    for text in (title, body[:ORG_HEAD]):
+        match = _ORG.match(text)
+        if match:
+            found.add("_".join(w for w in _WORD.findall(match.group(1).lower()) if w not in STOPWORDS))
+    return tuple(sorted(found))
+
+
 def features(title: str | None, body: str) -> Features:
-    folded = fold(body)  # once for the shingles, the lede and the numbers
+    folded, folded_title = fold(body), fold(title or "")  # once for the shingles, the lede and the numbers
     hashes = _shingle_hashes(_WORD.findall(folded.lower()))
-    return Features(minhash(hashes), len(hashes), _story_terms(fold(title or ""), folded), _numbers(folded))
+    return Features(minhash(hashes), len(hashes), _story_terms(folded_title, folded), _numbers(folded),
+                    _organisations(folded_title, folded))

@@ -1,4 +1,5 @@
-"""An article's signature, band hashes, key terms and numbers, as the row ``story_signatures`` keeps of it.
+"""An article's signature, band hashes, key terms, numbers and opening organisations, as the row
+``story_signatures`` keeps of it.
 
 Computed where the text already is: by the parse workers as they normalize a batch (so the stories stage
 never re-reads a body and the work is spread over the workers), and by the stage itself for articles
@@ -35,12 +36,13 @@ class Signer:
     terms: list[tuple[str, ...]] = field(default_factory=list)
     keys: list[tuple[str, ...]] = field(default_factory=list)  # key terms, sorted
     numbers: list[tuple[str, ...]] = field(default_factory=list)
+    orgs: list[tuple[str, ...]] = field(default_factory=list)
 
     def sign(self, article_id: str, title: str | None, body: str | None) -> None:
         f = features(title, body or "")
         self.article_ids.append(article_id), self.signatures.append(f.signature)
         self.n_shingles.append(f.n_shingles), self.terms.append(f.terms), self.keys.append(tuple(sorted(key_terms(f.terms))))
-        self.numbers.append(f.numbers)
+        self.numbers.append(f.numbers), self.orgs.append(f.orgs)
 
     def signature_rows(self) -> pa.Table:
         """``story_signatures`` rows of the articles signed."""
@@ -51,7 +53,8 @@ class Signer:
              pa.array(self.n_shingles, pa.int64()), pa.array([stored_terms(t) for t in self.terms], pa.string()),
              pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
              pa.array([stored_terms(k) for k in self.keys], pa.string()),
-             pa.array([" ".join(k) for k in self.numbers], pa.string())],  # '' none (NULL: signed before)
+             pa.array([" ".join(k) for k in self.numbers], pa.string()),  # '' none (NULL: signed before)
+             pa.array([" ".join(o) for o in self.orgs], pa.string())],  # the same
             schema=arrow_schema(StorySignature))
 
 

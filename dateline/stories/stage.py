@@ -62,8 +62,9 @@ def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo],
         return [], {}, None, None
     signatures = rows["minhash"].combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(rows.num_rows, N_PERM)
     ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
-    items = [Item(a, c, signatures[k], n, ()) for k, (a, c, n) in
-             enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist()))]
+    orgs = [tuple(o.split()) if o else () for o in rows["orgs"].to_pylist()]  # '' none (NULL: re-signed first)
+    items = [Item(a, c, signatures[k], n, (), orgs=o) for k, (a, c, n, o) in
+             enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist(), orgs))]
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
     return (items, info, terms_of_lists(stored_term_lists(rows["terms"])),
             terms_of_lists(stored_number_lists(rows["numbers"])))
@@ -76,7 +77,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
     gone: nothing to do.
     """
-    if rebuild or store.built_before_components(db) or store.signed_before_numbers(db):
+    if rebuild or store.built_before_components(db) or store.signed_before_features(db):
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
