@@ -271,6 +271,45 @@ def eval_datasketch(corpus: dict[str, str], true_pairs: set[tuple[str, str]]) ->
               f"  recall {tp / len(true_pairs):.3f}  ({elapsed:.2f} s with its own signatures)")
 
 
+TICKER = re.compile(r"<([A-Z0-9.]+)>")
+
+
+def eval_wire_companies(folder: Path) -> None:
+    """Stories on a wire: reuters_dev's titles carry the company's ticker ("<LANA>"), a truth of who a
+    company report is about that the pipeline never reads. A same-story pair whose titles both carry
+    tickers and share none is two companies' reports (one template) told as one story; a pair of one
+    ticker within 3 days is what one story should hold."""
+    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
+    result = cluster([item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()])
+    story = {k: result.members[k][0] for k in parsed}
+    tickers = {k: set(TICKER.findall(p.title or "")) for k, p in parsed.items()}
+    members: dict[str, list[str]] = {}
+    for k in sorted(parsed):
+        members.setdefault(story[k], []).append(k)
+    pairs = apart = mixed = 0
+    for ks in members.values():
+        with_ticker = [k for k in ks if tickers[k]]
+        for a, b in combinations(with_ticker, 2):
+            pairs += 1
+            apart += not tickers[a] & tickers[b]
+        mixed += len(with_ticker) > 1 and not set.intersection(*(tickers[k] for k in with_ticker))
+    by_ticker: dict[str, list[str]] = {}
+    for k in sorted(parsed):
+        for t in tickers[k]:
+            by_ticker.setdefault(t, []).append(k)
+    near = together = 0
+    for ks in by_ticker.values():
+        for a, b in combinations(ks, 2):
+            da, db = parsed[a].published_claimed, parsed[b].published_claimed
+            if da and db and abs((da - db).days) <= 3:
+                near += 1
+                together += story[a] == story[b]
+    multi = sum(len(ks) > 1 for ks in members.values())
+    print(f"reuters_dev companies (title tickers): {len(members)} stories, {multi} of several articles, {mixed} of them"
+          f" mixing companies; same-story pairs of tickered titles sharing none {apart} of {pairs}"
+          f" ({apart / max(pairs, 1):.1%}); pairs of one ticker within 3 days in one story {together} of {near}")
+
+
 def eval_seeds_and_cost(reuters: Path | None) -> None:
     seeds = read_dir(ROOT / "seeds")
     result = cluster(items_of(seeds))
@@ -469,6 +508,7 @@ def main() -> int:
         return 0
     eval_giveme(DEVSETS / "giveme5w1h_gold")
     eval_syndication(DEVSETS / "reuters_dev" / "txt")
+    eval_wire_companies(DEVSETS / "reuters_dev" / "txt")
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
     eval_floor(DEVSETS / "reuters_dev" / "txt")
     if n:
