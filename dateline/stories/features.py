@@ -151,7 +151,7 @@ def _organisations(title: str, body: str) -> tuple[str, ...]:
 
 
 def features(title: str | None, body: str) -> Features:
-    folded, folded_title = fold(body), fold(title or "")  # once for the shingles, the lede and the numbers
+    folded, folded_title = fold(body), fold(title or "")  # once for shingles, lede, numbers and organisations
     hashes = _shingle_hashes(_WORD.findall(folded.lower()))
     return Features(minhash(hashes), len(hashes), _story_terms(folded_title, folded), _numbers(folded),
                     _organisations(folded_title, folded))
