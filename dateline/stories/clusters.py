@@ -21,7 +21,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from dateline.stories.features import DESIGNATORS, MIN_SHINGLES, N_PERM, STOPWORDS
+from dateline.stories.features import MIN_SHINGLES, N_PERM, organisation_words
 
 #: LSH bands x rows = N_PERM: a pair with Jaccard 0.3 meets in some band with probability ~0.23,
 #: at 0.5 ~0.87; candidates are then checked on their estimated containment.
@@ -183,6 +183,12 @@ class Terms:
     def rows(self) -> np.ndarray:
         """The item of each entry of ``ids``."""
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+
+    def of(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of the items ``members``, and each one's position in ``members``."""
+        starts, lengths = self.offsets[members], self.offsets[members + 1] - self.offsets[members]
+        entries = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        return self.ids[entries], np.repeat(np.arange(len(members)), lengths)
 
     @cached_property
     def by_name(self) -> np.ndarray:
@@ -450,9 +456,7 @@ def term_vectors(terms: Terms, group: np.ndarray):
     from scipy import sparse
 
     n = len(group)
-    starts, lengths = terms.offsets[group], terms.offsets[group + 1] - terms.offsets[group]
-    entries = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
-    ids, rows = terms.ids[entries], np.repeat(np.arange(n), lengths)
+    ids, rows = terms.of(group)
     distinct, which, df = np.unique(ids, return_inverse=True, return_counts=True)
     cap = max(MIN_DF_CAP, MAX_DF_SHARE * n)
     kept = (df > 1) & (df <= cap)
@@ -487,10 +491,7 @@ def _organisations_apart(items: Sequence[Item], terms: Terms, plain: tuple[np.nd
     opens = np.zeros((len(with_org), len(orgs)), np.float32)  # item opens with org (float: BLAS products)
     for r, k in enumerate(with_org.tolist()):
         opens[r, [org_id[o] for o in items[group[k]].orgs]] = 1
-    # an org's own words (as story terms keep words: over 2 letters, not stop words; no "inc" or "corp")
-    # against each item's terms
-    words = [[w for w in o.split("_") if len(w) > 2 and w not in STOPWORDS and w not in DESIGNATORS
-              and not w.isdigit()] for o in orgs]
+    words = [organisation_words(o) for o in orgs]  # against each item's terms
     vocab = sorted({w for ws in words for w in ws})
     word_id = {w: i for i, w in enumerate(vocab)}
     spells = np.zeros((len(orgs), len(vocab)), np.float32)
@@ -502,10 +503,8 @@ def _organisations_apart(items: Sequence[Item], terms: Terms, plain: tuple[np.nd
         if w in plain_index:
             column[plain_index[w]] = c
     holds = np.zeros((len(with_org), len(vocab)), np.float32)  # item's terms hold word
-    members = group[with_org]
-    starts, lengths = terms.offsets[members], terms.offsets[members + 1] - terms.offsets[members]
-    entries = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
-    rows, columns = np.repeat(np.arange(len(members)), lengths), column[plain_ids[terms.ids[entries]]]
+    ids, rows = terms.of(group[with_org])
+    columns = column[plain_ids[ids]]
     holds[rows[columns >= 0], columns[columns >= 0]] = 1
     sizes = spells.sum(axis=1)
     names = (holds @ spells.T == sizes) & (sizes > 0)  # item names org: all of its words among its terms

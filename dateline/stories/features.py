@@ -150,6 +150,12 @@ def _organisations(title: str, body: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def organisation_words(org: str) -> list[str]:
+    """The words of an organisation (``organisations``) that name it among story terms: its words as story
+    terms keep words, without the designator ("acme_industries_inc": acme, industries), sorted."""
+    return sorted(_terms_of(org.replace("_", " ")) - DESIGNATORS)
+
+
 def features(title: str | None, body: str) -> Features:
     folded, folded_title = fold(body), fold(title or "")  # once for shingles, lede, numbers and organisations
     hashes = _shingle_hashes(_WORD.findall(folded.lower()))

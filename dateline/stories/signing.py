@@ -4,7 +4,7 @@
 Computed where the text already is: by the parse workers as they normalize a batch (so the stories stage
 never re-reads a body and the work is spread over the workers), and by the stage itself for articles
 that have none (a ``--rebuild``, a database loaded before signatures were made at parse time, or one
-signed before numbers were kept).
+signed before numbers or organisations were kept).
 Pure functions; nothing here knows about DuckDB or Prefect.
 """
 
