@@ -176,7 +176,7 @@ class Terms:
     """The items' story terms as ids: item ``i``'s are ``ids[offsets[i]:offsets[i + 1]]``, in its order."""
 
     vocab: list[str]  # distinct terms in order of first appearance
-    ids: np.ndarray
+    ids: np.ndarray  # int32: ~5 million entries at 100,000 articles (42 MB as int64)
     offsets: np.ndarray
 
     @property
@@ -204,7 +204,7 @@ def terms_of_lists(terms: "pyarrow.ListArray") -> Terms:
     encoded = pc.dictionary_encode(terms.flatten())  # numbered in order of first appearance, as _terms
     # offsets from the lengths, as flatten() counts them (a null list has no terms, whatever its offsets say)
     lengths = pc.list_value_length(terms).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return Terms(encoded.dictionary.to_pylist(), encoded.indices.to_numpy().astype(np.int64),
+    return Terms(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(),  # int32, as Arrow numbers them
                  np.concatenate([[0], np.cumsum(lengths)]))
 
 
@@ -219,7 +219,7 @@ def _numbered(lists: Sequence[tuple[str, ...]]) -> Terms:
     lengths = np.fromiter((len(x) for x in lists), np.int64, len(lists))
     flat = [t for x in lists for t in x]
     ids, vocab = pd.factorize(np.array(flat, dtype=object)) if flat else (np.zeros(0, np.int64), [])
-    return Terms(list(vocab), ids.astype(np.int64), np.concatenate([[0], np.cumsum(lengths)]))
+    return Terms(list(vocab), ids.astype(np.int32), np.concatenate([[0], np.cumsum(lengths)]))
 
 
 def number_vectors(items: Sequence[Item], numbers: Terms | None = None):

@@ -60,7 +60,8 @@ def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo],
     a story row says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
     if rows is None or not rows.num_rows:
         return [], {}, None, None
-    signatures = rows["minhash"].combine_chunks().flatten().to_numpy().astype(np.uint32).reshape(rows.num_rows, N_PERM)
+    # read as uint32 (``features_for_clustering``): the items' rows are views of Arrow's buffer, no copy
+    signatures = rows["minhash"].combine_chunks().flatten().to_numpy().reshape(rows.num_rows, N_PERM)
     ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
     orgs = [tuple(o.split()) if o else () for o in rows["orgs"].to_pylist()]  # '' none (NULL: re-signed first)
     items = [Item(a, c, signatures[k], n, (), orgs=o) for k, (a, c, n, o) in
@@ -94,19 +95,24 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
     # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
     # one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15 s (issue 22).
     read: list[pa.Table] = []
-    dates: dict = {}
     for start in range(0, len(affected), READ_CHUNK):
         with db.cursor() as con:
             read.append(store.features_for_clustering(con, affected[start:start + READ_CHUNK]))
-        with db.cursor() as con:
-            dates.update(store.member_dates(con, read[-1]["article_id"].to_pylist()))
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     table = pa.concat_tables(read) if read else None
-    read.clear()  # the Arrow rows (signatures as 64-bit ints, every term) go once items_of has what it needs
+    read.clear()  # the Arrow rows (every term as a string) go once items_of has what it needs
     items, info, terms, numbers = items_of(table)
     del table
     pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: ~160 MB of RSS at 100k
-    tables = build(items, info, previous, copies, run_id, hot, dates, terms, numbers)
+
+    def member_dates(article_ids: list[str]) -> dict:  # after the clustering, a hold per READ_CHUNK too
+        dates: dict = {}
+        for start in range(0, len(article_ids), READ_CHUNK):
+            with db.cursor() as con:
+                dates.update(store.member_dates(con, article_ids[start:start + READ_CHUNK]))
+        return dates
+
+    tables = build(items, info, previous, copies, run_id, hot, member_dates, terms, numbers)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
                                         tables.evidence)
