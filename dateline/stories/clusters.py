@@ -278,25 +278,26 @@ def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
         combined = combined[np.concatenate([[True], combined[1:] != combined[:-1]])]  # title copies folded
         rows, key = combined // base, combined % base
         keep = np.arange(len(rows)) - np.searchsorted(rows, rows) < KEY_TERMS
-        out_rows.append(rows[keep] + start), out_keys.append(key[keep])
+        out_rows.append((rows[keep] + start).astype(np.int32)), out_keys.append(key[keep].astype(np.int32))
     if not out_rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), names
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), names
     return np.concatenate(out_rows), np.concatenate(out_keys), names
 
 
 def _pairs_sharing(rows: np.ndarray, columns: np.ndarray, n: int, at_least: int = 1) -> np.ndarray:
     """(i, j) rows, i < j, of items that share at least ``at_least`` keys, given the (item, key column)
-    entries of the incidence matrix (it times its transpose, above the diagonal)."""
+    entries of the incidence matrix (it times its transpose, above the diagonal). 32-bit, as every index
+    array of the pair searches: at 100,000 articles each search holds millions of entries at once."""
     from scipy import sparse
 
     if not len(rows):
-        return np.zeros((0, 2), np.int64)
+        return np.zeros((0, 2), np.int32)
     incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)), shape=(n, int(columns.max()) + 1))
     shared = (incidence @ incidence.T).tocsr()
     shared.sort_indices()  # row by row, columns ascending: the pairs come out sorted without a lexsort
-    first = np.repeat(np.arange(n, dtype=np.int32), np.diff(shared.indptr))  # 32-bit until kept: memory
+    first = np.repeat(np.arange(n, dtype=np.int32), np.diff(shared.indptr))
     keep = (shared.indices > first) & (shared.data >= at_least)
-    return np.stack([first[keep], shared.indices[keep]], axis=1).astype(np.int64)
+    return np.stack([first[keep], shared.indices[keep].astype(np.int32, copy=False)], axis=1)
 
 
 def signature_matrix(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray]:
@@ -309,9 +310,9 @@ def signature_matrix(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray]:
 
 def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(item, bucket) entries: a bucket is one LSH band's hash (``band_hashes``) within that band."""
-    rows = np.flatnonzero(comparable)
+    rows = np.flatnonzero(comparable).astype(np.int32)
     if not len(rows):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
     hashes = band_hashes(signatures[rows])
     items, buckets, offset = [], [], 0
     for b in range(BANDS):
@@ -320,7 +321,7 @@ def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.nd
         order = np.argsort(hashes[:, b], kind="stable")
         band = hashes[order, b]
         starts = np.concatenate([[True], band[1:] != band[:-1]])
-        inverse = np.empty(len(rows), np.int64)
+        inverse = np.empty(len(rows), np.int32)
         inverse[order] = np.cumsum(starts) - 1
         items.append(rows), buckets.append(inverse + offset)
         offset += int(inverse.max()) + 1
@@ -363,7 +364,7 @@ def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers
         keep, agree = _copies(signatures, n_shingles, numbers, p)
         keep_pairs.append(p[keep]), keep_jaccard.append(_JACCARD[agree[keep]])
     if not keep_pairs:
-        return np.zeros((0, 2), np.int64), np.zeros(0)
+        return np.zeros((0, 2), np.int32), np.zeros(0)
     return np.concatenate(keep_pairs), np.concatenate(keep_jaccard)
 
 
@@ -396,7 +397,7 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
         keep, sims = _story_candidates(x, ordinals, p)
         keep_pairs.append(p[keep]), keep_sims.append(sims[keep])
     if not keep_pairs:
-        return np.zeros((0, 2), np.int64), np.zeros(0)
+        return np.zeros((0, 2), np.int32), np.zeros(0)
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
