@@ -250,20 +250,21 @@ def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
     # path numbers them from the items: same vocabulary order, so the same floats and the same result
     import pyarrow as pa
 
-    from dateline.stories.clusters import _terms, terms_of_lists
+    from dataclasses import replace
+
+    from dateline.stories.clusters import Articles, terms_of_lists
     from dateline.stories.signing import stored_number_lists
 
     items = sorted(_mixed_items(), key=lambda it: it.article_id)
     # a slice of a longer column, as a chunk of the stage's read can be: its offsets do not start at 0
     column = pa.array([["unrelated"]] + [list(it.terms) for it in items], pa.list_(pa.string()))
     arrow = terms_of_lists(column.slice(1))
-    own = _terms(items)
-    assert arrow.vocab == own.vocab and arrow.ids.tolist() == own.ids.tolist()
-    assert arrow.offsets.tolist() == own.offsets.tolist()
-    bare = [Item(it.article_id, it.claimed, it.signature, it.n_shingles, ()) for it in items]
+    own = Articles.of(items)
+    assert arrow.vocab == own.terms.vocab and arrow.ids.tolist() == own.terms.ids.tolist()
+    assert arrow.offsets.tolist() == own.terms.offsets.tolist()
     numbers = terms_of_lists(stored_number_lists(pa.array([" ".join(it.numbers) for it in items])))
     expected = cluster(items)
-    got = cluster(bare, terms=arrow, numbers=numbers)
+    got = cluster(replace(own, terms=arrow, numbers=numbers))
     assert (got.members, got.near_duplicates, got.components) == \
         (expected.members, expected.near_duplicates, expected.components)
     assert len(expected.near_duplicates) >= 1 and len({s for s, _ in expected.members.values()}) > 1
@@ -275,18 +276,19 @@ def test_keys_computed_at_once_are_each_articles_own_keys(monkeypatch, row_block
     # story_signatures.keys keeps, per article) must agree, or an incremental run would find other
     # candidates than a rebuild
     from dateline.stories import clusters
-    from dateline.stories.clusters import BANDS, ROWS, _band_entries, _terms, item_keys, key_terms, signature_matrix
+    from dateline.stories.clusters import BANDS, ROWS, Articles, _band_entries, item_keys, key_terms
 
     monkeypatch.setattr(clusters, "ROW_BLOCK", row_block)
-    items = _mixed_items()
-    rows, keys, names = item_keys(_terms(items))
+    items = sorted(_mixed_items(), key=lambda it: it.article_id)  # as Articles.of orders them
+    articles = Articles.of(items)
+    rows, keys, names = item_keys(articles.terms)
     at_once = {it.article_id: [] for it in items}
     for r, k in zip(rows.tolist(), keys.tolist()):
         at_once[items[r].article_id].append(names[k])
     assert {a: sorted(k) for a, k in at_once.items()} == {it.article_id: sorted(key_terms(it.terms)) for it in items}
     # band buckets (by the band hashes story_signatures keeps): two comparable items share one exactly
     # when their signatures agree on all ROWS values of some band
-    signatures, n_shingles = signature_matrix(items)
+    signatures, n_shingles = articles.signatures, articles.n_shingles
     entries, buckets = _band_entries(signatures, n_shingles >= MIN_SHINGLES)
     by_bucket = {}
     for i, b in zip(entries.tolist(), buckets.tolist()):

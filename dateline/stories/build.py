@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from dateline.stories.clusters import Item, Terms, cluster, order_key
+from dateline.stories.clusters import Articles, Item, cluster
 from dateline.stories.evidence import MemberDates, story_evidence
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember
 from schemas.ddl import arrow_schema
@@ -38,26 +38,26 @@ class StoryTables:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
+def build(articles: Articles | Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
-          member_dates: Callable[[list[str]], Mapping[str, MemberDates]] | None = None, terms: Terms | None = None,
-          numbers: Terms | None = None) -> StoryTables:
-    """Cluster ``items`` (every current article, or whole candidate components of them) and give the
-    tables' rows; ``hot`` is the database's hot key terms (held by more than ``clusters.KEY_DF_MAX``; default: of ``items``).
+          member_dates: Callable[[list[str]], Mapping[str, MemberDates]] | None = None) -> StoryTables:
+    """Cluster ``articles`` (every current article, or whole candidate components of them; ``Item``s in
+    any order or ``Articles``) and give the tables' rows; ``hot`` is the database's hot key terms (held by
+    more than ``clusters.KEY_DF_MAX``; default: of the articles).
 
     ``previous`` is each story's size before this build (story_id -> n_articles), ``previous_copies`` the
     articles ``near_duplicates`` held: ``counts`` says how many stories are new, how many grew, and how
-    many near-duplicates are new and in all (of ``items``). ``member_dates`` reads the dating facts of
+    many near-duplicates are new and in all (of the articles). ``member_dates`` reads the dating facts of
     articles by id (``store.member_dates``) for the ``story`` evidence; it is called once, after the
     clustering, with the members of stories of more than one article (read during it, 100,000 articles'
-    facts held ~67 MB through the clustering's peak). Without it there is no evidence. ``terms`` and ``numbers``: the items' terms and numbers numbered already (see
-    ``cluster``).
+    facts held ~67 MB through the clustering's peak). Without it there is no evidence.
     """
-    result = cluster(items, hot, terms, numbers)
-    by_id = {it.article_id: it for it in items}
-    groups: dict[str, list[Item]] = defaultdict(list)
+    articles = articles if isinstance(articles, Articles) else Articles.of(articles)
+    result = cluster(articles, hot)
+    row = {a: k for k, a in enumerate(articles.ids)}
+    groups: dict[str, list[int]] = defaultdict(list)  # story -> its members' rows
     for article_id, (story_id, _) in result.members.items():
-        groups[story_id].append(by_id[article_id])
+        groups[story_id].append(row[article_id])
     copies, members = result.near_duplicates, sorted(result.members.items())
     out = StoryTables(
         near_duplicates=pa.Table.from_pydict(
@@ -69,20 +69,20 @@ def build(items: Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapp
              "similarity": [sim for _, (_, sim) in members],
              "component_id": [result.components[a] for a, _ in members], "run_id": [run_id] * len(members)},
             schema=arrow_schema(StoryMember)))
-    shared = sorted(a for members in groups.values() if len(members) > 1 for a in (m.article_id for m in members))
+    ids, claimed, rank = articles.ids, articles.claimed, articles.rank
+    shared = sorted(ids[k] for rows in groups.values() if len(rows) > 1 for k in rows)
     member_dates = member_dates(shared) if member_dates and shared else {}
-    for story_id, members in sorted(groups.items()):
-        members.sort(key=order_key)
-        dates = [m.claimed for m in members if m.claimed]
-        titled = [info[m.article_id].title for m in members if info[m.article_id].title]
+    for story_id, rows in sorted(groups.items()):
+        rows.sort(key=rank.__getitem__)  # earliest first (``Articles.rank``)
+        dates = [claimed[k] for k in rows if claimed[k]]
+        titled = [t for k in rows if (t := info[ids[k]].title)]
         out.stories.append(Story(
             story_id=story_id, title=titled[0] if titled else None,
             first_published=min(dates) if dates else None, last_published=max(dates) if dates else None,
-            n_articles=len(members), n_publishers=len({p for m in members if (p := info[m.article_id].publisher)}),
+            n_articles=len(rows), n_publishers=len({p for k in rows if (p := info[ids[k]].publisher)}),
             run_id=run_id))
-        if len(members) > 1:
-            out.evidence += story_evidence([member_dates[m.article_id] for m in members if m.article_id in member_dates],
-                                           run_id)
+        if len(rows) > 1:
+            out.evidence += story_evidence([member_dates[ids[k]] for k in rows if ids[k] in member_dates], run_id)
     out.counts = {
         "stories": len(out.stories),
         "new_stories": sum(1 for s in out.stories if s.story_id not in previous and s.n_articles > 1),

@@ -83,17 +83,60 @@ class Item:
     orgs: tuple[str, ...] = ()  # the organisations title and body open with (features.organisations)
 
 
+@dataclass(frozen=True)
+class Articles:
+    """What the clustering reads of a set of articles, column by column, one row per article in order of
+    id: what ``Item``s hold, as arrays. The stage reads its articles straight into these (at 100,000
+    articles, ``Item`` objects and a signature block stacked again from them held ~85 MB more); tests and
+    evaluations give ``Item``s (``of``)."""
+
+    ids: list[str]  # ascending
+    claimed: list[date | None]
+    signatures: np.ndarray  # uint32 (n, N_PERM)
+    n_shingles: np.ndarray  # int64 (n,)
+    terms: Terms  # story terms (``features.story_terms``), numbered
+    numbers: Terms  # the bodies' digit runs (``features.numbers``), numbered as terms are
+    orgs: list[tuple[str, ...]]  # the organisations title and body open with (``features.organisations``)
+
+    def __post_init__(self) -> None:
+        if any(a >= b for a, b in zip(self.ids, self.ids[1:])):
+            raise ValueError("Articles: ids must be distinct and ascending")
+
+    @classmethod
+    def of(cls, items: Sequence[Item]) -> Articles:
+        """The columns of ``items``, in any order, their own terms and numbers numbered."""
+        items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
+        signatures = (np.stack([np.asarray(it.signature, np.uint32) for it in items]) if items
+                      else np.zeros((0, N_PERM), np.uint32))
+        return cls([it.article_id for it in items], [it.claimed for it in items], signatures,
+                   np.fromiter((it.n_shingles for it in items), np.int64, len(items)),
+                   _numbered([it.terms for it in items]), _numbered([it.numbers for it in items]),
+                   [it.orgs for it in items])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @cached_property
+    def ordinals(self) -> np.ndarray:
+        """Claimed dates as day numbers, NaN undated (NaN compares False: undated is never too far)."""
+        return np.array([c.toordinal() if c else np.nan for c in self.claimed] or [np.nan])
+
+    @cached_property
+    def rank(self) -> np.ndarray:
+        """Each article's place, earliest first: claimed date (undated last), then id, the content hash
+        (the rows are in order of id). Load order differs between a run at once and a run in halves or in
+        another file order; the content hash does not."""
+        days = np.where(np.isnan(self.ordinals[:len(self)]), np.inf, self.ordinals[:len(self)])
+        rank = np.empty(len(self), np.int64)
+        rank[np.lexsort((np.arange(len(self)), days))] = np.arange(len(self))
+        return rank
+
+
 @dataclass
 class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)
     members: dict[str, tuple[str, float]] = field(default_factory=dict)  # article -> (story_id, similarity)
     components: dict[str, str] = field(default_factory=dict)  # article -> its candidate component's least id
-
-
-def order_key(item: Item) -> tuple:
-    """Earliest first: claimed date (undated last), then the content hash. Load order differs between a
-    run at once and a run in halves or in another file order; the content hash does not."""
-    return (item.claimed is None, item.claimed or date.min, item.article_id)
 
 
 def _labels(n: int, pairs: np.ndarray) -> np.ndarray:
@@ -208,12 +251,8 @@ def terms_of_lists(terms: "pyarrow.ListArray") -> Terms:
                  np.concatenate([[0], np.cumsum(lengths)]))
 
 
-def _terms(items: Sequence[Item]) -> Terms:
-    """Numbered terms: one hash pass (pandas.factorize) instead of a dict lookup per term and item."""
-    return _numbered([it.terms for it in items])
-
-
 def _numbered(lists: Sequence[tuple[str, ...]]) -> Terms:
+    """Numbered terms: one hash pass (pandas.factorize) instead of a dict lookup per term and item."""
     import pandas as pd
 
     lengths = np.fromiter((len(x) for x in lists), np.int64, len(lists))
@@ -222,14 +261,13 @@ def _numbered(lists: Sequence[tuple[str, ...]]) -> Terms:
     return Terms(list(vocab), ids.astype(np.int32), np.concatenate([[0], np.cumsum(lengths)]))
 
 
-def number_vectors(items: Sequence[Item], numbers: Terms | None = None):
-    """Rows of 0/1 over the numbers the items' bodies print (``numbers``: numbered already, as
-    ``terms_of_lists`` numbers terms; else the items' own)."""
+def number_vectors(articles: Articles):
+    """Rows of 0/1 over the numbers the articles' bodies print."""
     from scipy import sparse
 
-    numbers = _numbered([it.numbers for it in items]) if numbers is None else numbers
+    numbers = articles.numbers
     return sparse.csr_matrix((np.ones(len(numbers.ids), np.float32), numbers.ids.astype(np.int32), numbers.offsets),
-                             shape=(len(items), max(1, len(numbers.vocab))))
+                             shape=(len(articles), max(1, len(numbers.vocab))))
 
 
 def _numbers_agree(x, p: np.ndarray) -> np.ndarray:
@@ -241,19 +279,19 @@ def _numbers_agree(x, p: np.ndarray) -> np.ndarray:
     return np.where(fewer > 0, shared / np.maximum(fewer, 1), 1.0)
 
 
-def static_vectors(items: Sequence[Item], terms: Terms | None = None):
+def static_vectors(articles: Articles):
     """Rows of L2-normalised static weights of the story terms (a pair's cosine depends on the pair only)."""
     from scipy import sparse
 
-    terms = _terms(items) if terms is None else terms
+    terms, n = articles.terms, len(articles)
     weights = np.array([term_weight(t) for t in terms.vocab], np.float64)[terms.ids]
-    rows = np.repeat(np.arange(len(items), dtype=np.int32), np.diff(terms.offsets))
-    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=len(items)))
+    rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(terms.offsets))
+    norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
     norms[norms == 0] = 1.0
     weights /= norms[rows]
     # an item's terms are its row already (offsets are the row pointers): no (row, column) pairs to sort,
     # which held ~230 MB at 100,000 articles for a 60 MB matrix
-    x = sparse.csr_matrix((weights, terms.ids.astype(np.int32), terms.offsets), shape=(len(items), len(terms.vocab)))
+    x = sparse.csr_matrix((weights, terms.ids.astype(np.int32), terms.offsets), shape=(n, len(terms.vocab)))
     x.sort_indices()
     return x
 
@@ -298,14 +336,6 @@ def _pairs_sharing(rows: np.ndarray, columns: np.ndarray, n: int, at_least: int 
     first = np.repeat(np.arange(n, dtype=np.int32), np.diff(shared.indptr))
     keep = (shared.indices > first) & (shared.data >= at_least)
     return np.stack([first[keep], shared.indices[keep].astype(np.int32, copy=False)], axis=1)
-
-
-def signature_matrix(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray]:
-    """The items' signatures as one (n, N_PERM) array, and their shingle counts."""
-    if not items:
-        return np.zeros((0, N_PERM), np.uint32), np.zeros(0, np.int64)
-    return (np.stack([np.asarray(it.signature, np.uint32) for it in items]),
-            np.fromiter((it.n_shingles for it in items), np.int64, len(items)))
 
 
 def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -368,10 +398,6 @@ def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers
     return np.concatenate(keep_pairs), np.concatenate(keep_jaccard)
 
 
-def _ordinals(items: Sequence[Item]) -> np.ndarray:
-    return np.array([it.claimed.toordinal() if it.claimed else np.nan for it in items] or [np.nan])
-
-
 def _story_candidates(x, ordinals: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which (i, j) rows of ``p`` reach CANDIDATE_COSINE of their static vectors (``x``) and lie within
     STORY_DAYS when both are dated (``ordinals``; NaN undated), and those cosines."""
@@ -379,18 +405,17 @@ def _story_candidates(x, ordinals: np.ndarray, p: np.ndarray) -> tuple[np.ndarra
     return (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS), sims
 
 
-def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
-                    terms: Terms | None = None) -> tuple[np.ndarray, np.ndarray]:
+def candidate_pairs(articles: Articles, x, hot: set[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
-    cosine (``x = static_vectors(items)``) of at least CANDIDATE_COSINE; and those cosines."""
-    rows, keys, names = item_keys(_terms(items) if terms is None else terms)
-    if hot is None:  # the hot key terms of ``items``: held by more than KEY_DF_MAX of them
+    cosine (``x = static_vectors(articles)``) of at least CANDIDATE_COSINE; and those cosines."""
+    rows, keys, names = item_keys(articles.terms)
+    if hot is None:  # the hot key terms of ``articles``: held by more than KEY_DF_MAX of them
         is_hot = np.bincount(keys, minlength=len(names)) > KEY_DF_MAX
     else:
         is_hot = np.fromiter((t in hot for t in names), bool, len(names))
     cold = ~is_hot[keys]
-    pairs = _pairs_sharing(rows[cold], keys[cold], len(items), SHARED_KEYS)
-    ordinals = _ordinals(items)
+    pairs = _pairs_sharing(rows[cold], keys[cold], len(articles), SHARED_KEYS)
+    ordinals = articles.ordinals
     keep_pairs, keep_sims = [], []
     for start in range(0, len(pairs), PAIR_BLOCK):
         p = pairs[start:start + PAIR_BLOCK]
@@ -401,18 +426,17 @@ def candidate_pairs(items: Sequence[Item], x, hot: set[str] | None = None,
     return np.concatenate(keep_pairs), np.concatenate(keep_sims)
 
 
-def linked(items: Sequence[Item], pairs: Sequence[tuple[int, int, bool, int]], terms: Terms | None = None,
-           numbers: Terms | None = None) -> list[bool]:
-    """Which candidate pairs (i, j, share an LSH band, key terms shared that are not hot) are edges of the
-    graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static cosine). ``terms``
-    and ``numbers``: the items' terms and numbers numbered already (``terms_of_lists``)."""
+def linked(articles: Articles, pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
+    """Which candidate pairs (i, j, share an LSH band, key terms shared that are not hot) of ``articles``
+    are edges of the graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static
+    cosine)."""
     if not pairs:
         return []
     p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
     band = np.array([b for _, _, b, _ in pairs], bool)
     shared_terms = np.array([t for _, _, _, t in pairs], np.int64)
-    story = (shared_terms >= SHARED_KEYS) & _story_candidates(static_vectors(items, terms), _ordinals(items), p)[0]
-    copy = band & _copies(*signature_matrix(items), number_vectors(items, numbers), p)[0]
+    story = (shared_terms >= SHARED_KEYS) & _story_candidates(static_vectors(articles), articles.ordinals, p)[0]
+    copy = band & _copies(articles.signatures, articles.n_shingles, number_vectors(articles), p)[0]
     return (story | copy).tolist()
 
 
@@ -478,20 +502,20 @@ def _plain_numbering(terms: Terms) -> tuple[np.ndarray, dict[str, int]]:
     return np.fromiter((index.setdefault(_plain(t), len(index)) for t in terms.vocab), np.int64, len(terms.vocab)), index
 
 
-def _organisations_apart(items: Sequence[Item], terms: Terms, plain: tuple[np.ndarray, dict[str, int]],
-                         group: np.ndarray) -> np.ndarray:
+def _organisations_apart(articles: Articles, plain: tuple[np.ndarray, dict[str, int]], group: np.ndarray) -> np.ndarray:
     """The pairs of a group (positions within it, (i, j) rows) that open with different organisations
     (``features.organisations``) where neither's story terms name all the words of the other's: two
     companies' dividend notices, not a bid and its target's answer. Pair-local, as every other test of
     the clustering."""
-    with_org = np.array([k for k, g in enumerate(group.tolist()) if items[g].orgs], np.int64)
+    terms, opened = articles.terms, articles.orgs
+    with_org = np.array([k for k, g in enumerate(group.tolist()) if opened[g]], np.int64)
     if len(with_org) < 2:
         return np.zeros((0, 2), np.int64)
-    orgs = sorted({o for k in with_org.tolist() for o in items[group[k]].orgs})
+    orgs = sorted({o for k in with_org.tolist() for o in opened[group[k]]})
     org_id = {o: i for i, o in enumerate(orgs)}
     opens = np.zeros((len(with_org), len(orgs)), np.float32)  # item opens with org (float: BLAS products)
     for r, k in enumerate(with_org.tolist()):
-        opens[r, [org_id[o] for o in items[group[k]].orgs]] = 1
+        opens[r, [org_id[o] for o in opened[group[k]]]] = 1
     words = [organisation_words(o) for o in orgs]  # against each item's terms
     vocab = sorted({w for ws in words for w in ws})
     word_id = {w: i for i, w in enumerate(vocab)}
@@ -516,22 +540,22 @@ def _organisations_apart(items: Sequence[Item], terms: Terms, plain: tuple[np.nd
     return np.stack([with_org[i], with_org[j]], axis=1)
 
 
-def _average_link(items: Sequence[Item], copies: np.ndarray, x, apart: np.ndarray | None = None
+def _average_link(days: np.ndarray, copies: np.ndarray, x, apart: np.ndarray | None = None
                   ) -> tuple[list[list[int]], object]:
-    """Average-link clusters of one candidate group (indices into ``items``), cut at STORY_COSINE of the
-    group's tf-idf (``x``, ``term_vectors`` of the group); ``copies`` ((i, j) rows of indices) share a story,
-    ``apart`` (``_organisations_apart``) do not, unless copies. Returns the clusters and the vectors.
+    """Average-link clusters of one candidate group (positions within it), cut at STORY_COSINE of the
+    group's tf-idf (``x``, ``term_vectors`` of the group) and kept within STORY_DAYS (``days``: the
+    members' ``Articles.ordinals``); ``copies`` ((i, j) rows of positions) share a story, ``apart``
+    (``_organisations_apart``) do not, unless copies. Returns the clusters and the vectors.
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
     giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32)."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    n = len(items)
+    n = len(days)
     if n * x.shape[1] <= DENSE_CELLS:  # most groups are a handful of articles: numpy beats scipy's overhead
         x = x.toarray()
     product = x @ x.T
     dist = np.clip(1.0 - (product.toarray() if hasattr(product, "toarray") else product), 0.0, 1.0)
-    days = _ordinals(items)
     dist[np.abs(days[:, None] - days[None, :]) > STORY_DAYS] = 1.0  # NaN (undated) compares False
     if apart is not None and len(apart):
         dist[apart[:, 0], apart[:, 1]] = dist[apart[:, 1], apart[:, 0]] = APART_DISTANCE
@@ -544,66 +568,58 @@ def _average_link(items: Sequence[Item], copies: np.ndarray, x, apart: np.ndarra
     return list(by_label.values()), x
 
 
-def cluster(items: Sequence[Item], hot: set[str] | None = None, terms: Terms | None = None,
-            numbers: Terms | None = None) -> Clustering:
-    """Near-duplicate groups and stories of a set of articles. A near-duplicate group lies in one story;
-    an article with nothing to compare is a story of one. A story's id is its earliest member's id.
+def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None) -> Clustering:
+    """Near-duplicate groups and stories of a set of articles (``Articles``, or ``Item``s in any order). A
+    near-duplicate group lies in one story; an article with nothing to compare is a story of one. A
+    story's id is its earliest member's id (``Articles.rank``).
 
-    ``hot``: the database's hot key terms (held by more than KEY_DF_MAX articles), by default those of ``items``. Clustering a set
-    gives, for every candidate component, what clustering that component alone (with the same ``hot``)
-    gives.
-
-    ``terms`` and ``numbers``: the items' terms and numbers already numbered (``terms_of_lists``), the
-    items then sorted by id and their own ``terms`` and ``numbers`` left empty."""
-    if (terms is not None or numbers is not None) and any(a.article_id > b.article_id for a, b in zip(items, items[1:])):
-        raise ValueError("cluster: items given with their terms or numbers must be sorted by article_id")
-    items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
-    n = len(items)
+    ``hot``: the database's hot key terms (held by more than KEY_DF_MAX articles), by default those of
+    the articles. Clustering a set gives, for every candidate component, what clustering that component
+    alone (with the same ``hot``) gives."""
+    articles = articles if isinstance(articles, Articles) else Articles.of(articles)
+    n, ids, rank = len(articles), articles.ids, articles.rank
     out = Clustering()
-    signatures, n_shingles = signature_matrix(items)
-    terms = _terms(items) if terms is None else terms
     # The two pair searches are independent and spend their time in numpy and scipy, which let go of the
     # GIL: the near-duplicates' on a thread beside this one, 4.6 -> 2.7 s at 100,000 articles (same pairs).
     with ThreadPoolExecutor(1, thread_name_prefix="stories-near-duplicates") as pool:
-        copies = pool.submit(near_duplicate_pairs, signatures, n_shingles, number_vectors(items, numbers))
-        pairs, sims = candidate_pairs(items, static_vectors(items, terms), hot, terms)
+        copies = pool.submit(near_duplicate_pairs, articles.signatures, articles.n_shingles, number_vectors(articles))
+        pairs, sims = candidate_pairs(articles, static_vectors(articles), hot)
         forced, _ = copies.result()
     for group in _groups(_labels(n, forced)):
         if len(group) < 2:
             continue
-        root = min(group.tolist(), key=lambda g: order_key(items[g]))
-        agree = np.count_nonzero(signatures[group] == signatures[root], axis=1)
-        out.near_duplicates += [(items[g].article_id, items[root].article_id, float(_JACCARD[k]))
+        root = int(group[np.argmin(rank[group])])  # the earliest (``Articles.rank``)
+        agree = np.count_nonzero(articles.signatures[group] == articles.signatures[root], axis=1)
+        out.near_duplicates += [(ids[g], ids[root], float(_JACCARD[k]))
                                 for g, k in zip(group.tolist(), agree.tolist()) if g != root]
     for component in _components(np.concatenate([pairs, forced]), list(range(n))):
-        for g in component:  # items are sorted by id: the component's first is its least id
-            out.components[items[g].article_id] = items[component[0]].article_id
+        for g in component:  # rows are in order of id: the component's first is its least id
+            out.components[ids[g]] = ids[component[0]]
     groups = candidate_groups(n, pairs, sims, forced)
     copies = _copies_by_group(groups, forced, n)
     plain = None  # the terms' plain numbering, made once the first group needs it
     for group, group_copies in zip(groups, copies):
-        sub = [items[g] for g in group]
+        group = np.asarray(group)
         if len(group) == 1:
             stories, x = [[0]], None
         elif len(group) > MAX_GROUP:
-            stories, x = [list(range(len(group)))], term_vectors(terms, np.asarray(group))
+            stories, x = [list(range(len(group)))], term_vectors(articles.terms, group)
         else:
-            group = np.asarray(group)
             if plain is None:
-                plain = _plain_numbering(terms)
-            stories, x = _average_link(sub, group_copies, term_vectors(terms, group),
-                                       _organisations_apart(items, terms, plain, group))
+                plain = _plain_numbering(articles.terms)
+            stories, x = _average_link(articles.ordinals[group], group_copies, term_vectors(articles.terms, group),
+                                       _organisations_apart(articles, plain, group))
         for story in stories:
-            story_id = sub[min(story, key=lambda k: order_key(sub[k]))].article_id
+            story_id = ids[group[min(story, key=lambda k: rank[group[k]])]]
             if len(story) == 1:
-                out.members[sub[story[0]].article_id] = (story_id, 1.0)
+                out.members[ids[group[story[0]]]] = (story_id, 1.0)
                 continue
             # similarity: cosine of the member with the story's mean term vector (within its group)
             rows = x[story]
             centroid = np.asarray(rows.mean(axis=0)).ravel()
             norm = float(np.linalg.norm(centroid)) or 1.0
             for k, sim in zip(story, np.asarray(rows @ centroid).ravel().tolist()):
-                out.members[sub[k].article_id] = (story_id, round(float(sim) / norm, 4))
+                out.members[ids[group[k]]] = (story_id, round(float(sim) / norm, 4))
     out.near_duplicates.sort()
     return out
 

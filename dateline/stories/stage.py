@@ -21,7 +21,7 @@ import pyarrow as pa
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
-from dateline.stories.clusters import KEY_DF_MAX, Item, Terms, linked, terms_of_lists
+from dateline.stories.clusters import KEY_DF_MAX, Articles, linked, terms_of_lists
 from dateline.stories.features import N_PERM
 from dateline.stories.signing import Signer, stored_number_lists, stored_term_lists
 
@@ -48,27 +48,28 @@ def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
     """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
     their components need re-clustering (a shared key alone is no edge)."""
     ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
-    items, _, terms, numbers = items_of(store.features_for_clustering(con, ids))
-    index = {it.article_id: k for k, it in enumerate(items)}
+    articles, _ = articles_of(store.features_for_clustering(con, ids))
+    index = {a: k for k, a in enumerate(articles.ids)}
     candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
-    edges = linked(items, candidates, terms, numbers)
-    return sorted({items[j].article_id for (_, j, _, _), edge in zip(candidates, edges) if edge})
+    edges = linked(articles, candidates)
+    return sorted({articles.ids[j] for (_, j, _, _), edge in zip(candidates, edges) if edge})
 
 
-def items_of(rows: pa.Table | None) -> tuple[list[Item], dict[str, ArticleInfo], Terms | None, Terms | None]:
-    """Items (sorted by id, their terms and numbers numbered apart: ``clusters.terms_of_lists``) and what
-    a story row says of them, from ``store.features_for_clustering``'s table (ordered by id)."""
+def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]]:
+    """The clustering's columns (terms and numbers numbered straight from Arrow: ``clusters.terms_of_lists``)
+    and what a story row says of each article, from ``store.features_for_clustering``'s table (ordered
+    by id)."""
     if rows is None or not rows.num_rows:
-        return [], {}, None, None
-    # read as uint32 (``features_for_clustering``): the items' rows are views of Arrow's buffer, no copy
+        return Articles.of([]), {}
+    # read as uint32 (``features_for_clustering``): the signature block is Arrow's buffer, no copy
     signatures = rows["minhash"].combine_chunks().flatten().to_numpy().reshape(rows.num_rows, N_PERM)
-    ids, claimed = rows["article_id"].to_pylist(), rows["published_claimed"].to_pylist()
+    ids = rows["article_id"].to_pylist()
     orgs = [tuple(o.split()) if o else () for o in rows["orgs"].to_pylist()]  # '' none (NULL: re-signed first)
-    items = [Item(a, c, signatures[k], n, (), orgs=o) for k, (a, c, n, o) in
-             enumerate(zip(ids, claimed, rows["n_shingles"].to_pylist(), orgs))]
+    articles = Articles(ids, rows["published_claimed"].to_pylist(), signatures,
+                        rows["n_shingles"].to_numpy().astype(np.int64), terms_of_lists(stored_term_lists(rows["terms"])),
+                        terms_of_lists(stored_number_lists(rows["numbers"])), orgs)
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
-    return (items, info, terms_of_lists(stored_term_lists(rows["terms"])),
-            terms_of_lists(stored_number_lists(rows["numbers"])))
+    return articles, info
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
@@ -100,8 +101,8 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
             read.append(store.features_for_clustering(con, affected[start:start + READ_CHUNK]))
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     table = pa.concat_tables(read) if read else None
-    read.clear()  # the Arrow rows (every term as a string) go once items_of has what it needs
-    items, info, terms, numbers = items_of(table)
+    read.clear()  # the Arrow rows (every term as a string) go once articles_of has what it needs
+    articles, info = articles_of(table)
     del table
     pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: ~160 MB of RSS at 100k
 
@@ -112,10 +113,10 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
                 dates.update(store.member_dates(con, article_ids[start:start + READ_CHUNK]))
         return dates
 
-    tables = build(items, info, previous, copies, run_id, hot, member_dates, terms, numbers)
+    tables = build(articles, info, previous, copies, run_id, hot, member_dates)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
                                         tables.evidence)
-    return {"signed": signed, "reclustered": len(items), **totals,
+    return {"signed": signed, "reclustered": len(articles), **totals,
             "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
             "new_near_duplicates": tables.counts["new_near_duplicates"], "skipped": 0}
