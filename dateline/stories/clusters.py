@@ -189,6 +189,14 @@ def term_weight(term: str) -> float:
     return max(1.0, ZIPF_TOP - zipf(term))
 
 
+def forget_frequencies() -> None:
+    """Drop wordfreq's table and the per-term caches: ~70 MB after a stage of 100,000 articles (321,000
+    words, 162,000 terms) that the rest of a run in this process has no use for; the next stage loads
+    them again (~0.3 s)."""
+    for cached in (term_weight, zipf, _frequencies):
+        cached.cache_clear()
+
+
 def key_terms(terms: Iterable[str]) -> list[str]:
     """The terms an article is found by: its KEY_TERMS rarest, title duplicates folded."""
     plain = sorted((zipf(t), t) for t in {_plain(t) for t in terms})
