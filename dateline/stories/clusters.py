@@ -74,6 +74,9 @@ ROW_BLOCK = 10_000
 
 @dataclass(frozen=True)
 class Item:
+    """One article's features, as tests and evaluations make them (``features.features``); the clustering
+    reads them as ``Articles``."""
+
     article_id: str
     claimed: date | None
     signature: np.ndarray
