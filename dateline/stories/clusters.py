@@ -255,7 +255,7 @@ def terms_of_lists(terms: "pyarrow.ListArray") -> Terms:
     string per term and article (100,000 articles' term tuples held ~900 MB)."""
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(terms.flatten())  # numbered in order of first appearance, as _terms
+    encoded = pc.dictionary_encode(terms.flatten())  # numbered in order of first appearance, as _numbered numbers them
     # offsets from the lengths, as flatten() counts them (a null list has no terms, whatever its offsets say)
     lengths = pc.list_value_length(terms).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     return Terms(encoded.dictionary.to_pylist(), encoded.indices.to_numpy(),  # int32, as Arrow numbers them
