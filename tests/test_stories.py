@@ -227,6 +227,39 @@ def test_build_counts_new_and_grown_stories_and_new_copies():
     assert sorted(second.members["article_id"].to_pylist()) == sorted(it.article_id for it in items)
 
 
+def test_build_reads_member_dates_once_after_clustering_for_stories_of_several():
+    # the stage reads the dating facts after the clustering, so they are not held through its peak, and
+    # only for the members of stories with more than one article (a story of one has no siblings)
+    items = _seed_items() + [_item("other0", *UNRELATED[0])]
+    info = {it.article_id: ArticleInfo(None, None) for it in items}
+    calls = []
+
+    def member_dates(ids: list[str]) -> dict:
+        calls.append(list(ids))
+        return {a: MemberDates(a, None, "consistent") for a in ids}
+
+    tables = build(items, info, previous={}, previous_copies=set(), run_id="r", member_dates=member_dates)
+    assert calls == [sorted(it.article_id for it in _seed_items())]
+    assert len(tables.stories) == 2
+
+
+def test_articles_rank_earliest_claimed_first_undated_last_then_id():
+    # story ids and duplicate_of are the earliest member: claimed date, undated after every dated one,
+    # ties by id (the content hash), never by load order
+    from dateline.stories.clusters import Articles
+    from dateline.stories.features import N_PERM
+
+    claimed = {"a": None, "b": date(2021, 6, 16), "c": date(2021, 6, 1), "d": None, "e": date(2021, 6, 1)}
+    items = [Item(k, c, np.zeros(N_PERM, np.uint32), 0, ()) for k, c in reversed(list(claimed.items()))]
+    articles = Articles.of(items)
+    assert articles.ids == sorted(claimed)
+    by_rank = [articles.ids[k] for k in np.argsort(articles.rank)]
+    assert by_rank == ["c", "e", "b", "a", "d"]
+    with pytest.raises(ValueError):
+        Articles(["b", "a"], [None, None], np.zeros((2, N_PERM), np.uint32), np.zeros(2, np.int64),
+                 articles.terms, articles.numbers, [(), ()])
+
+
 def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypatch):
     import dateline.stories.clusters as clusters
 
