@@ -1,6 +1,6 @@
 """What a batch's checkpoint costs in memory as batches append to a table without an index.
 
-    .venv/bin/python bench/row_group_merges.py [--batches 24] [--rows 5000]
+    .venv/bin/python bench/row_group_merges.py [--batches 24] [--rows 5000] [--minhash-type 'UINTEGER[]']
 
 A run opens the database for each batch and closes it after, and the close checkpoints
 (``Database.for_run``). On a table without an index DuckDB's vacuum then merges the small row groups the
@@ -40,7 +40,8 @@ def _rss_mb() -> int:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
 
-def measure(path: Path, batches: int, rows: int, vacuum_tasks: int | None, memory_limit: str) -> dict:
+def measure(path: Path, batches: int, rows: int, vacuum_tasks: int | None, memory_limit: str,
+            minhash_type: str | None = None) -> dict:
     """In this process: each batch's RSS rise (sampled every 20 ms), then a default checkpoint after a delete."""
     import duckdb
     import numpy as np
@@ -59,6 +60,8 @@ def measure(path: Path, batches: int, rows: int, vacuum_tasks: int | None, memor
     threading.Thread(target=sample, daemon=True).start()
     con = duckdb.connect(str(path))
     con.execute(create_table_sql(StorySignature))
+    if minhash_type:  # what another type of the signature column would cost
+        con.execute(f"ALTER TABLE story_signatures ALTER minhash TYPE {minhash_type}")
     con.close()
     rng = np.random.default_rng(24)
     rises = []
@@ -100,13 +103,14 @@ def main() -> int:
     ap.add_argument("--batches", type=int, default=24)
     ap.add_argument("--rows", type=int, default=5000, help="rows a batch (a run's default batch size)")
     ap.add_argument("--memory-limit", default="384MiB")
+    ap.add_argument("--minhash-type", help="store the signatures as this type instead (e.g. 'UINTEGER[]')")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # vacuum tasks ('default' or n), output file
     args = ap.parse_args()
     if args.child:
         tasks, out = args.child
         with tempfile.TemporaryDirectory() as work:
             result = measure(Path(work) / "merges.duckdb", args.batches, args.rows,
-                             None if tasks == "default" else int(tasks), args.memory_limit)
+                             None if tasks == "default" else int(tasks), args.memory_limit, args.minhash_type)
         Path(out).write_text(json.dumps(result))
         return 0
     results = {}
@@ -115,9 +119,11 @@ def main() -> int:
             out = Path(work) / f"{tasks}.json"
             print(f"max_vacuum_tasks {tasks}: {args.batches} batches of {args.rows:,} rows", file=sys.stderr)
             subprocess.run([sys.executable, __file__, "--batches", str(args.batches), "--rows", str(args.rows),
-                            "--memory-limit", args.memory_limit, "--child", tasks, str(out)], check=True)
+                            "--memory-limit", args.memory_limit, "--child", tasks, str(out)]
+                           + (["--minhash-type", args.minhash_type] if args.minhash_type else []), check=True)
             results[tasks] = json.loads(out.read_text())
-    print(f"\nRSS rise of each batch's insert and checkpoint, MB (story_signatures, {args.rows:,} rows a batch)\n")
+    print(f"\nRSS rise of each batch's insert and checkpoint, MB (story_signatures, {args.rows:,} rows a batch, "
+          f"minhash {args.minhash_type or 'as declared'})\n")
     print("| batch | max_vacuum_tasks default | 0 |\n|---|---|---|")
     for b, (d, z) in enumerate(zip(results["default"]["rises"], results["0"]["rises"]), 1):
         print(f"| {b} | {d:+d} | {z:+d} |")
