@@ -72,8 +72,14 @@ def story_evidence(members: Sequence[MemberDates], run_id: str) -> list[DateEvid
     # per 100,000 articles when each member's siblings were listed apart).
     dated = sorted((o.claimed, o.article_id) for o in members if o.claimed is not None and o.status != "inconsistent")
     printed = _printed_years(members) if any(m.yearless for m in members) else {}
+    # Trusted dates all within min(AGREE_DAYS, SLACK_DAYS) of each other: every sibling agrees and the
+    # window reaches past them, so no member dated inside their span is accused; only one dated outside it
+    # (one the dating stage found inconsistent) is looked at. Most stories are such (0.76 s of 100,000
+    # members' look-ups at 100k).
+    tight = bool(dated) and (dated[-1][0] - dated[0][0]).days <= min(AGREE_DAYS, SLACK_DAYS)
     for m in sorted(members, key=lambda m: m.article_id):
-        row = _siblings_dates(m, dated, run_id)
+        inside = tight and m.claimed is not None and dated[0][0] <= m.claimed <= dated[-1][0]
+        row = None if inside else _siblings_dates(m, dated, run_id)
         own = [row] if row else []
         rows += own + _borrowed_years(m, printed, run_id, start_index=len(own))
     return rows
