@@ -122,14 +122,14 @@ class Articles:
     @cached_property
     def ordinals(self) -> np.ndarray:
         """Claimed dates as day numbers, NaN undated (NaN compares False: undated is never too far)."""
-        return np.array([c.toordinal() if c else np.nan for c in self.claimed] or [np.nan])
+        return np.array([c.toordinal() if c else np.nan for c in self.claimed], np.float64)
 
     @cached_property
     def rank(self) -> np.ndarray:
         """Each article's place, earliest first: claimed date (undated last), then id, the content hash
         (the rows are in order of id). Load order differs between a run at once and a run in halves or in
         another file order; the content hash does not."""
-        days = np.where(np.isnan(self.ordinals[:len(self)]), np.inf, self.ordinals[:len(self)])
+        days = np.where(np.isnan(self.ordinals), np.inf, self.ordinals)
         rank = np.empty(len(self), np.int64)
         rank[np.lexsort((np.arange(len(self)), days))] = np.arange(len(self))
         return rank
@@ -233,16 +233,19 @@ class Terms:
     ids: np.ndarray  # int32: ~5 million entries at 100,000 articles (42 MB as int64)
     offsets: np.ndarray
 
-    @property
-    def rows(self) -> np.ndarray:
-        """The item of each entry of ``ids``."""
-        return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
-
     def of(self, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The term ids of the items ``members``, and each one's position in ``members``."""
         starts, lengths = self.offsets[members], self.offsets[members + 1] - self.offsets[members]
         entries = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
         return self.ids[entries], np.repeat(np.arange(len(members)), lengths)
+
+    @cached_property
+    def plain(self) -> tuple[np.ndarray, dict[str, int]]:
+        """Each term id's plain form ("t:acme" and "acme" are one) as a number, and those numbers by
+        name: the key terms and the organisation test both read terms so."""
+        index: dict[str, int] = {}
+        ids = np.fromiter((index.setdefault(_plain(t), len(index)) for t in self.vocab), np.int64, len(self.vocab))
+        return ids, index
 
     @cached_property
     def by_name(self) -> np.ndarray:
@@ -312,10 +315,11 @@ def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     plain term is ranked once by (Zipf frequency, term); an item's keys are its KEY_TERMS best ranks.
     ROW_BLOCK items at a time: the sort of all items' (item, rank) entries at once held ~250 MB at
     100,000 articles for ~47 MB of keys."""
-    plain = [_plain(t) for t in terms.vocab]
-    names = sorted(set(plain), key=lambda t: (zipf(t), t))
-    rank = {t: r for r, t in enumerate(names)}
-    rank_of = np.array([rank[t] for t in plain], np.int64)
+    plain_ids, index = terms.plain
+    names = sorted(index, key=lambda t: (zipf(t), t))
+    rank_of_plain = np.empty(len(index), np.int64)
+    rank_of_plain[[index[t] for t in names]] = np.arange(len(names))
+    rank_of = rank_of_plain[plain_ids]  # each term id's rank
     base = max(1, len(names))
     out_rows, out_keys = [], []
     n = len(terms.offsets) - 1
@@ -507,13 +511,7 @@ def term_vectors(terms: Terms, group: np.ndarray):
     return sparse.csr_matrix((weights / norms[rows], (rows, columns)), shape=(n, int(kept.sum())))
 
 
-def _plain_numbering(terms: Terms) -> tuple[np.ndarray, dict[str, int]]:
-    """Each term id's plain form ("t:acme" and "acme" are one) as a number, and those numbers by name."""
-    index: dict[str, int] = {}
-    return np.fromiter((index.setdefault(_plain(t), len(index)) for t in terms.vocab), np.int64, len(terms.vocab)), index
-
-
-def _organisations_apart(articles: Articles, plain: tuple[np.ndarray, dict[str, int]], group: np.ndarray) -> np.ndarray:
+def _organisations_apart(articles: Articles, group: np.ndarray) -> np.ndarray:
     """The pairs of a group (positions within it, (i, j) rows) that open with different organisations
     (``features.organisations``) where neither's story terms name all the words of the other's: two
     companies' dividend notices, not a bid and its target's answer. Pair-local, as every other test of
@@ -533,7 +531,7 @@ def _organisations_apart(articles: Articles, plain: tuple[np.ndarray, dict[str, 
     spells = np.zeros((len(orgs), len(vocab)), np.float32)
     for i, ws in enumerate(words):
         spells[i, [word_id[w] for w in ws]] = 1
-    plain_ids, plain_index = plain
+    plain_ids, plain_index = terms.plain
     column = np.full(len(plain_index), -1, np.int64)  # plain term -> its column among the orgs' words
     for w, c in word_id.items():
         if w in plain_index:
@@ -608,7 +606,6 @@ def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None) ->
             out.components[ids[g]] = ids[component[0]]
     groups = candidate_groups(n, pairs, sims, forced)
     copies = _copies_by_group(groups, forced, n)
-    plain = None  # the terms' plain numbering, made once the first group needs it
     for group, group_copies in zip(groups, copies):
         group = np.asarray(group)
         if len(group) == 1:
@@ -616,10 +613,8 @@ def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None) ->
         elif len(group) > MAX_GROUP:
             stories, x = [list(range(len(group)))], term_vectors(articles.terms, group)
         else:
-            if plain is None:
-                plain = _plain_numbering(articles.terms)
             stories, x = _average_link(articles.ordinals[group], group_copies, term_vectors(articles.terms, group),
-                                       _organisations_apart(articles, plain, group))
+                                       _organisations_apart(articles, group))
         for story in stories:
             story_id = ids[group[min(story, key=lambda k: rank[group[k]])]]
             if len(story) == 1:
