@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dateline.parse.text import parse_text  # noqa: E402
 from dateline.sources.files import decode_bytes  # noqa: E402
 from dateline.stories.clusters import Item, cluster  # noqa: E402
-from dateline.stories.features import features  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSETS = Path(os.environ.get("DATELINE_DEVSETS", ROOT.parent / "shared" / "devsets"))
@@ -56,10 +55,7 @@ def ari(labels_true: list, labels_pred: list) -> float:
     return 1.0 if maximum == expected else (index - expected) / (maximum - expected)
 
 
-def item(key: str, title: str | None, body: str, claimed) -> Item:
-    """What the clustering compares of one article (its features, as the stage reads them back)."""
-    f = features(title, body)
-    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers, f.orgs)
+item = Item.of_text  # what the clustering compares of one article
 
 
 def items_of(texts: dict[str, str]) -> list[Item]:

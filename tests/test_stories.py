@@ -22,9 +22,7 @@ UNRELATED = [
 ]
 
 
-def _item(key: str, title: str | None, body: str, claimed: date | None = None) -> Item:
-    f = features(title, body)
-    return Item(key, claimed, f.signature, f.n_shingles, f.terms, f.numbers, f.orgs)
+_item = Item.of_text
 
 
 def _seed_items() -> list[Item]:

@@ -169,8 +169,7 @@ def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[st
     ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
     return con.execute("""
         SELECT a.article_id, a.published_claimed, s.minhash::UINTEGER[] AS minhash, s.n_shingles, s.terms, s.numbers,
-               s.orgs, a.title,
-               a.publisher
+               s.orgs, a.title, a.publisher
         FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
         ORDER BY a.article_id""").fetch_arrow_table()
 

@@ -21,7 +21,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from dateline.stories.features import MIN_SHINGLES, N_PERM, organisation_words
+from dateline.stories.features import MIN_SHINGLES, N_PERM, features, organisation_words
 
 #: LSH bands x rows = N_PERM: a pair with Jaccard 0.3 meets in some band with probability ~0.23,
 #: at 0.5 ~0.87; candidates are then checked on their estimated containment.
@@ -84,6 +84,12 @@ class Item:
     terms: tuple[str, ...]
     numbers: tuple[str, ...] = ()  # the body's distinct digit runs (features.numbers)
     orgs: tuple[str, ...] = ()  # the organisations title and body open with (features.organisations)
+
+    @classmethod
+    def of_text(cls, article_id: str, title: str | None, body: str, claimed: date | None = None) -> Item:
+        """An article's features from its title and cleaned body, as the stage reads them back."""
+        f = features(title, body)
+        return cls(article_id, claimed, f.signature, f.n_shingles, f.terms, f.numbers, f.orgs)
 
 
 @dataclass(frozen=True)
