@@ -72,6 +72,15 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
     return articles, info
 
 
+def _read_by_chunks(db: Database, article_ids: list[str], read) -> list:
+    """``read(con, ids)`` for READ_CHUNK of the ids at a time, each chunk in its own hold of the file."""
+    parts = []
+    for start in range(0, len(article_ids), READ_CHUNK):
+        with db.cursor() as con:
+            parts.append(read(con, article_ids[start:start + READ_CHUNK]))
+    return parts
+
+
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
     """Bring the story tables up to date with the articles; ``rebuild`` recomputes every signature too.
 
@@ -95,23 +104,17 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         touched = store.touched_articles(con)
     # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
     # one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15 s (issue 22).
-    read: list[pa.Table] = []
-    for start in range(0, len(affected), READ_CHUNK):
-        with db.cursor() as con:
-            read.append(store.features_for_clustering(con, affected[start:start + READ_CHUNK]))
+    read = _read_by_chunks(db, affected, store.features_for_clustering)
     # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
     table = pa.concat_tables(read) if read else None
     read.clear()  # the Arrow rows (every term as a string) go once articles_of has what it needs
     articles, info = articles_of(table)
     del table
-    pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed: ~160 MB of RSS at 100k
+    pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed (~160 MB of RSS at 100k
+    # when signatures were read as 64-bit numbers)
 
-    def member_dates(article_ids: list[str]) -> dict:  # after the clustering, a hold per READ_CHUNK too
-        dates: dict = {}
-        for start in range(0, len(article_ids), READ_CHUNK):
-            with db.cursor() as con:
-                dates.update(store.member_dates(con, article_ids[start:start + READ_CHUNK]))
-        return dates
+    def member_dates(article_ids: list[str]) -> dict:  # after the clustering, a hold per chunk too
+        return {a: d for part in _read_by_chunks(db, article_ids, store.member_dates) for a, d in part.items()}
 
     tables = build(articles, info, previous, copies, run_id, hot, member_dates)
     reclustered = len(articles)
