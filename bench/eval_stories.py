@@ -7,8 +7,11 @@
    synonyms; every other reuters text is a negative (the wire's templated reports are the hard ones), and
    texts that repeat another (exact 3-gram Jaccard >= 0.9) are left out. Near-duplicate precision/recall,
    and what near_duplicates says of reuters_dev alone.
-3. The seeds: one story?
-4. Cost: ms per article of features + clustering; the floor (what MinHash signatures alone cost, ours
+3. What the texts allow: stories of reuters_dev with its dates taken away (how many joined pairs lie more
+   than STORY_DAYS apart by their real dates: ``eval_undated``), and what a 5% increment must re-cluster
+   (``eval_increment``).
+4. The seeds: one story?
+5. Cost: ms per article of features + clustering; the floor (what MinHash signatures alone cost, ours
    and datasketch's, beside the parse stage); with `--n N`, side by side with the parse stage on
    N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
    5,000 and N articles, cold and incremental (`eval_stage`).
@@ -306,6 +309,72 @@ def eval_wire_companies(folder: Path) -> None:
           f" ({apart / max(pairs, 1):.1%}); pairs of one ticker within 3 days in one story {together} of {near}")
 
 
+def _same_story_pairs(result) -> set[tuple[str, str]]:
+    by_story: dict[str, list[str]] = {}
+    for k, (s, _) in sorted(result.members.items()):
+        by_story.setdefault(s, []).append(k)
+    return {pair for ks in by_story.values() for pair in combinations(ks, 2)}
+
+
+def eval_undated(folder: Path) -> None:
+    """Stories of articles without a claimed date, where no date keeps a topic's reports of other months
+    apart. reuters_dev with the dates taken away: of the pairs its undated stories join, how many lie more
+    than STORY_DAYS apart by their real dates (two stories by the stage's own premise), and how many of the
+    dated run's same-story pairs within STORY_DAYS they keep."""
+    from dateline.stories.clusters import STORY_DAYS
+
+    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
+    items = [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+    real = {it.article_id: it.claimed for it in items}
+
+    def apart(a: str, b: str) -> bool:
+        return bool(real[a] and real[b] and abs((real[a] - real[b]).days) > STORY_DAYS)
+
+    dated = {pair for pair in _same_story_pairs(cluster(items)) if real[pair[0]] and real[pair[1]]
+             and not apart(*pair)}
+    undated = _same_story_pairs(cluster([replace(it, claimed=None) for it in items]))
+    far = sum(apart(a, b) for a, b in undated)
+    print(f"reuters_dev without dates: {len(undated)} same-story pairs, {far} ({far / max(1, len(undated)):.1%}) of them"
+          f" more than {STORY_DAYS} days apart by their real dates; {len(undated & dated)} of the dated run's"
+          f" {len(dated)} same-story pairs within {STORY_DAYS} days kept")
+
+
+def eval_increment(folder: Path, share_new: float = 0.05, draws: int = 3) -> None:
+    """What an increment must re-cluster. Average link runs per candidate group (a candidate component, split
+    at higher cosines while over MAX_GROUP), and a group's tf-idf is its own: a group an increment changes
+    is clustered again whole. Over random draws of share_new of reuters_dev as the increment: the articles
+    in the candidate components it touches (what the stage re-clusters), and the articles in groups that
+    differ from the groups before it (the least any exact incremental scheme over these groups could)."""
+    from dateline.stories import clusters as cl
+
+    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
+    items = [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+
+    def grouping(subset: list[Item]) -> tuple[set[frozenset[str]], list[set[str]]]:
+        articles = cl.Articles.of(subset)
+        pairs, sims = cl.candidate_pairs(articles, cl.static_vectors(articles))
+        forced, _ = cl.near_duplicate_pairs(articles.signatures, articles.n_shingles, cl.number_vectors(articles))
+        ids = articles.ids
+        groups = {frozenset(ids[g] for g in group) for group in cl.candidate_groups(len(ids), pairs, sims, forced)}
+        components = [{ids[g] for g in c} for c in cl._components(np.concatenate([pairs, forced]), list(range(len(ids))))]
+        return groups, components
+
+    touched, changed, largest = [], [], []
+    for draw in range(draws):
+        shuffled = random.Random(draw).sample(items, len(items))
+        cut = int(len(items) * (1 - share_new))
+        new = {it.article_id for it in shuffled[cut:]}
+        before, _ = grouping(shuffled[:cut])
+        after, components = grouping(shuffled)
+        touched.append(sum(len(c) for c in components if c & new))
+        changed.append(sum(len(g) for g in after - before))
+        largest.append(max(map(len, after)))
+    print(f"reuters_dev, {100 * share_new:.0f}% more articles ({draws} draws): the candidate components they touch hold"
+          f" {min(touched):,}-{max(touched):,} of {len(items):,} articles; the groups that change hold {min(changed):,}-"
+          f"{max(changed):,} (the least an exact incremental stage over these groups re-clusters); largest group"
+          f" {min(largest):,}-{max(largest):,}")
+
+
 def eval_seeds_and_cost(reuters: Path | None) -> None:
     seeds = read_dir(ROOT / "seeds")
     result = cluster(items_of(seeds))
@@ -505,6 +574,8 @@ def main() -> int:
     eval_giveme(DEVSETS / "giveme5w1h_gold")
     eval_syndication(DEVSETS / "reuters_dev" / "txt")
     eval_wire_companies(DEVSETS / "reuters_dev" / "txt")
+    eval_undated(DEVSETS / "reuters_dev" / "txt")
+    eval_increment(DEVSETS / "reuters_dev" / "txt")
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
     eval_floor(DEVSETS / "reuters_dev" / "txt")
     if n:
