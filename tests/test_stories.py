@@ -102,6 +102,20 @@ def test_a_story_spans_weeks_not_years():
     assert len({s for s, _ in cluster(years_apart).members.values()}) == 2
 
 
+def test_undated_articles_are_not_kept_apart_by_time_and_their_story_has_no_dates():
+    # the README's "Undated articles": with no claimed date nothing holds reports of other years apart, and
+    # a story of undated articles only has no first_published (the README's query finds such stories so)
+    one = "Officials of Foo Bar Corporation announced the Quux merger with Zed Industries in Springfield."
+    two = "In Springfield, Zed Industries and Foo Bar Corporation said the Quux merger talks had begun again."
+    undated = [_item("a", "Foo Bar Quux merger", one), _item("b", "Foo Bar Quux merger", two)]
+    info = {it.article_id: ArticleInfo("Foo Bar Quux merger", None) for it in undated}
+    (story,) = build(undated, info, previous={}, previous_copies=set(), run_id="r").stories
+    assert (story.n_articles, story.first_published, story.last_published) == (2, None, None)
+    one_dated = [_item("a", "Foo Bar Quux merger", one, date(2020, 1, 1)), undated[1]]
+    (story,) = build(one_dated, info, previous={}, previous_copies=set(), run_id="r").stories
+    assert (story.n_articles, story.first_published) == (2, date(2020, 1, 1))
+
+
 def test_too_short_or_empty_articles_get_a_story_of_one():
     items = [_item("short", None, "Breaking news."), _item("empty", None, ""), _item("short2", None, "Breaking news."),
              *_seed_items()]
