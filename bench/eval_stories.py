@@ -65,6 +65,12 @@ def items_of(texts: dict[str, str]) -> list[Item]:
     return [item(key, p.title, p.body, p.published_claimed) for key, p in ((k, parse_text(t)) for k, t in texts.items())]
 
 
+def parsed_items(folder: Path) -> tuple[dict, list[Item]]:
+    """A folder's texts parsed (by name) and their items."""
+    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
+    return parsed, [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+
+
 def read_dir(folder: Path) -> dict[str, str]:
     return {p.stem: decode_bytes(p.read_bytes()).text or "" for p in sorted(folder.glob("*.txt"))}
 
@@ -278,8 +284,8 @@ def eval_wire_companies(folder: Path) -> None:
     company report is about that the pipeline never reads. A same-story pair whose titles both carry
     tickers and share none is two companies' reports (one template) told as one story; a pair of one
     ticker within 3 days is what one story should hold."""
-    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
-    result = cluster([item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()])
+    parsed, items = parsed_items(folder)
+    result = cluster(items)
     story = {k: result.members[k][0] for k in parsed}
     tickers = {k: set(TICKER.findall(p.title or "")) for k, p in parsed.items()}
     members: dict[str, list[str]] = {}
@@ -323,8 +329,7 @@ def eval_undated(folder: Path) -> None:
     dated run's same-story pairs within STORY_DAYS they keep."""
     from dateline.stories.clusters import STORY_DAYS
 
-    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
-    items = [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+    _, items = parsed_items(folder)
     real = {it.article_id: it.claimed for it in items}
 
     def apart(a: str, b: str) -> bool:
@@ -343,12 +348,12 @@ def eval_increment(folder: Path, share_new: float = 0.05, draws: int = 3) -> Non
     """What an increment must re-cluster. Average link runs per candidate group (a candidate component, split
     at higher cosines while over MAX_GROUP), and a group's tf-idf is its own: a group an increment changes
     is clustered again whole. Over random draws of share_new of reuters_dev as the increment: the articles
-    in the candidate components it touches (what the stage re-clusters), and the articles in groups that
-    differ from the groups before it (the least any exact incremental scheme over these groups could)."""
+    in the candidate components it touches (what the stage re-clusters, less the holders of key terms it
+    makes hot), and the articles in groups that differ from the groups before it (the least any exact
+    incremental scheme over these groups could)."""
     from dateline.stories import clusters as cl
 
-    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
-    items = [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+    _, items = parsed_items(folder)
 
     def grouping(subset: list[Item]) -> tuple[set[frozenset[str]], list[set[str]]]:
         articles = cl.Articles.of(subset)
