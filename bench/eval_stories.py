@@ -27,7 +27,7 @@ import re
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import combinations
 from math import comb
 from pathlib import Path
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dateline.parse.text import parse_text  # noqa: E402
 from dateline.sources.files import decode_bytes  # noqa: E402
-from dateline.stories.clusters import Item, cluster  # noqa: E402
+from dateline.stories.clusters import Clustering, Item, cluster  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSETS = Path(os.environ.get("DATELINE_DEVSETS", ROOT.parent / "shared" / "devsets"))
@@ -61,14 +61,32 @@ def ari(labels_true: list, labels_pred: list) -> float:
 item = Item.of_text  # what the clustering compares of one article
 
 
+def items_from(parsed: dict) -> list[Item]:
+    """The items of parsed texts (``parse_text``), by name."""
+    return [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+
+
 def items_of(texts: dict[str, str]) -> list[Item]:
-    return [item(key, p.title, p.body, p.published_claimed) for key, p in ((k, parse_text(t)) for k, t in texts.items())]
+    return items_from({k: parse_text(t) for k, t in texts.items()})
 
 
-def parsed_items(folder: Path) -> tuple[dict, list[Item]]:
-    """A folder's texts parsed (by name) and their items."""
-    parsed = {k: parse_text(t) for k, t in read_dir(folder).items()}
-    return parsed, [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+@dataclass(frozen=True)
+class Corpus:
+    """A devset folder read, parsed, made into items and clustered once, for the evaluations that share
+    it (reuters_dev's: the syndication set's negatives, its own copies, its companies, without dates, by
+    increments)."""
+
+    texts: dict[str, str]
+    parsed: dict
+    items: list[Item]
+    result: Clustering  # the items clustered as they are
+
+    @classmethod
+    def read(cls, folder: Path) -> Corpus:
+        texts = read_dir(folder)
+        parsed = {k: parse_text(t) for k, t in texts.items()}
+        items = items_from(parsed)
+        return cls(texts, parsed, items, cluster(items))
 
 
 def read_dir(folder: Path) -> dict[str, str]:
@@ -164,12 +182,11 @@ def _pairs_within(root: dict[str, str], keys) -> set[tuple[str, str]]:
 REPEAT_JACCARD = 0.9
 
 
-def eval_syndication(folder: Path, n_originals: int = 60) -> None:
+def eval_syndication(reuters: Corpus, n_originals: int = 60) -> None:
     """Near-duplicate precision and recall on copies made from reuters texts, with every other reuters
     text as a negative: the wire's templated reports (dividend notices, weekly shipments, bond issues)
     are the hard ones, near-copies in wording that report other companies' or days' facts."""
-    texts = read_dir(folder)
-    parsed = {k: parse_text(v) for k, v in texts.items()}
+    texts, parsed = reuters.texts, reuters.parsed
     # Truth check, independent of the method: texts that repeat another (exact 3-gram Jaccard >= 0.9)
     # are neither originals nor negatives. (Until stop 21 this used the method's own near-duplicates,
     # which also dropped the templated reports it confuses, and only 240 long texts were negatives.)
@@ -211,15 +228,15 @@ def eval_syndication(folder: Path, n_originals: int = 60) -> None:
     pred = _pairs_within(root, corpus)
     print(f"  without the numbers test (clusters.NUMBERS_AGREE): precision"
           f" {len(pred & true_pairs) / len(pred) if pred else 1.0:.3f}  recall {len(pred & true_pairs) / len(true_pairs):.3f}")
-    eval_real_copies(parsed, jaccard)
+    eval_real_copies(reuters, jaccard)
 
 
-def eval_real_copies(parsed: dict, jaccard: dict[tuple[str, str], float]) -> None:
+def eval_real_copies(reuters: Corpus, jaccard: dict[tuple[str, str], float]) -> None:
     """What ``near_duplicates`` says of the real reuters texts alone, each row's pair (article,
     ``duplicate_of``) judged by its exact 3-gram Jaccard, with and without the numbers test: on this wire
     most rows it removes are one template filled in for other companies or days (issue 20, stop 22)."""
-    items = [item(k, p.title, p.body, p.published_claimed) for k, p in sorted(parsed.items())]
-    for label, rows in (("", cluster(items).near_duplicates),
+    items = reuters.items
+    for label, rows in (("", reuters.result.near_duplicates),
                         ("without the numbers test: ", cluster([replace(it, numbers=()) for it in items]).near_duplicates)):
         bands = Counter()
         for a, d, _ in rows:
@@ -279,13 +296,12 @@ def eval_datasketch(corpus: dict[str, str], true_pairs: set[tuple[str, str]]) ->
 TICKER = re.compile(r"<([A-Z0-9.]+)>")
 
 
-def eval_wire_companies(folder: Path) -> None:
+def eval_wire_companies(reuters: Corpus) -> None:
     """Stories on a wire: reuters_dev's titles carry the company's ticker ("<LANA>"), a truth of who a
     company report is about that the pipeline never reads. A same-story pair whose titles both carry
     tickers and share none is two companies' reports (one template) told as one story; a pair of one
     ticker within 3 days is what one story should hold."""
-    parsed, items = parsed_items(folder)
-    result = cluster(items)
+    parsed, result = reuters.parsed, reuters.result
     story = {k: result.members[k][0] for k in parsed}
     tickers = {k: set(TICKER.findall(p.title or "")) for k, p in parsed.items()}
     members: dict[str, list[str]] = {}
@@ -322,20 +338,20 @@ def _same_story_pairs(result) -> set[tuple[str, str]]:
     return {pair for ks in by_story.values() for pair in combinations(ks, 2)}
 
 
-def eval_undated(folder: Path) -> None:
+def eval_undated(reuters: Corpus) -> None:
     """Stories of articles without a claimed date, where no date keeps a topic's reports of other months
     apart. reuters_dev with the dates taken away: of the pairs its undated stories join, how many lie more
     than STORY_DAYS apart by their real dates (two stories by the stage's own premise), and how many of the
     dated run's same-story pairs within STORY_DAYS they keep."""
     from dateline.stories.clusters import STORY_DAYS
 
-    _, items = parsed_items(folder)
+    items = reuters.items
     real = {it.article_id: it.claimed for it in items}
 
     def apart(a: str, b: str) -> bool:
         return bool(real[a] and real[b] and abs((real[a] - real[b]).days) > STORY_DAYS)
 
-    dated = {pair for pair in _same_story_pairs(cluster(items)) if real[pair[0]] and real[pair[1]]
+    dated = {pair for pair in _same_story_pairs(reuters.result) if real[pair[0]] and real[pair[1]]
              and not apart(*pair)}
     undated = _same_story_pairs(cluster([replace(it, claimed=None) for it in items]))
     far = sum(apart(a, b) for a, b in undated)
@@ -344,7 +360,7 @@ def eval_undated(folder: Path) -> None:
           f" {len(dated)} same-story pairs within {STORY_DAYS} days kept")
 
 
-def eval_increment(folder: Path, share_new: float = 0.05, draws: int = 3) -> None:
+def eval_increment(reuters: Corpus, share_new: float = 0.05, draws: int = 3) -> None:
     """What an increment must re-cluster. Average link runs per candidate group (a candidate component, split
     at higher cosines while over MAX_GROUP), and a group's tf-idf is its own: a group an increment changes
     is clustered again whole. Over random draws of share_new of reuters_dev as the increment: the articles
@@ -353,7 +369,7 @@ def eval_increment(folder: Path, share_new: float = 0.05, draws: int = 3) -> Non
     incremental scheme over these groups could)."""
     from dateline.stories import clusters as cl
 
-    _, items = parsed_items(folder)
+    items = reuters.items
 
     def grouping(subset: list[Item]) -> tuple[set[frozenset[str]], list[set[str]]]:
         articles = cl.Articles.of(subset)
@@ -390,7 +406,7 @@ def eval_seeds_and_cost(reuters: Path | None) -> None:
     t0 = time.perf_counter()
     parsed = {k: parse_text(v) for k, v in texts.items()}
     t1 = time.perf_counter()
-    items = [item(k, p.title, p.body, p.published_claimed) for k, p in parsed.items()]
+    items = items_from(parsed)
     t2 = time.perf_counter()
     cluster(items)
     t3 = time.perf_counter()
@@ -577,10 +593,11 @@ def main() -> int:
         print(f"no devsets at {DEVSETS}: nothing to evaluate")
         return 0
     eval_giveme(DEVSETS / "giveme5w1h_gold")
-    eval_syndication(DEVSETS / "reuters_dev" / "txt")
-    eval_wire_companies(DEVSETS / "reuters_dev" / "txt")
-    eval_undated(DEVSETS / "reuters_dev" / "txt")
-    eval_increment(DEVSETS / "reuters_dev" / "txt")
+    reuters = Corpus.read(DEVSETS / "reuters_dev" / "txt")
+    eval_syndication(reuters)
+    eval_wire_companies(reuters)
+    eval_undated(reuters)
+    eval_increment(reuters)
     eval_seeds_and_cost(DEVSETS / "reuters_dev" / "txt")
     eval_floor(DEVSETS / "reuters_dev" / "txt")
     if n:
