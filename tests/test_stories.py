@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from dateline.stories.build import ArticleInfo, build
-from dateline.stories.clusters import Item, cluster
+from dateline.stories.clusters import Articles, Item, cluster
 from dateline.stories.evidence import MemberDates, YearlessMention, story_evidence
-from dateline.stories.features import MIN_SHINGLES, features, fold
+from dateline.stories.features import MIN_SHINGLES, N_PERM, features, fold
 from dateline.parse.text import parse_text
 from tests.conftest import SEEDS, seed_text
 
@@ -258,9 +258,6 @@ def test_build_reads_member_dates_once_after_clustering_for_stories_of_several()
 def test_articles_rank_earliest_claimed_first_undated_last_then_id():
     # story ids and duplicate_of are the earliest member: claimed date, undated after every dated one,
     # ties by id (the content hash), never by load order
-    from dateline.stories.clusters import Articles
-    from dateline.stories.features import N_PERM
-
     claimed = {"a": None, "b": date(2021, 6, 16), "c": date(2021, 6, 1), "d": None, "e": date(2021, 6, 1)}
     items = [Item(k, c, np.zeros(N_PERM, np.uint32), 0, ()) for k, c in reversed(list(claimed.items()))]
     articles = Articles.of(items)
@@ -297,7 +294,7 @@ def test_terms_numbered_from_arrow_cluster_as_the_items_own_terms():
 
     from dataclasses import replace
 
-    from dateline.stories.clusters import Articles, terms_of_lists
+    from dateline.stories.clusters import terms_of_lists
     from dateline.stories.signing import stored_number_lists
 
     items = sorted(_mixed_items(), key=lambda it: it.article_id)
@@ -321,7 +318,7 @@ def test_keys_computed_at_once_are_each_articles_own_keys(monkeypatch, row_block
     # story_signatures.keys keeps, per article) must agree, or an incremental run would find other
     # candidates than a rebuild
     from dateline.stories import clusters
-    from dateline.stories.clusters import BANDS, ROWS, Articles, _band_entries, item_keys, key_terms
+    from dateline.stories.clusters import BANDS, ROWS, _band_entries, item_keys, key_terms
 
     monkeypatch.setattr(clusters, "ROW_BLOCK", row_block)
     items = sorted(_mixed_items(), key=lambda it: it.article_id)  # as Articles.of orders them
