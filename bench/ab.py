@@ -55,8 +55,8 @@ def compare(args, source: Path, n: int) -> None:
     from throughput import build_corpus
 
     work = Path(tempfile.mkdtemp(prefix="dateline-ab-"))
-    print(f"building a corpus of {n:,} articles from {source} in {work}", flush=True)
-    build_corpus(source, n, work / "corpus")
+    print(f"building a corpus of {n:,} articles ({args.kind}) from {source} in {work}", flush=True)
+    build_corpus(source, n, work / "corpus", args.kind)
     rows = []
     for rnd in range(1, args.rounds + 1):
         pair = {}
@@ -77,7 +77,7 @@ def compare(args, source: Path, n: int) -> None:
         print(f"| {i} | {p['before']['articles_per_s']:,.0f} | {p['after']['articles_per_s']:,.0f} | {ratio:.2f} "
               f"| {p['before']['peak_rss_mb'] or 0:,.0f} | {p['after']['peak_rss_mb'] or 0:,.0f} "
               f"| {_stories(p['before'])} | {_stories(p['after'])} |")
-    print(f"\nmedian after/before: {statistics.median(ratios):.2f} over {len(ratios)} rounds ({n:,} articles)")
+    print(f"\nmedian after/before: {statistics.median(ratios):.2f} over {len(ratios)} rounds ({n:,} articles, {args.kind})")
 
 
 def main() -> int:
@@ -92,6 +92,7 @@ def main() -> int:
     ap.add_argument("--after-env", nargs="*", default=[], metavar="NAME=VALUE", help="environment of the after runs")
     ap.add_argument("--n", type=int, nargs="+", default=[20_000],
                     help="articles in the generated corpus (default 20,000); several sizes: one table each")
+    ap.add_argument("--kind", choices=("copies", "renamed"), default="copies", help="how copies 1.. of the dev set are made: copies (perturbed: at 100,000 articles every story 50 times, the stories stage's worst case) or renamed (each copy with its own vocabulary: distinct stories)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, help="files per task run (default: each checkout's default)")
     args = ap.parse_args()

@@ -304,16 +304,110 @@ def perturb(text: str, copy: int, seed: int) -> str:
     return head + sep + "\n".join(lines) + "\n"
 
 
-def build_corpus(source: Path, n: int, dest: Path) -> dict:
-    """Write ``n`` files under ``dest``: copy 0 is the originals as they are, copies 1.. are perturbed.
+_LETTER_WORD = re.compile(r"[A-Za-z]+")
+#: Words renamed among themselves: a band of this many words of similar frequency in the originals.
+RENAME_BAND = 32
+#: How a generated corpus's copies 1.. are made (``build_corpus``).
+CORPUS_KINDS = ("copies", "renamed")
+
+
+def kept_words() -> frozenset[str]:
+    """The lower-case words a renamed copy keeps: the words of dateline's own string constants (its regexes
+    and word lists, docstrings left out: month names, "ago", "quarter", "Reuter", ...), the stop words of
+    the stories' terms, and words of one or two letters. Everything dateline reads a date or a language
+    from stays as it was."""
+    import ast
+
+    from dateline.stories.features import STOPWORDS
+
+    words: set[str] = set()
+    for path in (ROOT / "dateline").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                words.update(w.lower() for w in _LETTER_WORD.findall(node.value))
+    return frozenset(words | STOPWORDS)
+
+
+def renamable_words(texts: list[str]) -> list[str]:
+    """The originals' words a renamed copy renames (all but ``kept_words``), lower case, most frequent first."""
+    kept = kept_words()
+    counts: dict[str, int] = defaultdict(int)
+    for t in texts:
+        for w in _LETTER_WORD.findall(t):
+            counts[w.lower()] += 1
+    return sorted((w for w in counts if len(w) > 2 and w not in kept), key=lambda w: (-counts[w], w))
+
+
+def renaming(ranked: list[str], copy: int) -> dict[str, str]:
+    """Copy ``copy``'s vocabulary: each of ``ranked`` (``renamable_words``) renamed to another of similar
+    frequency: shuffled within bands of RENAME_BAND, seeded by the copy."""
+    rng = random.Random(copy)
+    mapping = {}
+    for start in range(0, len(ranked), RENAME_BAND):
+        band = ranked[start:start + RENAME_BAND]
+        shuffled = band[:]
+        rng.shuffle(shuffled)
+        mapping.update(zip(band, shuffled))
+    return mapping
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def renumbering(copy: int) -> dict[str, str]:
+    """Copy ``copy``'s digits: 1-9 shuffled (seeded by the copy), 0 kept, so no number gains a leading zero."""
+    digits = list("123456789")
+    random.Random(-copy).shuffle(digits)
+    return str.maketrans(dict(zip("123456789", digits)))
+
+
+def rename(text: str, mapping: dict[str, str], digits: dict | None = None) -> str:
+    """``text`` with its words renamed (``renaming``), each keeping its case (Title, UPPER or lower), and with
+    ``digits`` (``renumbering``) its numbers other than what may be a day, a month or a year (up to 31, or
+    four digits from 1900 to 2099): the figures of a wire's templated reports (results, dividends) are
+    what tells one company's report from another's."""
+    def swap(m: re.Match) -> str:
+        w = m.group(0)
+        new = mapping.get(w.lower())
+        if new is None:
+            return w
+        return new.upper() if w.isupper() and len(w) > 1 else new.capitalize() if w[0].isupper() else new
+
+    def renumber(m: re.Match) -> str:
+        d = m.group(0)
+        if len(d) <= 2 and int(d) <= 31 or len(d) == 4 and 1900 <= int(d) <= 2099:
+            return d
+        return d.translate(digits)
+
+    text = _LETTER_WORD.sub(swap, text)
+    return _DIGITS.sub(renumber, text) if digits else text
+
+
+def build_corpus(source: Path, n: int, dest: Path, kind: str = "copies") -> dict:
+    """Write ``n`` files under ``dest``: copy 0 is the originals as they are, copies 1.. are made by ``kind``:
+
+    - ``copies``: each original perturbed (``perturb``): at 100,000 articles every story is told by 50
+      near-identical articles, the worst case for the stories stage (2.5 M near-duplicate pairs);
+    - ``renamed``: each copy is the originals with their own vocabulary (``renaming``): dates, numbers,
+      stop words and everything dateline matches on kept, other words renamed among words of similar
+      frequency. A copy has the originals' stories and near-duplicates among its own articles and none
+      with another copy's: a corpus of many distinct stories, as a real dump is.
 
     Files go to ``dest/cNNN/``, so the flow's sorted discovery meets all originals first, then all first
     copies, and so on: every batch holds distinct stories, as in a real dump.
     """
+    if kind not in CORPUS_KINDS:
+        raise SystemExit(f"unknown corpus kind {kind!r}: one of {', '.join(CORPUS_KINDS)}")
     originals = sorted(p for p in source.iterdir() if p.suffix.lower() == ".txt")
     if not originals:
         raise SystemExit(f"no .txt files in {source}")
     texts = [p.read_bytes().decode("utf-8", errors="replace") for p in originals]
+    ranked = renamable_words(texts) if kind == "renamed" else []
     dest.mkdir(parents=True, exist_ok=True)
     written = 0
     size = 0
@@ -322,10 +416,14 @@ def build_corpus(source: Path, n: int, dest: Path) -> dict:
     while written < n:
         folder = dest / f"c{copy:03d}"
         folder.mkdir(exist_ok=True)
+        mapping = renaming(ranked, copy) if kind == "renamed" and copy else None
+        digits = renumbering(copy) if mapping is not None else None
         for j, (p, t) in enumerate(zip(originals, texts)):
             if written >= n:
                 break
-            data = (t if copy == 0 else perturb(t, copy, j * 1000 + copy)).encode("utf-8")
+            made = (t if copy == 0 else rename(t, mapping, digits) if mapping is not None
+                    else perturb(t, copy, j * 1000 + copy))
+            data = made.encode("utf-8")
             h = hashlib.sha256(data).hexdigest()
             if h in hashes:  # cannot happen with the reference line, but never write a duplicate
                 data += f"\n    (Ref. {_code(written)})\n".encode()
@@ -335,7 +433,7 @@ def build_corpus(source: Path, n: int, dest: Path) -> dict:
             written += 1
             size += len(data)
         copy += 1
-    return {"files": written, "bytes": size, "originals": len(originals), "copies": copy}
+    return {"files": written, "bytes": size, "originals": len(originals), "copies": copy, "kind": kind}
 
 
 def work_with_corpus(n: int, prefix: str) -> Path | None:
@@ -1012,6 +1110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=20_000, help="articles in the generated corpus (default 20,000)")
     ap.add_argument("--corpus", help="use this folder of .txt files as is instead of generating one")
     ap.add_argument("--source", help="folder of .txt articles to replicate (default: the reuters_dev devset)")
+    ap.add_argument("--kind", choices=CORPUS_KINDS, default="copies", help="how copies 1.. of the dev set are made: copies (perturbed: at 100,000 articles every story 50 times, the stories stage's worst case) or renamed (each copy with its own vocabulary: distinct stories)")
     ap.add_argument("--modes", default=DEFAULT_MODES, help=f"comma-separated, from {','.join(ALL_MODES)} (default all)")
     from dateline.settings import Settings  # the defaults of `dateline run`, without the environment's overrides
 
@@ -1076,11 +1175,11 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             corpus = work / "corpus"
             t = time.perf_counter()
-            info = build_corpus(source, args.n, corpus)
+            info = build_corpus(source, args.n, corpus, args.kind)
             info.update({"generated": True, "source": str(source), "path": str(corpus),
                          "build_s": round(time.perf_counter() - t, 2)})
             print(f"corpus: {info['files']:,} files ({info['bytes'] / 1e6:.1f} MB) from {info['originals']:,} originals "
-                  f"in {source}, written to {corpus} in {info['build_s']} s")
+                  f"in {source} ({info['kind']}), written to {corpus} in {info['build_s']} s")
 
         if args.sweep_batch_sizes:
             return run_sweep(args, work, corpus, info)
