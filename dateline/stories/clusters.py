@@ -477,8 +477,11 @@ def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:
 
 def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.ndarray) -> list[list[int]]:
     """Groups small enough for average link: components of the candidate edges; a component over MAX_GROUP
-    is split again at a cosine GROUP_STEP higher, and one still too large at STORY_COSINE + 0.3 (copies and
-    their close rewrites) is one story as it is. Near-duplicate pairs (``forced``) always stay together."""
+    is split again at a cosine GROUP_STEP higher, up to past 1.0, where only near-duplicate pairs
+    (``forced``, which always stay together) join articles. A group still over MAX_GROUP then is copies of
+    one text, one story (``cluster``). Until stop 26 a component over MAX_GROUP at STORY_COSINE + 0.3 was
+    one story as it was: on a wire corpus of 100,000 distinct reports that made one "story" of 4,270
+    quarterly results of different companies over eight months (``bench/throughput.py --kind renamed``)."""
     out, todo = [], [(list(range(n)), CANDIDATE_COSINE)]
     while todo:
         members, threshold = todo.pop()
@@ -487,7 +490,7 @@ def candidate_groups(n: int, pairs: np.ndarray, sims: np.ndarray, forced: np.nda
         keep = inside[pairs[:, 0]] & inside[pairs[:, 1]] & (sims >= threshold)
         edges = np.concatenate([pairs[keep], forced[inside[forced[:, 0]] & inside[forced[:, 1]]]])
         for group in _components(edges, members):
-            if len(group) <= MAX_GROUP or threshold >= STORY_COSINE + 0.3:
+            if len(group) <= MAX_GROUP or threshold > 1.0:
                 out.append(sorted(group))
             else:
                 todo.append((group, threshold + GROUP_STEP))
@@ -618,7 +621,7 @@ def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None) ->
         group = np.asarray(group)
         if len(group) == 1:
             stories, x = [[0]], None
-        elif len(group) > MAX_GROUP:
+        elif len(group) > MAX_GROUP:  # copies of one text (``candidate_groups``)
             stories, x = [list(range(len(group)))], term_vectors(articles.terms, group)
         else:
             stories, x = _average_link(articles.ordinals[group], group_copies, term_vectors(articles.terms, group),
