@@ -543,14 +543,17 @@ def _organisations_apart(articles: Articles, group: np.ndarray) -> np.ndarray:
     for i, ws in enumerate(words):
         spells[i, [word_id[w] for w in ws]] = 1
     plain_ids, plain_index = terms.plain
-    column = np.full(len(plain_index), -1, np.int64)  # plain term -> its column among the orgs' words
-    for w, c in word_id.items():
-        if w in plain_index:
-            column[plain_index[w]] = c
+    # the orgs' words as plain term numbers, sorted, and each one's column: looked up by searchsorted, not
+    # through an array over every plain term of the corpus (one such array a group: 2.1 s at 100,000 articles)
+    known = sorted((plain_index[w], c) for w, c in word_id.items() if w in plain_index)
+    word_plain = np.array([k for k, _ in known], np.int64)
+    word_column = np.array([c for _, c in known], np.int64)
     holds = np.zeros((len(with_org), len(vocab)), np.float32)  # item's terms hold word
     ids, rows = terms.of(group[with_org])
-    columns = column[plain_ids[ids]]
-    holds[rows[columns >= 0], columns[columns >= 0]] = 1
+    entry = plain_ids[ids]
+    at = np.minimum(np.searchsorted(word_plain, entry), max(len(word_plain) - 1, 0))
+    hit = word_plain[at] == entry if len(word_plain) else np.zeros(len(entry), bool)
+    holds[rows[hit], word_column[at[hit]]] = 1
     sizes = spells.sum(axis=1)
     names = (holds @ spells.T == sizes) & (sizes > 0)  # item names org: all of its words among its terms
     same = opens @ opens.T > 0
