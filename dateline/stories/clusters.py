@@ -424,8 +424,11 @@ def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers
 def _story_candidates(x, ordinals: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which (i, j) rows of ``p`` reach CANDIDATE_COSINE of their static vectors (``x``) and lie within
     STORY_DAYS when both are dated (``ordinals``; NaN undated), and those cosines."""
-    sims = _row_dots(x, p)
-    return (sims >= CANDIDATE_COSINE) & ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS), sims
+    near = ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)  # NaN (undated) compares False
+    # the cosines of pairs within STORY_DAYS only: the other rows' products are the search's dearest part
+    sims = np.zeros(len(p))
+    sims[near] = _row_dots(x, p[near])
+    return near & (sims >= CANDIDATE_COSINE), sims
 
 
 def candidate_pairs(articles: Articles, x, hot: set[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
