@@ -193,16 +193,11 @@ def zipf(term: str) -> float:
     return round(math.log10(1e9 / total), 2)
 
 
-@lru_cache(maxsize=500_000)
-def term_weight(term: str) -> float:
-    return max(1.0, ZIPF_TOP - zipf(term))
-
-
 def forget_frequencies() -> None:
     """Drop wordfreq's table and the per-term caches: ~70 MB after a stage of 100,000 articles (321,000
     words, 162,000 terms) that the rest of a run in this process has no use for; the next stage loads
     them again (~0.3 s)."""
-    for cached in (term_weight, zipf, _frequencies):
+    for cached in (zipf, _frequencies):
         cached.cache_clear()
 
 
@@ -252,6 +247,12 @@ class Terms:
         index: dict[str, int] = {}
         ids = np.fromiter((index.setdefault(_plain(t), len(index)) for t in self.vocab), np.int64, len(self.vocab))
         return ids, index
+
+    @cached_property
+    def plain_zipf(self) -> np.ndarray:
+        """``zipf`` of each plain form (numbered as ``plain``), looked up once a form: a term and its "t:"
+        twin, and the static weights and the key ranks that both read them, share one lookup."""
+        return np.array([zipf(t) for t in self.plain[1]], np.float64)
 
     @cached_property
     def by_name(self) -> np.ndarray:
@@ -304,7 +305,8 @@ def static_vectors(articles: Articles):
     from scipy import sparse
 
     terms, n = articles.terms, len(articles)
-    weights = np.array([term_weight(t) for t in terms.vocab], np.float64)[terms.ids]
+    plain_ids, _ = terms.plain
+    weights = np.maximum(1.0, ZIPF_TOP - terms.plain_zipf)[plain_ids][terms.ids]
     rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(terms.offsets))
     norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
     norms[norms == 0] = 1.0
@@ -324,7 +326,8 @@ def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     ROW_BLOCK items at a time: the sort of all items' (item, rank) entries at once held ~250 MB at
     100,000 articles for ~47 MB of keys."""
     plain_ids, index = terms.plain
-    names = sorted(index, key=lambda t: (zipf(t), t))
+    frequency = terms.plain_zipf.tolist()
+    names = sorted(index, key=lambda t: (frequency[index[t]], t))
     rank_of_plain = np.empty(len(index), np.int64)
     rank_of_plain[[index[t] for t in names]] = np.arange(len(names))
     rank_of = rank_of_plain[plain_ids]  # each term id's rank
