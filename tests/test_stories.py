@@ -459,3 +459,21 @@ def test_reports_opening_with_other_companies_are_other_stories_unless_one_names
         (("acme_corp",), ("bolt_industries_inc",), ("acme_corp",), ("bolt_industries_inc",))
     assert stories([acme, bolt]) == ["acme", "bolt"]
     assert stories([bid, answer]) == ["bid"]
+
+
+def test_the_cut_of_a_linkage_is_fclusters_distance_criterion():
+    # clusters._cut replaces scipy's fcluster (whose validation of the linkage cost more than the cut):
+    # same flat clusters on random distances, ties and heights on either side of the cut included
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from dateline.stories.clusters import _cut
+
+    rng = np.random.default_rng(26)
+    for trial in range(400):
+        n = int(rng.integers(2, 30))
+        y = (rng.choice([0.0, 0.5, 0.88, 0.8800001, 1.0, 2.0], n * (n - 1) // 2) if trial % 2
+             else rng.random(n * (n - 1) // 2) * 1.2)
+        z = linkage(y, "average")
+        labels = fcluster(z, 0.88, "distance")
+        expected = {tuple(np.flatnonzero(labels == label).tolist()) for label in np.unique(labels)}
+        assert {tuple(c) for c in _cut(z, n, 0.88)} == expected

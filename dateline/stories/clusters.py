@@ -578,7 +578,7 @@ def _average_link(days: np.ndarray, copies: np.ndarray, x, apart: np.ndarray | N
 
     Average link, not single link: one article mentioning two stories would chain them (measured on
     giveme5w1h: single link at the same cut merged 12 events into 11 stories, ARI 0.32)."""
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.cluster.hierarchy import linkage
 
     n = len(days)
     if n * x.shape[1] <= DENSE_CELLS:  # most groups are a handful of articles: numpy beats scipy's overhead
@@ -590,11 +590,33 @@ def _average_link(days: np.ndarray, copies: np.ndarray, x, apart: np.ndarray | N
         dist[apart[:, 0], apart[:, 1]] = dist[apart[:, 1], apart[:, 0]] = APART_DISTANCE
     dist[copies[:, 0], copies[:, 1]] = dist[copies[:, 1], copies[:, 0]] = 0.0  # copies: one story
     np.fill_diagonal(dist, 0.0)
-    labels = fcluster(linkage(dist[np.triu_indices(n, 1)], "average"), 1.0 - STORY_COSINE, "distance")
-    by_label: dict[int, list[int]] = defaultdict(list)
-    for g, label in enumerate(labels.tolist()):
-        by_label[label].append(g)
-    return list(by_label.values()), x
+    return _cut(linkage(dist[np.triu_indices(n, 1)], "average"), n, 1.0 - STORY_COSINE), x
+
+
+def _cut(z: np.ndarray, n: int, height: float) -> list[list[int]]:
+    """The flat clusters of linkage ``z`` over ``n`` points, as ``fcluster(z, height, "distance")`` gives
+    them: points joined by every merge whose subtree merges nothing higher than ``height``. fcluster
+    validates ``z`` first, which cost more than the cut (0.9 s of 8,000 groups at 100,000 articles)."""
+    top = [0.0] * n  # the highest merge within each node's subtree (a point: none)
+    point = list(range(n))  # a point of each node
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b, d, _ in z.tolist():
+        a, b = int(a), int(b)
+        top.append(max(d, top[a], top[b]))
+        point.append(point[a])
+        if top[-1] <= height:
+            parent[root(point[b])] = root(point[a])
+    clusters: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        clusters[root(i)].append(i)
+    return list(clusters.values())
 
 
 def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None) -> Clustering:
