@@ -477,3 +477,25 @@ def test_the_cut_of_a_linkage_is_fclusters_distance_criterion():
         labels = fcluster(z, 0.88, "distance")
         expected = {tuple(np.flatnonzero(labels == label).tolist()) for label in np.unique(labels)}
         assert {tuple(c) for c in _cut(z, n, 0.88)} == expected
+
+
+def test_a_group_of_two_takes_the_shortcut_with_average_links_result():
+    # clusters._pair_stories decides a group of two without its tf-idf and linkage; on every pair of a
+    # mixed set (copies, one story, unrelated, organisations apart, dates far apart, undated) it must
+    # give what the general path gives
+    from dateline.stories.clusters import _linked_stories, _pair_stories
+
+    items = _mixed_items() + _quarterly_results()
+    items.append(_item("late", "Biden and Putin meet in Geneva", seed_text("001"), date(2021, 12, 1)))
+    articles = Articles.of(items)
+    result = cluster(articles)
+    copies = {(articles.ids.index(a), articles.ids.index(d)) for a, d, _ in result.near_duplicates}
+    seen = set()
+    for i in range(len(articles)):
+        for j in range(i + 1, len(articles)):
+            group = np.array([i, j])
+            pair = np.array([[0, 1]]) if (i, j) in copies or (j, i) in copies else np.zeros((0, 2), np.int64)
+            shortcut, general = _pair_stories(articles, group, pair), _linked_stories(articles, group, pair)
+            assert sorted(shortcut) == sorted(general), (articles.ids[i], articles.ids[j])
+            seen.add(len(general))
+    assert seen == {1, 2}  # both outcomes met

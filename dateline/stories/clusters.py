@@ -650,26 +650,60 @@ def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None) ->
     copies = _copies_by_group(groups, forced, n)
     for group, group_copies in zip(groups, copies):
         group = np.asarray(group)
-        if len(group) == 1:
-            stories, x = [[0]], None
-        elif len(group) > MAX_GROUP:  # copies of one text (``candidate_groups``)
-            stories, x = [list(range(len(group)))], term_vectors(articles.terms, group)
-        else:
-            stories, x = _average_link(articles.ordinals[group], group_copies, term_vectors(articles.terms, group),
-                                       _organisations_apart(articles, group))
-        for story in stories:
+        for story, sims in group_stories(articles, group, group_copies):
             story_id = ids[group[min(story, key=lambda k: rank[group[k]])]]
-            if len(story) == 1:
-                out.members[ids[group[story[0]]]] = (story_id, 1.0)
-                continue
-            # similarity: cosine of the member with the story's mean term vector (within its group)
-            rows = x[story]
-            centroid = np.asarray(rows.mean(axis=0)).ravel()
-            norm = float(np.linalg.norm(centroid)) or 1.0
-            for k, sim in zip(story, np.asarray(rows @ centroid).ravel().tolist()):
-                out.members[ids[group[k]]] = (story_id, round(float(sim) / norm, 4))
+            for k, sim in zip(story, sims):
+                out.members[ids[group[k]]] = (story_id, sim)
     out.near_duplicates.sort()
     return out
+
+
+def group_stories(articles: Articles, group: np.ndarray, copies: np.ndarray) -> list[tuple[list[int], list[float]]]:
+    """The stories of one candidate group (``articles``' rows ``group``; ``copies``, its near-duplicate
+    pairs as positions): each story's positions and each member's similarity, the cosine of its term
+    vector with the story's mean (1.0 for a story of one). Groups of two take ``_pair_stories``."""
+    if len(group) == 1:
+        return [([0], [1.0])]
+    if len(group) == 2:
+        return _pair_stories(articles, group, copies)
+    return _linked_stories(articles, group, copies)
+
+
+def _linked_stories(articles: Articles, group: np.ndarray, copies: np.ndarray) -> list[tuple[list[int], list[float]]]:
+    """``group_stories`` of a group of two or more: average link over the group's tf-idf."""
+    if len(group) > MAX_GROUP:  # copies of one text (``candidate_groups``)
+        stories, x = [list(range(len(group)))], term_vectors(articles.terms, group)
+    else:
+        stories, x = _average_link(articles.ordinals[group], copies, term_vectors(articles.terms, group),
+                                   _organisations_apart(articles, group))
+    out = []
+    for story in stories:
+        if len(story) == 1:
+            out.append((story, [1.0]))
+            continue
+        rows = x[story]
+        centroid = np.asarray(rows.mean(axis=0)).ravel()
+        norm = float(np.linalg.norm(centroid)) or 1.0
+        out.append((story, [round(float(sim) / norm, 4) for sim in np.asarray(rows @ centroid).ravel().tolist()]))
+    return out
+
+
+def _pair_stories(articles: Articles, group: np.ndarray, copies: np.ndarray) -> list[tuple[list[int], list[float]]]:
+    """``group_stories`` of a group of two without its tf-idf and linkage (half the groups of a wire
+    corpus). Within two articles the kept terms are the shared ones (df 2), all of one idf, so both
+    vectors are the same: cosine 1 if they share a term, else no terms at all. Average link then joins
+    them if copies, or if they share a term, lie within STORY_DAYS and do not open with organisations
+    apart; a member's similarity is 1.0 (0.0 for copies sharing no term)."""
+    i, j = int(group[0]), int(group[1])
+    terms = articles.terms
+    shared = bool(np.intersect1d(terms.ids[terms.offsets[i]:terms.offsets[i + 1]],
+                                 terms.ids[terms.offsets[j]:terms.offsets[j + 1]]).size)
+    if len(copies):
+        return [([0, 1], [1.0, 1.0] if shared else [0.0, 0.0])]
+    days = articles.ordinals
+    if shared and not abs(days[i] - days[j]) > STORY_DAYS and not len(_organisations_apart(articles, group)):
+        return [([0, 1], [1.0, 1.0])]
+    return [([0], [1.0]), ([1], [1.0])]
 
 
 def _copies_by_group(groups: list[list[int]], forced: np.ndarray, n: int) -> list[np.ndarray]:
