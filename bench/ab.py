@@ -92,7 +92,8 @@ def main() -> int:
     ap.add_argument("--after-env", nargs="*", default=[], metavar="NAME=VALUE", help="environment of the after runs")
     ap.add_argument("--n", type=int, nargs="+", default=[20_000],
                     help="articles in the generated corpus (default 20,000); several sizes: one table each")
-    ap.add_argument("--kind", choices=("copies", "renamed"), default="copies", help="how copies 1.. of the dev set are made: copies (perturbed: at 100,000 articles every story 50 times, the stories stage's worst case) or renamed (each copy with its own vocabulary: distinct stories)")
+    ap.add_argument("--kind", choices=("renamed", "copies"), default="renamed",
+                    help="the generated corpus (bench/throughput.py build_corpus): renamed (distinct stories) or copies")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, help="files per task run (default: each checkout's default)")
     args = ap.parse_args()
