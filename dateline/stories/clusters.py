@@ -183,9 +183,14 @@ def zipf(term: str) -> float:
     """General-English frequency of a story term on the Zipf scale (log10 per billion words, 0 unknown);
     a multi-word name's words combine as wordfreq combines a phrase's (1/f = sum of 1/f_i). Looked up in
     wordfreq's table directly: its zipf_frequency() re-tokenizes every call (3 s for 27,000 terms)."""
-    freqs = _frequencies()
+    return _zipf(_plain(term), _frequencies())
+
+
+def _zipf(plain: str, freqs: dict[str, float]) -> float:
+    """``zipf`` of a plain term, uncached: the stage reads each plain form once (``Terms.plain_zipf``), so
+    a cache would only hold its ~290,000 forms (~40 MB at 100,000 articles)."""
     total = 0.0
-    for word in _plain(term).split("_"):
+    for word in plain.split("_"):
         f = freqs.get(word)
         if not f:
             return 0.0
@@ -252,7 +257,8 @@ class Terms:
     def plain_zipf(self) -> np.ndarray:
         """``zipf`` of each plain form (numbered as ``plain``), looked up once a form: a term and its "t:"
         twin, and the static weights and the key ranks that both read them, share one lookup."""
-        return np.array([zipf(t) for t in self.plain[1]], np.float64)
+        freqs = _frequencies()
+        return np.array([_zipf(t, freqs) for t in self.plain[1]], np.float64)
 
     @cached_property
     def by_name(self) -> np.ndarray:
