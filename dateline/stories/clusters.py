@@ -334,10 +334,15 @@ def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     ROW_BLOCK items at a time: the sort of all items' (item, rank) entries at once held ~250 MB at
     100,000 articles for ~47 MB of keys."""
     plain_ids, index = terms.plain
-    frequency = terms.plain_zipf.tolist()
-    names = sorted(index, key=lambda t: (frequency[index[t]], t))
+    plain = list(index)  # by number
+    alphabetical = np.empty(len(plain), np.int64)
+    alphabetical[sorted(range(len(plain)), key=plain.__getitem__)] = np.arange(len(plain))
+    # by (Zipf frequency, term): a sort of the strings alone and a lexsort, not a sort of (float, str) keys
+    # (0.43 s of 290,000 plain terms at 100,000 articles)
+    order = np.lexsort((alphabetical, terms.plain_zipf))
+    names = [plain[k] for k in order.tolist()]
     rank_of_plain = np.empty(len(index), np.int64)
-    rank_of_plain[[index[t] for t in names]] = np.arange(len(names))
+    rank_of_plain[order] = np.arange(len(names))
     rank_of = rank_of_plain[plain_ids]  # each term id's rank
     base = max(1, len(names))
     out_rows, out_keys = [], []
