@@ -49,7 +49,7 @@ def _source(tmp_path):
 
 def test_corpus_copies_differ_but_keep_title_and_date(tmp_path):
     bench = _bench_module()
-    info = bench.build_corpus(_source(tmp_path), 30, tmp_path / "corpus")
+    info = bench.build_corpus(_source(tmp_path), 30, tmp_path / "corpus", "copies")
     files = sorted((tmp_path / "corpus").rglob("*.txt"))
     assert info["files"] == len(files) == 30
     assert len({hashlib.sha256(f.read_bytes()).hexdigest() for f in files}) == 30
@@ -57,6 +57,29 @@ def test_corpus_copies_differ_but_keep_title_and_date(tmp_path):
     original = _article(1)
     assert copy.split("\n")[:3] == original.split("\n")[:3]  # title and date line untouched
     assert copy.rstrip().endswith("Reuter")  # the wire sign-off stays last
+
+
+def test_renamed_copies_tell_other_stories_with_the_same_dates(tmp_path):
+    # the default corpus: each copy renames the words dateline does not match on and renumbers figures of
+    # three digits or more (not years); the date line (day, month, year, time) and the sign-off stay
+    bench = _bench_module()
+    src = tmp_path / "src"
+    src.mkdir()
+    original = _article(1).replace("rose 12 pct", "rose 12 pct to 1,541 mln dlrs")
+    (src / "story-01.txt").write_text(original, encoding="utf-8")
+    for i in (0, 2, 3):
+        (src / f"story-{i:02d}.txt").write_text(_article(i), encoding="utf-8")
+    info = bench.build_corpus(src, 12, tmp_path / "corpus")
+    assert info["kind"] == "renamed" and info["files"] == 12
+    files = sorted((tmp_path / "corpus").rglob("*.txt"))
+    assert len({hashlib.sha256(f.read_bytes()).hexdigest() for f in files}) == 12
+    copy = (tmp_path / "corpus" / "c002" / "story-01-c002.txt").read_text()
+    assert copy.split("\n")[1] == original.split("\n")[1]  # "3-MAR-1987 09:17:32.30"
+    assert copy.rstrip().endswith("Reuter")
+    assert "March 3" in copy and "April 15" in copy and "12 pct" in copy and "mln dlrs" in copy
+    assert "1,541" not in copy  # the report's figure is another company's
+    renamed = set(copy.split()) ^ set(original.split())
+    assert {"Company", "COMPANY", "board", "offer", "analysts"} & renamed  # words dateline never reads
 
 
 def test_missing_devsets_is_not_an_error(tmp_path):
