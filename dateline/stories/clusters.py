@@ -534,8 +534,12 @@ def term_vectors(terms: Terms, group: np.ndarray):
     kept = (df > 1) & (df <= cap)
     column = np.full(len(distinct), -1, np.int64)
     column[np.flatnonzero(kept)[np.argsort(terms.by_name[distinct[kept]], kind="stable")]] = np.arange(int(kept.sum()))
-    idf = {c: math.log(1 + n / c) for c in set(df[kept].tolist())}  # math.log, as before: same floats
-    weights = np.array([idf.get(c, 0.0) for c in df.tolist()])[which]
+    # the idf of each document frequency the kept terms have (math.log, as before: the same floats), looked
+    # up per term as an array: a Python loop over a group's distinct terms cost more than the rest
+    idf = np.zeros(int(df.max()) + 1 if len(df) else 1)
+    for c in set(df[kept].tolist()):
+        idf[c] = math.log(1 + n / c)
+    weights = np.where(kept, idf[df], 0.0)[which]
     use = kept[which]
     rows, columns, weights = rows[use], column[which][use], weights[use]
     norms = np.sqrt(np.bincount(rows, weights * weights, minlength=n))
