@@ -85,22 +85,33 @@ def built_before_components(db: Database) -> bool:
         return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)").fetchone()[0]
 
 
-def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, list[tuple]]:
+def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, int, list[tuple]]:
     """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_stored`` (the
-    other current articles), ``stories_gone`` (story
-    rows of articles no longer current) and ``stories_seeds`` (stored articles holding a key term whose
-    side of ``hot_df`` changed: their edges changed). Returns (new, gone, candidate pairs): the pairs are
-    (new article, stored current article, share an LSH band, how many key terms that are not hot they share), for the
-    caller to check which are edges (``add_seeds``)."""
+    other current articles), ``stories_gone`` (story rows of articles no longer current) and
+    ``stories_seeds`` (stored articles holding a key term whose side of ``hot_df`` changed: their edges
+    changed). Returns (new, gone, stored, candidate pairs): the pairs are (new article, stored current
+    article, share an LSH band, how many key terms that are not hot they share), for the caller to check
+    which are edges (``add_seeds``).
+
+    A first build (nothing stored, nothing gone: a first run or a rebuild) has no pairs to check and no
+    seeds, so the key tables are not made (0.7 s at 100,000 articles), and neither is ``hot_terms``
+    called: the clustering counts the hot key terms over the articles, which are every current one."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    # (article, key term) rows of every signed article, split once a run (0.3 s at 100,000 articles)
-    con.execute("""CREATE TEMP TABLE stories_keys AS
-                   SELECT article_id, unnest(string_split(keys, ' ')) AS key FROM story_signatures""")
     con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
                     ANTI JOIN story_members m USING (article_id) WHERE {CURRENT}""")
     con.execute(f"""CREATE TEMP TABLE stories_gone AS SELECT m.article_id, m.component_id FROM story_members m
                     ANTI JOIN (SELECT article_id FROM articles WHERE {CURRENT}) USING (article_id)""")
+    con.execute(f"""CREATE TEMP TABLE stories_stored AS SELECT article_id FROM articles a
+                    ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}""")
+    new, gone, stored = (con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                         for table in ("stories_new", "stories_gone", "stories_stored"))
+    if not stored and not gone:
+        con.execute("CREATE TEMP TABLE stories_seeds (article_id VARCHAR)")
+        return new, gone, stored, []
+    # (article, key term) rows of every signed article, split once a run (0.3 s at 100,000 articles)
+    con.execute("""CREATE TEMP TABLE stories_keys AS
+                   SELECT article_id, unnest(string_split(keys, ' ')) AS key FROM story_signatures""")
     con.execute(f"""
         CREATE TEMP TABLE stories_key_counts AS
         WITH touched AS (  -- key terms of new and gone articles: their counts move
@@ -115,11 +126,8 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
         CREATE TEMP TABLE stories_seeds AS
         SELECT DISTINCT article_id FROM stories_keys
         WHERE key IN (SELECT key FROM stories_key_counts WHERE (now > {hot_df}) <> (before > {hot_df}))""")
-    con.execute(f"""CREATE TEMP TABLE stories_stored AS SELECT article_id FROM articles a
-                    ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}""")
-    stored = con.execute("SELECT count(*) FROM stories_stored").fetchone()[0]
-    # A first run has nothing stored to compare with; the join below would still match every new key
-    # with every other (3.4 s at 100,000 articles) before its filter leaves nothing.
+    # Gone articles with nothing stored leave no stored article to compare with; the join below would
+    # still match every new key with every other (3.4 s at 100,000 articles) before its filter leaves nothing.
     pairs = [] if not stored else con.execute(f"""
         WITH new_keys AS (  -- the key terms new articles find candidates by: those not hot
             SELECT k.article_id, k.key FROM stories_keys k JOIN stories_key_counts c USING (key)
@@ -135,8 +143,7 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
             SELECT n.article_id, o.article_id, false, 1
             FROM new_keys n JOIN stories_keys o USING (key) WHERE o.article_id IN (SELECT article_id FROM stories_stored))
         SELECT new_id, stored_id, bool_or(band), sum(term)::BIGINT FROM shared GROUP BY ALL ORDER BY ALL""").fetchall()
-    return (con.execute("SELECT count(*) FROM stories_new").fetchone()[0],
-            con.execute("SELECT count(*) FROM stories_gone").fetchone()[0], pairs)
+    return new, gone, stored, pairs
 
 
 def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
