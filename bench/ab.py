@@ -81,6 +81,9 @@ def compare(args, source: Path, n: int) -> None:
 
 
 def main() -> int:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from throughput import CORPUS_KINDS
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before", type=Path, required=True, help="checkout measured first in each round")
     ap.add_argument("--after", type=Path, default=ROOT, help="checkout measured second (default: this one)")
@@ -92,13 +95,12 @@ def main() -> int:
     ap.add_argument("--after-env", nargs="*", default=[], metavar="NAME=VALUE", help="environment of the after runs")
     ap.add_argument("--n", type=int, nargs="+", default=[20_000],
                     help="articles in the generated corpus (default 20,000); several sizes: one table each")
-    ap.add_argument("--kind", choices=("renamed", "copies"), default="renamed",
+    ap.add_argument("--kind", choices=CORPUS_KINDS, default="renamed",
                     help="the generated corpus (bench/throughput.py build_corpus): renamed (distinct stories) or copies")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--batch-size", type=int, help="files per task run (default: each checkout's default)")
     args = ap.parse_args()
-    sys.path.insert(0, str(ROOT / "bench"))
-    from throughput import build_corpus, find_source
+    from throughput import find_source
 
     source = find_source(None)
     if source is None:
