@@ -338,7 +338,7 @@ def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     alphabetical = np.empty(len(plain), np.int64)
     alphabetical[sorted(range(len(plain)), key=plain.__getitem__)] = np.arange(len(plain))
     # by (Zipf frequency, term): a sort of the strings alone and a lexsort, not a sort of (float, str) keys
-    # (0.43 s of 290,000 plain terms at 100,000 articles)
+    # (item_keys 0.60-0.69 -> 0.37-0.40 s for 290,000 plain terms at 100,000 articles)
     order = np.lexsort((alphabetical, terms.plain_zipf))
     names = [plain[k] for k in order.tolist()]
     rank_of_plain = np.empty(len(index), np.int64)
