@@ -499,3 +499,75 @@ def test_a_group_of_two_takes_the_shortcut_with_average_links_result():
             assert sorted(shortcut) == sorted(general), (articles.ids[i], articles.ids[j])
             seen.add(len(general))
     assert seen == {1, 2}  # both outcomes met
+
+
+def _groups_of(articles: Articles):
+    """The candidate groups of ``articles`` and their copies, as ``cluster`` makes them."""
+    from dateline.stories.clusters import (_copies_by_group, candidate_groups, candidate_pairs, near_duplicate_pairs,
+                                           number_vectors, static_vectors)
+
+    pairs, sims = candidate_pairs(articles, static_vectors(articles))
+    forced, _ = near_duplicate_pairs(articles.signatures, articles.n_shingles, number_vectors(articles))
+    groups = candidate_groups(len(articles), pairs, sims, forced)
+    return groups, _copies_by_group(groups, forced, len(articles))
+
+
+def _many_groups() -> Articles:
+    """Seeds, a repost, one template's quarterly results and each unrelated story told twice: five
+    candidate groups of two or more members."""
+    told_again = [_item(f"again{i}", None, body) for i, (_, body) in enumerate(UNRELATED)]
+    return Articles.of(_mixed_items() + _quarterly_results() + told_again)
+
+
+def test_half_the_groups_grouped_in_a_worker_process_give_the_same_stories(caplog):
+    # at GROUP_WORKER_MIN articles and more, every other candidate group of two or more members is grouped
+    # in a second interpreter from the articles it reads (Articles.subset, terms numbered anew)
+    from dateline.stories.clusters import _stories_by_group
+    from dateline.stories.group_worker import GroupWorker
+
+    articles = _many_groups()
+    groups, copies = _groups_of(articles)
+    assert sum(len(g) > 1 for g in groups) >= 4  # the worker gets two or more, in order
+    expected = _stories_by_group(articles, groups, copies, None)
+    with GroupWorker() as worker:
+        assert _stories_by_group(articles, groups, copies, worker) == expected
+    with_worker, without = cluster(articles, group_worker=True), cluster(articles, group_worker=False)
+    assert (with_worker.members, with_worker.near_duplicates) == (without.members, without.near_duplicates)
+    assert "grouping in this process only" not in caplog.text  # the worker's, not a fallback's
+
+
+@pytest.mark.parametrize("crash", ["import sys; sys.exit(3)", "import sys; sys.stdin.buffer.read(); sys.exit(3)"])
+def test_a_group_worker_that_dies_leaves_its_groups_to_this_process(crash, caplog):
+    # gone before its job arrives or after reading it: the same stories, grouped here, and a warning
+    import sys
+
+    from dateline.stories.clusters import _stories_by_group
+    from dateline.stories.group_worker import GroupWorker
+
+    articles = _many_groups()
+    groups, copies = _groups_of(articles)
+    expected = _stories_by_group(articles, groups, copies, None)
+    with GroupWorker([sys.executable, "-c", crash]) as worker:
+        assert _stories_by_group(articles, groups, copies, worker) == expected
+    assert "grouping in this process only" in caplog.text
+
+
+def test_a_subset_of_articles_carries_its_terms_plain_forms_and_alphabetical_ranks():
+    # Terms.subset restricts what the parent computed instead of computing it again: it must say what the
+    # subset's own terms say when computed from their strings
+    from dateline.stories.clusters import Terms
+
+    articles = _many_groups()
+    articles.terms.plain, articles.terms.by_name  # computed in the parent, as in the stage
+    rows = np.arange(1, len(articles), 2)
+    sub = articles.subset(rows)
+    fresh = Terms(sub.terms.vocab, sub.terms.ids, sub.terms.offsets)
+    assert sub.ids == [articles.ids[r] for r in rows] and np.array_equal(sub.signatures, articles.signatures[rows])
+    for k in rows.tolist():
+        assert [sub.terms.vocab[t] for t in sub.terms.of(np.array([rows.tolist().index(k)]))[0]] == \
+            [articles.terms.vocab[t] for t in articles.terms.of(np.array([k]))[0]]
+    assert np.array_equal(sub.terms.by_name, fresh.by_name)
+    (ids, index), (fresh_ids, fresh_index) = sub.terms.plain, fresh.plain
+    names, fresh_names = list(index), list(fresh_index)
+    assert [names[k] for k in ids.tolist()] == [fresh_names[k] for k in fresh_ids.tolist()]
+    assert list(index.values()) == list(range(len(index)))  # numbered in the dict's order, as plain_zipf reads it
