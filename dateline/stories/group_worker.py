@@ -15,6 +15,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 
 class GroupWorkerFailed(RuntimeError):
@@ -30,8 +31,11 @@ class GroupWorker:
         # One BLAS thread: OpenBLAS's threads in two processes on two cores take turns with the work itself
         # (the caller's half of the loop ran 2.7 s instead of 1.3 with them; it limits its own, see clusters)
         env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+        # run from the directory this dateline was imported from: ``-m`` puts it first on the worker's path,
+        # so the worker runs the same code (a checkout a benchmark put on sys.path is not the installed one)
         self._process = subprocess.Popen(command or [sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+                                         stdout=subprocess.PIPE, stderr=self._stderr, env=env,
+                                         cwd=Path(__file__).resolve().parents[2])
 
     def send(self, articles, groups: list) -> None:
         """Give the worker its job: ``clusters.group_stories`` of each (group, copies) of ``articles``."""
