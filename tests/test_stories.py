@@ -109,11 +109,11 @@ def test_undated_articles_are_not_kept_apart_by_time_and_their_story_has_no_date
     two = "In Springfield, Zed Industries and Foo Bar Corporation said the Quux merger talks had begun again."
     undated = [_item("a", "Foo Bar Quux merger", one), _item("b", "Foo Bar Quux merger", two)]
     info = {it.article_id: ArticleInfo("Foo Bar Quux merger", None) for it in undated}
-    (story,) = build(undated, info, previous={}, previous_copies=set(), run_id="r").stories
-    assert (story.n_articles, story.first_published, story.last_published) == (2, None, None)
+    (story,) = build(undated, info, previous={}, previous_copies=set(), run_id="r").stories.to_pylist()
+    assert (story["n_articles"], story["first_published"], story["last_published"]) == (2, None, None)
     one_dated = [_item("a", "Foo Bar Quux merger", one, date(2020, 1, 1)), undated[1]]
-    (story,) = build(one_dated, info, previous={}, previous_copies=set(), run_id="r").stories
-    assert (story.n_articles, story.first_published) == (2, date(2020, 1, 1))
+    (story,) = build(one_dated, info, previous={}, previous_copies=set(), run_id="r").stories.to_pylist()
+    assert (story["n_articles"], story["first_published"]) == (2, date(2020, 1, 1))
 
 
 def test_too_short_or_empty_articles_get_a_story_of_one():
@@ -231,10 +231,10 @@ def test_build_counts_new_and_grown_stories_and_new_copies():
     info = {it.article_id: ArticleInfo(None, "P" if i % 2 else None) for i, it in enumerate(items)}
     first = build(items[:3], info, previous={}, previous_copies=set(), run_id="r1")
     assert first.counts["new_stories"] == 1 and first.counts["grown_stories"] == 0
-    previous = {s.story_id: s.n_articles for s in first.stories}
+    previous = {s["story_id"]: s["n_articles"] for s in first.stories.to_pylist()}
     second = build(items, info, previous=previous, previous_copies=set(), run_id="r2")
-    (story,) = second.stories
-    assert story.n_articles == 5 and story.n_publishers == 1
+    (story,) = second.stories.to_pylist()
+    assert story["n_articles"] == 5 and story["n_publishers"] == 1
     assert second.counts["new_stories"] + second.counts["grown_stories"] == 1
     assert sorted(second.members["article_id"].to_pylist()) == sorted(it.article_id for it in items)
 
@@ -252,7 +252,7 @@ def test_build_reads_member_dates_once_after_clustering_for_stories_of_several()
 
     tables = build(items, info, previous={}, previous_copies=set(), run_id="r", member_dates=member_dates)
     assert calls == [sorted(it.article_id for it in _seed_items())]
-    assert len(tables.stories) == 2
+    assert tables.stories.num_rows == 2
 
 
 def test_articles_rank_earliest_claimed_first_undated_last_then_id():
@@ -571,3 +571,46 @@ def test_a_subset_of_articles_carries_its_terms_plain_forms_and_alphabetical_ran
     names, fresh_names = list(index), list(fresh_index)
     assert [names[k] for k in ids.tolist()] == [fresh_names[k] for k in fresh_ids.tolist()]
     assert list(index.values()) == list(range(len(index)))  # numbered in the dict's order, as plain_zipf reads it
+
+
+def test_story_rows_built_column_by_column_equal_their_member_by_member_definition():
+    # build() makes the stories table with numpy over all stories at once; each row must say what the
+    # story's members say: the earliest titled member's title ("" is no title), the least and greatest
+    # claimed dates (undated left out), the distinct named publishers
+    import random
+
+    from dateline.stories.build import _story_rows
+
+    rng = random.Random(7)
+    items = [it if rng.random() < 0.7 else Item(it.article_id, None, it.signature, it.n_shingles, it.terms)
+             for it in _mixed_items() + _quarterly_results()]
+    items += [_item(f"late{k}", None, seed_text("001"), date(2021, 6, k + 1) if k % 3 else None) for k in range(9)]
+    articles = Articles.of(items)
+    info = {a: ArticleInfo(rng.choice([None, "", "Summit", f"Title {k % 4}"]), rng.choice([None, "", "AP", "Reuters", "CNN"]))
+            for k, a in enumerate(articles.ids)}
+    stories: dict[str, list[int]] = {}
+    for k in range(len(articles)):  # random stories of 1-6 members
+        stories.setdefault(f"s{rng.randrange(12)}", []).append(k)
+    story_ids = sorted(stories)
+    got = _story_rows(articles, info, story_ids, [stories[s] for s in story_ids], "r").to_pylist()
+    expected, cases = [], set()
+    for story_id in story_ids:
+        rows = sorted(stories[story_id], key=lambda k: articles.rank[k])
+        earliest = info[articles.ids[rows[0]]]
+        cases |= {"earliest untitled" if not earliest.title else "titled", "undated member" if None in
+                  [articles.claimed[k] for k in rows] else "dated", "no publisher" if not earliest.publisher else ""}
+        dates = [articles.claimed[k] for k in rows if articles.claimed[k]]
+        titled = [t for k in rows if (t := info[articles.ids[k]].title)]
+        expected.append({"story_id": story_id, "title": titled[0] if titled else None,
+                         "first_published": min(dates) if dates else None, "last_published": max(dates) if dates else None,
+                         "n_articles": len(rows), "n_publishers": len({p for k in rows if (p := info[articles.ids[k]].publisher)}),
+                         "run_id": "r"})
+    assert got == expected
+    assert {"earliest untitled", "titled", "undated member", "dated", "no publisher"} <= cases
+    assert {r["title"] is None for r in got} == {r["first_published"] is None for r in got} == {True, False}
+
+
+def test_a_build_of_no_articles_gives_empty_tables():
+    tables = build([], {}, previous={}, previous_copies=set(), run_id="r")
+    assert (tables.stories.num_rows, tables.members.num_rows, tables.near_duplicates.num_rows) == (0, 0, 0)
+    assert tables.counts["stories"] == 0 and tables.evidence == []
