@@ -260,7 +260,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     """Bring the story tables up to date outside a flow run; --rebuild recomputes every signature too."""
     import uuid
 
-    from dateline.orchestration.runtime import return_freed_memory
+    from dateline.orchestration.runtime import return_freed_memory, tuned_gc
     from dateline.store.database import Database, DatabaseBusyError
     from dateline.store.lake import is_lake
     from dateline.store.locks import RunLock
@@ -273,7 +273,9 @@ def cmd_stories(args: argparse.Namespace) -> int:
         return 2
     return_freed_memory()  # the stage's arrays, as in a run's flow
     try:
-        with RunLock(db), Database.open(db) as database:
+        # the run's collector settings, as in a run's flow: with CPython's defaults collections keep walking
+        # the stage's live objects (at 100k distinct wire reports the stage took 10.6-11.1 s, 9.8-10.4 with these)
+        with RunLock(db), Database.open(db) as database, tuned_gc():
             run_id = f"stories-{uuid.uuid4()}"
             counts = update_stories(database, run_id, rebuild=args.rebuild)
             # the corpus check reads the terms the stories stage keeps: refresh it with them
