@@ -198,6 +198,39 @@ def test_reading_what_to_cluster_in_small_chunks_gives_the_same_tables(at_once, 
     assert _tables(copy) == _tables(at_once["db"])
 
 
+def test_a_rebuild_grouping_half_the_groups_in_a_worker_process_gives_the_same_tables(prefect_harness, tmp_path,
+                                                                                      monkeypatch, caplog):
+    # from clusters.GROUP_WORKER_MIN articles on, every other candidate group of two or more is grouped in
+    # a second interpreter (dateline.stories.group_worker): the stage's tables must not tell the difference
+    from dateline.stories import clusters, stage
+    from dateline.stories.group_worker import GroupWorker
+    from dateline.store.database import Database
+    from flows.news_etl import news_etl
+
+    corpus = _corpus(tmp_path / "corpus")
+    for i, (title, body) in enumerate(UNRELATED):  # more candidate groups of two: the worker gets some
+        (corpus / f"repost_other_{i}.txt").write_text(f"Update\n\nShared from the wire.\n{body}\n")
+    db = tmp_path / "flow.duckdb"
+    news_etl(paths=[str(corpus)], db=str(db), data_docs=False)  # a few articles: grouped in one process
+    grouped_there = []
+
+    class CountingWorker(GroupWorker):
+        def result(self) -> list:
+            stories = super().result()
+            grouped_there.append(len(stories))
+            return stories
+
+    copy = tmp_path / "worker.duckdb"
+    shutil.copy(db, copy)
+    monkeypatch.setattr(clusters, "GROUP_WORKER_MIN", 1)
+    monkeypatch.setattr(clusters.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(clusters, "GroupWorker", CountingWorker)
+    with Database.open(copy) as database:
+        stage.update_stories(database, "worker", rebuild=True)
+    assert _tables(copy) == _tables(db)
+    assert grouped_there and grouped_there[0] >= 1 and "grouping in this process only" not in caplog.text
+
+
 def test_a_run_without_stories_leaves_them_to_dateline_stories(at_once):
     """``stories=False`` (``dateline run --no-stories``): no signature, key, story or corpus-check row; a
     later ``dateline stories`` signs every article from its stored text and builds the same tables."""
