@@ -30,8 +30,8 @@ class ArticleInfo:
 @dataclass
 class StoryTables:
     """The rows a build gives. ``near_duplicates``, ``members`` (a row per article) and ``stories`` as
-    Arrow tables in their models' schema, built column by column: 260,000 pydantic rows and their dumps
-    took ~3 s of a 100,000-article stage."""
+    Arrow tables in their models' schema, built column by column: the first two's 200,000 pydantic rows
+    and their dumps took ~2 s of a 100,000-article stage (stop 21), the stories' ~0.2 s (``_story_rows``)."""
 
     near_duplicates: pa.Table
     members: pa.Table
@@ -98,7 +98,8 @@ def _story_rows(articles: Articles, info: Mapping[str, ArticleInfo], story_ids: 
     """The ``stories`` rows of ``story_ids`` (``members``: each one's rows of ``articles``), column by
     column: a story's title is its earliest titled member's (``Articles.rank``), its dates the least and
     greatest claimed, its publishers the distinct named ones. A ``Story`` model a story and a loop over
-    its members took ~0.85 s of 61,000 stories at 100,000 articles."""
+    its members made the build 0.64-0.69 s instead of 0.44-0.45 at 100,000 articles (61,000 stories) under
+    the run's collector settings, 0.85-0.91 under CPython's defaults."""
     ids = articles.ids
     sizes = np.fromiter((len(m) for m in members), np.int64, len(members))
     rows = np.fromiter((k for m in members for k in m), np.int64, int(sizes.sum()))
