@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -85,17 +86,31 @@ def built_before_components(db: Database) -> bool:
         return con.execute("SELECT EXISTS (SELECT 1 FROM story_members WHERE component_id IS NULL)").fetchone()[0]
 
 
-def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int, int, list[tuple]]:
+class Changes(NamedTuple):
+    """What ``new_and_gone`` found: counts of new, gone and stored current articles, and the candidate
+    pairs of new with stored ones."""
+
+    new: int
+    gone: int
+    stored: int
+    pairs: list[tuple]
+
+    @property
+    def first_build(self) -> bool:
+        """Nothing stored and nothing gone (a first run or a rebuild): every current article is new, so
+        there are no pairs or seeds to find and the clustering counts the hot key terms itself."""
+        return not self.stored and not self.gone
+
+
+def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> Changes:
     """Fill the scratch tables ``stories_new`` (current articles without a story), ``stories_stored`` (the
     other current articles), ``stories_gone`` (story rows of articles no longer current) and
     ``stories_seeds`` (stored articles holding a key term whose side of ``hot_df`` changed: their edges
-    changed). Returns (new, gone, stored, candidate pairs): the pairs are (new article, stored current
-    article, share an LSH band, how many key terms that are not hot they share), for the caller to check
-    which are edges (``add_seeds``).
+    changed). The candidate pairs are (new article, stored current article, share an LSH band, how many
+    key terms that are not hot they share), for the caller to check which are edges (``add_seeds``).
 
-    A first build (nothing stored, nothing gone: a first run or a rebuild) has no pairs to check and no
-    seeds, so the key tables are not made (0.7 s at 100,000 articles), and neither is ``hot_terms``
-    called: the clustering counts the hot key terms over the articles, which are every current one."""
+    A first build (``Changes.first_build``) makes no key tables (0.7 s at 100,000 articles), and the stage
+    asks ``hot_terms`` nothing."""
     for table in _SCRATCH:
         con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute(f"""CREATE TEMP TABLE stories_new AS SELECT article_id FROM articles a
@@ -106,9 +121,9 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
                     ANTI JOIN stories_new USING (article_id) WHERE a.{CURRENT}""")
     new, gone, stored = (con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                          for table in ("stories_new", "stories_gone", "stories_stored"))
-    if not stored and not gone:
+    if Changes(new, gone, stored, []).first_build:
         con.execute("CREATE TEMP TABLE stories_seeds (article_id VARCHAR)")
-        return new, gone, stored, []
+        return Changes(new, gone, stored, [])
     # (article, key term) rows of every signed article, split once a run (0.3 s at 100,000 articles)
     con.execute("""CREATE TEMP TABLE stories_keys AS
                    SELECT article_id, unnest(string_split(keys, ' ')) AS key FROM story_signatures""")
@@ -143,7 +158,7 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> tuple[int, int,
             SELECT n.article_id, o.article_id, false, 1
             FROM new_keys n JOIN stories_keys o USING (key) WHERE o.article_id IN (SELECT article_id FROM stories_stored))
         SELECT new_id, stored_id, bool_or(band), sum(term)::BIGINT FROM shared GROUP BY ALL ORDER BY ALL""").fetchall()
-    return new, gone, stored, pairs
+    return Changes(new, gone, stored, pairs)
 
 
 def add_seeds(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> int:
@@ -245,7 +260,7 @@ def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], near_duplicates: "pa.Table | list[NearDuplicate]",
-                     stories: list[Story], members: "pa.Table | list[StoryMember]", evidence: list[DateEvidence]) -> dict[str, int]:
+                     stories: "pa.Table | list[Story]", members: "pa.Table | list[StoryMember]", evidence: list[DateEvidence]) -> dict[str, int]:
     """Replace the rows of the touched articles (``touched_articles``) and their old stories in one
     transaction; return the tables' totals after it. It needs no scratch table, so it runs on a cursor of
     its own after the clustering let the file go."""

@@ -92,15 +92,14 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         store.forget_all(db)
     signed = sign_new_articles(db, run_id)
     with db.cursor() as con:  # one cursor: the scratch tables are temporary, this cursor's own
-        new, gone, stored, pairs = store.new_and_gone(con, KEY_DF_MAX)
-        if not new and not gone:
+        changes = store.new_and_gone(con, KEY_DF_MAX)
+        if not changes.new and not changes.gone:
             totals = store.totals(con)
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
-        store.add_seeds(con, linked_stored_articles(con, pairs))
+        store.add_seeds(con, linked_stored_articles(con, changes.pairs))
         affected = store.affected_ids(con)
-        # a first build clusters every current article: the clustering counts their hot key terms itself
-        hot = store.hot_terms(con, KEY_DF_MAX) if stored or gone else None
+        hot = None if changes.first_build else store.hot_terms(con, KEY_DF_MAX)
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
     # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
