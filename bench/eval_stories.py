@@ -13,7 +13,7 @@
 4. The seeds: one story?
 5. Cost: ms per article of features + clustering; the floor (what MinHash signatures alone cost, ours
    and datasketch's, beside the parse stage); with `--n N`, side by side with the parse stage on
-   N replicated articles (bench/throughput.py's corpus), and peak RSS; then the real stage on DuckDB at
+   N articles of bench/throughput.py's corpus (renamed copies of reuters_dev), and peak RSS; then the real stage on DuckDB at
    5,000 and N articles, cold and incremental (`eval_stage`).
 Reads ../shared/devsets in place ($DATELINE_DEVSETS overrides); exits 0 saying so when absent.
 """
@@ -507,7 +507,8 @@ def batch_minhash(bodies: list[str]) -> np.ndarray:
 
 def eval_cost(reuters: Path, n: int) -> None:
     """The stage against the parse stage (normalize_files: decode, text, dates, sanity), side by side in
-    one process on bench/throughput.py's replicated corpus of n files (every original has n/2000 copies)."""
+    one process on bench/throughput.py's corpus of n files (its default kind: renamed copies of reuters_dev,
+    every original told again by n/2000 copies in their own words)."""
     import resource
     import tempfile
 
@@ -531,7 +532,7 @@ def eval_cost(reuters: Path, n: int) -> None:
         t3 = time.perf_counter()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     k = len(parsed)
-    print(f"cost at {k:,} articles (replicated reuters_dev): parse stage {1000 * (t1 - t0) / k:.3f} ms/article;"
+    print(f"cost at {k:,} articles (renamed reuters_dev copies): parse stage {1000 * (t1 - t0) / k:.3f} ms/article;"
           f" stories: signatures {1000 * (t2 - t1) / k:.3f} + clustering {1000 * (t3 - t2) / k:.3f} ms/article ="
           f" {(t3 - t1) / (t1 - t0):.2f} x the parse stage; {len(result.near_duplicates):,} near-duplicates,"
           f" {len({s for s, _ in result.members.values()}):,} stories; peak RSS {rss_before:.0f} MB before the"

@@ -3,8 +3,9 @@ stories and checks dates against the corpus.
 
     .venv/bin/python bench/memory_phases.py [--n 100000] [--batch-size 5000] [--no-stories] [--stage-alone]
 
-A cold run of the real flow (ephemeral Prefect, process workers, a fresh DuckDB file) over reuters_dev
-replicated to N articles (``bench/throughput.py``'s corpus). A thread of the flow's process reads its
+A cold run of the real flow (ephemeral Prefect, process workers, a fresh DuckDB file) over N articles of
+``bench/throughput.py``'s corpus (renamed copies of reuters_dev; the figures of stop 24 were on its
+replicated corpus, ``--kind copies``, then the default). A thread of the flow's process reads its
 VmRSS every 0.1 s and labels it with the phase the flow is in; the phases are marked by wrapping the
 functions that run them (the batch loads, ``update_stories``, the corpus date check), nothing else is
 touched. Prints the highest RSS of each phase, the process's VmHWM around the stories stage (a spike
@@ -73,7 +74,7 @@ class Phases:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=100_000, help="articles (reuters_dev replicated)")
+    ap.add_argument("--n", type=int, default=100_000, help="articles (bench/throughput.py's corpus)")
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--no-stories", action="store_true", help="the same run with DATELINE_STORIES=false")
     ap.add_argument("--stage-alone", action="store_true",

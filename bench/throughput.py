@@ -360,14 +360,14 @@ def renaming(ranked: list[str], copy: int) -> dict[str, str]:
 _DIGITS = re.compile(r"[0-9]+")
 
 
-def renumbering(copy: int) -> dict[str, str]:
+def renumbering(copy: int) -> dict[int, str]:
     """Copy ``copy``'s digits: 1-9 shuffled (seeded by the copy), 0 kept, so no number gains a leading zero."""
     digits = list("123456789")
     random.Random(-copy).shuffle(digits)
     return str.maketrans(dict(zip("123456789", digits)))
 
 
-def rename(text: str, mapping: dict[str, str], digits: dict | None = None) -> str:
+def rename(text: str, mapping: dict[str, str], digits: dict[int, str] | None = None) -> str:
     """``text`` with its words renamed (``renaming``), each keeping its case (Title, UPPER or lower), and with
     ``digits`` (``renumbering``) its numbers of three digits or more other than years (1900 to 2099): the
     figures of a wire's templated reports (results, dividends) are what tells one company's report from

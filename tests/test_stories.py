@@ -597,8 +597,9 @@ def test_story_rows_built_column_by_column_equal_their_member_by_member_definiti
     for story_id in story_ids:
         rows = sorted(stories[story_id], key=lambda k: articles.rank[k])
         earliest = info[articles.ids[rows[0]]]
-        cases |= {"earliest untitled" if not earliest.title else "titled", "undated member" if None in
-                  [articles.claimed[k] for k in rows] else "dated", "no publisher" if not earliest.publisher else ""}
+        cases |= {"earliest untitled" if not earliest.title else "titled",
+                  "undated member" if None in [articles.claimed[k] for k in rows] else "dated"}
+        cases |= {"no publisher"} if not earliest.publisher else set()
         dates = [articles.claimed[k] for k in rows if articles.claimed[k]]
         titled = [t for k in rows if (t := info[articles.ids[k]].title)]
         expected.append({"story_id": story_id, "title": titled[0] if titled else None,

@@ -219,9 +219,8 @@ def _zipf(plain: str, freqs: dict[str, float]) -> float:
 
 
 def forget_frequencies() -> None:
-    """Drop wordfreq's table and ``zipf``'s cache, which the rest of a run in this process has no use for
-    (with the static weights' cache, since removed, ~70 MB after a stage of 100,000 articles); the next
-    stage loads them again (~0.3 s)."""
+    """Drop wordfreq's table and ``zipf``'s cache, which the rest of a run in this process has no use for;
+    the next stage loads them again (~0.3 s)."""
     for cached in (zipf, _frequencies):
         cached.cache_clear()
 
