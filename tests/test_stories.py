@@ -1,5 +1,6 @@
 """The stories stage's pure parts: features, near-duplicates, clusters, story evidence, the build."""
 
+import math
 from datetime import date, timedelta
 
 import numpy as np
@@ -371,6 +372,33 @@ def test_keys_computed_at_once_are_each_articles_own_keys(monkeypatch, row_block
     expected = {frozenset((i, j)) for i in range(len(items)) for j in range(i + 1, len(items))
                 if min(n_shingles[i], n_shingles[j]) >= MIN_SHINGLES and (bands[i] == bands[j]).all(axis=1).any()}
     assert sharing == expected and expected
+
+
+def test_zipf_of_many_terms_at_once_is_each_terms_own_zipf():
+    # the static weights and key ranks read the vectorised form; key_terms (what story_signatures.keys
+    # keeps) reads the per-term one: they must give the same floats
+    import pyarrow as pa
+
+    from dateline.stories import clusters
+
+    freqs = clusters._frequencies()
+    words = sorted(freqs)[::97]
+    rng = np.random.default_rng(7)
+    names = ["_".join(rng.choice(words, k)) for k in rng.integers(2, 6, 3000)]
+    terms = words + names + ["zzqxv", "the_zzqxv", "zzqxv_the", "the__of", "_", "née_café"]
+    assert np.array_equal(clusters.zipf_of_plain(pa.array(terms)), [clusters._zipf(t, freqs) for t in terms])
+    assert len(clusters.zipf_of_plain(pa.array([], pa.string()))) == 0
+    # at a tie of the hundredths Python's round may differ from numpy's rint: those go to Python
+    totals = 1e9 / 10.0 ** (np.arange(-200, 900) / 100 + 0.005)
+    assert clusters._round2(np.log10(1e9 / totals), totals).tolist() == [round(math.log10(1e9 / t), 2) for t in totals]
+
+
+def test_alphabetical_ranks_order_strings_as_python_does():
+    from dateline.stories.clusters import _alphabetical_ranks
+
+    strings = ["b", "a", "t:b", "Zeta", "étoile", "e", "€uro", "z", "ä", "中", "t:a", "a_b", "a b"]
+    rank = _alphabetical_ranks(strings)
+    assert [strings[k] for k in np.argsort(rank)] == sorted(strings)
 
 
 def test_story_terms_stored_as_one_string_come_back_as_the_same_lists_and_none_as_none():
