@@ -266,8 +266,20 @@ def test_articles_rank_earliest_claimed_first_undated_last_then_id():
     by_rank = [articles.ids[k] for k in np.argsort(articles.rank)]
     assert by_rank == ["c", "e", "b", "a", "d"]
     with pytest.raises(ValueError):
-        Articles(["b", "a"], [None, None], np.zeros((2, N_PERM), np.uint32), np.zeros(2, np.int64),
+        Articles(["b", "a"], np.full(2, np.nan), np.zeros((2, N_PERM), np.uint32), np.zeros(2, np.int64),
                  articles.terms, articles.numbers, [(), ()])
+
+
+def test_claimed_dates_read_from_arrow_are_the_day_numbers_of_the_dates():
+    import pyarrow as pa
+
+    from dateline.stories.clusters import day_numbers
+    from dateline.stories.stage import day_numbers_of
+
+    dates = [date(2021, 6, 16), None, date(1, 1, 1), date(9999, 12, 31), date(1970, 1, 1), date(1969, 12, 31)]
+    read = pa.chunked_array([pa.array(dates[:2], pa.date32()), pa.array(dates[2:], pa.date32())])
+    assert np.array_equal(day_numbers_of(read), day_numbers(dates), equal_nan=True)
+    assert np.isnan(day_numbers_of(read)[1]) and day_numbers_of(read)[0] == date(2021, 6, 16).toordinal()
 
 
 def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypatch):
@@ -614,6 +626,7 @@ def test_story_rows_built_column_by_column_equal_their_member_by_member_definiti
              for it in _mixed_items() + _quarterly_results()]
     items += [_item(f"late{k}", None, seed_text("001"), date(2021, 6, k + 1) if k % 3 else None) for k in range(9)]
     articles = Articles.of(items)
+    claimed = {it.article_id: it.claimed for it in items}  # the definition reads the items' own dates
     info = {a: ArticleInfo(rng.choice([None, "", "Summit", f"Title {k % 4}"]), rng.choice([None, "", "AP", "Reuters", "CNN"]))
             for k, a in enumerate(articles.ids)}
     stories: dict[str, list[int]] = {}
@@ -626,9 +639,9 @@ def test_story_rows_built_column_by_column_equal_their_member_by_member_definiti
         rows = sorted(stories[story_id], key=lambda k: articles.rank[k])
         earliest = info[articles.ids[rows[0]]]
         cases |= {"earliest untitled" if not earliest.title else "titled",
-                  "undated member" if None in [articles.claimed[k] for k in rows] else "dated"}
+                  "undated member" if None in [claimed[articles.ids[k]] for k in rows] else "dated"}
         cases |= {"no publisher"} if not earliest.publisher else set()
-        dates = [articles.claimed[k] for k in rows if articles.claimed[k]]
+        dates = [d for k in rows if (d := claimed[articles.ids[k]])]
         titled = [t for k in rows if (t := info[articles.ids[k]].title)]
         expected.append({"story_id": story_id, "title": titled[0] if titled else None,
                          "first_published": min(dates) if dates else None, "last_published": max(dates) if dates else None,

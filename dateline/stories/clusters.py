@@ -115,7 +115,9 @@ class Articles:
     evaluations give ``Item``s (``of``)."""
 
     ids: list[str]  # ascending
-    claimed: list[date | None]
+    ordinals: np.ndarray  # float64 (n,): claimed dates as day numbers (date.toordinal), NaN undated (NaN
+    # compares False: undated is never too far); an array, not dates, which the stage reads from Arrow
+    # without a Python date each (0.17-0.2 s at 100,000 articles) and the group worker gets without pickling one
     signatures: np.ndarray  # uint32 (n, N_PERM)
     n_shingles: np.ndarray  # int64 (n,)
     terms: Terms  # story terms (``features.story_terms``), numbered
@@ -132,7 +134,7 @@ class Articles:
         items = sorted(items, key=lambda it: it.article_id)  # input order must not matter
         signatures = (np.stack([np.asarray(it.signature, np.uint32) for it in items]) if items
                       else np.zeros((0, N_PERM), np.uint32))
-        return cls([it.article_id for it in items], [it.claimed for it in items], signatures,
+        return cls([it.article_id for it in items], day_numbers([it.claimed for it in items]), signatures,
                    np.fromiter((it.n_shingles for it in items), np.int64, len(items)),
                    _numbered([it.terms for it in items]), _numbered([it.numbers for it in items]),
                    [it.orgs for it in items])
@@ -143,14 +145,9 @@ class Articles:
     def subset(self, rows: np.ndarray) -> Articles:
         """The articles ``rows`` (ascending) alone, their terms and numbers numbered anew (``Terms.subset``)."""
         take = rows.tolist()
-        return Articles([self.ids[r] for r in take], [self.claimed[r] for r in take], self.signatures[rows],
+        return Articles([self.ids[r] for r in take], self.ordinals[rows], self.signatures[rows],
                         self.n_shingles[rows], self.terms.subset(rows), self.numbers.subset(rows),
                         [self.orgs[r] for r in take])
-
-    @cached_property
-    def ordinals(self) -> np.ndarray:
-        """Claimed dates as day numbers, NaN undated (NaN compares False: undated is never too far)."""
-        return np.array([c.toordinal() if c else np.nan for c in self.claimed], np.float64)
 
     @cached_property
     def rank(self) -> np.ndarray:
@@ -161,6 +158,11 @@ class Articles:
         rank = np.empty(len(self), np.int64)
         rank[np.lexsort((np.arange(len(self)), days))] = np.arange(len(self))
         return rank
+
+
+def day_numbers(claimed: Sequence[date | None]) -> np.ndarray:
+    """``Articles.ordinals`` of claimed dates."""
+    return np.array([c.toordinal() if c else np.nan for c in claimed], np.float64)
 
 
 @dataclass

@@ -15,6 +15,8 @@ stories are not read at all.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pyarrow as pa
 
@@ -65,11 +67,20 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
     signatures = rows["minhash"].combine_chunks().flatten().to_numpy().reshape(rows.num_rows, N_PERM)
     ids = rows["article_id"].to_pylist()
     orgs = [tuple(o.split()) if o else () for o in rows["orgs"].to_pylist()]  # '' none (NULL: re-signed first)
-    articles = Articles(ids, rows["published_claimed"].to_pylist(), signatures,
+    articles = Articles(ids, day_numbers_of(rows["published_claimed"]), signatures,
                         rows["n_shingles"].to_numpy().astype(np.int64), terms_of_lists(stored_term_lists(rows["terms"])),
                         terms_of_lists(stored_number_lists(rows["numbers"])), orgs)
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
     return articles, info
+
+
+def day_numbers_of(claimed: pa.ChunkedArray) -> np.ndarray:
+    """``Articles.ordinals`` from Arrow's claimed dates (days since 1970 to day numbers, NULL to NaN)."""
+    days = claimed.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64)
+    return days + _EPOCH_ORDINAL
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _read_by_chunks(db: Database, article_ids: list[str], read) -> list:
