@@ -1,6 +1,6 @@
 """What a batch's checkpoint costs in memory as batches append to a table without an index.
 
-    .venv/bin/python bench/row_group_merges.py [--batches 24] [--rows 5000] [--minhash-type 'UINTEGER[]']
+    .venv/bin/python bench/row_group_merges.py [--batches 24] [--rows 5000] [--minhash-type 'BIGINT[]']
 
 A run opens the database for each batch and closes it after, and the close checkpoints
 (``Database.for_run``). On a table without an index DuckDB's vacuum then merges the small row groups the
@@ -47,8 +47,13 @@ def measure(path: Path, batches: int, rows: int, vacuum_tasks: int | None, memor
     import numpy as np
     import pyarrow as pa
 
+    from dateline.stories.signing import signature_blobs
     from schemas import StorySignature
     from schemas.ddl import arrow_schema, create_table_sql
+
+    schema = arrow_schema(StorySignature)
+    if minhash_type:
+        schema = schema.set(schema.get_field_index("minhash"), pa.field("minhash", pa.list_(pa.int64()), nullable=False))
 
     peak = [0]
 
@@ -60,8 +65,8 @@ def measure(path: Path, batches: int, rows: int, vacuum_tasks: int | None, memor
     threading.Thread(target=sample, daemon=True).start()
     con = duckdb.connect(str(path))
     con.execute(create_table_sql(StorySignature))
-    if minhash_type:  # what another type of the signature column would cost
-        con.execute(f"ALTER TABLE story_signatures ALTER minhash TYPE {minhash_type}")
+    if minhash_type:  # what a list type of the signature column would cost (BIGINT[] until stop 28)
+        con.execute(f"ALTER TABLE story_signatures ALTER minhash TYPE {minhash_type} USING NULL")
     con.close()
     rng = np.random.default_rng(24)
     rises = []
@@ -70,13 +75,14 @@ def measure(path: Path, batches: int, rows: int, vacuum_tasks: int | None, memor
         bands = rng.integers(-(1 << 62), 1 << 62, (rows, 32), dtype=np.int64)
         batch = pa.Table.from_pydict({  # noqa: F841 - read by name in the INSERT below
             "article_id": [f"{b:04d}{i:012d}" for i in range(rows)],
-            "minhash": pa.ListArray.from_arrays(pa.array(np.arange(rows + 1, dtype=np.int32) * 128),
-                                                pa.array(signatures.ravel())),
+            "minhash": (pa.ListArray.from_arrays(pa.array(np.arange(rows + 1, dtype=np.int32) * 128),
+                                                 pa.array(signatures.ravel())) if minhash_type
+                        else signature_blobs(signatures.astype(np.uint32))),
             "n_shingles": np.full(rows, 120), "terms": [f"{i} {TERMS}" for i in range(rows)],
             "run_id": ["bench"] * rows,
             "bands": pa.ListArray.from_arrays(pa.array(np.arange(rows + 1, dtype=np.int32) * 32), pa.array(bands.ravel())),
             "keys": [KEYS] * rows, "numbers": ["1 2 3"] * rows, "orgs": [""] * rows,
-        }, schema=arrow_schema(StorySignature))
+        }, schema=schema)
         before = peak[0] = _rss_mb()
         con = duckdb.connect(str(path))
         con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -103,7 +109,8 @@ def main() -> int:
     ap.add_argument("--batches", type=int, default=24)
     ap.add_argument("--rows", type=int, default=5000, help="rows a batch (a run's default batch size)")
     ap.add_argument("--memory-limit", default="384MiB")
-    ap.add_argument("--minhash-type", help="store the signatures as this type instead (e.g. 'UINTEGER[]')")
+    ap.add_argument("--minhash-type", help="store the signatures as this list type instead of the declared BLOB"
+                                           " (e.g. 'BIGINT[]', as before stop 28, or 'UINTEGER[]')")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)  # vacuum tasks ('default' or n), output file
     args = ap.parse_args()
     if args.child:

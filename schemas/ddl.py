@@ -16,6 +16,7 @@ _SCALARS: dict[type, tuple[str, pa.DataType]] = {
     int: ("BIGINT", pa.int64()),
     float: ("DOUBLE", pa.float64()),
     bool: ("BOOLEAN", pa.bool_()),
+    bytes: ("BLOB", pa.binary()),
     date: ("DATE", pa.date32()),
     # Timestamps are naive UTC throughout: DuckDB TIMESTAMP, not TIMESTAMPTZ, so analysts' SQL does
     # not depend on the session time zone.

@@ -428,6 +428,23 @@ def test_story_terms_stored_as_one_string_come_back_as_the_same_lists_and_none_a
     assert got == signer.terms and got[0] and not got[1]
 
 
+def test_signatures_stored_as_blobs_come_back_as_the_same_block():
+    # as the stage reads them: chunks of a column, each possibly a slice (offsets not at 0)
+    import pyarrow as pa
+
+    from dateline.stories.signing import signature_blobs, signatures_of_blobs
+
+    block = np.random.default_rng(3).integers(0, 1 << 32, (7, N_PERM), dtype=np.uint64).astype(np.uint32)
+    blobs = signature_blobs(block)
+    assert blobs.type == pa.binary() and all(len(b) == N_PERM * 4 for b in blobs.to_pylist())
+    assert np.frombuffer(blobs[2].as_py(), "<u4").tolist() == block[2].tolist()
+    chunked = pa.chunked_array([blobs.slice(0, 3), blobs.slice(3, 0), blobs.slice(3)])
+    assert np.array_equal(signatures_of_blobs(chunked), block) and signatures_of_blobs(chunked).dtype == np.uint32
+    assert signatures_of_blobs(pa.chunked_array([], pa.binary())).shape == (0, N_PERM)
+    with pytest.raises(ValueError, match="512 bytes"):
+        signatures_of_blobs(pa.array([b"\x00" * 8], pa.binary()))
+
+
 def test_numbers_are_stored_with_none_as_empty_and_come_back_as_the_same_lists():
     # '' is "no numbers"; NULL is kept for signatures stored before numbers were (the stage re-signs those)
     from dateline.stories.clusters import terms_of_lists

@@ -185,12 +185,11 @@ def affected_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pa.Table:
     """article_id, published_claimed, minhash, n_shingles, terms, numbers, orgs, title, publisher of the given articles, as
-    Arrow: 128 signature values an article come out as one numpy block, not as Python ints (the row form
-    took 4.7 s for 100,000 articles), and as the unsigned 32-bit values they are: read as the stored 64-bit
-    numbers they held 104 MB at 100,000 articles and a 51 MB copy to narrow them."""
+    Arrow: the signatures' BLOBs become one numpy block (``signing.signatures_of_blobs``), not Python ints
+    (the row form took 4.7 s for 100,000 articles)."""
     ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
     return con.execute("""
-        SELECT a.article_id, a.published_claimed, s.minhash::UINTEGER[] AS minhash, s.n_shingles, s.terms, s.numbers,
+        SELECT a.article_id, a.published_claimed, s.minhash, s.n_shingles, s.terms, s.numbers,
                s.orgs, a.title, a.publisher
         FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
         ORDER BY a.article_id""").fetch_arrow_table()

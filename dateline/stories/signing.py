@@ -49,7 +49,7 @@ class Signer:
         n = len(self.article_ids)
         signatures = np.stack(self.signatures) if n else np.zeros((0, N_PERM), np.uint32)
         return pa.Table.from_arrays(
-            [pa.array(self.article_ids, pa.string()), int_lists(signatures.astype(np.int64)),
+            [pa.array(self.article_ids, pa.string()), signature_blobs(signatures),
              pa.array(self.n_shingles, pa.int64()), pa.array([stored_terms(t) for t in self.terms], pa.string()),
              pa.array([self.run_id] * n, pa.string()), int_lists(band_hashes(signatures).view(np.int64)),
              pa.array([stored_terms(k) for k in self.keys], pa.string()),
@@ -84,3 +84,30 @@ def int_lists(rows: np.ndarray) -> pa.ListArray:
     """An (n, k) int64 array as n Arrow lists of k values, without a Python int each."""
     n, k = rows.shape
     return pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32) * k), pa.array(rows.ravel(), pa.int64()))
+
+
+def signature_blobs(signatures: np.ndarray) -> pa.BinaryArray:
+    """An (n, N_PERM) block of signatures as ``story_signatures.minhash`` keeps them: one little-endian
+    BLOB an article, straight from the block's bytes."""
+    block = np.ascontiguousarray(signatures, dtype="<u4")
+    n, width = len(block), N_PERM * 4
+    offsets = pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes())
+    return pa.Array.from_buffers(pa.binary(), n, [None, offsets, pa.py_buffer(block.tobytes())])
+
+
+def signatures_of_blobs(minhash: "pa.ChunkedArray | pa.BinaryArray") -> np.ndarray:
+    """``story_signatures.minhash`` as read back (a BLOB column, in Arrow) as an (n, N_PERM) uint32 block:
+    each chunk's bytes viewed in place, no Python value an article."""
+    import pyarrow.compute as pc
+
+    width = N_PERM * 4
+    blocks = []
+    for chunk in minhash.chunks if isinstance(minhash, pa.ChunkedArray) else [minhash]:
+        n = len(chunk)
+        if not n:
+            continue
+        if chunk.null_count or pc.min_max(pc.binary_length(chunk)).as_py() != {"min": width, "max": width}:
+            raise ValueError(f"story_signatures.minhash: every signature must be {width} bytes")
+        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset:chunk.offset + n + 1]
+        blocks.append(np.frombuffer(chunk.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].view("<u4").reshape(n, N_PERM))
+    return np.concatenate(blocks).astype(np.uint32, copy=False) if blocks else np.zeros((0, N_PERM), np.uint32)

@@ -24,8 +24,7 @@ from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
 from dateline.stories.clusters import KEY_DF_MAX, Articles, forget_frequencies, linked, terms_of_lists
-from dateline.stories.features import N_PERM
-from dateline.stories.signing import Signer, stored_number_lists, stored_term_lists
+from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
 
 
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
@@ -63,8 +62,7 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
     by id)."""
     if rows is None or not rows.num_rows:
         return Articles.of([]), {}
-    # read as uint32 (``features_for_clustering``): the signature block is Arrow's buffer, no copy
-    signatures = rows["minhash"].combine_chunks().flatten().to_numpy().reshape(rows.num_rows, N_PERM)
+    signatures = signatures_of_blobs(rows["minhash"])
     ids = rows["article_id"].to_pylist()
     orgs = [tuple(o.split()) if o else () for o in rows["orgs"].to_pylist()]  # '' none (NULL: re-signed first)
     articles = Articles(ids, day_numbers_of(rows["published_claimed"]), signatures,
