@@ -11,9 +11,8 @@ class StorySignature(TableModel):
 
     article_id: str
     # The 128 unsigned 32-bit MinHash values, little-endian, as one 512-byte BLOB
-    # (``numpy.frombuffer(minhash, "<u4")``; ``signing.signature_blobs``). Kept as a BIGINT[] list until
-    # stop 28: at 100,000 articles the stage's read of them took 0.29-0.74 s instead of 0.19-0.21 and a
-    # 51 MB copy to flatten, their load 2.2 s instead of 1.5, and the file held twice the bytes.
+    # (``numpy.frombuffer(minhash, "<u4")``; ``signing.signature_blobs``): a BIGINT[] list until stop 28,
+    # which the stage read more slowly and flattened through a copy (docs/performance.md, stop 28).
     minhash: bytes
     n_shingles: int  # distinct word 3-grams of the body; under 8 the article is too short to compare
     # Title and lede words and names (title words also as "t:word"), sorted and joined by spaces (a term has

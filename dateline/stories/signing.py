@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dateline.stories.clusters import band_hashes, key_terms
 from dateline.stories.features import N_PERM, features
@@ -98,8 +99,6 @@ def signature_blobs(signatures: np.ndarray) -> pa.BinaryArray:
 def signatures_of_blobs(minhash: "pa.ChunkedArray | pa.BinaryArray") -> np.ndarray:
     """``story_signatures.minhash`` as read back (a BLOB column, in Arrow) as an (n, N_PERM) uint32 block:
     each chunk's bytes viewed in place, no Python value an article."""
-    import pyarrow.compute as pc
-
     width = N_PERM * 4
     blocks = []
     for chunk in minhash.chunks if isinstance(minhash, pa.ChunkedArray) else [minhash]:

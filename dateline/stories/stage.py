@@ -72,13 +72,13 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
     return articles, info
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
 def day_numbers_of(claimed: pa.ChunkedArray) -> np.ndarray:
     """``Articles.ordinals`` from Arrow's claimed dates (days since 1970 to day numbers, NULL to NaN)."""
     days = claimed.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64)
     return days + _EPOCH_ORDINAL
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def _read_by_chunks(db: Database, article_ids: list[str], read) -> list:
