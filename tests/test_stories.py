@@ -270,16 +270,16 @@ def test_articles_rank_earliest_claimed_first_undated_last_then_id():
                  articles.terms, articles.numbers, [(), ()])
 
 
-def test_claimed_dates_read_from_arrow_are_the_day_numbers_of_the_dates():
+def test_claimed_dates_read_from_arrow_are_the_day_numbers_of_the_dates_and_go_back_to_them():
     import pyarrow as pa
 
-    from dateline.stories.clusters import day_numbers
-    from dateline.stories.stage import day_numbers_of
+    from dateline.stories.clusters import dates_of, day_numbers, day_numbers_of
 
     dates = [date(2021, 6, 16), None, date(1, 1, 1), date(9999, 12, 31), date(1970, 1, 1), date(1969, 12, 31)]
     read = pa.chunked_array([pa.array(dates[:2], pa.date32()), pa.array(dates[2:], pa.date32())])
     assert np.array_equal(day_numbers_of(read), day_numbers(dates), equal_nan=True)
     assert np.isnan(day_numbers_of(read)[1]) and day_numbers_of(read)[0] == date(2021, 6, 16).toordinal()
+    assert dates_of(day_numbers(dates)).to_pylist() == dates
 
 
 def test_a_candidate_group_too_large_for_average_link_is_split_not_held(monkeypatch):

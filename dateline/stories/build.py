@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import pyarrow as pa
 
-from dateline.stories.clusters import Articles, Item, cluster
+from dateline.stories.clusters import Articles, Item, cluster, dates_of
 from dateline.stories.evidence import MemberDates, story_evidence
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember
 from schemas.ddl import arrow_schema
@@ -121,13 +120,7 @@ def _story_rows(articles: Articles, info: Mapping[str, ArticleInfo], story_ids: 
     width = max(1, int(codes.max()) + 1 if len(codes) else 1)
     pairs = np.unique(story[codes >= 0] * width + codes[codes >= 0])
     n_publishers = np.bincount(pairs // width, minlength=len(members))
-    epoch = date(1970, 1, 1).toordinal()
-
-    def dates(ordinals: np.ndarray) -> pa.Array:
-        return pa.array(np.where(np.isnan(ordinals), 0, ordinals - epoch).astype(np.int32), pa.int32(),
-                        mask=np.isnan(ordinals)).cast(pa.date32())
-
     return pa.Table.from_pydict(
         {"story_id": story_ids, "title": [titles[titled[a]] if o else None for a, o in zip(at.tolist(), own.tolist())],
-         "first_published": dates(first), "last_published": dates(last), "n_articles": sizes,
+         "first_published": dates_of(first), "last_published": dates_of(last), "n_articles": sizes,
          "n_publishers": n_publishers, "run_id": [run_id] * len(story_ids)}, schema=arrow_schema(Story))

@@ -165,6 +165,23 @@ def day_numbers(claimed: Sequence[date | None]) -> np.ndarray:
     return np.array([c.toordinal() if c else np.nan for c in claimed], np.float64)
 
 
+#: date(1970, 1, 1)'s day number: Arrow's date32 counts days from it.
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def day_numbers_of(claimed: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """``Articles.ordinals`` of Arrow's date32 dates (NULL: NaN), as the stage reads them."""
+    if isinstance(claimed, pa.ChunkedArray):
+        claimed = claimed.combine_chunks()
+    return claimed.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64) + _EPOCH
+
+
+def dates_of(ordinals: np.ndarray) -> pa.Array:
+    """Day numbers (NaN: none) back as Arrow's date32, as the story tables keep them."""
+    undated = np.isnan(ordinals)
+    return pa.array(np.where(undated, 0, ordinals - _EPOCH).astype(np.int32), pa.int32(), mask=undated).cast(pa.date32())
+
+
 @dataclass
 class Clustering:
     near_duplicates: list[tuple[str, str, float]] = field(default_factory=list)  # (article, duplicate_of, sim)

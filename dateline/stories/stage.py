@@ -15,15 +15,14 @@ stories are not read at all.
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pyarrow as pa
 
 from dateline.store import stories as store
 from dateline.store.database import Database
 from dateline.stories.build import ArticleInfo, build
-from dateline.stories.clusters import KEY_DF_MAX, Articles, forget_frequencies, linked, terms_of_lists
+from dateline.stories.clusters import (KEY_DF_MAX, Articles, day_numbers_of, forget_frequencies, linked,
+                                       terms_of_lists)
 from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
 
 
@@ -70,15 +69,6 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
                         terms_of_lists(stored_number_lists(rows["numbers"])), orgs)
     info = {a: ArticleInfo(t, p) for a, t, p in zip(ids, rows["title"].to_pylist(), rows["publisher"].to_pylist())}
     return articles, info
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def day_numbers_of(claimed: pa.ChunkedArray) -> np.ndarray:
-    """``Articles.ordinals`` from Arrow's claimed dates (days since 1970 to day numbers, NULL to NaN)."""
-    days = claimed.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float64)
-    return days + _EPOCH_ORDINAL
 
 
 def _read_by_chunks(db: Database, article_ids: list[str], read) -> list:
