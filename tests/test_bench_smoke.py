@@ -166,3 +166,30 @@ def test_batch_size_sweep_takes_sizes_in_turn_and_compares_within_a_round(tmp_pa
     assert second["articles_per_s_range"] == [200.0, 400.0]
     assert second["tree_pss_mb_max"] == 3000 / 5 + 2 and second["peak_rss_mb_max"] == 300 + 2
     assert "vs 1,000 (same round)" in mod.sweep_report(got, 10_000)
+
+
+def test_stories_cost_is_counted_against_the_run_and_against_stories_off():
+    """The stories stage's share is of the run's wall-clock processing, not of the summed stage times
+    (parse workers overlap: that sum halved it), and a stories-off run beside it gives what stories cost in
+    all (signing, load, stage, corpus check)."""
+    mod = _bench_module()
+
+    def run(processing_s, stages, rss):
+        return {"articles": 100_000, "processing_s": processing_s, "articles_per_s": 100_000 / processing_s,
+                "peak_rss_mb": rss, "task_runner": "process", "stages": stages, "summary": {}}
+
+    base = {"read": 10.0, "normalize": 120.0, "validate": 6.0, "load": 20.0}
+    on = run(110.0, {**base, "normalize": 150.0, "load": 24.0, "stories (near-duplicates, story clusters)": 10.0,
+                     "corpus date check": 2.0}, 1100.0)
+    off = run(80.0, base, 950.0)
+    ratios, targets = mod.ratios_and_targets({"dateline": on, "nostories": off}, 100_000)
+    by_name = {t["target"]: t for t in targets}
+    stage = by_name["stories stage: what it adds to the run"]
+    assert stage["measured"] == pytest.approx(10.0 / 100.0) and stage["met"]
+    whole = by_name["all of stories: what they add to the run (vs stories off)"]
+    assert whole["measured"] == pytest.approx(110.0 / 80.0 - 1) and not whole["met"]
+    assert "+30.0 s" in whole["note"] and "load +4.0 s" in whole["note"] and "950 -> 1,100 MB" in whole["note"]
+    assert ratios["stories_on_vs_off"] == pytest.approx(80.0 / 110.0)
+    # without a stories-off run there is no whole-cost line, and the stage's share stands alone
+    _, targets = mod.ratios_and_targets({"dateline": on}, 100_000)
+    assert [t["target"] for t in targets if "stories" in t["target"]] == ["stories stage: what it adds to the run"]
