@@ -121,24 +121,73 @@ def test_a_later_run_that_brings_the_evidence_accuses_an_article_loaded_before(r
     assert halves == once and len(once) == 1
 
 
-def test_the_pair_join_in_parts_finds_the_same_neighbours(runs, monkeypatch):
-    from dateline.dating.corpus_stage import judge_all
-    from dateline.store import corpus_dates
+def test_the_neighbours_in_blocks_are_the_same_and_ties_go_by_id(runs):
+    from dateline.dating import neighbours
+    from dateline.dating.corpus_stage import judge_by_weights, read_weights
 
-    def nearest(part_articles):
-        monkeypatch.setattr(corpus_dates, "PART_ARTICLES", part_articles)
-        with duckdb.connect(str(runs["root"] / "once.duckdb"), read_only=True) as con:
-            near = corpus_dates.nearest_articles(con, top=corpus.NEIGHBOURS, min_similarity=corpus.MIN_SIMILARITY,
-                                                 df_max=corpus.TERM_DF_MAX, df_share=corpus.TERM_DF_SHARE)
-            # cosines rounded: DuckDB sums a pair's terms in whatever order its threads meet them
-            return sorted((a, d, [(b, e, round(s, 9)) for b, e, s in n]) for a, d, n in near), \
-                sorted((a, x is not None) for a, x in judge_all(con))
+    with duckdb.connect(str(runs["root"] / "once.duckdb"), read_only=True) as con:
+        weights = read_weights(con)
 
-    whole, in_parts = nearest(10_000), nearest(2)  # one part; four parts of the 8 dated articles
-    assert whole == in_parts and len(whole[0]) >= 5 and sum(accused for _, accused in whole[1]) == 1
+    def nearest(block):
+        return list(neighbours.nearest_articles(weights, top=corpus.NEIGHBOURS, min_similarity=corpus.MIN_SIMILARITY,
+                                                block=block))
+
+    whole, in_blocks = nearest(10_000), nearest(2)  # one block; four blocks of the 8 dated articles
+    assert whole == in_blocks and len(whole) >= 5
+    assert [a for a, _, _ in whole] == sorted(a for a, _, _ in whole)
+    for _, _, found in whole:
+        assert [(-s, b) for b, _, s in found] == sorted((-s, b) for b, _, s in found)
+    assert sum(x is not None for _, x in judge_by_weights(weights)) == 1
+
+
+def test_neighbours_are_the_cosines_of_the_weights_best_first_ties_by_id():
+    import numpy as np
+    import pyarrow as pa
+
+    from dateline.dating import neighbours
+    from dateline.dating.corpus_stage import judge_by_weights
+
+    # four articles: b and c have the same terms (a tie for a: it goes to b, the lesser id), d shares nothing
+    rows = [("a", "x", 1.0), ("a", "y", 1.0), ("b", "x", 2.0), ("b", "z", 1.0), ("c", "x", 2.0), ("c", "z", 1.0),
+            ("d", "q", 1.0)]
+    day = date(2020, 1, 1)
+    weights = pa.table({"article_id": [r[0] for r in rows], "claimed": [day] * len(rows),
+                        "term": [r[1] for r in rows], "w": [r[2] for r in rows]})
+    got = {a: [(b, round(s, 12)) for b, _, s in found]
+           for a, _, found in neighbours.nearest_articles(weights, top=1, min_similarity=0.05)}
+    ab = round(2 / (np.sqrt(2) * np.sqrt(5)), 12)
+    assert got == {"a": [("b", ab)], "b": [("c", 1.0)], "c": [("b", 1.0)]}
+    one_by_one = list(neighbours.nearest_articles(weights, top=1, min_similarity=0.05, block=1))  # d's: empty
+    assert one_by_one == list(neighbours.nearest_articles(weights, top=1, min_similarity=0.05))
+    assert [a for a, _ in judge_by_weights(weights)] == ["a", "b", "c"]
+    twice = pa.table({"article_id": ["a", "a"], "claimed": [day, day], "term": ["x", "x"], "w": [1.0, 1.0]})
+    with pytest.raises(ValueError, match="distinct"):
+        list(neighbours.nearest_articles(twice, top=1, min_similarity=0.05))
 
 
 def test_a_run_that_adds_nothing_keeps_the_rows_without_checking_again(runs):
     assert runs["again"]["corpus_check"]["skipped"] == 1 and runs["again"]["loaded"] == 0
     with duckdb.connect(str(runs["root"] / "once.duckdb"), read_only=True) as con:
         assert [r[0] for r in con.execute(ROWS).fetchall()] == [LIAR[0]]
+
+
+def test_the_articles_may_accuse_passes_over_are_those_the_judge_clears_at_once():
+    import random
+
+    import numpy as np
+
+    from dateline.dating.corpus import may_accuse
+
+    rng = random.Random(7)
+    claimed = date(1990, 6, 1)
+    accused = 0
+    for _ in range(2000):
+        found = [Neighbour(f"n{k}", claimed + timedelta(days=rng.choice([-271, -270, 0, 270, 271, 400, 450, 500,
+                                                                          550, 600])), rng.random())
+                 for k in range(rng.randint(1, 10))]
+        near = sum(abs(n.claimed - claimed) <= GAP for n in found)
+        if not may_accuse(np.array([len(found)]), np.array([near]))[0]:
+            assert judge_by_neighbours("a", claimed, found) is None
+        else:
+            accused += judge_by_neighbours("a", claimed, found) is not None
+    assert accused > 200  # the draw reaches accusations: a may_accuse that passed over too many would show

@@ -13,9 +13,10 @@ after every other article that names it is accused (its neighbours all lie years
 asks for several agreeing neighbours, all far away, and ``date_anomalies`` says the accusation came from
 the corpus, so an analyst weighs it apart from the article's own evidence.
 
-Neighbours are found by the store (``dateline.store.corpus_dates``, one SQL query over the stories stage's
-stored terms): the ``NEIGHBOURS`` most similar articles by tf-idf cosine over terms rarer than
-``TERM_DF_MAX`` articles, with a cosine of at least ``MIN_SIMILARITY``. This module only judges them.
+Neighbours are found over the stories stage's stored terms (their weights in SQL,
+``dateline.store.corpus_dates``; the sparse products in ``dateline.dating.neighbours``): the
+``NEIGHBOURS`` most similar articles by tf-idf cosine over terms rarer than ``TERM_DF_MAX`` articles, with
+a cosine of at least ``MIN_SIMILARITY``. This module only judges them.
 
 Chosen with eval_sanity's protocol (``bench/eval_sanity.py`` prints the corpus rows, dev and held-out
 halves apart): a gap of 120 days also caught month shifts but flagged 2% of untouched Reuters articles,
@@ -30,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import numpy as np
 
 NEIGHBOURS = 10  # how many of the most similar articles vote
 MIN_SIMILARITY = 0.05  # a cosine below this shares too little to vote at all
@@ -86,6 +89,12 @@ class CorpusAccusation:
                 f"{self.first.isoformat()}..{self.last.isoformat()}, none within {GAP.days} days of the claimed "
                 f"{self.claimed.isoformat()} (nearest {days} days away): "
                 + ",".join(n.article_id for n in self.agreeing))
+
+
+def may_accuse(n_neighbours: np.ndarray, n_near: np.ndarray) -> np.ndarray:
+    """Which articles ``judge_by_neighbours`` could accuse, from how many voters each has and how many of
+    them lie within GAP of its claim (arrays over many articles): the others it answers None at once."""
+    return (n_neighbours >= MIN_AGREEING) & (n_near <= MAX_NEAR)
 
 
 def judge_by_neighbours(article_id: str, claimed: date, neighbours: Sequence[Neighbour]) -> CorpusAccusation | None:
