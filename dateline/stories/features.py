@@ -29,6 +29,9 @@ del _rng
 _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
                        "\u00a0": " "})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# The same words as bytes, found in the UTF-8 of the text: they are ASCII, and no byte of a multi-byte
+# character matches, so the sequence is the same and the 3-grams are hashed without an encode each.
+_WORD_BYTES = re.compile(rb"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"[0-9]+")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'\-]{2,}(?:\s+[A-Z][a-zA-Z'\-]{2,})*")
 #: Words too common to tell stories apart (English function words and reporting verbs).
@@ -89,6 +92,16 @@ def _shingle_hashes(toks: list[str]) -> np.ndarray:
     return np.fromiter(map(zlib.crc32, map(str.encode, grams)), np.uint64, len(grams))
 
 
+def _folded_shingle_hashes(folded: str) -> np.ndarray:
+    """``shingle_hashes`` of a folded body, the words found as bytes (``_WORD_BYTES``; a lone surrogate
+    passes through as bytes that match nothing, as it matched nothing as a character)."""
+    toks = _WORD_BYTES.findall(folded.lower().encode("utf-8", "surrogatepass"))
+    if len(toks) < SHINGLE:
+        return np.zeros(0, np.uint64)
+    grams = set(map(b" ".join, zip(toks, toks[1:], toks[2:])))
+    return np.fromiter(map(zlib.crc32, grams), np.uint64, len(grams))
+
+
 def minhash(hashes: np.ndarray) -> np.ndarray:
     """The MinHash signature of a set of 32-bit hashes under N_PERM multiply-shift hash functions."""
     if not len(hashes):
@@ -113,15 +126,35 @@ def _terms_of(text: str) -> set[str]:
 
 def _story_terms(title: str, body: str) -> tuple[str, ...]:
     """``story_terms`` of a folded title and body."""
-    head = f"{title} {' '.join(body.split()[:LEDE_WORDS])}"
+    head = f"{title} {' '.join(body.split(None, LEDE_WORDS)[:LEDE_WORDS])}"  # not a split of the whole body
     terms = _terms_of(head)
     # Title words count twice (as themselves and as "t:" terms): a headline names its story.
     terms |= {"t:" + w for w in _terms_of(title)}
     for name in set(_NAME.findall(head)):
-        parts = [p for p in _WORD.findall(name.lower()) if p not in STOPWORDS]
-        if len(parts) > 1:  # a multi-word name is one term too: "white house", "vladimir putin"
-            terms.add("_".join(parts))
+        term = _name_term(name)
+        if term:
+            terms.add(term)
     return tuple(sorted(terms))
+
+
+#: Names a parse process has made terms of, and their terms (None: a name of one word). The same names
+#: recur across a corpus's articles ("White House", a company, a minister); cleared when full.
+_NAME_TERMS: dict[str, str | None] = {}
+NAME_TERMS_MAX = 100_000
+
+
+def _name_term(name: str) -> str | None:
+    """A multi-word name as one term ("white house", "vladimir putin": "white_house"), None for one word."""
+    try:
+        return _NAME_TERMS[name]
+    except KeyError:
+        pass
+    parts = [p for p in _WORD.findall(name.lower()) if p not in STOPWORDS]
+    term = "_".join(parts) if len(parts) > 1 else None
+    if len(_NAME_TERMS) >= NAME_TERMS_MAX:
+        _NAME_TERMS.clear()
+    _NAME_TERMS[name] = term
+    return term
 
 
 def numbers(body: str) -> tuple[str, ...]:
@@ -158,6 +191,6 @@ def organisation_words(org: str) -> list[str]:
 
 def features(title: str | None, body: str) -> Features:
     folded, folded_title = fold(body), fold(title or "")  # once for shingles, lede, numbers and organisations
-    hashes = _shingle_hashes(_WORD.findall(folded.lower()))
+    hashes = _folded_shingle_hashes(folded)
     return Features(minhash(hashes), len(hashes), _story_terms(folded_title, folded), _numbers(folded),
                     _organisations(folded_title, folded))
