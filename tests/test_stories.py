@@ -701,3 +701,28 @@ def test_names_made_terms_once_give_the_same_terms_as_made_afresh(monkeypatch):
     f._NAME_TERMS.clear()
     assert f.story_terms(title, body) == first and len(f._NAME_TERMS) <= 3
     assert f.story_terms(title, body) == first
+
+
+def test_pairs_sharing_keys_found_block_by_block_are_those_of_the_whole_product(monkeypatch):
+    from scipy import sparse
+
+    from dateline.stories import clusters
+
+    rng = np.random.default_rng(3)
+    n = 700
+    rows = rng.integers(0, n, 6000).astype(np.int32)
+    columns = rng.integers(0, 900, 6000).astype(np.int32)
+    incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)), shape=(n, 900))
+    whole = sparse.triu(incidence @ incidence.T, 1).tocsr()  # the definition: shared keys above the diagonal
+    whole.sort_indices()
+    for at_least in (1, 2):
+        first = np.repeat(np.arange(n), np.diff(whole.indptr))
+        keep = whole.data >= at_least
+        expected = np.stack([first[keep], whole.indices[keep]], axis=1)
+        inc = clusters._incidence(rows, columns, n)
+        for block in (1, 64, 1000):
+            for transposed in (None, inc.T.tocsr()):
+                got = np.concatenate([clusters._pairs_sharing_from(inc, s, min(n, s + block), at_least, transposed)
+                                      for s in range(0, n, block)])
+                assert got.dtype == np.int32 and np.array_equal(got, expected)
+    assert len(expected) > 500  # at_least 2: pairs of two shared keys are there to find

@@ -487,20 +487,32 @@ def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.concatenate(out_rows), np.concatenate(out_keys), names
 
 
-def _pairs_sharing(rows: np.ndarray, columns: np.ndarray, n: int, at_least: int = 1) -> np.ndarray:
-    """(i, j) rows, i < j, of items that share at least ``at_least`` keys, given the (item, key column)
-    entries of the incidence matrix (it times its transpose, above the diagonal). 32-bit, as every index
-    array of the pair searches: at 100,000 articles each search holds millions of entries at once."""
+def _incidence(rows: np.ndarray, columns: np.ndarray, n: int):
+    """The (item, key) incidence matrix of (item, key column) entries, as CSR rows: items that share keys
+    are its product with its transpose (``_pairs_sharing_from``)."""
     from scipy import sparse
 
-    if not len(rows):
-        return np.zeros((0, 2), np.int32)
-    incidence = sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)), shape=(n, int(columns.max()) + 1))
-    shared = (incidence @ incidence.T).tocsr()
+    return sparse.csr_matrix((np.ones(len(rows), np.int32), (rows, columns)),
+                             shape=(n, int(columns.max()) + 1 if len(columns) else 1))
+
+
+def _pairs_sharing_from(incidence, start: int, stop: int, at_least: int = 1, transposed=None) -> np.ndarray:
+    """(i, j) rows, i < j, of items that share at least ``at_least`` keys (``incidence``), i one of
+    ``start..stop``, in order. 32-bit, as every index array of the pair searches. The rows of the block
+    times the transpose of the rows from ``start`` on: what lies left of the block is below the diagonal,
+    not computed (the whole product computed both triangles and held them at once, ~9 million entries at
+    100,000 distinct wire reports). With ``transposed`` (``incidence.T`` as CSR rows, made once), the
+    block times all of it instead: for many entries and few pairs (LSH bands), slicing and transposing the
+    rest again for each block cost more than the triangle saves."""
+    if transposed is None:
+        shared, offset = (incidence[start:stop] @ incidence[start:].T).tocsr(), start
+    else:
+        shared, offset = (incidence[start:stop] @ transposed).tocsr(), 0
     shared.sort_indices()  # row by row, columns ascending: the pairs come out sorted without a lexsort
-    first = np.repeat(np.arange(n, dtype=np.int32), np.diff(shared.indptr))
-    keep = (shared.indices > first) & (shared.data >= at_least)
-    return np.stack([first[keep], shared.indices[keep].astype(np.int32, copy=False)], axis=1)
+    first = np.repeat(np.arange(start, stop, dtype=np.int32), np.diff(shared.indptr))
+    second = shared.indices.astype(np.int32) + np.int32(offset)
+    keep = (second > first) & (shared.data >= at_least)
+    return np.stack([first[keep], second[keep]], axis=1)
 
 
 def _band_entries(signatures: np.ndarray, comparable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -552,12 +564,18 @@ def _copies(signatures: np.ndarray, n_shingles: np.ndarray, numbers, p: np.ndarr
 def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows of LSH candidates that are near-duplicates (``_copies``) and their estimated Jaccard
     (rounded to 4 places). Candidates are checked PAIR_BLOCK at a time, in numpy."""
-    pairs = _pairs_sharing(*_band_entries(signatures, n_shingles >= MIN_SHINGLES), len(signatures))
+    n = len(signatures)
+    entries, buckets = _band_entries(signatures, n_shingles >= MIN_SHINGLES)
+    incidence = _incidence(entries, buckets, n)
+    transposed = incidence.T.tocsr()
+    del entries, buckets
     keep_pairs, keep_jaccard = [], []
-    for start in range(0, len(pairs), PAIR_BLOCK):
-        p = pairs[start:start + PAIR_BLOCK]
-        keep, agree = _copies(signatures, n_shingles, numbers, p)
-        keep_pairs.append(p[keep]), keep_jaccard.append(_JACCARD[agree[keep]])
+    for first in range(0, n, ROW_BLOCK):  # the candidates of ROW_BLOCK items at a time, as the stories'
+        pairs = _pairs_sharing_from(incidence, first, min(n, first + ROW_BLOCK), transposed=transposed)
+        for start in range(0, len(pairs), PAIR_BLOCK):
+            p = pairs[start:start + PAIR_BLOCK]
+            keep, agree = _copies(signatures, n_shingles, numbers, p)
+            keep_pairs.append(p[keep]), keep_jaccard.append(_JACCARD[agree[keep]])
     if not keep_pairs:
         return np.zeros((0, 2), np.int32), np.zeros(0)
     return np.concatenate(keep_pairs), np.concatenate(keep_jaccard)
@@ -577,27 +595,36 @@ def candidate_pairs(articles: Articles, x, hot: set[str] | None = None,
                     pool: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
     cosine (``x = static_vectors(articles)``) of at least CANDIDATE_COSINE; and those cosines. ``pool``: threads
-    to compute the cosines of PAIR_BLOCK pairs each on (scipy's row gathers and products let go of the GIL)."""
+    to check the pairs on, PAIR_BLOCK at a time (scipy's row gathers and products let go of the GIL)."""
     rows, keys, names = item_keys(articles.terms)
     if hot is None:  # the hot key terms of ``articles``: held by more than KEY_DF_MAX of them
         is_hot = np.bincount(keys, minlength=len(names)) > KEY_DF_MAX
     else:
         is_hot = np.fromiter((t in hot for t in names), bool, len(names))
     cold = ~is_hot[keys]
-    pairs = _pairs_sharing(rows[cold], keys[cold], len(articles), SHARED_KEYS)
-    ordinals = articles.ordinals
+    n, ordinals = len(articles), articles.ordinals
+    if not cold.any():
+        return np.zeros((0, 2), np.int32), np.zeros(0)
+    incidence = _incidence(rows[cold], keys[cold], n)
+    del rows, keys, cold
 
-    def check(start: int) -> tuple[np.ndarray, np.ndarray]:
-        p = pairs[start:start + PAIR_BLOCK]
+    def check(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         keep, sims = _story_candidates(x, ordinals, p)
         return p[keep], sims[keep]
 
-    # blocks in order whichever thread computes them: the same rows as one loop
-    blocks = list((pool.map if pool else map)(check, range(0, len(pairs), PAIR_BLOCK)))
-    keep_pairs, keep_sims = [p for p, _ in blocks], [s for _, s in blocks]
-    if not keep_pairs:
+    # This thread finds the key-sharing pairs ROW_BLOCK items at a time while the pool's threads check them
+    # PAIR_BLOCK at a time, in order whichever thread checks them: the same rows as one loop. The 4.7 million
+    # pairs of 100,000 distinct wire reports are never one product (~9 million entries, both triangles).
+    checked = []
+    for start in range(0, n, ROW_BLOCK):
+        pairs = _pairs_sharing_from(incidence, start, min(n, start + ROW_BLOCK), SHARED_KEYS)
+        for at in range(0, len(pairs), PAIR_BLOCK):
+            p = pairs[at:at + PAIR_BLOCK]
+            checked.append(pool.submit(check, p) if pool else check(p))
+    blocks = [c.result() for c in checked] if pool else checked
+    if not blocks:
         return np.zeros((0, 2), np.int32), np.zeros(0)
-    return np.concatenate(keep_pairs), np.concatenate(keep_sims)
+    return np.concatenate([p for p, _ in blocks]), np.concatenate([s for _, s in blocks])
 
 
 def linked(articles: Articles, pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
