@@ -595,7 +595,7 @@ def candidate_pairs(articles: Articles, x, hot: set[str] | None = None,
                     pool: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
     cosine (``x = static_vectors(articles)``) of at least CANDIDATE_COSINE; and those cosines. ``pool``: threads
-    to check the pairs on, PAIR_BLOCK at a time (scipy's row gathers and products let go of the GIL)."""
+    to compute the cosines of PAIR_BLOCK pairs each on (scipy's row gathers and products let go of the GIL)."""
     rows, keys, names = item_keys(articles.terms)
     if hot is None:  # the hot key terms of ``articles``: held by more than KEY_DF_MAX of them
         is_hot = np.bincount(keys, minlength=len(names)) > KEY_DF_MAX
@@ -608,20 +608,19 @@ def candidate_pairs(articles: Articles, x, hot: set[str] | None = None,
     incidence = _incidence(rows[cold], keys[cold], n)
     del rows, keys, cold
 
-    def check(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # The pairs ROW_BLOCK items at a time (the whole product held ~9 million entries, both triangles, for the
+    # 4.7 million pairs of 100,000 distinct wire reports), while the near-duplicate search runs on a thread
+    pairs = np.concatenate([_pairs_sharing_from(incidence, start, min(n, start + ROW_BLOCK), SHARED_KEYS)
+                            for start in range(0, n, ROW_BLOCK)])
+    del incidence
+
+    def check(start: int) -> tuple[np.ndarray, np.ndarray]:
+        p = pairs[start:start + PAIR_BLOCK]
         keep, sims = _story_candidates(x, ordinals, p)
         return p[keep], sims[keep]
 
-    # This thread finds the key-sharing pairs ROW_BLOCK items at a time while the pool's threads check them
-    # PAIR_BLOCK at a time, in order whichever thread checks them: the same rows as one loop. The 4.7 million
-    # pairs of 100,000 distinct wire reports are never one product (~9 million entries, both triangles).
-    checked = []
-    for start in range(0, n, ROW_BLOCK):
-        pairs = _pairs_sharing_from(incidence, start, min(n, start + ROW_BLOCK), SHARED_KEYS)
-        for at in range(0, len(pairs), PAIR_BLOCK):
-            p = pairs[at:at + PAIR_BLOCK]
-            checked.append(pool.submit(check, p) if pool else check(p))
-    blocks = [c.result() for c in checked] if pool else checked
+    # blocks in order whichever thread computes them: the same rows as one loop
+    blocks = list((pool.map if pool else map)(check, range(0, len(pairs), PAIR_BLOCK)))
     if not blocks:
         return np.zeros((0, 2), np.int32), np.zeros(0)
     return np.concatenate([p for p, _ in blocks]), np.concatenate([s for _, s in blocks])
