@@ -4,7 +4,8 @@ stage has stored their terms. Knows the store's functions, not SQL and not Prefe
 It is recomputed whole on every run that adds or removes articles: a new article can change any article's
 neighbours and every term's document frequency (so its weights), and an incremental form would need
 weights that do not move with the corpus. The rows are therefore the same whatever the batches, file
-order and number of runs; the cost is one query per run (docs/performance.md).
+order and number of runs; the cost is one read of the terms' weights and their sparse products per run
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def judge_all(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[str, corpus.Corp
 
 
 def read_weights(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The terms' weights the check compares articles by, with its document-frequency bounds."""
     return store.read_term_weights(con, df_max=corpus.TERM_DF_MAX, df_share=corpus.TERM_DF_SHARE)
 
 

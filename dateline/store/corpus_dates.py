@@ -19,7 +19,7 @@ from schemas.ddl import to_arrow
 # - An article's stored terms are distinct (``features.story_terms`` gives a sorted set; the neighbour
 #   search checks the rows it gets): a DISTINCT over all 5 million (article, term) rows of 100,000 articles
 #   took 1.4 of the query's 2.5 s, list_distinct per row 1.1-2 s.
-# - The weights are normalised per article in numpy (``neighbours.nearest_articles``), not by a SQL sum:
+# - The weights are normalised per article in numpy (``neighbours.neighbour_blocks``), not by a SQL sum:
 #   DuckDB's threads add in any order, so two articles with the same terms could get cosines an ulp apart
 #   and their tie be broken by that, not by id.
 _WEIGHTS_SQL = """
@@ -38,7 +38,7 @@ FROM w JOIN articles a USING (article_id) ORDER BY w.article_id, w.term
 
 def read_term_weights(con: duckdb.DuckDBPyConnection, *, df_max: int, df_share: float) -> pa.Table:
     """(article_id, claimed, term, w): the tf-idf weight of each term kept of every current dated article,
-    ordered by id and term (``dateline.dating.neighbours.nearest_articles`` takes it from there)."""
+    ordered by id and term (``dateline.dating.neighbours.neighbour_blocks`` takes it from there)."""
     return con.execute(_WEIGHTS_SQL, {"cap": df_max, "share": df_share}).to_arrow_table()
 
 
