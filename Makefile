@@ -54,7 +54,7 @@ eval: setup
 	$(BIN)/python bench/eval_sources.py
 	$(BIN)/python bench/eval_language.py
 
-# Throughput side by side (floor / dateline / naive / re-run) on a replicated reuters_dev corpus; then a
+# Throughput side by side (floor / dateline / stories off / naive / re-run) on a replicated reuters_dev corpus; then a
 # generated JSONL streamed at two sizes (peak RSS: memory flat) and JSONL/CSV vs .txt per article.
 # The issue's target is a 1 GB JSONL: make bench RECORDS_ARGS="--sizes-mb 100,1000" (needs ~1 GB of /tmp).
 RECORDS_ARGS ?= --sizes-mb 50,200
