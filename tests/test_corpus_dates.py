@@ -121,16 +121,22 @@ def test_a_later_run_that_brings_the_evidence_accuses_an_article_loaded_before(r
     assert halves == once and len(once) == 1
 
 
-def test_the_neighbours_in_blocks_are_the_same_and_ties_go_by_id(runs):
+def _nearest(weights, **kwargs):
+    """(article, claimed, [(neighbour, claimed, cosine), ...]) of every article with a neighbour, in order."""
     from dateline.dating import neighbours
+
+    return [(b.ids[i], b.claimed[i], [(b.ids[j], b.claimed[j], s) for j, s in zip(b.cols[lo:hi], b.sims[lo:hi])])
+            for b in neighbours.neighbour_blocks(weights, **kwargs) for i, lo, hi in b.spans()]
+
+
+def test_the_neighbours_in_blocks_are_the_same_and_ties_go_by_id(runs):
     from dateline.dating.corpus_stage import judge_by_weights, read_weights
 
     with duckdb.connect(str(runs["root"] / "once.duckdb"), read_only=True) as con:
         weights = read_weights(con)
 
     def nearest(block):
-        return list(neighbours.nearest_articles(weights, top=corpus.NEIGHBOURS, min_similarity=corpus.MIN_SIMILARITY,
-                                                block=block))
+        return _nearest(weights, top=corpus.NEIGHBOURS, min_similarity=corpus.MIN_SIMILARITY, block=block)
 
     whole, in_blocks = nearest(10_000), nearest(2)  # one block; four blocks of the 8 dated articles
     assert whole == in_blocks and len(whole) >= 5
@@ -144,7 +150,6 @@ def test_neighbours_are_the_cosines_of_the_weights_best_first_ties_by_id():
     import numpy as np
     import pyarrow as pa
 
-    from dateline.dating import neighbours
     from dateline.dating.corpus_stage import judge_by_weights
 
     # four articles: b and c have the same terms (a tie for a: it goes to b, the lesser id), d shares nothing
@@ -154,15 +159,15 @@ def test_neighbours_are_the_cosines_of_the_weights_best_first_ties_by_id():
     weights = pa.table({"article_id": [r[0] for r in rows], "claimed": [day] * len(rows),
                         "term": [r[1] for r in rows], "w": [r[2] for r in rows]})
     got = {a: [(b, round(s, 12)) for b, _, s in found]
-           for a, _, found in neighbours.nearest_articles(weights, top=1, min_similarity=0.05)}
+           for a, _, found in _nearest(weights, top=1, min_similarity=0.05)}
     ab = round(2 / (np.sqrt(2) * np.sqrt(5)), 12)
     assert got == {"a": [("b", ab)], "b": [("c", 1.0)], "c": [("b", 1.0)]}
-    one_by_one = list(neighbours.nearest_articles(weights, top=1, min_similarity=0.05, block=1))  # d's: empty
-    assert one_by_one == list(neighbours.nearest_articles(weights, top=1, min_similarity=0.05))
+    one_by_one = _nearest(weights, top=1, min_similarity=0.05, block=1)  # d's block: empty
+    assert one_by_one == _nearest(weights, top=1, min_similarity=0.05)
     assert [a for a, _ in judge_by_weights(weights)] == ["a", "b", "c"]
     twice = pa.table({"article_id": ["a", "a"], "claimed": [day, day], "term": ["x", "x"], "w": [1.0, 1.0]})
     with pytest.raises(ValueError, match="distinct"):
-        list(neighbours.nearest_articles(twice, top=1, min_similarity=0.05))
+        _nearest(twice, top=1, min_similarity=0.05)
 
 
 def test_a_run_that_adds_nothing_keeps_the_rows_without_checking_again(runs):

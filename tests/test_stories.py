@@ -679,31 +679,37 @@ def test_shingles_found_as_bytes_equal_those_found_as_text():
     # features() finds the body's words in its UTF-8 bytes; the words are ASCII, so the 3-grams must be
     # the ones the text's own words give, whatever else the text holds (a lone surrogate from a bad
     # decode, letters that lowercase to two characters, final sigma, apostrophes)
-    from dateline.stories.features import _WORD, _folded_shingle_hashes, _shingle_hashes
+    import zlib
+
+    from dateline.stories.features import _folded_shingle_hashes, shingle_hashes, words
+
+    def by_text(body: str) -> np.ndarray:  # the definition: the text's own words, 3-grams joined by spaces
+        toks = words(body)
+        grams = {" ".join(toks[k:k + 3]) for k in range(len(toks) - 2)}
+        return np.array(sorted(zlib.crc32(g.encode()) for g in grams), np.uint64)
 
     texts = ["It\u2019s rock'n'roll: DON'T stop \ud800 the \u0130stanbul caf\u00c9 \u03a3\u039f\u03a3 12,500 o'clock x'y" * 3,
              "\udcff\udcfe bytes \ud83d\ude00 emoji and words \ufb01ne", "a b", "",
              *(parse_text(seed_text(n)).body for n in ("001", "002", "003"))]
     for text in texts:
-        folded = fold(text)
-        as_bytes, as_text = _folded_shingle_hashes(folded), _shingle_hashes(_WORD.findall(folded.lower()))
-        assert as_bytes.dtype == as_text.dtype and np.array_equal(np.sort(as_bytes), np.sort(as_text))
-    assert len(_folded_shingle_hashes(fold(texts[0]))) > 10
+        as_bytes = shingle_hashes(text)
+        assert as_bytes.dtype == np.uint64 and np.array_equal(np.sort(as_bytes), by_text(text))
+        assert np.array_equal(_folded_shingle_hashes(fold(text)), as_bytes)
+    assert len(shingle_hashes(texts[0])) > 10
 
 
-def test_names_made_terms_once_give_the_same_terms_as_made_afresh(monkeypatch):
+def test_names_made_terms_once_give_the_same_terms_as_made_afresh():
     from dateline.stories import features as f
 
     title, body = "Joe Biden meets Vladimir Putin", parse_text(seed_text("001")).body
+    f._name_term.cache_clear()
     first = f.story_terms(title, body)
-    assert "vladimir_putin" in first and f._NAME_TERMS
-    monkeypatch.setattr(f, "NAME_TERMS_MAX", 3)  # full at once: cleared as names come
-    f._NAME_TERMS.clear()
-    assert f.story_terms(title, body) == first and len(f._NAME_TERMS) <= 3
-    assert f.story_terms(title, body) == first
+    assert "vladimir_putin" in first and f._name_term.cache_info().misses > 0
+    assert f.story_terms(title, body) == first and f._name_term.cache_info().hits > 0
+    assert f._name_term("White House") == "white_house" and f._name_term("Kremlin") is None
 
 
-def test_pairs_sharing_keys_found_block_by_block_are_those_of_the_whole_product(monkeypatch):
+def test_pairs_sharing_keys_found_block_by_block_are_those_of_the_whole_product():
     from scipy import sparse
 
     from dateline.stories import clusters

@@ -45,8 +45,7 @@ def judge_by_weights(weights: pa.Table) -> Iterator[tuple[str, corpus.CorpusAccu
     distinct wire reports, building them all took about half the check."""
     for b in neighbours.neighbour_blocks(weights, top=corpus.NEIGHBOURS, min_similarity=corpus.MIN_SIMILARITY):
         near = np.abs(b.days[b.rows] - b.days[b.cols]) <= corpus.GAP.days
-        starts = np.flatnonzero(np.r_[True, b.rows[1:] != b.rows[:-1]])
-        heard = corpus.may_accuse(np.diff(np.r_[starts, len(b.rows)]), np.add.reduceat(near, starts)).tolist()
+        heard = corpus.may_accuse(np.diff(b.bounds), np.add.reduceat(near, b.bounds[:-1])).tolist()
         cols, sims = b.cols.tolist(), b.sims.tolist()
         for (i, lo, hi), hear in zip(b.spans(), heard):
             if not hear:

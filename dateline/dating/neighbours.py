@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 import numpy as np
@@ -36,10 +37,14 @@ class Neighbours:
     cols: np.ndarray
     sims: np.ndarray
 
+    @cached_property
+    def bounds(self) -> np.ndarray:
+        """Where each row's entries start, and their end: row k's are ``bounds[k]:bounds[k + 1]``."""
+        return np.flatnonzero(np.r_[True, self.rows[1:] != self.rows[:-1], True])
+
     def spans(self) -> Iterator[tuple[int, int, int]]:
         """(row, lo, hi): each row with a neighbour and its entries ``lo:hi``, in order of id."""
-        bounds = np.flatnonzero(np.r_[True, self.rows[1:] != self.rows[:-1], True])
-        yield from zip(self.rows[bounds[:-1]].tolist(), bounds[:-1].tolist(), bounds[1:].tolist())
+        yield from zip(self.rows[self.bounds[:-1]].tolist(), self.bounds[:-1].tolist(), self.bounds[1:].tolist())
 
 
 def neighbour_blocks(weights: pa.Table, *, top: int, min_similarity: float, block: int = BLOCK
@@ -68,16 +73,6 @@ def neighbour_blocks(weights: pa.Table, *, top: int, min_similarity: float, bloc
     del articles, terms, rows, term_ids, w
     for found, cols, sims in top_neighbours(matrix, top=top, min_similarity=min_similarity, block=block):
         yield Neighbours(ids, claimed, days, found, cols, sims)
-
-
-def nearest_articles(weights: pa.Table, *, top: int, min_similarity: float, block: int = BLOCK
-                     ) -> Iterator[tuple[str, date, list[tuple[str, date, float]]]]:
-    """(article_id, claimed date, [(neighbour id, its claimed date, cosine), ...]) of every article of
-    ``weights`` with a neighbour (``neighbour_blocks``), in order of id."""
-    for b in neighbour_blocks(weights, top=top, min_similarity=min_similarity, block=block):
-        cols, sims = b.cols.tolist(), b.sims.tolist()
-        for i, lo, hi in b.spans():
-            yield b.ids[i], b.claimed[i], [(b.ids[j], b.claimed[j], s) for j, s in zip(cols[lo:hi], sims[lo:hi])]
 
 
 def top_neighbours(weights: sparse.csr_matrix, *, top: int, min_similarity: float, block: int

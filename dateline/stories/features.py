@@ -11,6 +11,7 @@ import re
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -81,15 +82,9 @@ def words(text: str) -> list[str]:
 
 
 def shingle_hashes(body: str) -> np.ndarray:
-    """Distinct hashes (crc32, stable across processes) of the body's word 3-grams."""
-    return _shingle_hashes(words(body))
-
-
-def _shingle_hashes(toks: list[str]) -> np.ndarray:
-    if len(toks) < SHINGLE:
-        return np.zeros(0, np.uint64)
-    grams = set(map(" ".join, zip(*(toks[k:] for k in range(SHINGLE)))))
-    return np.fromiter(map(zlib.crc32, map(str.encode, grams)), np.uint64, len(grams))
+    """Distinct hashes (crc32, stable across processes) of the body's word 3-grams (``words``, each 3-gram
+    joined by spaces)."""
+    return _folded_shingle_hashes(fold(body))
 
 
 def _folded_shingle_hashes(folded: str) -> np.ndarray:
@@ -137,24 +132,16 @@ def _story_terms(title: str, body: str) -> tuple[str, ...]:
     return tuple(sorted(terms))
 
 
-#: Names a parse process has made terms of, and their terms (None: a name of one word). The same names
-#: recur across a corpus's articles ("White House", a company, a minister); cleared when full.
-_NAME_TERMS: dict[str, str | None] = {}
+#: Names a parse process keeps the terms of: the same names recur across a corpus's articles ("White
+#: House", a company, a minister).
 NAME_TERMS_MAX = 100_000
 
 
+@lru_cache(maxsize=NAME_TERMS_MAX)
 def _name_term(name: str) -> str | None:
     """A multi-word name as one term ("white house", "vladimir putin": "white_house"), None for one word."""
-    try:
-        return _NAME_TERMS[name]
-    except KeyError:
-        pass
     parts = [p for p in _WORD.findall(name.lower()) if p not in STOPWORDS]
-    term = "_".join(parts) if len(parts) > 1 else None
-    if len(_NAME_TERMS) >= NAME_TERMS_MAX:
-        _NAME_TERMS.clear()
-    _NAME_TERMS[name] = term
-    return term
+    return "_".join(parts) if len(parts) > 1 else None
 
 
 def numbers(body: str) -> tuple[str, ...]:

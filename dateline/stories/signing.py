@@ -67,16 +67,12 @@ def stored_terms(terms: tuple[str, ...]) -> str | None:
 
 def stored_term_lists(terms: "pa.ChunkedArray | pa.Array") -> pa.ListArray:
     """``story_signatures.terms`` strings back as lists of terms (a NULL: a null list, no terms)."""
-    import pyarrow.compute as pc
-
     return pc.split_pattern(terms.combine_chunks() if isinstance(terms, pa.ChunkedArray) else terms, " ")
 
 
 def stored_number_lists(numbers: "pa.ChunkedArray | pa.Array") -> pa.ListArray:
     """``story_signatures.numbers`` strings back as lists of numbers ('' none; NULL, signed before numbers
     were kept, none too: the stage re-signs such a database before it clusters)."""
-    import pyarrow.compute as pc
-
     numbers = numbers.combine_chunks() if isinstance(numbers, pa.ChunkedArray) else numbers
     return pc.split_pattern(pc.if_else(pc.equal(numbers, ""), pa.scalar(None, pa.string()), numbers), " ")
 
