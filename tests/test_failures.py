@@ -106,7 +106,7 @@ class Cli:
 def test_a_killed_run_leaves_whole_batches_and_a_rerun_finishes(api_url, tmp_path):
     from flows.news_etl import news_etl
 
-    n, batch = 1500, 100
+    n, batch = 600, 100  # six batches: the kill lands after the first, well before the last
     paths = write_articles(tmp_path / "in", n)
     db = tmp_path / "killed.duckdb"
     run = Cli(["run", str(tmp_path / "in"), "--db", str(db), "--batch-size", str(batch)], api_url)
@@ -147,7 +147,7 @@ def test_a_run_killed_in_the_middle_of_a_jsonl_file_is_finished_by_a_rerun(api_u
 
     from flows.news_etl import news_etl
 
-    n, batch = 1500, 100
+    n, batch = 600, 100
     (tmp_path / "in").mkdir()
     with open(tmp_path / "in" / "export.jsonl", "w", encoding="utf-8") as fh:
         for i in range(n):

@@ -27,8 +27,9 @@ def without_stories(rows: dict) -> dict:
 def test_two_runs_over_halves_at_once_give_the_rows_of_one_run_over_all(api_url, tmp_path):
     from flows.news_etl import news_etl
 
-    write_articles(tmp_path / "in" / "a", 300)
-    write_articles(tmp_path / "in" / "b", 300, start=300)
+    # four batches a run: the two overlap (each spends its first ~15 s starting), as the test needs
+    write_articles(tmp_path / "in" / "a", 200)
+    write_articles(tmp_path / "in" / "b", 200, start=200)
     lake = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
     runs = [Cli(["run", str(tmp_path / "in" / half), "--db", lake, "--batch-size", "50"], api_url)
             for half in ("a", "b")]
@@ -38,14 +39,14 @@ def test_two_runs_over_halves_at_once_give_the_rows_of_one_run_over_all(api_url,
     news_etl(paths=[str(tmp_path / "in")], db=str(whole), batch_size=50, data_docs=False)
 
     lake_rows, file_rows = contents(lake), contents(whole)
-    assert len(lake_rows["articles"]) == 600
+    assert len(lake_rows["articles"]) == 400
     assert_same_contents(without_stories(lake_rows), without_stories(file_rows))
     # Each run's stories stage sees what was committed when it ran: the story tables may be a step behind
     # the other run's articles; `dateline stories` (or the next run) brings them level.
     assert cli.main(["stories", "--db", lake]) == 0
     assert_same_contents(contents(lake), file_rows)
     statuses = query(lake, "SELECT status, articles_loaded FROM runs ORDER BY articles_loaded")[1]
-    assert statuses == [("Completed", 300), ("Completed", 300)]
+    assert statuses == [("Completed", 200), ("Completed", 200)]
 
 
 def test_two_runs_meeting_the_same_bytes_make_one_article_and_one_duplicate(api_url, tmp_path):
@@ -110,7 +111,7 @@ def test_a_commit_that_loses_to_another_writers_is_run_again(tmp_path):
 def test_a_run_killed_mid_load_into_a_lake_then_run_again_gives_the_rows_of_an_uninterrupted_run(api_url, tmp_path):
     from flows.news_etl import news_etl
 
-    n = 800
+    n = 400  # eight batches: the kill lands after the first, well before the last
     write_articles(tmp_path / "in", n)
     lake = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
     run = Cli(["run", str(tmp_path / "in"), "--db", lake, "--batch-size", "50"], api_url)
