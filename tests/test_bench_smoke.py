@@ -193,3 +193,23 @@ def test_stories_cost_is_counted_against_the_run_and_against_stories_off():
     # without a stories-off run there is no whole-cost line, and the stage's share stands alone
     _, targets = mod.ratios_and_targets({"dateline": on}, 100_000)
     assert [t["target"] for t in targets if "stories" in t["target"]] == ["stories stage: what it adds to the run"]
+
+
+def test_the_stories_stage_memory_is_read_over_its_task_window():
+    """The flow's RSS samples inside the stage's task-run window give what it adds (peak during it over
+    the RSS at its start) per article, and whether it raised the run's high-water mark."""
+    mod = _bench_module()
+    sampler = mod.ChildrenRss()
+    sampler.own_rss = [(t, kb * 1024) for t, kb in [(0.0, 300), (1.0, 900), (2.0, 600), (3.0, 700), (4.0, 1000),
+                                                      (5.0, 800), (6.0, 650)]]
+    mem = sampler.rss_over(2.5, 5.5)  # the stage: samples at 3, 4 and 5 s
+    assert mem == {"at_start_mb": 600.0, "peak_mb": 1000.0, "peak_before_mb": 900.0}
+    assert sampler.rss_over(10.0, 11.0) is None  # no sample inside the window: no figure, not a zero
+
+    run = {"articles": 100_000, "processing_s": 110.0, "articles_per_s": 100_000 / 110.0, "peak_rss_mb": 1000.0,
+           "task_runner": "process", "stages": {"load": 20.0, "validate": 5.0, "stories (near-duplicates, story clusters)": 10.0},
+           "summary": {}, "stories_rss": mem}
+    _, targets = mod.ratios_and_targets({"dateline": run}, 100_000)
+    line = next(t for t in targets if t["target"] == "stories stage: memory it adds while it runs")
+    assert line["measured"] == pytest.approx(400 * 1024 / 100_000) and line["met"] == "-"
+    assert "+400 MB" in line["note"] and "raised by 100 MB" in line["note"]
