@@ -734,3 +734,28 @@ def test_pairs_sharing_keys_found_block_by_block_are_those_of_the_whole_product(
                                       for s in range(0, n, block)])
                 assert got.dtype == np.int32 and np.array_equal(got, expected)
     assert len(expected) > 500  # at_least 2: pairs of two shared keys are there to find
+
+
+def test_candidate_pairs_checked_block_by_block_are_the_edges_cluster_draws(monkeypatch):
+    """``linked`` (the stage's check of a new article's pairs with stored ones) finds every edge
+    ``cluster`` draws among the mixed items, and checking the pairs block by block changes no answer."""
+    from dateline.stories import clusters
+
+    articles = Articles.of(_mixed_items())
+    n = len(articles)
+    forced, _ = clusters.near_duplicate_pairs(articles.signatures, articles.n_shingles, clusters.number_vectors(articles))
+    candidates, _ = clusters.candidate_pairs(articles, clusters.static_vectors(articles), hot=set())
+    drawn = {tuple(p) for p in np.concatenate([forced, candidates]).tolist()}
+    i, j = np.triu_indices(n, 1)
+    p = np.stack([i, j], axis=1)
+    # every pair shares a band and a key here: linked then answers on signatures, numbers, dates and cosines
+    band, terms = np.ones(len(p), bool), np.full(len(p), clusters.SHARED_KEYS)
+    whole = clusters.linked(articles, p, band, terms)
+    assert {tuple(x) for x in p[whole].tolist()} >= drawn and len(drawn) >= 10
+    rng = np.random.default_rng(5)  # bands and keys shared by some pairs only: each block reads its own
+    band, terms = rng.random(len(p)) < 0.5, rng.integers(0, 2, len(p))
+    whole = clusters.linked(articles, p, band, terms)
+    monkeypatch.setattr(clusters, "PAIR_BLOCK", 7)
+    assert np.array_equal(clusters.linked(articles, p, band, terms), whole) and whole.any() and not whole.all()
+    # a pair sharing neither a band nor enough keys is no edge, whatever its texts
+    assert not clusters.linked(articles, p, np.zeros(len(p), bool), np.zeros(len(p), np.int64)).any()

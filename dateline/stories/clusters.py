@@ -626,18 +626,21 @@ def candidate_pairs(articles: Articles, x, hot: set[str] | None = None,
     return np.concatenate([p for p, _ in blocks]), np.concatenate([s for _, s in blocks])
 
 
-def linked(articles: Articles, pairs: Sequence[tuple[int, int, bool, int]]) -> list[bool]:
-    """Which candidate pairs (i, j, share an LSH band, key terms shared that are not hot) of ``articles``
-    are edges of the graph ``cluster`` builds: a near-duplicate, or a story candidate (dates and static
-    cosine)."""
-    if not pairs:
-        return []
-    p = np.array([(i, j) for i, j, _, _ in pairs], np.int64)
-    band = np.array([b for _, _, b, _ in pairs], bool)
-    shared_terms = np.array([t for _, _, _, t in pairs], np.int64)
-    story = (shared_terms >= SHARED_KEYS) & _story_candidates(static_vectors(articles), articles.ordinals, p)[0]
-    copy = band & _copies(articles.signatures, articles.n_shingles, number_vectors(articles), p)[0]
-    return (story | copy).tolist()
+def linked(articles: Articles, p: np.ndarray, band: np.ndarray, shared_terms: np.ndarray) -> np.ndarray:
+    """Which candidate pairs of ``articles`` (``p``: (i, j) rows; whether each shares an LSH band, how many
+    key terms that are not hot it shares) are edges of the graph ``cluster`` builds: a near-duplicate, or
+    a story candidate (dates and static cosine). Checked PAIR_BLOCK pairs at a time, as ``cluster``
+    checks them."""
+    out = np.zeros(len(p), bool)
+    if not len(p):
+        return out
+    x, numbers = static_vectors(articles), number_vectors(articles)
+    for start in range(0, len(p), PAIR_BLOCK):
+        block = slice(start, start + PAIR_BLOCK)
+        story = (shared_terms[block] >= SHARED_KEYS) & _story_candidates(x, articles.ordinals, p[block])[0]
+        copy = band[block] & _copies(articles.signatures, articles.n_shingles, numbers, p[block])[0]
+        out[block] = story | copy
+    return out
 
 
 def _components(pairs: np.ndarray, members: list[int]) -> list[list[int]]:

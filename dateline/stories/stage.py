@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dateline.store import stories as store
 from dateline.store.database import Database
@@ -44,15 +45,19 @@ def sign_new_articles(db: Database, run_id: str) -> int:
     return signed
 
 
-def linked_stored_articles(con, pairs: list[tuple]) -> list[str]:
-    """The stored articles of ``pairs`` (new, stored, band, term) that an edge joins to a new one: only
-    their components need re-clustering (a shared key alone is no edge)."""
-    ids = sorted({a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
-    articles, _ = articles_of(store.features_for_clustering(con, ids))
-    index = {a: k for k, a in enumerate(articles.ids)}
-    candidates = [(index[a], index[b], band, term) for a, b, band, term in pairs if a in index and b in index]
-    edges = linked(articles, candidates)
-    return sorted({articles.ids[j] for (_, j, _, _), edge in zip(candidates, edges) if edge})
+def linked_stored_articles(con, pairs: pa.Table) -> list[str]:
+    """The stored articles of ``pairs`` (``store.Changes.pairs``: new, stored, band, term) that an edge
+    joins to a new one: only their components need re-clustering (a shared key alone is no edge)."""
+    if not pairs.num_rows:
+        return []
+    ids = pc.unique(pa.concat_arrays([pairs["new_id"].combine_chunks(), pairs["stored_id"].combine_chunks()]))
+    articles, _ = articles_of(store.features_for_clustering(con, sorted(ids.to_pylist())))
+    index = pa.array(articles.ids, pa.string())
+    rows = [pc.index_in(pairs[side], value_set=index) for side in ("new_id", "stored_id")]
+    found = pc.and_(pc.is_valid(rows[0]), pc.is_valid(rows[1]))  # articles read (a pair's both ends are)
+    p = np.stack([r.filter(found).to_numpy() for r in rows], axis=1).astype(np.int64)
+    edges = linked(articles, p, pairs["band"].filter(found).to_numpy(), pairs["term"].filter(found).to_numpy())
+    return sorted({articles.ids[j] for j in p[edges, 1].tolist()})
 
 
 def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]]:
