@@ -276,3 +276,18 @@ def test_a_run_without_stories_leaves_them_to_dateline_stories(at_once):
         assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == len(_tables(at_once["db"])["story_members"])
     assert main(["stories", "--db", str(db)]) == 0
     assert _tables(db) == _tables(at_once["db"])
+
+
+def test_forgetting_the_key_rows_drops_them_and_leaves_the_memory_limit_as_it_was():
+    """The stage drops its key rows before the pairs' check and lowers DuckDB's limit a moment to get the
+    memory back: the scratch tables it still needs stay, and so does the run's limit."""
+    from dateline.store import stories as store
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '123MiB'")
+    for table in ("stories_keys", "stories_key_counts", "stories_seeds"):
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT range AS article_id FROM range(100000)")
+    store.forget_keys(con)
+    left = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    assert left == {"stories_seeds"} and con.execute("SELECT count(*) FROM stories_seeds").fetchone() == (100000,)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("123.0 MiB",)

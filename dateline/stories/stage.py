@@ -101,9 +101,12 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
             totals = store.totals(con)
             return {"signed": signed, "reclustered": 0, **totals, "new_stories": 0, "grown_stories": 0,
                     "new_near_duplicates": 0, "skipped": 1}
+        hot = None if changes.first_build else store.hot_terms(con, KEY_DF_MAX)
+        # DuckDB kept what the key rows and the pair search held (~380 MB, its limit, at 100,000 articles)
+        # through the pairs' check: an increment peaked above a cold build of the same articles
+        store.forget_keys(con)
         store.add_seeds(con, linked_stored_articles(con, changes.pairs))
         affected = store.affected_ids(con)
-        hot = None if changes.first_build else store.hot_terms(con, KEY_DF_MAX)
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
     # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
