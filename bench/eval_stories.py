@@ -539,12 +539,41 @@ def eval_cost(reuters: Path, n: int) -> None:
           f" stage, {rss_after:.0f} MB after")
 
 
+def rss_growth(work):
+    """``work()``'s result and how far this process's RSS rose above its start while it ran (MB), sampled
+    every 0.05 s: what one stage pass holds, which the process's lifetime peak (parse and load included)
+    does not say."""
+    import threading
+
+    def rss_mb() -> float:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    start, peak, done = rss_mb(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while True:
+            peak[0] = max(peak[0], rss_mb())
+            if done.wait(0.05):
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = work()
+    finally:
+        done.set()
+        sampler.join()
+    return result, max(peak[0], rss_mb()) - start
+
+
 def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None:
     """The real stage (``update_stories``) on a real DuckDB file, no Prefect, the articles signed at parse
     as in a run (their signing is in the parse figures of ``eval_cost``): at each size N, a cold pass
     over the first (1 - share_new) * N articles, then an incremental pass after the last share_new * N
     are loaded; ms per article of each pass and ms per *new* article of the incremental one, articles
-    re-clustered, this process's peak RSS. A flat stage costs the same per new article at every N."""
+    re-clustered, how far each pass raised this process's RSS, and the process's peak RSS. A flat stage
+    costs the same per new article at every N, and its passes' memory does not grow with N."""
     import resource
     import tempfile
 
@@ -557,8 +586,9 @@ def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None
     from throughput import build_corpus
 
     print(f"stage on DuckDB (update_stories; parse + load not timed), {100 * share_new:.0f}% of N loaded last:")
-    print("| N | cold pass ms/article | incremental pass ms/new article | re-clustered | stories | peak RSS MB |")
-    print("|---|---|---|---|---|---|")
+    print("| N | cold pass ms/article | incremental pass ms/new article | re-clustered | stories "
+          "| cold pass: RSS growth MB | incremental pass: RSS growth MB | process peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             build_corpus(reuters, n, Path(tmp) / "corpus")
@@ -576,15 +606,16 @@ def eval_stage(reuters: Path, sizes: list[int], share_new: float = 0.05) -> None
                     return loaded
                 first = load(paths[:cut])
                 t0 = time.perf_counter()
-                update_stories(db, "cold")
+                _, cold_mb = rss_growth(lambda: update_stories(db, "cold"))
                 t1 = time.perf_counter()
                 late = load(paths[cut:])
                 t2 = time.perf_counter()
-                counts = update_stories(db, "incremental")
+                counts, incremental_mb = rss_growth(lambda: update_stories(db, "incremental"))
                 t3 = time.perf_counter()
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"| {first + late:,} | {1000 * (t1 - t0) / first:.3f} | {1000 * (t3 - t2) / max(1, late):.3f} "
-              f"| {counts['reclustered']:,} of {first + late:,} | {counts['stories']:,} | {rss:.0f} |", flush=True)
+              f"| {counts['reclustered']:,} of {first + late:,} | {counts['stories']:,} | {cold_mb:.0f} "
+              f"| {incremental_mb:.0f} | {rss:.0f} |", flush=True)
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ import hashlib
 import importlib.util
 import json
 import subprocess
+import time
 import sys
 
 import pytest
@@ -213,3 +214,24 @@ def test_the_stories_stage_memory_is_read_over_its_task_window():
     line = next(t for t in targets if t["target"] == "stories stage: memory it adds while it runs")
     assert line["measured"] == pytest.approx(400 * 1024 / 100_000) and line["met"] == "-"
     assert "+400 MB" in line["note"] and "raised by 100 MB" in line["note"]
+
+
+def test_a_stage_pass_memory_is_its_rise_above_its_start():
+    """``eval_stories.eval_stage`` reports each stage pass's RSS growth: what the pass held at its peak over
+    the RSS it started at, and the pass's result."""
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("bench_eval_stories", ROOT / "bench" / "eval_stories.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # its dataclasses look their module up there
+    spec.loader.exec_module(mod)
+
+    def hold_80_mb_a_moment() -> int:
+        block = np.ones(80 * 2**20 // 8)  # written, so resident
+        time.sleep(0.3)  # the sampler's 0.05 s steps see it
+        return int(block.size)
+
+    result, grew = mod.rss_growth(hold_80_mb_a_moment)
+    assert result == 80 * 2**20 // 8 and 70 <= grew <= 120
+    _, idle = mod.rss_growth(lambda: time.sleep(0.2))
+    assert idle < 10
