@@ -145,7 +145,8 @@ def new_and_gone(con: duckdb.DuckDBPyConnection, hot_df: int) -> Changes:
     # Gone articles with nothing stored leave no stored article to compare with; the join below would
     # still match every new key with every other (3.4 s at 100,000 articles) before its filter leaves nothing.
     # The pairs come as Arrow columns, not Python rows: 2,000 articles added to 28,000 renamed wire copies
-    # gave 290,000 pairs, whose tuples and strings held ~70 MB (and as many again where they were checked).
+    # gave 290,000 pairs; as tuples, and again as index tuples where they were checked, they took the
+    # increment's peak from +359 to +628 MB.
     pairs = NO_PAIRS if not stored else con.execute(f"""
         WITH new_keys AS (  -- the key terms new articles find candidates by: those not hot
             SELECT k.article_id, k.key FROM stories_keys k JOIN stories_key_counts c USING (key)
@@ -216,9 +217,9 @@ def hot_terms(con: duckdb.DuckDBPyConnection, hot_df: int) -> set[str]:
 def forget_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the key rows (``stories_keys``, ``stories_key_counts``: 2.7 million rows at 100,000 articles)
     once the hot terms are known, and have DuckDB give back the memory they and the pair search held. It
-    keeps freed memory up to its limit: lowering the limit for a moment returns it (at 100,000 articles,
-    ~110 MB kept after the drop; scratch tables still needed spill to its temp directory if they do not
-    fit), and the stage's Python side is next."""
+    keeps freed memory up to its limit, dropping a table returns none of it, and lowering the limit for a
+    moment does (2% added to 98,000 articles: 685 -> 339 MB of RSS; scratch tables still needed spill to
+    its temp directory if they do not fit). The stage's Python side is next."""
     for table in ("stories_keys", "stories_key_counts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
