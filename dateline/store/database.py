@@ -202,6 +202,17 @@ def query(path: str | Path, sql: str, params: Sequence | None = None, *,
         return names, cur.fetchall()
 
 
+def give_back_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Have DuckDB return the memory it keeps after tables are dropped or queries end: it holds freed
+    memory up to its ``memory_limit``, and dropping a table returns none of it. Lowering the limit for a
+    moment does; what is still needed spills to the temp directory if it does not fit. The limit is the
+    same afterwards (the stories stage: 685 -> 339 MB of RSS after an increment's key rows went, at
+    100,000 articles)."""
+    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute("SET memory_limit = '32MiB'")
+    con.execute(f"SET memory_limit = '{limit}'")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:
     """Create missing tables, bring older ones in line with the models, and (re)create the views.
 

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from dateline.store import lake
-from dateline.store.database import Database
+from dateline.store.database import Database, give_back_memory
 from dateline.stories.evidence import MemberDates, YearlessMention
 from dateline.stories.features import MIN_SHINGLES
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember, StorySignature
@@ -216,15 +216,11 @@ def hot_terms(con: duckdb.DuckDBPyConnection, hot_df: int) -> set[str]:
 
 def forget_keys(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the key rows (``stories_keys``, ``stories_key_counts``: 2.7 million rows at 100,000 articles)
-    once the hot terms are known, and have DuckDB give back the memory they and the pair search held. It
-    keeps freed memory up to its limit, dropping a table returns none of it, and lowering the limit for a
-    moment does (2% added to 98,000 articles: 685 -> 339 MB of RSS; scratch tables still needed spill to
-    its temp directory if they do not fit). The stage's Python side is next."""
+    once the hot terms are known, and have DuckDB give back the memory they and the pair search held
+    (``give_back_memory``): the stage's Python side is next."""
     for table in ("stories_keys", "stories_key_counts"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute("SET memory_limit = '32MiB'")
-    con.execute(f"SET memory_limit = '{limit}'")
+    give_back_memory(con)
 
 
 def member_dates(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> dict[str, MemberDates]:
