@@ -545,9 +545,10 @@ def rss_growth(work):
     does not say."""
     import threading
 
+    from throughput import own_rss_kb
+
     def rss_mb() -> float:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        return own_rss_kb() / 1024
 
     start, peak, done = rss_mb(), [0.0], threading.Event()
 

@@ -105,6 +105,13 @@ def _peak_rss_mb() -> float | None:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def own_rss_kb() -> int:
+    """This process's RSS in kB, from /proc/self/statm: one short read, cheap enough to sample every
+    0.05-0.1 s while a stage runs (``ChildrenRss``, ``eval_stories.rss_growth``)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
 def _cpu_s(pid: int | str = "self") -> float | None:
     """User + system CPU seconds a process has used so far (from /proc; None if it is gone)."""
     try:
@@ -161,7 +168,7 @@ class ChildrenRss:
         import threading
 
         self.peak_mb, self._stop = 0.0, threading.Event()
-        # This process's RSS over time (epoch s, kB), every 0.1 s from /proc/self/statm (one cheap read):
+        # This process's RSS over time (epoch s, kB), every 0.1 s (``own_rss_kb``):
         # what a stage adds to the flow's memory is read from it over the stage's task-run window.
         self.own_rss: list[tuple[float, int]] = []
         self._own_thread = threading.Thread(target=self._sample_own, daemon=True)
@@ -191,12 +198,10 @@ class ChildrenRss:
         self._own_thread.join()
 
     def _sample_own(self) -> None:
-        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
         while True:
             try:
-                with open("/proc/self/statm") as fh:
-                    self.own_rss.append((time.time(), int(fh.read().split()[1]) * page_kb))
-            except OSError:
+                self.own_rss.append((time.time(), own_rss_kb()))
+            except OSError:  # no /proc: no samples, and no figure
                 return
             if self._stop.wait(0.1):
                 return

@@ -9,8 +9,8 @@ import hashlib
 import importlib.util
 import json
 import subprocess
-import time
 import sys
+import time
 
 import pytest
 
