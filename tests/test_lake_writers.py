@@ -27,7 +27,7 @@ def without_stories(rows: dict) -> dict:
 def test_two_runs_over_halves_at_once_give_the_rows_of_one_run_over_all(api_url, tmp_path):
     from flows.news_etl import news_etl
 
-    # four batches a run: the two overlap (each spends its first ~15 s starting), as the test needs
+    # four batches a run: the two overlap (each spends ~30 s starting before its first batch), as the test needs
     write_articles(tmp_path / "in" / "a", 200)
     write_articles(tmp_path / "in" / "b", 200, start=200)
     lake = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
