@@ -563,7 +563,7 @@ def _groups_of(articles: Articles):
     from dateline.stories.clusters import (_copies_by_group, candidate_groups, candidate_pairs, near_duplicate_pairs,
                                            number_vectors, static_vectors)
 
-    pairs, sims = candidate_pairs(articles, static_vectors(articles))
+    pairs, sims = candidate_pairs(articles, static_vectors(articles.terms))
     forced, _ = near_duplicate_pairs(articles.signatures, articles.n_shingles, number_vectors(articles))
     groups = candidate_groups(len(articles), pairs, sims, forced)
     return groups, _copies_by_group(groups, forced, len(articles))
@@ -744,7 +744,7 @@ def test_candidate_pairs_checked_block_by_block_are_the_edges_cluster_draws(monk
     articles = Articles.of(_mixed_items())
     n = len(articles)
     forced, _ = clusters.near_duplicate_pairs(articles.signatures, articles.n_shingles, clusters.number_vectors(articles))
-    candidates, _ = clusters.candidate_pairs(articles, clusters.static_vectors(articles), hot=set())
+    candidates, _ = clusters.candidate_pairs(articles, clusters.static_vectors(articles.terms), hot=set())
     drawn = {tuple(p) for p in np.concatenate([forced, candidates]).tolist()}
     i, j = np.triu_indices(n, 1)
     p = np.stack([i, j], axis=1)

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import math
 import os
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -427,17 +427,22 @@ def number_vectors(articles: Articles):
 def _numbers_agree(x, p: np.ndarray) -> np.ndarray:
     """For (i, j) rows of ``p``: the share of the numbers of the one with fewer that the other prints too
     (``x = number_vectors(...)``); 1.0 where either prints none (nothing to disagree on)."""
-    shared = _row_dots(x, p)
     counts = np.diff(x.indptr)
-    fewer = np.minimum(counts[p[:, 0]], counts[p[:, 1]])
+    return numbers_share(_row_dots(x, p), counts[p[:, 0]], counts[p[:, 1]])
+
+
+def numbers_share(shared: np.ndarray, count_i: np.ndarray, count_j: np.ndarray) -> np.ndarray:
+    """``_numbers_agree`` of pairs given how many numbers they share and how many each prints."""
+    fewer = np.minimum(count_i, count_j)
     return np.where(fewer > 0, shared / np.maximum(fewer, 1), 1.0)
 
 
-def static_vectors(articles: Articles):
-    """Rows of L2-normalised static weights of the story terms (a pair's cosine depends on the pair only)."""
+def static_vectors(terms: Terms):
+    """Rows of L2-normalised static weights of the items' story terms (a pair's cosine depends on the pair
+    only)."""
     from scipy import sparse
 
-    terms, n = articles.terms, len(articles)
+    n = len(terms.offsets) - 1
     plain_ids, _ = terms.plain
     weights = np.maximum(1.0, ZIPF_TOP - terms.plain_zipf)[plain_ids][terms.ids]
     rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(terms.offsets))
@@ -556,9 +561,13 @@ def _copies(signatures: np.ndarray, n_shingles: np.ndarray, numbers, p: np.ndarr
     """Which (i, j) rows of ``p`` are near-duplicates (shingle containment, numbers: NEAR_DUP_CONTAINMENT,
     NUMBERS_AGREE; ``numbers = number_vectors(...)``), and how many signature rows each pair agrees in."""
     agree = np.count_nonzero(signatures[p[:, 0]] == signatures[p[:, 1]], axis=1)
-    copy = (_containment(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]]) >= NEAR_DUP_CONTAINMENT) & \
-        (_numbers_agree(numbers, p) >= NUMBERS_AGREE)
-    return copy, agree
+    return is_copy(agree, n_shingles[p[:, 0]], n_shingles[p[:, 1]], _numbers_agree(numbers, p)), agree
+
+
+def is_copy(agree: np.ndarray, n_i: np.ndarray, n_j: np.ndarray, numbers_agree: np.ndarray) -> np.ndarray:
+    """Which pairs are near-duplicates, given how many signature rows each agrees in, the two shingle
+    counts and the share of numbers they agree on (``numbers_share``)."""
+    return (_containment(agree, n_i, n_j) >= NEAR_DUP_CONTAINMENT) & (numbers_agree >= NUMBERS_AGREE)
 
 
 def near_duplicate_pairs(signatures: np.ndarray, n_shingles: np.ndarray, numbers) -> tuple[np.ndarray, np.ndarray]:
@@ -594,36 +603,71 @@ def _story_candidates(x, ordinals: np.ndarray, p: np.ndarray) -> tuple[np.ndarra
 def candidate_pairs(articles: Articles, x, hot: set[str] | None = None,
                     pool: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) rows with i < j sharing a key term that is not ``hot``, within STORY_DAYS when both are dated, at a static
-    cosine (``x = static_vectors(articles)``) of at least CANDIDATE_COSINE; and those cosines. ``pool``: threads
+    cosine (``x = static_vectors(articles.terms)``) of at least CANDIDATE_COSINE; and those cosines. ``pool``: threads
     to compute the cosines of PAIR_BLOCK pairs each on (scipy's row gathers and products let go of the GIL)."""
-    rows, keys, names = item_keys(articles.terms)
-    if hot is None:  # the hot key terms of ``articles``: held by more than KEY_DF_MAX of them
+    return checked_candidates(x, articles.ordinals, listed_pairs(articles.terms, hot), pool)
+
+
+def listed_pairs(terms: Terms, hot: set[str] | None = None) -> np.ndarray:
+    """(i, j) rows, i < j, of the items that share at least SHARED_KEYS key terms that are not ``hot`` (by
+    default: held by more than KEY_DF_MAX of the items), in order. What ``checked_candidates`` checks; the
+    stage lists them in SQL instead (``store.story_pairs``)."""
+    rows, keys, names = item_keys(terms)
+    if hot is None:  # the hot key terms of the items: held by more than KEY_DF_MAX of them
         is_hot = np.bincount(keys, minlength=len(names)) > KEY_DF_MAX
     else:
         is_hot = np.fromiter((t in hot for t in names), bool, len(names))
     cold = ~is_hot[keys]
-    n, ordinals = len(articles), articles.ordinals
+    n = len(terms.offsets) - 1
     if not cold.any():
-        return np.zeros((0, 2), np.int32), np.zeros(0)
+        return np.zeros((0, 2), np.int32)
     incidence = _incidence(rows[cold], keys[cold], n)
     del rows, keys, cold
+    # the pairs ROW_BLOCK items at a time (the whole product held ~9 million entries, both triangles, for
+    # the 4.7 million pairs of 100,000 distinct wire reports)
+    return np.concatenate([_pairs_sharing_from(incidence, start, min(n, start + ROW_BLOCK), SHARED_KEYS)
+                           for start in range(0, n, ROW_BLOCK)])
 
-    # The pairs ROW_BLOCK items at a time (the whole product held ~9 million entries, both triangles, for the
-    # 4.7 million pairs of 100,000 distinct wire reports), while the near-duplicate search runs on a thread
-    pairs = np.concatenate([_pairs_sharing_from(incidence, start, min(n, start + ROW_BLOCK), SHARED_KEYS)
-                            for start in range(0, n, ROW_BLOCK)])
-    del incidence
 
-    def check(start: int) -> tuple[np.ndarray, np.ndarray]:
-        p = pairs[start:start + PAIR_BLOCK]
+def checked_candidates(x, ordinals: np.ndarray, pairs: np.ndarray,
+                       pool: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``pairs`` that are story candidates (``_story_candidates``: dates and static cosine,
+    ``x = static_vectors(...)``) and their cosines, PAIR_BLOCK pairs at a time (``checked_blocks``)."""
+    return checked_blocks(x, ordinals, (pairs[start:start + PAIR_BLOCK] for start in range(0, len(pairs), PAIR_BLOCK)),
+                          pool)
+
+
+def checked_blocks(x, ordinals: np.ndarray, blocks: Iterable[np.ndarray],
+                   pool: Executor | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``checked_candidates`` of pairs that come a block at a time (from SQL: ``store.story_pairs``): the
+    kept rows and their cosines, blocks in order whichever thread checks them. With ``pool``, each block
+    is checked on one of its threads (scipy's row gathers and products let go of the GIL), at most two
+    blocks ahead of the one awaited: the blocks are not all held at once."""
+    def check(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         keep, sims = _story_candidates(x, ordinals, p)
         return p[keep], sims[keep]
 
-    # blocks in order whichever thread computes them: the same rows as one loop
-    blocks = list((pool.map if pool else map)(check, range(0, len(pairs), PAIR_BLOCK)))
-    if not blocks:
+    done: list[tuple[np.ndarray, np.ndarray]] = []
+    if pool is None:
+        done = [check(p) for p in blocks]
+    else:
+        pending: deque = deque()
+        for p in blocks:
+            pending.append(pool.submit(check, p))
+            if len(pending) > 2:
+                done.append(pending.popleft().result())
+        done += [f.result() for f in pending]
+    if not done:
         return np.zeros((0, 2), np.int32), np.zeros(0)
-    return np.concatenate([p for p, _ in blocks]), np.concatenate([s for _, s in blocks])
+    return np.concatenate([p for p, _ in done]), np.concatenate([s for _, s in done])
+
+
+def copies_among(p: np.ndarray, signatures_i: np.ndarray, signatures_j: np.ndarray, n_i: np.ndarray, n_j: np.ndarray,
+                 shared: np.ndarray, count_i: np.ndarray, count_j: np.ndarray) -> np.ndarray:
+    """The near-duplicate rows of candidate pairs ``p`` given what ``_copies`` reads of both ends, a row
+    each (``store.copy_candidates``): signatures, shingle counts, numbers shared and printed."""
+    agree = np.count_nonzero(signatures_i == signatures_j, axis=1)
+    return p[is_copy(agree, n_i, n_j, numbers_share(shared, count_i, count_j))]
 
 
 def linked(articles: Articles, p: np.ndarray, band: np.ndarray, shared_terms: np.ndarray) -> np.ndarray:
@@ -634,7 +678,7 @@ def linked(articles: Articles, p: np.ndarray, band: np.ndarray, shared_terms: np
     out = np.zeros(len(p), bool)
     if not len(p):
         return out
-    x, numbers = static_vectors(articles), number_vectors(articles)
+    x, numbers = static_vectors(articles.terms), number_vectors(articles)
     for start in range(0, len(p), PAIR_BLOCK):
         block = slice(start, start + PAIR_BLOCK)
         story = (shared_terms[block] >= SHARED_KEYS) & _story_candidates(x, articles.ordinals, p[block])[0]
@@ -813,18 +857,45 @@ def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None,
     second process (by default from GROUP_WORKER_MIN articles on a machine of two cores or more); the
     result is the same either way."""
     articles = articles if isinstance(articles, Articles) else Articles.of(articles)
-    n, ids, rank = len(articles), articles.ids, articles.rank
-    if group_worker is None:
-        group_worker = n >= GROUP_WORKER_MIN and (os.cpu_count() or 1) > 1
-    out = Clustering()
+    n = len(articles)
     # The two pair searches are independent and spend their time in numpy and scipy, which let go of the
     # GIL: the near-duplicates' on a thread beside this one, 4.6 -> 2.7 s at 100,000 articles (same pairs);
     # the story candidates' cosines, most of their search, on both threads once that one is done (2.1 ->
     # 1.1 s of 2.9 million pairs at 100,000 distinct wire reports).
     with ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
         copies = pool.submit(near_duplicate_pairs, articles.signatures, articles.n_shingles, number_vectors(articles))
-        pairs, sims = candidate_pairs(articles, static_vectors(articles), hot, pool)
+        pairs, sims = candidate_pairs(articles, static_vectors(articles.terms), hot, pool)
         forced, _ = copies.result()
+    out = stories_of_groups(articles, candidate_groups(n, pairs, sims, forced), forced, group_worker)
+    out.components = components(articles.ids, pairs, forced)
+    return out
+
+
+def components(ids: list[str], pairs: np.ndarray, forced: np.ndarray) -> dict[str, str]:
+    """Each article's candidate component (under the candidate ``pairs`` and the near-duplicate ``forced``
+    pairs, rows of ``ids``) as the component's least id."""
+    return dict(zip(ids, (ids[r] for r in component_roots(len(ids), pairs, forced).tolist())))
+
+
+def component_roots(n: int, pairs: np.ndarray, forced: np.ndarray) -> np.ndarray:
+    """Each of ``n`` rows' candidate component (under ``pairs`` and ``forced``) as its least row: rows are
+    in order of id, so that row's id names the component."""
+    labels = _labels(n, np.concatenate([pairs, forced]).reshape(-1, 2))
+    least = np.full(int(labels.max()) + 1 if n else 0, n, np.int64)
+    np.minimum.at(least, labels, np.arange(n))
+    return least[labels]
+
+
+def stories_of_groups(articles: Articles, groups: list[list[int]], forced: np.ndarray,
+                      group_worker: bool | None = None) -> Clustering:
+    """The near-duplicates and the stories of candidate groups (``candidate_groups``) that cover
+    ``articles``, given the near-duplicate pairs among them (``forced``, rows of ``articles``); no
+    components. Each group's stories depend on its own members only, so the groups of a large set can
+    be grouped a batch at a time, each batch read on its own (``dateline.stories.stage``)."""
+    n, ids, rank = len(articles), articles.ids, articles.rank
+    if group_worker is None:
+        group_worker = n >= GROUP_WORKER_MIN and (os.cpu_count() or 1) > 1
+    out = Clustering()
     # started now, the worker imports numpy and scipy (~0.4 s) on the core the next steps leave idle
     with GroupWorker() if group_worker else contextlib.nullcontext() as worker:
         for group in _groups(_labels(n, forced)):
@@ -834,10 +905,6 @@ def cluster(articles: Articles | Sequence[Item], hot: set[str] | None = None,
             agree = np.count_nonzero(articles.signatures[group] == articles.signatures[root], axis=1)
             out.near_duplicates += [(ids[g], ids[root], float(_JACCARD[k]))
                                     for g, k in zip(group.tolist(), agree.tolist()) if g != root]
-        for component in _components(np.concatenate([pairs, forced]), list(range(n))):
-            for g in component:  # rows are in order of id: the component's first is its least id
-                out.components[ids[g]] = ids[component[0]]
-        groups = candidate_groups(n, pairs, sims, forced)
         copies = _copies_by_group(groups, forced, n)
         stories_by_group = _stories_by_group(articles, groups, copies, worker)
     for group, stories in zip(groups, stories_by_group):
