@@ -265,6 +265,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     from dateline.store.lake import is_lake
     from dateline.store.locks import RunLock
     from dateline.dating.corpus_stage import check_dates_against_corpus
+    from dateline.settings import get_settings
     from dateline.stories.stage import update_stories
 
     db = _db(args)
@@ -277,7 +278,8 @@ def cmd_stories(args: argparse.Namespace) -> int:
         # the stage's live objects (at 100k distinct wire reports the stage took 10.6-11.1 s, 9.8-10.4 with these)
         with RunLock(db), Database.open(db) as database, tuned_gc():
             run_id = f"stories-{uuid.uuid4()}"
-            counts = update_stories(database, run_id, rebuild=args.rebuild)
+            counts = update_stories(database, run_id, rebuild=args.rebuild,
+                                    memory=get_settings(db_path=args.db).stories_memory_bytes)
             # the corpus check reads the terms the stories stage keeps: refresh it with them
             counts.update({f"corpus check {k}": v for k, v in check_dates_against_corpus(database, run_id).items()})
     except DatabaseBusyError as exc:

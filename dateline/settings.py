@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # a dump that must land fast can leave them to a later `dateline stories`, which signs what has none.
     stories: bool = Field(True, description="Sign articles as they are parsed and build near-duplicates, "
                           "stories and the corpus date check at the end of each run.")
+    # Clustering every affected article in memory is the faster way and takes ~4.3 KB an article; past this
+    # the stage clusters in parts, its pairs listed in DuckDB and its groups a batch at a time (slower, ~1.5
+    # KB an article; docs/performance.md). An increment that touches a wire corpus's giant component
+    # re-clusters most of the database.
+    stories_memory_mb: int = Field(1024, ge=64, description="What the stories stage may hold in memory to "
+                                   "cluster the articles a run touches; past it, it clusters them in parts.")
     # Data Docs are an overview for people; every article's own results are already in quality_results.
     data_docs_rows: int = Field(20_000, ge=1, description="Data Docs validate at most this many of the run's "
                                 "articles (a repeatable random sample when there are more).")
@@ -93,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def max_inflated_bytes(self) -> int:
         return int(self.max_inflated_mb * 1_000_000)
+
+    @property
+    def stories_memory_bytes(self) -> int:
+        return self.stories_memory_mb * 1_000_000
 
     @field_validator("field_map")
     @classmethod

@@ -101,7 +101,7 @@ def news_etl(paths: list[str] | None = None, db: str | None = None, batch_size: 
         pipeline.drain()
         stories = corpus_check = None
         if settings.stories:
-            stories = build_stories(database, ledger.run.run_id)
+            stories = build_stories(database, ledger.run.run_id, memory_bytes=settings.stories_memory_bytes)
             corpus_check = check_dates_by_corpus(database, ledger.run.run_id, articles_changed=not stories["skipped"])
 
         summary = {**finish_run(database, ledger), "stories": stories, "corpus_check": corpus_check}

@@ -564,7 +564,7 @@ def _groups_of(articles: Articles):
                                            number_vectors, static_vectors)
 
     pairs, sims = candidate_pairs(articles, static_vectors(articles.terms))
-    forced, _ = near_duplicate_pairs(articles.signatures, articles.n_shingles, number_vectors(articles))
+    forced, _ = near_duplicate_pairs(articles.signatures, articles.n_shingles, number_vectors(articles.numbers))
     groups = candidate_groups(len(articles), pairs, sims, forced)
     return groups, _copies_by_group(groups, forced, len(articles))
 
@@ -593,9 +593,12 @@ def test_half_the_groups_grouped_in_a_worker_process_give_the_same_stories(caplo
     assert "grouping in this process only" not in caplog.text  # the worker's, not a fallback's
 
 
-@pytest.mark.parametrize("crash", ["import sys; sys.exit(3)", "import sys; sys.stdin.buffer.read(); sys.exit(3)"])
+@pytest.mark.parametrize("crash", ["import sys; sys.exit(3)",
+                                   "import pickle, sys; pickle.load(sys.stdin.buffer); sys.exit(3)",
+                                   "import sys; sys.stdout.write('not a pickle'); sys.stdout.flush()"])
 def test_a_group_worker_that_dies_leaves_its_groups_to_this_process(crash, caplog):
-    # gone before its job arrives or after reading it: the same stories, grouped here, and a warning
+    # gone before its job arrives, after reading it, or answering what is no result: the same stories,
+    # grouped here, and a warning
     import sys
 
     from dateline.stories.clusters import _stories_by_group
@@ -743,7 +746,7 @@ def test_candidate_pairs_checked_block_by_block_are_the_edges_cluster_draws(monk
 
     articles = Articles.of(_mixed_items())
     n = len(articles)
-    forced, _ = clusters.near_duplicate_pairs(articles.signatures, articles.n_shingles, clusters.number_vectors(articles))
+    forced, _ = clusters.near_duplicate_pairs(articles.signatures, articles.n_shingles, clusters.number_vectors(articles.numbers))
     candidates, _ = clusters.candidate_pairs(articles, clusters.static_vectors(articles.terms), hot=set())
     drawn = {tuple(p) for p in np.concatenate([forced, candidates]).tolist()}
     i, j = np.triu_indices(n, 1)

@@ -34,16 +34,20 @@ def _snapshot(db) -> dict:
 
 
 @pytest.mark.skipif(not (GIVEME.is_dir() and REUTERS.is_dir()), reason="giveme5w1h_gold or reuters_dev absent")
-@pytest.mark.parametrize("hot_df", [None, 3], ids=["default", "key-terms-turning-hot"])
-def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harness, tmp_path, monkeypatch, hot_df):
+@pytest.mark.parametrize("hot_df, in_parts", [(None, False), (3, False), (3, True)],
+                         ids=["default", "key-terms-turning-hot", "in-parts"])
+def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harness, tmp_path, monkeypatch, hot_df,
+                                                                    in_parts):
+    import dateline.stories.clusters as clusters
+    import dateline.stories.stage as stage
     from flows.news_etl import news_etl
 
     if hot_df:  # key terms cross the hot line between runs: the stage must re-cluster their holders
-        import dateline.stories.clusters as clusters
-        import dateline.stories.stage as stage
-
         monkeypatch.setattr(clusters, "KEY_DF_MAX", hot_df)
         monkeypatch.setattr(stage, "KEY_DF_MAX", hot_df)
+    if in_parts:  # every run's clustering past the stage's memory (the rebuild's too), in batches of a few
+        monkeypatch.setattr(stage, "IN_MEMORY_BYTES", 10**12)
+        monkeypatch.setattr(stage, "GROUP_BATCH", 7)
     files = sorted(GIVEME.glob("*.txt"))[:30] + sorted(REUTERS.glob("*.txt"))[:45] + sorted(SEEDS.glob("*.txt"))
     parts = [files[0::3], files[1::3], files[2::3]]
     db = tmp_path / "runs.duckdb"

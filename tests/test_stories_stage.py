@@ -200,7 +200,7 @@ def test_readers_get_in_while_the_stage_clusters(prefect_harness, tmp_path, monk
 
     db = tmp_path / "stories.duckdb"
     opened = []
-    real_build = stage.build
+    real_build = stage.build  # what clustering in memory calls once the features are read
 
     def build_and_read(*args, **kwargs):
         probe = subprocess.run([sys.executable, "-c", "import duckdb, sys; "
@@ -226,6 +226,25 @@ def test_reading_what_to_cluster_in_small_chunks_gives_the_same_tables(at_once, 
     monkeypatch.setattr(stage, "READ_CHUNK", 3)
     with Database.open(copy) as db:
         stage.update_stories(db, "chunked", rebuild=True)
+    assert _tables(copy) == _tables(at_once["db"])
+
+
+def test_a_rebuild_in_parts_gives_the_tables_of_one_in_memory(at_once, tmp_path, monkeypatch):
+    # past the memory it may take, the stage lists the pairs in DuckDB a few rows at a time and groups a
+    # few articles at a time, one worker process taking each batch's share: the same tables
+    from dateline.stories import stage
+    from dateline.store.database import Database
+
+    parts = []
+    real = stage.cluster_in_parts
+    monkeypatch.setattr(stage, "cluster_in_parts", lambda *a, **k: parts.append(len(a[1])) or real(*a, **k))
+    for name, value in (("GROUP_BATCH", 4), ("ROW_BLOCK", 3), ("PAIR_BLOCK", 2), ("GROUP_WORKER_MIN", 0)):
+        monkeypatch.setattr(stage, name, value)
+    copy = tmp_path / "parts.duckdb"
+    shutil.copy(at_once["db"], copy)
+    with Database.open(copy) as db:
+        stage.update_stories(db, "parts", rebuild=True, memory=stage.IN_MEMORY_BYTES * 5)
+    assert parts and parts[0] > 5  # more articles than the memory given holds: in parts
     assert _tables(copy) == _tables(at_once["db"])
 
 

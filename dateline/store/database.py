@@ -202,6 +202,18 @@ def query(path: str | Path, sql: str, params: Sequence | None = None, *,
         return names, cur.fetchall()
 
 
+@contextlib.contextmanager
+def capped_memory(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``con`` with DuckDB's memory limit lowered to ``limit`` for the block (it spills past it, and
+    lowering it evicts what it cached above it), then the limit it had."""
+    (before,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield con
+    finally:
+        con.execute(f"SET memory_limit = '{before}'")
+
+
 def give_back_memory(con: duckdb.DuckDBPyConnection) -> None:
     """Have DuckDB return the memory it keeps after tables are dropped or queries end: it holds freed
     memory up to its ``memory_limit``, and dropping a table returns none of it. Lowering the limit for a

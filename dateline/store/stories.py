@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from dateline.store import lake
@@ -203,6 +204,81 @@ def features_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[st
                s.orgs, a.title, a.publisher
         FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
         ORDER BY a.article_id""").fetch_arrow_table()
+
+
+def number_rows(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> None:
+    """``stories_rows``: the articles to cluster (ascending ids) numbered 0.. as the clustering numbers
+    its rows, for the pair searches below."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    con.execute("DROP TABLE IF EXISTS stories_rows")
+    con.execute("CREATE TEMP TABLE stories_rows AS SELECT article_id, (row_number() OVER (ORDER BY article_id) - 1)::INTEGER"
+                " AS i FROM ids")
+
+
+def copy_candidates(con: duckdb.DuckDBPyConnection, n: int, row_block: int) -> Iterator[np.ndarray]:
+    """The near-duplicate candidates among the ``n`` articles of ``stories_rows``: (i, j) rows, i < j, of
+    articles long enough to compare that share an LSH bucket (a band's hash, ``story_signatures.bands``),
+    a block for each ``row_block`` of i: the joins stay small and the pairs are never all listed at once."""
+    con.execute("DROP TABLE IF EXISTS stories_bands")
+    con.execute(f"""CREATE TEMP TABLE stories_bands AS
+                    SELECT r.i, generate_subscripts(s.bands, 1)::TINYINT AS band, unnest(s.bands) AS hash
+                    FROM stories_rows r JOIN story_signatures s USING (article_id) WHERE s.n_shingles >= {MIN_SHINGLES}""")
+    for start in range(0, n, row_block):
+        yield _pairs(con.execute(f"""
+            SELECT DISTINCT a.i, b.i AS j FROM stories_bands a JOIN stories_bands b USING (band, hash)
+            WHERE a.i >= {start} AND a.i < {start + row_block} AND a.i < b.i"""))
+    con.execute("DROP TABLE stories_bands")
+
+
+def copy_features(con: duckdb.DuckDBPyConnection, rows: np.ndarray) -> pa.Table:
+    """i, minhash, n_shingles and numbers of the articles ``rows`` of ``stories_rows`` (ascending), by i:
+    what checking a block of near-duplicate candidates reads."""
+    wanted = pa.table({"i": pa.array(rows, pa.int32())})  # noqa: F841 - used by name below
+    return con.execute("""SELECT r.i, s.minhash, s.n_shingles, s.numbers FROM stories_rows r JOIN story_signatures s
+                          USING (article_id) WHERE r.i IN (SELECT i FROM wanted) ORDER BY r.i""").to_arrow_table()
+
+
+def story_pairs(con: duckdb.DuckDBPyConnection, n: int, hot: set[str] | None, hot_df: int, shared_keys: int,
+                row_block: int) -> Iterator[np.ndarray]:
+    """(i, j) rows, i < j, of the ``n`` articles of ``stories_rows`` that share at least ``shared_keys`` key
+    terms that are not hot: not in ``hot``, or when it is None, held by at most ``hot_df`` of these
+    articles. What ``clusters.listed_pairs`` lists from the terms, listed here from the stored keys, a block
+    for each ``row_block`` of i: the 4.7 million pairs of 100,000 distinct wire reports are never all in
+    the process, and one join of all of them took DuckDB's whole memory (+400 MB at 100,000 articles,
+    +176 a block at a time)."""
+    for table in ("stories_keys_of_rows", "stories_hot"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("""CREATE TEMP TABLE stories_keys_of_rows AS SELECT r.i, unnest(string_split(s.keys, ' ')) AS key
+                   FROM stories_rows r JOIN story_signatures s USING (article_id)""")
+    if hot is None:
+        con.execute(f"CREATE TEMP TABLE stories_hot AS SELECT key FROM stories_keys_of_rows GROUP BY key HAVING count(*) > {hot_df}")
+    else:
+        hot_keys = pa.table({"key": pa.array(sorted(hot), pa.string())})  # noqa: F841 - used by name below
+        con.execute("CREATE TEMP TABLE stories_hot AS SELECT key FROM hot_keys")
+    con.execute("DELETE FROM stories_keys_of_rows WHERE key IN (SELECT key FROM stories_hot)")
+    for start in range(0, n, row_block):
+        yield _pairs(con.execute(f"""
+            SELECT a.i, b.i AS j FROM stories_keys_of_rows a JOIN stories_keys_of_rows b USING (key)
+            WHERE a.i >= {start} AND a.i < {start + row_block} AND a.i < b.i
+            GROUP BY a.i, b.i HAVING count(*) >= {shared_keys}"""))
+    for table in ("stories_keys_of_rows", "stories_hot"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _pairs(result: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """A query's (i, j) rows as an (m, 2) int32 array."""
+    columns = result.fetchnumpy()
+    return np.stack([columns["i"], columns["j"]], axis=1).astype(np.int32, copy=False)
+
+
+def terms_for_clustering(con: duckdb.DuckDBPyConnection, article_ids: list[str]) -> pa.Table:
+    """article_id, published_claimed and terms of the given articles, ordered by id: what the pair
+    search's static vectors need."""
+    ids = pa.table({"article_id": pa.array(article_ids, pa.string())})  # noqa: F841 - used by name below
+    return con.execute("""
+        SELECT a.article_id, a.published_claimed, s.terms
+        FROM ids JOIN articles a USING (article_id) JOIN story_signatures s USING (article_id)
+        ORDER BY a.article_id""").to_arrow_table()
 
 
 def hot_terms(con: duckdb.DuckDBPyConnection, hot_df: int) -> set[str]:

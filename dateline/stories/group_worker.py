@@ -2,14 +2,16 @@
 
 The group loop (``clusters.group_stories`` over thousands of groups) is Python and numpy in small steps,
 which threads cannot share (the GIL). At the stage's end the parse workers' cores are idle, so half the
-groups go to this worker: one job, ``(articles, groups)`` in on stdin, their stories out on stdout, both
-pickled. Started as ``python -m dateline.stories.group_worker``: a fresh process, not a fork of the
+groups go to this worker: jobs of ``(articles, groups)`` in on stdin, each job's stories out on stdout
+before the next job is read, all pickled. The stage groups a batch of articles at a time and sends a job
+a batch to one worker: it imports once. Started as ``python -m dateline.stories.group_worker``: a fresh process, not a fork of the
 flow's (which holds DuckDB's and Prefect's threads), and not ``multiprocessing``'s spawn, which imports
 the caller's main module again (a script without a ``__main__`` guard would run a second time in it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -38,21 +40,28 @@ class GroupWorker:
                                          cwd=Path(__file__).resolve().parents[2])
 
     def send(self, articles, groups: list) -> None:
-        """Give the worker its job: ``clusters.group_stories`` of each (group, copies) of ``articles``."""
+        """Give the worker a job: ``clusters.group_stories`` of each (group, copies) of ``articles``. One
+        job at a time: ``result`` before the next."""
         try:
             pickle.dump((articles, groups), self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            self._process.stdin.close()
+            self._process.stdin.flush()
         except OSError as error:  # a broken pipe: the worker is gone
             raise self._failed(f"could not send the job: {error}") from error
 
     def result(self) -> list:
-        """The stories of each group sent, in order (waits for the worker)."""
-        data = self._process.stdout.read()
-        if self._process.wait() != 0 or not data:
-            raise self._failed(f"exit code {self._process.returncode}")
-        return pickle.loads(data)
+        """The stories of each group of the job sent, in order (waits for the worker)."""
+        try:
+            return pickle.load(self._process.stdout)
+        except (EOFError, pickle.UnpicklingError, OSError) as error:  # it died, or printed what is no result
+            self._process.kill()
+            raise self._failed(f"no result ({type(error).__name__}), exit code {self._process.wait()}") from error
 
     def close(self) -> None:
+        if self._process.stdin and not self._process.stdin.closed:
+            with contextlib.suppress(OSError):
+                self._process.stdin.close()  # no more jobs: the worker ends
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)
         if self._process.poll() is None:
             self._process.kill()
             self._process.wait()
@@ -75,10 +84,14 @@ class GroupWorker:
 def main() -> None:
     from dateline.stories.clusters import group_stories
 
-    articles, groups = pickle.load(sys.stdin.buffer)
-    stories = [group_stories(articles, group, copies) for group, copies in groups]
-    pickle.dump(stories, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.flush()
+    while True:
+        try:
+            articles, groups = pickle.load(sys.stdin.buffer)
+        except EOFError:  # no more jobs
+            return
+        stories = [group_stories(articles, group, copies) for group, copies in groups]
+        pickle.dump(stories, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.buffer.flush()
 
 
 if __name__ == "__main__":

@@ -15,20 +15,41 @@ stories are not read at all.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dateline.store import stories as store
-from dateline.store.database import Database
-from dateline.stories.build import ArticleInfo, build
-from dateline.stories.clusters import (KEY_DF_MAX, Articles, day_numbers_of, forget_frequencies, linked,
+from dateline.store.database import Database, capped_memory
+from dateline.stories.build import ArticleInfo, StoryTables, build, tables_of
+from dateline.stories.clusters import (GROUP_WORKER_MIN, KEY_DF_MAX, PAIR_BLOCK, ROW_BLOCK, SHARED_KEYS, Articles, Clustering,
+                                       candidate_groups, check_copies, checked_blocks, component_roots, day_numbers_of,
+                                       forget_frequencies, linked, number_vectors, static_vectors, stories_of_groups,
                                        terms_of_lists)
+from dateline.stories.group_worker import GroupWorker
 from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
 
 
+log = logging.getLogger(__name__)
+
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
 READ_CHUNK = 20_000
+#: What clustering in memory holds an article (``cluster_in_memory``): the stage alone over 100,000
+#: distinct wire reports rose 153 -> 582 MB of RSS, 30,000 153 -> 369 MB (docs/performance.md).
+IN_MEMORY_BYTES = 4_300
+#: Articles whose candidate groups are grouped at once (``cluster_in_parts``): their features are read,
+#: grouped and let go before the next batch's.
+GROUP_BATCH = 20_000
+#: DuckDB's memory while the stage lists pairs in it (``cluster_in_parts``): its joins are a block of rows
+#: at a time, and scans of the signatures filled whatever limit it had (the run's 384 MiB) with cached
+#: blocks. The pair searches measured at 100,000 articles, 384 MiB against 128: ...
+STAGE_DUCKDB_MEMORY = "128MiB"
 
 
 def sign_new_articles(db: Database, run_id: str) -> int:
@@ -85,8 +106,137 @@ def _read_by_chunks(db: Database, article_ids: list[str], read) -> list:
     return parts
 
 
-def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[str, int]:
+def cluster_in_memory(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
+                      previous_copies: set[str], run_id: str) -> StoryTables:
+    """``build`` of the articles ``article_ids`` (ascending; whole candidate components), every one's
+    features held at once (~4.3 KB an article: IN_MEMORY_BYTES)."""
+    # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
+    # one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15 s (issue 22).
+    read = _read_by_chunks(db, article_ids, store.features_for_clustering)
+    # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
+    table = pa.concat_tables(read) if read else None
+    read.clear()  # the Arrow rows (every term as a string) go once articles_of has what it needs
+    articles, info = articles_of(table)
+    del table
+    pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed (~160 MB of RSS at 100k
+    # when signatures were read as 64-bit numbers)
+    return build(articles, info, previous, previous_copies, run_id, hot, lambda ids: _member_dates(db, ids))
+
+
+def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
+                     previous_copies: set[str], run_id: str) -> StoryTables:
+    """``build`` of the articles ``article_ids`` (ascending; whole candidate components), without holding
+    all of them at once: the stage's memory follows the largest batch, not the corpus.
+
+    1. The pairs are listed in SQL, a block at a time (``store.copy_candidates``, ``store.story_pairs``):
+       near-duplicates are checked on the signatures and numbers of each block's own articles, read for
+       it; story candidates on the static vectors (``clusters.static_vectors``), the one column of every
+       article held here.
+    2. The candidate groups and components are found from the edges kept (``clusters.candidate_groups``).
+    3. The groups are grouped GROUP_BATCH articles at a time, each batch's features read by id and let go
+       after (a group's stories depend on its members only): the tables are the batches' tables together.
+
+    Reads hold the file a chunk at a time (READ_CHUNK), each pair search in a hold of its own: readers
+    get in between (issue 22)."""
+    n, started = len(article_ids), time.perf_counter()
+    if not n:
+        return tables_of(Clustering(), Articles.of([]), {}, previous, previous_copies, run_id)
+    terms = _read_by_chunks(db, article_ids, store.terms_for_clustering)
+    table = pa.concat_tables(terms)
+    terms.clear()
+    ordinals = day_numbers_of(table["published_claimed"])
+    x = static_vectors(terms_of_lists(stored_term_lists(table["terms"])))
+    del table
+    forget_frequencies()  # wordfreq's tables (~70 MB) served the static weights; the groups need none
+    pa.default_memory_pool().release_unused()
+    log.info("stories: %d articles' story terms read and weighed in %.1f s", n, time.perf_counter() - started)
+    with db.cursor() as con, capped_memory(con, STAGE_DUCKDB_MEMORY):
+        store.number_rows(con, article_ids)
+        forced = _copies_of(con, n)
+    log.info("stories: %d near-duplicate pairs found at %.1f s", len(forced), time.perf_counter() - started)
+    with db.cursor() as con, capped_memory(con, STAGE_DUCKDB_MEMORY), \
+            ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
+        store.number_rows(con, article_ids)
+        blocks = (p[start:start + PAIR_BLOCK] for p in store.story_pairs(con, n, hot, KEY_DF_MAX, SHARED_KEYS, ROW_BLOCK)
+                  for start in range(0, len(p), PAIR_BLOCK))
+        pairs, sims = checked_blocks(x, ordinals, blocks, pool)
+    del x
+    log.info("stories: %d story candidate pairs kept at %.1f s", len(pairs), time.perf_counter() - started)
+    groups = candidate_groups(n, pairs, sims, forced)
+    roots = component_roots(n, pairs, forced)
+    del pairs, sims
+    parts = []
+    # one worker for every batch (it imports once), when there is enough to share (``clusters.cluster``)
+    with GroupWorker() if n >= GROUP_WORKER_MIN and (os.cpu_count() or 1) > 1 else contextlib.nullcontext() as worker:
+        for rows, batch_groups in _batches(groups):
+            parts.append(_tables_of_batch(db, article_ids, rows, batch_groups, forced, roots, worker, previous,
+                                          previous_copies, run_id))
+            log.info("stories: %d of %d articles grouped into stories at %.1f s", sum(len(p.members) for p in parts),
+                     n, time.perf_counter() - started)
+    return StoryTables.concat(parts)
+
+
+def _tables_of_batch(db: Database, article_ids: list[str], rows: np.ndarray, groups: list[list[int]], forced: np.ndarray,
+                     roots: np.ndarray, worker: GroupWorker | None, previous: dict[str, int], previous_copies: set[str],
+                     run_id: str) -> StoryTables:
+    """The tables of one batch of candidate groups (``rows`` of ``article_ids``, ``groups`` as positions
+    among them), its features read for it and let go after."""
+    read = _read_by_chunks(db, [article_ids[r] for r in rows.tolist()], store.features_for_clustering)
+    table = pa.concat_tables(read)
+    read.clear()
+    articles, info = articles_of(table)
+    del table
+    inside = np.zeros(len(article_ids), bool)
+    inside[rows] = True  # a near-duplicate pair lies in one group: one end inside is both
+    result = stories_of_groups(articles, groups, np.searchsorted(rows, forced[inside[forced[:, 0]]]).reshape(-1, 2),
+                               worker or False)
+    result.components = {article_ids[r]: article_ids[roots[r]] for r in rows.tolist()}
+    tables = tables_of(result, articles, info, previous, previous_copies, run_id, lambda ids: _member_dates(db, ids))
+    del articles, info, result
+    pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed
+    return tables
+
+
+def _copies_of(con, n: int) -> np.ndarray:
+    """The near-duplicate pairs among the ``n`` articles of ``store.number_rows``, as (i, j) rows: the
+    candidates listed in SQL, each PAIR_BLOCK checked on the signatures and numbers of its own articles
+    alone, read for it (every article's signature is 48 MB at 100,000)."""
+    kept = []
+    for pairs in store.copy_candidates(con, n, ROW_BLOCK):
+        for start in range(0, len(pairs), PAIR_BLOCK):
+            p = pairs[start:start + PAIR_BLOCK]
+            ends = np.unique(p)
+            read = store.copy_features(con, ends)
+            numbers = number_vectors(terms_of_lists(stored_number_lists(read["numbers"])))
+            copy, _ = check_copies(signatures_of_blobs(read["minhash"]), read["n_shingles"].to_numpy(), numbers,
+                                   np.searchsorted(ends, p))
+            kept.append(p[copy])
+    return np.concatenate(kept) if kept else np.zeros((0, 2), np.int32)
+
+
+def _batches(groups: list[list[int]]):
+    """Candidate groups (in order) a batch of about GROUP_BATCH articles at a time: each batch's rows
+    (ascending) and its groups as positions among them."""
+    batch: list[list[int]] = []
+    size = 0
+    for k, group in enumerate(groups):
+        batch.append(group)
+        size += len(group)
+        if size >= GROUP_BATCH or k == len(groups) - 1:
+            rows = np.sort(np.concatenate([np.asarray(g, np.int64) for g in batch]))
+            yield rows, [np.searchsorted(rows, g).tolist() for g in batch]
+            batch, size = [], 0
+
+
+def _member_dates(db: Database, article_ids: list[str]) -> dict:
+    """``store.member_dates`` a hold per READ_CHUNK of the ids."""
+    return {a: d for part in _read_by_chunks(db, article_ids, store.member_dates) for a, d in part.items()}
+
+
+def update_stories(db: Database, run_id: str, *, rebuild: bool = False, memory: int | None = None) -> dict[str, int]:
     """Bring the story tables up to date with the articles; ``rebuild`` recomputes every signature too.
+    ``memory``: the bytes the clustering may hold (``Settings.stories_memory``); past it, it clusters in
+    parts (``cluster_in_parts``), by default never.
 
     Returns counts: articles signed, articles re-clustered, stories (new, grown, with more than one
     article, in all), near-duplicates (new, in all), story evidence rows (in all). Nothing new and nothing
@@ -109,23 +259,12 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False) -> dict[
         affected = store.affected_ids(con)
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
-    # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
-    # one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15 s (issue 22).
-    read = _read_by_chunks(db, affected, store.features_for_clustering)
-    # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
-    table = pa.concat_tables(read) if read else None
-    read.clear()  # the Arrow rows (every term as a string) go once articles_of has what it needs
-    articles, info = articles_of(table)
-    del table
-    pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed (~160 MB of RSS at 100k
-    # when signatures were read as 64-bit numbers)
-
-    def member_dates(article_ids: list[str]) -> dict:  # after the clustering, a hold per chunk too
-        return {a: d for part in _read_by_chunks(db, article_ids, store.member_dates) for a, d in part.items()}
-
-    tables = build(articles, info, previous, copies, run_id, hot, member_dates)
-    reclustered = len(articles)
-    del articles, info  # the signature block and the numbered terms are Arrow's memory (released below)
+    # in parts only past the memory it may take: in memory is faster (100,000 distinct wire reports: 17 s
+    # against 26 s alone, at +429 MB against +357; docs/performance.md)
+    cluster_these = cluster_in_parts if memory is not None and len(affected) * IN_MEMORY_BYTES > memory \
+        else cluster_in_memory
+    tables = cluster_these(db, affected, hot, previous, copies, run_id)
+    reclustered = len(affected)
     with db.cursor() as con:
         totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
                                         tables.evidence)
