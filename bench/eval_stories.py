@@ -374,7 +374,7 @@ def eval_increment(reuters: Corpus, share_new: float = 0.05, draws: int = 3) -> 
     def grouping(subset: list[Item]) -> tuple[set[frozenset[str]], list[set[str]]]:
         articles = cl.Articles.of(subset)
         pairs, sims = cl.candidate_pairs(articles, cl.static_vectors(articles.terms))
-        forced, _ = cl.near_duplicate_pairs(articles.signatures, articles.n_shingles, cl.number_vectors(articles))
+        forced, _ = cl.near_duplicate_pairs(articles.signatures, articles.n_shingles, cl.number_vectors(articles.numbers))
         ids = articles.ids
         groups = {frozenset(ids[g] for g in group) for group in cl.candidate_groups(len(ids), pairs, sims, forced)}
         components = [{ids[g] for g in c} for c in cl._components(np.concatenate([pairs, forced]), list(range(len(ids))))]
