@@ -11,6 +11,10 @@ same tables as clustering everything again (``rebuild``), whatever the batches a
 articles find the stored ones they may link to by joining their key terms and LSH band hashes against the
 stored ones (``story_signatures.keys`` and ``bands``) in SQL; the stage reads no text, and untouched
 stories are not read at all.
+
+The touched articles are clustered in memory (``cluster_in_memory``, the faster way) while that fits the
+memory the stage may take (``Settings.stories_memory_mb``), in parts past it (``cluster_in_parts``: pairs
+listed in DuckDB, groups a batch at a time). Both give the same tables.
 """
 
 from __future__ import annotations
@@ -41,14 +45,15 @@ log = logging.getLogger(__name__)
 #: Articles whose signatures and dates one hold of the file reads (~1.5 s per 20,000 at 100k).
 READ_CHUNK = 20_000
 #: What clustering in memory holds an article (``cluster_in_memory``): the stage alone over 100,000
-#: distinct wire reports rose 153 -> 582 MB of RSS, 30,000 153 -> 369 MB (docs/performance.md).
+#: distinct wire reports rose 153 -> 582-617 MB of RSS, 30,000 153 -> 369 MB (docs/performance.md).
 IN_MEMORY_BYTES = 4_300
 #: Articles whose candidate groups are grouped at once (``cluster_in_parts``): their features are read,
 #: grouped and let go before the next batch's.
 GROUP_BATCH = 20_000
 #: DuckDB's memory while the stage lists pairs in it (``cluster_in_parts``): its joins are a block of rows
-#: at a time, and scans of the signatures filled whatever limit it had (the run's 384 MiB) with cached
-#: blocks. The pair searches measured at 100,000 articles, 384 MiB against 128: ...
+#: at a time, and its scans of the signatures fill whatever limit it has (the run's 384 MiB) with cached
+#: blocks. Both pair searches alone at 100,000 articles: +298-355 MB of RSS at 384 MiB, +253-254 MB at
+#: 128 MiB, in 4.7-5.0 s either way.
 STAGE_DUCKDB_MEMORY = "128MiB"
 
 
@@ -259,8 +264,8 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False, memory: 
         affected = store.affected_ids(con)
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
-    # in parts only past the memory it may take: in memory is faster (100,000 distinct wire reports: 17 s
-    # against 26 s alone, at +429 MB against +357; docs/performance.md)
+    # in parts only past the memory it may take: in memory is faster (the stage alone over 100,000 distinct
+    # wire reports: 25.4 s against 31.3 s, at +464 MB against +324; docs/performance.md)
     cluster_these = cluster_in_parts if memory is not None and len(affected) * IN_MEMORY_BYTES > memory \
         else cluster_in_memory
     tables = cluster_these(db, affected, hot, previous, copies, run_id)
