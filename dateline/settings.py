@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     stories: bool = Field(True, description="Sign articles as they are parsed and build near-duplicates, "
                           "stories and the corpus date check at the end of each run.")
     # Clustering every affected article in memory is the faster way and takes ~4.3 KB an article; past this
-    # the stage clusters in parts, its pairs listed in DuckDB and its groups a batch at a time (slower, ~1.5
-    # KB an article; docs/performance.md). An increment that touches a wire corpus's giant component
+    # the stage clusters in parts, its pairs listed in DuckDB and its groups a batch at a time (~1.2x slower,
+    # 1.1-1.5 KB an article; docs/performance.md). An increment that touches a wire corpus's giant component
     # re-clusters most of the database.
     stories_memory_mb: int = Field(1024, ge=64, description="What the stories stage may hold in memory to "
                                    "cluster the articles a run touches; past it, it clusters them in parts.")

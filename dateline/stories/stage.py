@@ -53,7 +53,7 @@ GROUP_BATCH = 20_000
 #: DuckDB's memory while the stage lists pairs in it (``cluster_in_parts``): its joins are a block of rows
 #: at a time, and its scans of the signatures fill whatever limit it has (the run's 384 MiB) with cached
 #: blocks. Both pair searches alone at 100,000 articles: +298-355 MB of RSS at 384 MiB, +253-254 MB at
-#: 128 MiB, in 4.7-5.0 s either way.
+#: 128 MiB, in 4.6-5.4 s either way.
 STAGE_DUCKDB_MEMORY = "128MiB"
 
 
@@ -131,7 +131,8 @@ def cluster_in_memory(db: Database, article_ids: list[str], hot: set[str] | None
 def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
                      previous_copies: set[str], run_id: str) -> StoryTables:
     """``build`` of the articles ``article_ids`` (ascending; whole candidate components), without holding
-    all of them at once: the stage's memory follows the largest batch, not the corpus.
+    all of their features at once: what still grows with them is the static vectors, the kept pairs, the
+    groups and the tables made (1.1-1.5 KB an article against ~4.3 in memory; docs/performance.md).
 
     1. The pairs are listed in SQL, a block at a time (``store.copy_candidates``, ``store.story_pairs``):
        near-duplicates are checked on the signatures and numbers of each block's own articles, read for
