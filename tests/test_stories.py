@@ -4,6 +4,7 @@ import math
 from datetime import date, timedelta
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from dateline.stories.build import ArticleInfo, build
@@ -762,3 +763,19 @@ def test_candidate_pairs_checked_block_by_block_are_the_edges_cluster_draws(monk
     assert np.array_equal(clusters.linked(articles, p, band, terms), whole) and whole.any() and not whole.all()
     # a pair sharing neither a band nor enough keys is no edge, whatever its texts
     assert not clusters.linked(articles, p, np.zeros(len(p), bool), np.zeros(len(p), np.int64)).any()
+
+
+@pytest.mark.parametrize("part", [1, 3, 1000])
+def test_static_vectors_made_a_part_at_a_time_are_those_made_at_once(part):
+    # the stage in parts reads its articles' terms a chunk at a time, each chunk's numbered on its own:
+    # the matrix must be the one made over all of them, columns numbered alike, or the cosines move
+    from dateline.stories.clusters import stacked_static_vectors, static_vectors, terms_of_lists
+
+    articles = _many_groups()
+    lists = pa.array([[articles.terms.vocab[t] for t in articles.terms.of(np.array([k]))[0]]
+                      for k in range(len(articles))], pa.list_(pa.string()))
+    whole = static_vectors(terms_of_lists(lists))
+    parts = stacked_static_vectors(terms_of_lists(lists[k:k + part]) for k in range(0, len(lists), part))
+    assert parts.shape == whole.shape
+    assert np.array_equal(parts.indptr, whole.indptr) and np.array_equal(parts.indices, whole.indices)
+    assert np.array_equal(parts.data, whole.data)

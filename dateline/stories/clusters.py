@@ -464,6 +464,28 @@ def static_vectors(terms: Terms):
     return x
 
 
+def stacked_static_vectors(parts: Iterable[Terms]):
+    """``static_vectors`` of items that come a part at a time, each part's terms numbered on its own (the
+    stage reads its articles' terms a chunk at a time): one matrix whose columns number the terms across
+    the parts in order of first appearance, as ``static_vectors`` numbers them over all items at once,
+    so the rows are the same. Reading every article's terms at once set the stage's peak in parts
+    (+600 MB at 200,000 articles)."""
+    from scipy import sparse
+
+    columns: dict[str, int] = {}
+    data, indices, indptr, n = [], [], [np.zeros(1, np.int64)], 0
+    for terms in parts:
+        x = static_vectors(terms)
+        ids = np.fromiter((columns.setdefault(t, len(columns)) for t in terms.vocab), np.int64, len(terms.vocab))
+        x = sparse.csr_matrix((x.data, ids[x.indices].astype(np.int32), x.indptr), shape=(x.shape[0], max(1, len(columns))))
+        x.sort_indices()  # a row's terms in order of their numbers across the parts
+        data.append(x.data), indices.append(x.indices), indptr.append(x.indptr[1:].astype(np.int64) + indptr[-1][-1])
+        n += x.shape[0]
+    return sparse.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
+                              np.concatenate(indices) if indices else np.zeros(0, np.int32), np.concatenate(indptr)),
+                             shape=(n, max(1, len(columns))))
+
+
 def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``key_terms`` of every item at once: (item, key id) rows and the key vocabulary. Each distinct
     plain term is ranked once by (Zipf frequency, term); an item's keys are its KEY_TERMS best ranks.

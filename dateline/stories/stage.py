@@ -34,8 +34,8 @@ from dateline.store.database import Database, capped_memory
 from dateline.stories.build import ArticleInfo, StoryTables, build, tables_of
 from dateline.stories.clusters import (GROUP_WORKER_MIN, KEY_DF_MAX, PAIR_BLOCK, ROW_BLOCK, SHARED_KEYS, Articles, Clustering,
                                        candidate_groups, check_copies, checked_blocks, component_roots, day_numbers_of,
-                                       forget_frequencies, linked, number_vectors, static_vectors, stories_of_groups,
-                                       terms_of_lists)
+                                       forget_frequencies, linked, number_vectors, stacked_static_vectors,
+                                       stories_of_groups, terms_of_lists)
 from dateline.stories.group_worker import GroupWorker
 from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
 
@@ -147,12 +147,17 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
     n, started = len(article_ids), time.perf_counter()
     if not n:
         return tables_of(Clustering(), Articles.of([]), {}, previous, previous_copies, run_id)
-    terms = _read_by_chunks(db, article_ids, store.terms_for_clustering)
-    table = pa.concat_tables(terms)
-    terms.clear()
-    ordinals = day_numbers_of(table["published_claimed"])
-    x = static_vectors(terms_of_lists(stored_term_lists(table["terms"])))
-    del table
+    days: list[np.ndarray] = []
+
+    def terms_by_chunks():  # a chunk's terms read, weighed and let go before the next chunk's
+        for start in range(0, n, READ_CHUNK):
+            with db.cursor() as con:
+                table = store.terms_for_clustering(con, article_ids[start:start + READ_CHUNK])
+            days.append(day_numbers_of(table["published_claimed"]))
+            yield terms_of_lists(stored_term_lists(table["terms"]))
+
+    x = stacked_static_vectors(terms_by_chunks())
+    ordinals = np.concatenate(days)
     forget_frequencies()  # wordfreq's tables (~70 MB) served the static weights; the groups need none
     pa.default_memory_pool().release_unused()
     log.info("stories: %d articles' story terms read and weighed in %.1f s", n, time.perf_counter() - started)
