@@ -3,8 +3,8 @@
 The group loop (``clusters.group_stories`` over thousands of groups) is Python and numpy in small steps,
 which threads cannot share (the GIL). At the stage's end the parse workers' cores are idle, so half the
 groups go to this worker: jobs of ``(articles, groups)`` in on stdin, each job's stories out on stdout
-before the next job is read, all pickled. The stage groups a batch of articles at a time and sends a job
-a batch to one worker: it imports once. Started as ``python -m dateline.stories.group_worker``: a fresh process, not a fork of the
+before the next job is read, all pickled. The stage in parts sends one job a batch to one worker, which
+imports once. Started as ``python -m dateline.stories.group_worker``: a fresh process, not a fork of the
 flow's (which holds DuckDB's and Prefect's threads), and not ``multiprocessing``'s spawn, which imports
 the caller's main module again (a script without a ``__main__`` guard would run a second time in it).
 """
