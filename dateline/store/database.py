@@ -220,9 +220,8 @@ def give_back_memory(con: duckdb.DuckDBPyConnection) -> None:
     moment does; what is still needed spills to the temp directory if it does not fit. The limit is the
     same afterwards (the stories stage: 685 -> 339 MB of RSS after an increment's key rows went, at
     100,000 articles)."""
-    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute("SET memory_limit = '32MiB'")
-    con.execute(f"SET memory_limit = '{limit}'")
+    with capped_memory(con, "32MiB"):
+        pass
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, *, lake: bool = False) -> None:

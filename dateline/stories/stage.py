@@ -23,6 +23,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -102,29 +103,34 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
     return articles, info
 
 
-def _read_by_chunks(db: Database, article_ids: list[str], read) -> list:
-    """``read(con, ids)`` for READ_CHUNK of the ids at a time, each chunk in its own hold of the file."""
-    parts = []
+def _reads_by_chunks(db: Database, article_ids: list[str], read) -> Iterator:
+    """``read(con, ids)`` for READ_CHUNK of the ids at a time, each chunk in its own hold of the file and
+    given before the next is read."""
     for start in range(0, len(article_ids), READ_CHUNK):
         with db.cursor() as con:
-            parts.append(read(con, article_ids[start:start + READ_CHUNK]))
-    return parts
+            part = read(con, article_ids[start:start + READ_CHUNK])
+        yield part
 
 
-def cluster_in_memory(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
-                      previous_copies: set[str], run_id: str) -> StoryTables:
-    """``build`` of the articles ``article_ids`` (ascending; whole candidate components), every one's
-    features held at once (~4.3 KB an article: IN_MEMORY_BYTES)."""
-    # What is clustered is read by id, READ_CHUNK articles per hold of the file: a cold 100k run read it in
-    # one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15 s (issue 22).
-    read = _read_by_chunks(db, article_ids, store.features_for_clustering)
-    # The clustering runs with the file let go: readers get in while the stage computes (issue 22).
+def _articles_read(db: Database, article_ids: list[str]) -> tuple[Articles, dict[str, ArticleInfo]]:
+    """``articles_of`` the articles ``article_ids`` (ascending), read a chunk per hold of the file: a cold
+    100k run read them in one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15
+    s (issue 22). The clustering then runs with the file let go."""
+    read = list(_reads_by_chunks(db, article_ids, store.features_for_clustering))
     table = pa.concat_tables(read) if read else None
     read.clear()  # the Arrow rows (every term as a string) go once articles_of has what it needs
     articles, info = articles_of(table)
     del table
     pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed (~160 MB of RSS at 100k
     # when signatures were read as 64-bit numbers)
+    return articles, info
+
+
+def cluster_in_memory(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
+                      previous_copies: set[str], run_id: str) -> StoryTables:
+    """``build`` of the articles ``article_ids`` (ascending; whole candidate components), every one's
+    features held at once (~4.3 KB an article: IN_MEMORY_BYTES)."""
+    articles, info = _articles_read(db, article_ids)
     return build(articles, info, previous, previous_copies, run_id, hot, lambda ids: _member_dates(db, ids))
 
 
@@ -132,12 +138,12 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
                      previous_copies: set[str], run_id: str) -> StoryTables:
     """``build`` of the articles ``article_ids`` (ascending; whole candidate components), without holding
     all of their features at once: what still grows with them is the static vectors, the kept pairs, the
-    groups and the tables made (1.1-1.5 KB an article against ~4.3 in memory; docs/performance.md).
+    groups and the tables made (~1.2 KB an article from 30k to 200k, ~3.4 in memory; docs/performance.md).
 
     1. The pairs are listed in SQL, a block at a time (``store.copy_candidates``, ``store.story_pairs``):
        near-duplicates are checked on the signatures and numbers of each block's own articles, read for
-       it; story candidates on the static vectors (``clusters.static_vectors``), the one column of every
-       article held here.
+       it; story candidates on the static vectors (``clusters.stacked_static_vectors``, weighed a read
+       chunk at a time), the one column of every article held here.
     2. The candidate groups and components are found from the edges kept (``clusters.candidate_groups``).
     3. The groups are grouped GROUP_BATCH articles at a time, each batch's features read by id and let go
        after (a group's stories depend on its members only): the tables are the batches' tables together.
@@ -150,9 +156,7 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
     days: list[np.ndarray] = []
 
     def terms_by_chunks():  # a chunk's terms read, weighed and let go before the next chunk's
-        for start in range(0, n, READ_CHUNK):
-            with db.cursor() as con:
-                table = store.terms_for_clustering(con, article_ids[start:start + READ_CHUNK])
+        for table in _reads_by_chunks(db, article_ids, store.terms_for_clustering):
             days.append(day_numbers_of(table["published_claimed"]))
             yield terms_of_lists(stored_term_lists(table["terms"]))
 
@@ -192,11 +196,7 @@ def _tables_of_batch(db: Database, article_ids: list[str], rows: np.ndarray, gro
                      run_id: str) -> StoryTables:
     """The tables of one batch of candidate groups (``rows`` of ``article_ids``, ``groups`` as positions
     among them), its features read for it and let go after."""
-    read = _read_by_chunks(db, [article_ids[r] for r in rows.tolist()], store.features_for_clustering)
-    table = pa.concat_tables(read)
-    read.clear()
-    articles, info = articles_of(table)
-    del table
+    articles, info = _articles_read(db, [article_ids[r] for r in rows.tolist()])
     inside = np.zeros(len(article_ids), bool)
     inside[rows] = True  # a near-duplicate pair lies in one group: one end inside is both
     result = stories_of_groups(articles, groups, np.searchsorted(rows, forced[inside[forced[:, 0]]]).reshape(-1, 2),
@@ -204,7 +204,7 @@ def _tables_of_batch(db: Database, article_ids: list[str], rows: np.ndarray, gro
     result.components = {article_ids[r]: article_ids[roots[r]] for r in rows.tolist()}
     tables = tables_of(result, articles, info, previous, previous_copies, run_id, lambda ids: _member_dates(db, ids))
     del articles, info, result
-    pa.default_memory_pool().release_unused()  # mimalloc keeps what Arrow freed
+    pa.default_memory_pool().release_unused()  # the batch's columns are Arrow's memory, which mimalloc keeps
     return tables
 
 
@@ -241,7 +241,7 @@ def _batches(groups: list[list[int]]):
 
 def _member_dates(db: Database, article_ids: list[str]) -> dict:
     """``store.member_dates`` a hold per READ_CHUNK of the ids."""
-    return {a: d for part in _read_by_chunks(db, article_ids, store.member_dates) for a, d in part.items()}
+    return {a: d for part in _reads_by_chunks(db, article_ids, store.member_dates) for a, d in part.items()}
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False, memory: int | None = None) -> dict[str, int]:
