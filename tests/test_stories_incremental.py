@@ -45,7 +45,8 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
     if hot_df:  # key terms cross the hot line between runs: the stage must re-cluster their holders
         monkeypatch.setattr(clusters, "KEY_DF_MAX", hot_df)
         monkeypatch.setattr(stage, "KEY_DF_MAX", hot_df)
-    if in_parts:  # every run's clustering past the stage's memory (the rebuild's too), in batches of a few
+    in_memory_bytes = stage.IN_MEMORY_BYTES
+    if in_parts:  # every run's clustering past the stage's memory, in batches of a few
         monkeypatch.setattr(stage, "IN_MEMORY_BYTES", 10**12)
         monkeypatch.setattr(stage, "GROUP_BATCH", 7)
     files = sorted(GIVEME.glob("*.txt"))[:30] + sorted(REUTERS.glob("*.txt"))[:45] + sorted(SEEDS.glob("*.txt"))
@@ -80,6 +81,8 @@ def test_three_runs_touch_only_their_components_and_equal_a_rebuild(prefect_harn
 
     rebuilt = tmp_path / "rebuilt.duckdb"
     shutil.copy(db, rebuilt)
+    if in_parts:  # the rebuild in memory: the runs' tables in parts must be its
+        monkeypatch.setattr(stage, "IN_MEMORY_BYTES", in_memory_bytes)
     assert main(["stories", "--rebuild", "--db", str(rebuilt)]) == 0
     assert _tables(rebuilt) == incremental
     # the stage signs from the stored text what the parse workers signed from theirs: the same rows
