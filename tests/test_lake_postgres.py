@@ -56,35 +56,24 @@ def postgres():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_two_writers_into_a_postgres_catalog_lake(api_url, postgres, tmp_path):
-    write_articles(tmp_path / "in" / "a", 200)
-    write_articles(tmp_path / "in" / "b", 200, start=200)
-    lake = f"ducklake:postgres:{postgres('halves')}"
-    env = {"DATELINE_LAKE_DATA_PATH": str(tmp_path / "files"), "DATELINE_DATA_DOCS": "false"}
-    runs = [Cli(["run", str(tmp_path / "in" / half), "--db", lake, "--batch-size", "50"], api_url, **env)
-            for half in ("a", "b")]
-    for run in runs:
-        assert run.finish() == 0, run.output
-    # readers need no data path: the catalog records it
-    assert query(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles")[1] == [(400, 400)]
-    assert query(lake, "SELECT outcome, count(*) FROM source_files GROUP BY ALL")[1] == [("loaded", 400)]
-    assert query(lake, "SELECT count(*) FROM quality_results q ANTI JOIN articles USING (article_id)")[1] == [(0,)]
-    assert sorted(query(lake, "SELECT status, articles_loaded FROM runs")[1]) == [("Completed", 200)] * 2
-    assert list((tmp_path / "files").rglob("*.parquet"))
-
-
-def test_two_runs_meeting_the_same_bytes_in_a_postgres_catalog_lake(api_url, postgres, tmp_path):
+def test_two_writers_into_a_postgres_catalog_lake_one_article_per_bytes(api_url, postgres, tmp_path):
+    """Two runs at once: each loads its own articles, and the bytes both meet become one article and one
+    duplicate. (One pair of runs tests both: each run of the CLI spends ~10 s starting.)"""
     # PostgreSQL commits two transactions that append to one table side by side: only the loads' claim
     # on their runs' rows keeps the second copy of the bytes from becoming a second article
     write_articles(tmp_path / "a", 150)
-    shutil.copytree(tmp_path / "a", tmp_path / "b")
-    lake = f"ducklake:postgres:{postgres('same_bytes')}"
+    shutil.copytree(tmp_path / "a", tmp_path / "b")  # the same bytes under other paths
+    write_articles(tmp_path / "b", 100, start=200)  # and articles of b's own
+    lake = f"ducklake:postgres:{postgres('writers')}"
     env = {"DATELINE_LAKE_DATA_PATH": str(tmp_path / "files"), "DATELINE_DATA_DOCS": "false"}
     runs = [Cli(["run", str(tmp_path / half), "--db", lake, "--batch-size", "25"], api_url, **env) for half in "ab"]
     for run in runs:
         assert run.finish() == 0, run.output
-    articles = query(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles")[1]
-    assert articles == [(150, 150)]
+    # readers need no data path: the catalog records it
+    assert query(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles")[1] == [(250, 250)]
     per_hash = query(lake, "SELECT count(*) FILTER (outcome = 'loaded'), count(*) FILTER (outcome = 'duplicate')"
                            " FROM source_files GROUP BY content_sha256")[1]
-    assert sorted(set(per_hash)) == [(1, 1)] and len(per_hash) == 150
+    assert sorted(per_hash) == [(1, 0)] * 100 + [(1, 1)] * 150
+    assert query(lake, "SELECT count(*) FROM quality_results q ANTI JOIN articles USING (article_id)")[1] == [(0,)]
+    assert query(lake, "SELECT list(DISTINCT status), sum(articles_loaded) FROM runs")[1] == [(["Completed"], 250)]
+    assert list((tmp_path / "files").rglob("*.parquet"))

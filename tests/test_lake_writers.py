@@ -7,6 +7,7 @@ import shutil
 from datetime import datetime
 
 import duckdb
+import pytest
 
 from dateline import cli
 from dateline.store import lake as lakes
@@ -24,21 +25,31 @@ def without_stories(rows: dict) -> dict:
     return {t: r for t, r in rows.items() if t not in STORY_TABLES and t != "date_evidence"}
 
 
-def test_two_runs_over_halves_at_once_give_the_rows_of_one_run_over_all(api_url, tmp_path):
+@pytest.fixture(scope="module")
+def corpus(api_url, tmp_path_factory):
+    """400 articles in two halves (``in/a``, ``in/b``) and the rows of one uninterrupted run over all of
+    them into a DuckDB file: what the lake tests' runs must end up holding."""
     from flows.news_etl import news_etl
 
-    # four batches a run: the two overlap (each spends ~30 s starting before its first batch), as the test needs
-    write_articles(tmp_path / "in" / "a", 200)
-    write_articles(tmp_path / "in" / "b", 200, start=200)
+    root = tmp_path_factory.mktemp("corpus")
+    write_articles(root / "in" / "a", 200)
+    write_articles(root / "in" / "b", 200, start=200)
+    whole = root / "whole.duckdb"
+    news_etl(paths=[str(root / "in")], db=str(whole), batch_size=50, data_docs=False)
+    return root / "in", contents(whole)
+
+
+def test_two_runs_over_halves_at_once_give_the_rows_of_one_run_over_all(corpus, api_url, tmp_path):
+    # four batches a run: the two start at once and overlap (each spends ~10 s starting before its first
+    # batch), as the test needs
+    inputs, file_rows = corpus
     lake = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
-    runs = [Cli(["run", str(tmp_path / "in" / half), "--db", lake, "--batch-size", "50"], api_url)
+    runs = [Cli(["run", str(inputs / half), "--db", lake, "--batch-size", "50"], api_url)
             for half in ("a", "b")]
     for run in runs:
         assert run.finish() == 0, run.output
-    whole = tmp_path / "whole.duckdb"
-    news_etl(paths=[str(tmp_path / "in")], db=str(whole), batch_size=50, data_docs=False)
 
-    lake_rows, file_rows = contents(lake), contents(whole)
+    lake_rows = contents(lake)
     assert len(lake_rows["articles"]) == 400
     assert_same_contents(without_stories(lake_rows), without_stories(file_rows))
     # Each run's stories stage sees what was committed when it ran: the story tables may be a step behind
@@ -53,7 +64,8 @@ def test_two_runs_meeting_the_same_bytes_make_one_article_and_one_duplicate(api_
     write_articles(tmp_path / "a", 200)
     shutil.copytree(tmp_path / "a", tmp_path / "b")  # the same bytes under other paths
     lake = f"ducklake:sqlite:{tmp_path / 'catalog.sqlite'}"
-    runs = [Cli(["run", str(tmp_path / half), "--db", lake, "--batch-size", "50"], api_url) for half in "ab"]
+    runs = [Cli(["run", str(tmp_path / half), "--db", lake, "--batch-size", "50"], api_url)
+            for half in "ab"]
     for run in runs:
         assert run.finish() == 0, run.output
     assert query(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles")[1] == [(200, 200)]
@@ -108,13 +120,14 @@ def test_a_commit_that_loses_to_another_writers_is_run_again(tmp_path):
         ("d.txt", "other"), ("e.txt", "mine")]
 
 
-def test_a_run_killed_mid_load_into_a_lake_then_run_again_gives_the_rows_of_an_uninterrupted_run(api_url, tmp_path):
+def test_a_run_killed_mid_load_into_a_lake_then_run_again_gives_the_rows_of_an_uninterrupted_run(corpus, api_url,
+                                                                                                     tmp_path):
     from flows.news_etl import news_etl
 
+    inputs, file_rows = corpus
     n = 400  # eight batches: the kill lands after the first, well before the last
-    write_articles(tmp_path / "in", n)
     lake = f"ducklake:sqlite:{tmp_path / 'lake' / 'catalog.sqlite'}"
-    run = Cli(["run", str(tmp_path / "in"), "--db", lake, "--batch-size", "50"], api_url)
+    run = Cli(["run", str(inputs), "--db", lake, "--batch-size", "50"], api_url)
     try:
         run.wait_for("loaded into")  # a batch has committed, more are on the way
     finally:
@@ -125,16 +138,12 @@ def test_a_run_killed_mid_load_into_a_lake_then_run_again_gives_the_rows_of_an_u
     assert status == "Running" and heartbeat is not None  # each committed batch beat
     with Database.open(lake) as db, db.cursor() as con:  # as if it had been silent for two hours
         con.execute("UPDATE runs SET heartbeat_at = heartbeat_at - INTERVAL 2 HOUR")
-    again = news_etl(paths=[str(tmp_path / "in")], db=lake, batch_size=50, data_docs=False)
+    again = news_etl(paths=[str(inputs)], db=lake, batch_size=50, data_docs=False)
     assert again["already_loaded"] == partial and again["unaccounted"] == 0
     assert dict(query(lake, "SELECT run_id, status FROM runs")[1]) == {killed: "Crashed",
                                                                        again["run_id"]: "Completed"}
-
-    whole = tmp_path / "whole.duckdb"
-    news_etl(paths=[str(tmp_path / "in")], db=str(whole), batch_size=50, data_docs=False)
-    assert_same_contents(contents(lake), contents(whole))
-    with duckdb.connect(str(whole), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM articles").fetchone() == (n,)
+    assert len(file_rows["articles"]) == n
+    assert_same_contents(contents(lake), file_rows)
 
 
 def test_which_errors_a_lake_write_runs_again_for():
