@@ -51,10 +51,12 @@ class Settings(BaseSettings):
     stories: bool = Field(True, description="Sign articles as they are parsed and build near-duplicates, "
                           "stories and the corpus date check at the end of each run.")
     # Clustering every affected article in memory is the faster way and takes ~4.3 KB an article; past this
-    # the stage clusters in parts, its pairs listed in DuckDB and its groups a batch at a time (~1.2x slower,
-    # 1.1-1.5 KB an article; docs/performance.md). An increment that touches a wire corpus's giant component
-    # re-clusters most of the database.
-    stories_memory_mb: int = Field(1024, ge=64, description="What the stories stage may hold in memory to "
+    # the stage clusters in parts, its pairs listed in DuckDB and its groups a batch at a time (1.2-1.7x
+    # slower, ~1.2 KB an article; docs/performance.md). An increment that touches a wire corpus's giant
+    # component re-clusters most of the database. 480 MB (~111,000 articles): about where the stage in
+    # memory starts to set the run's peak (at 100k it peaked 25 MB under the load's; at 200k it raised the
+    # run's peak by 203 MB, in parts it stayed under it; docs/performance.md, stop 32).
+    stories_memory_mb: int = Field(480, ge=64, description="What the stories stage may hold in memory to "
                                    "cluster the articles a run touches; past it, it clusters them in parts.")
     # Data Docs are an overview for people; every article's own results are already in quality_results.
     data_docs_rows: int = Field(20_000, ge=1, description="Data Docs validate at most this many of the run's "
