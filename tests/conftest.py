@@ -13,8 +13,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 # Runs in tests parse in the flow's own process (and so do the `dateline` subprocesses, which inherit
 # this), unless a test is about the parse pool: tests/test_task_runners.py runs the process pool and
 # Dask against it, the first SIGKILL test in tests/test_failures.py kills a run with its workers. The
-# tables are the same either way (test_task_runners); a pool's two workers each import for ~3 s, on 2 cores,
-# which made most of a small run's time: two CLI runs at once over 200 articles each took 74 s, 39 in-process.
+# tables are the same either way (test_task_runners); a pool's two workers each import for ~3 s, on 2 cores:
+# two CLI runs at once over 200 articles each (test_lake_writers' same-bytes test) took 42.5 s, 28.8 in-process.
 os.environ.setdefault("DATELINE_TASK_RUNNER", "thread")
 
 
