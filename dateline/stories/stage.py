@@ -271,7 +271,7 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False, memory: 
         previous, copies = store.previous_state(con)
         touched = store.touched_articles(con)
     # in parts only past the memory it may take: in memory is faster (the stage alone over 100,000 distinct
-    # wire reports: 25.4 s against 31.3 s, at +464 MB against +324; docs/performance.md)
+    # wire reports: 17.3-25.4 s against 27.3 s, at +436-464 MB against +340; docs/performance.md)
     cluster_these = cluster_in_parts if memory is not None and len(affected) * IN_MEMORY_BYTES > memory \
         else cluster_in_memory
     tables = cluster_these(db, affected, hot, previous, copies, run_id)
