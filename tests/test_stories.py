@@ -766,16 +766,31 @@ def test_candidate_pairs_checked_block_by_block_are_the_edges_cluster_draws(monk
 
 
 @pytest.mark.parametrize("part", [1, 3, 1000])
-def test_static_vectors_made_a_part_at_a_time_are_those_made_at_once(part):
-    # the stage in parts reads its articles' terms a chunk at a time, each chunk's numbered on its own:
-    # the matrix must be the one made over all of them, columns numbered alike, or the cosines move
-    from dateline.stories.clusters import stacked_static_vectors, static_vectors, terms_of_lists
+def test_static_vectors_made_a_part_at_a_time_and_spilled_give_the_cosines_made_at_once(part):
+    # the stage in parts reads its articles' terms a chunk at a time, each chunk's numbered on its own, and
+    # keeps the rows in a scratch file: the rows must be the ones made over all of them, columns numbered
+    # alike, and the cosines read back a tile at a time the same to the last bit, or the stories move
+    from scipy import sparse
+
+    from dateline.stories.clusters import _row_dots, static_vectors, static_vectors_by_parts, terms_of_lists, tiles
+    from dateline.stories.spill import SpilledRows
 
     articles = _many_groups()
     lists = pa.array([[articles.terms.vocab[t] for t in articles.terms.of(np.array([k]))[0]]
                       for k in range(len(articles))], pa.list_(pa.string()))
     whole = static_vectors(terms_of_lists(lists))
-    parts = stacked_static_vectors(terms_of_lists(lists[k:k + part]) for k in range(0, len(lists), part))
-    assert parts.shape == whole.shape
-    assert np.array_equal(parts.indptr, whole.indptr) and np.array_equal(parts.indices, whole.indices)
-    assert np.array_equal(parts.data, whole.data)
+    with SpilledRows() as spilled:
+        for x in static_vectors_by_parts(terms_of_lists(lists[k:k + part]) for k in range(0, len(lists), part)):
+            spilled.append(x)
+        spilled.finish()
+        parts = sparse.vstack([spilled.rows(0, len(spilled))], format="csr")
+        assert parts.shape == whole.shape
+        assert np.array_equal(parts.indptr, whole.indptr) and np.array_equal(parts.indices, whole.indices)
+        assert np.array_equal(parts.data, whole.data)
+        n = len(articles)
+        p = np.array([(i, j) for i in range(n) for j in range(i + 1, n)], np.int32)
+        # tiles of a few rows: the ranges read are apart, meet, or are one
+        dots = np.concatenate([spilled.row_dots(t) for t in tiles(p, tile_rows=3, block=5)])
+        tiled = np.concatenate(list(tiles(p, tile_rows=3, block=5)))
+        assert sorted(map(tuple, tiled.tolist())) == sorted(map(tuple, p.tolist()))
+        assert np.array_equal(dots, _row_dots(whole, tiled)) and (dots > 0).any()

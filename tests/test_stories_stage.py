@@ -5,6 +5,7 @@ import shutil
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from dateline.cli import main
@@ -310,3 +311,28 @@ def test_forgetting_the_key_rows_drops_them_and_leaves_the_memory_limit_as_it_wa
     left = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     assert left == {"stories_seeds"} and con.execute("SELECT count(*) FROM stories_seeds").fetchone() == (100000,)
     assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("123.0 MiB",)
+
+
+def test_the_tables_of_batches_kept_in_scratch_files_stream_back_whole_as_often_as_asked():
+    # the stage in parts writes each batch's rows to a scratch file; a lake's transaction that lost a race
+    # runs again and reads them a second time: both reads give every row, in the order written
+    from dateline.stories.build import StoryTables
+    from dateline.stories.spill import SpilledTables
+    from schemas import DateEvidence, NearDuplicate, Story, StoryMember
+    from schemas.ddl import arrow_schema
+
+    schemas = [arrow_schema(m) for m in (NearDuplicate, StoryMember, Story, DateEvidence)]
+    empty = [s.empty_table() for s in schemas]
+
+    def batch(ids: list[str], counts: dict) -> StoryTables:
+        members = pa.table({"article_id": ids, "story_id": ids, "similarity": [1.0] * len(ids), "component_id": ids,
+                            "run_id": ["r"] * len(ids)}, schema=schemas[1])
+        return StoryTables(empty[0], members, empty[2], [], counts)
+
+    with SpilledTables(schemas) as out:
+        out.add(batch(["a", "c"], {"stories": 2, "new_stories": 1}), empty[3])
+        out.add(batch(["b"], {"stories": 1, "new_stories": 0}), empty[3])
+        assert out.counts == {"stories": 3, "new_stories": 1} and out.members.num_rows == 3
+        for _ in range(2):
+            assert out.members.reader().read_all()["article_id"].to_pylist() == ["a", "c", "b"]
+        assert out.evidence.reader().read_all().num_rows == 0 and out.evidence.schema == schemas[3]

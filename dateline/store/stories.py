@@ -15,8 +15,9 @@ from dateline.store import lake
 from dateline.store.database import Database, give_back_memory
 from dateline.stories.evidence import MemberDates, YearlessMention
 from dateline.stories.features import MIN_SHINGLES
+from dateline.stories.spill import SpilledTable
 from schemas import DateEvidence, NearDuplicate, Story, StoryMember, StorySignature
-from schemas.ddl import to_arrow
+from schemas.ddl import arrow_schema, to_arrow
 
 #: Articles the stage clusters: current versions (an edited file's old version is left out).
 CURRENT = "superseded_by IS NULL"
@@ -353,13 +354,16 @@ def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
                                       "SELECT article_id FROM stories_gone ORDER BY 1").fetchall()]
 
 
-def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], near_duplicates: "pa.Table | list[NearDuplicate]",
-                     stories: "pa.Table | list[Story]", members: "pa.Table | list[StoryMember]", evidence: list[DateEvidence]) -> dict[str, int]:
+def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str],
+                     near_duplicates: "pa.Table | list[NearDuplicate] | SpilledTable",
+                     stories: "pa.Table | list[Story] | SpilledTable", members: "pa.Table | list[StoryMember] | SpilledTable",
+                     evidence: "list[DateEvidence] | SpilledTable") -> dict[str, int]:
     """Replace the rows of the touched articles (``touched_articles``) and their old stories in one
     transaction; return the tables' totals after it. It needs no scratch table, so it runs on a cursor of
-    its own after the clustering let the file go."""
-    tables = {"near_duplicates": to_arrow(NearDuplicate, near_duplicates), "stories": to_arrow(Story, stories),
-              "story_members": to_arrow(StoryMember, members), "date_evidence": to_arrow(DateEvidence, evidence)}
+    its own after the clustering let the file go. The rows come as tables or lists, or from the stage in
+    parts' scratch files (``spill.SpilledTable``), streamed in."""
+    tables = {"near_duplicates": _rows(NearDuplicate, near_duplicates), "stories": _rows(Story, stories),
+              "story_members": _rows(StoryMember, members), "date_evidence": _rows(DateEvidence, evidence)}
     touched = "(SELECT article_id FROM stories_touched)"
     touched_rows = pa.table({"article_id": pa.array(touched_ids, pa.string())})
 
@@ -371,12 +375,28 @@ def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str], nea
         con.execute(f"DELETE FROM near_duplicates WHERE article_id IN {touched}")
         con.execute(f"DELETE FROM date_evidence WHERE kind = 'story' AND article_id IN {touched}")
         for table, rows in tables.items():
-            con.register("new_rows", rows)
-            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows')
+            con.register("new_rows", rows.reader() if isinstance(rows, SpilledTable) else rows)
+            # in key order, as one build gives them, whether they come as one table or a batch at a time
+            order = f" ORDER BY {_ORDER[table]}" if table in _ORDER else ""
+            con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM new_rows{order}')
             con.unregister("new_rows")
 
     lake.transaction(con, replace)  # run again whole if another run's commit (on a lake) came first
     return totals(con)
+
+
+#: The story tables' keys: ``replace_affected`` writes their rows in this order.
+_ORDER = {"near_duplicates": "article_id", "stories": "story_id", "story_members": "article_id"}
+
+
+def _rows(model, rows: "pa.Table | list | SpilledTable") -> "pa.Table | SpilledTable":
+    """``to_arrow`` of ``rows``, or the scratch file of the stage in parts (``spill.SpilledTable``) as it is,
+    once its schema is the model's."""
+    if isinstance(rows, SpilledTable):
+        if not rows.schema.equals(arrow_schema(model)):
+            raise TypeError(f"{model.table} rows have schema {rows.schema}, not the model's")
+        return rows
+    return to_arrow(model, rows)
 
 
 def totals(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -38,17 +38,6 @@ class StoryTables:
     evidence: list[DateEvidence] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
-    @classmethod
-    def concat(cls, parts: Sequence[StoryTables]) -> StoryTables:
-        """The tables of batches of whole stories as one build's: rows in the order one build gives them
-        (by article, by story; the evidence batch by batch) and the counts added up (each counts stories
-        or copies, which lie within one batch)."""
-        def rows(name: str, key: str) -> pa.Table:
-            return pa.concat_tables([getattr(p, name) for p in parts]).sort_by(key)
-
-        return cls(rows("near_duplicates", "article_id"), rows("members", "article_id"), rows("stories", "story_id"),
-                   [e for p in parts for e in p.evidence], {name: sum(p.counts[name] for p in parts) for name in parts[0].counts})
-
 
 def build(articles: Articles | Sequence[Item], info: Mapping[str, ArticleInfo], previous: Mapping[str, int],
           previous_copies: set[str], run_id: str, hot: set[str] | None = None,
@@ -72,7 +61,7 @@ def tables_of(result: Clustering, articles: Articles, info: Mapping[str, Article
               previous_copies: set[str], run_id: str,
               member_dates: Callable[[list[str]], Mapping[str, MemberDates]] | None = None) -> StoryTables:
     """``build``'s tables of a clustering of ``articles`` (whole stories; ``result.components`` covers
-    them): what the stage makes of each batch of candidate groups (``StoryTables.concat``)."""
+    them): what the stage makes of each batch of candidate groups (``spill.SpilledTables``)."""
     row = {a: k for k, a in enumerate(articles.ids)}
     groups: dict[str, list[int]] = defaultdict(list)  # story -> its members' rows
     for article_id, (story_id, _) in result.members.items():

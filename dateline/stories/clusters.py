@@ -16,7 +16,7 @@ import logging
 import math
 import os
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -464,26 +464,37 @@ def static_vectors(terms: Terms):
     return x
 
 
-def stacked_static_vectors(parts: Iterable[Terms]):
+def static_vectors_by_parts(parts: Iterable[Terms]) -> Iterator:
     """``static_vectors`` of items that come a part at a time, each part's terms numbered on its own (the
-    stage reads its articles' terms a chunk at a time): one matrix whose columns number the terms across
-    the parts in order of first appearance, as ``static_vectors`` numbers them over all items at once,
-    so the rows are the same. Reading every article's terms at once set the stage's peak in parts
-    (+600 MB at 200,000 articles)."""
+    stage reads its articles' terms a chunk at a time): each part's rows, their columns numbering the terms
+    across the parts in order of first appearance, as ``static_vectors`` numbers them over all items at
+    once, so the rows are the same and so are the cosines, to the last bit (a row's sum follows its
+    columns' order). The terms seen are held as one Arrow array (a dict of Python strings held ~24 MB more
+    at 200,000 articles); reading every article's terms at once set the stage's peak in parts (+600 MB)."""
     from scipy import sparse
 
-    columns: dict[str, int] = {}
-    data, indices, indptr, n = [], [], [np.zeros(1, np.int64)], 0
+    seen = pa.array([], pa.string())  # every term so far, in order of first appearance
     for terms in parts:
         x = static_vectors(terms)
-        ids = np.fromiter((columns.setdefault(t, len(columns)) for t in terms.vocab), np.int64, len(terms.vocab))
-        x = sparse.csr_matrix((x.data, ids[x.indices].astype(np.int32), x.indptr), shape=(x.shape[0], max(1, len(columns))))
+        vocab = pa.array(terms.vocab, pa.string())  # the part's terms, in order of first appearance in it
+        ids = pc.index_in(vocab, value_set=seen).fill_null(-1).to_numpy().astype(np.int64)
+        new = ids < 0
+        ids[new] = len(seen) + np.arange(int(new.sum()))
+        seen = pa.concat_arrays([seen, vocab.filter(pa.array(new))])
+        x = sparse.csr_matrix((x.data, ids[x.indices].astype(np.int32), x.indptr), shape=(x.shape[0], max(1, len(seen))))
         x.sort_indices()  # a row's terms in order of their numbers across the parts
-        data.append(x.data), indices.append(x.indices), indptr.append(x.indptr[1:].astype(np.int64) + indptr[-1][-1])
-        n += x.shape[0]
-    return sparse.csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
-                              np.concatenate(indices) if indices else np.zeros(0, np.int32), np.concatenate(indptr)),
-                             shape=(n, max(1, len(columns))))
+        yield x
+
+
+def tiles(p: np.ndarray, tile_rows: int = ROW_BLOCK, block: int = PAIR_BLOCK) -> Iterator[np.ndarray]:
+    """The (i, j) rows of ``p`` (a block of a pair search: i within ROW_BLOCK rows) by ``tile_rows`` of j,
+    ``block`` pairs at most each: the rows a tile's cosines read lie in two ranges of about ``tile_rows``
+    (``spill.SpilledRows.row_dots``), whatever the block's spread of j."""
+    p = p[np.argsort(p[:, 1], kind="stable")]
+    cuts = np.flatnonzero(np.diff(p[:, 1] // tile_rows)) + 1
+    for tile in np.split(p, cuts) if len(p) else []:
+        for start in range(0, len(tile), block):
+            yield tile[start:start + block]
 
 
 def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -618,7 +629,8 @@ def _story_candidates(x, ordinals: np.ndarray, p: np.ndarray) -> tuple[np.ndarra
     near = ~(np.abs(ordinals[p[:, 0]] - ordinals[p[:, 1]]) > STORY_DAYS)  # NaN (undated) compares False
     # the cosines of pairs within STORY_DAYS only: the other rows' products are the search's dearest part
     sims = np.zeros(len(p))
-    sims[near] = _row_dots(x, p[near])
+    q = p[near]  # ``x``: a matrix, or rows spilled to a file (``spill.SpilledRows``), read for these pairs
+    sims[near] = x.row_dots(q) if hasattr(x, "row_dots") else _row_dots(x, q)
     return near & (sims >= CANDIDATE_COSINE), sims
 
 

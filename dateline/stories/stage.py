@@ -35,10 +35,13 @@ from dateline.store.database import Database, capped_memory
 from dateline.stories.build import ArticleInfo, StoryTables, build, tables_of
 from dateline.stories.clusters import (GROUP_WORKER_MIN, KEY_DF_MAX, PAIR_BLOCK, ROW_BLOCK, SHARED_KEYS, Articles, Clustering,
                                        candidate_groups, check_copies, checked_blocks, component_roots, day_numbers_of,
-                                       forget_frequencies, linked, number_vectors, stacked_static_vectors,
-                                       stories_of_groups, terms_of_lists)
+                                       forget_frequencies, linked, number_vectors, static_vectors_by_parts,
+                                       stories_of_groups, terms_of_lists, tiles)
 from dateline.stories.group_worker import GroupWorker
 from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
+from dateline.stories.spill import SpilledRows, SpilledTables
+from schemas import DateEvidence, NearDuplicate, Story, StoryMember
+from schemas.ddl import arrow_schema, to_arrow
 
 
 log = logging.getLogger(__name__)
@@ -51,10 +54,11 @@ IN_MEMORY_BYTES = 4_300
 #: Articles whose candidate groups are grouped at once (``cluster_in_parts``): their features are read,
 #: grouped and let go before the next batch's.
 GROUP_BATCH = 20_000
-#: DuckDB's memory while the stage lists pairs in it (``cluster_in_parts``): its joins are a block of rows
-#: at a time, and its scans of the signatures fill whatever limit it has (the run's 384 MiB) with cached
+#: DuckDB's memory while the stage in parts holds the file (``cluster_in_parts``): its joins are a block of
+#: rows at a time, and its scans of the signatures fill whatever limit it has (the run's 384 MiB) with cached
 #: blocks. Both pair searches alone at 100,000 articles: +298-355 MB of RSS at 384 MiB, +253-254 MB at
-#: 128 MiB, in 4.6-5.4 s either way.
+#: 128 MiB, in 4.6-5.4 s either way. The reads by id too: one of 20,000 articles' features (20 MB of
+#: Arrow) at 200,000 articles held +235 MB at 384 MiB, +160 MB at 128 MiB, in 0.30 s either way.
 STAGE_DUCKDB_MEMORY = "128MiB"
 
 
@@ -103,20 +107,22 @@ def articles_of(rows: pa.Table | None) -> tuple[Articles, dict[str, ArticleInfo]
     return articles, info
 
 
-def _reads_by_chunks(db: Database, article_ids: list[str], read) -> Iterator:
+def _reads_by_chunks(db: Database, article_ids: list[str], read, memory: str | None = None) -> Iterator:
     """``read(con, ids)`` for READ_CHUNK of the ids at a time, each chunk in its own hold of the file and
-    given before the next is read."""
+    given before the next is read; ``memory``: DuckDB's limit for the hold (``capped_memory``), else the
+    run's."""
     for start in range(0, len(article_ids), READ_CHUNK):
-        with db.cursor() as con:
+        with db.cursor() as con, capped_memory(con, memory) if memory else contextlib.nullcontext(con):
             part = read(con, article_ids[start:start + READ_CHUNK])
         yield part
 
 
-def _articles_read(db: Database, article_ids: list[str]) -> tuple[Articles, dict[str, ArticleInfo]]:
+def _articles_read(db: Database, article_ids: list[str],
+                   memory: str | None = None) -> tuple[Articles, dict[str, ArticleInfo]]:
     """``articles_of`` the articles ``article_ids`` (ascending), read a chunk per hold of the file: a cold
     100k run read them in one hold of ~10 s (signatures 7.4 s, dates 2.1 s) and kept readers out past 15
     s (issue 22). The clustering then runs with the file let go."""
-    read = list(_reads_by_chunks(db, article_ids, store.features_for_clustering))
+    read = list(_reads_by_chunks(db, article_ids, store.features_for_clustering, memory))
     table = pa.concat_tables(read) if read else None
     read.clear()  # the Arrow rows (every term as a string) go once articles_of has what it needs
     articles, info = articles_of(table)
@@ -135,7 +141,7 @@ def cluster_in_memory(db: Database, article_ids: list[str], hot: set[str] | None
 
 
 def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
-                     previous_copies: set[str], run_id: str) -> StoryTables:
+                     previous_copies: set[str], run_id: str) -> SpilledTables:
     """``build`` of the articles ``article_ids`` (ascending; whole candidate components), without holding
     all of their features at once: what still grows with them is the static vectors, the kept pairs, the
     groups and the tables made (~1.2 KB an article from 30k to 200k, ~3.4 in memory; docs/performance.md).
@@ -152,43 +158,46 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
     get in between (issue 22)."""
     n, started = len(article_ids), time.perf_counter()
     if not n:
-        return tables_of(Clustering(), Articles.of([]), {}, previous, previous_copies, run_id)
+        return tables_of(Clustering(), Articles.of([]), {}, previous, previous_copies, run_id)  # type: ignore[return-value]
     days: list[np.ndarray] = []
 
     def terms_by_chunks():  # a chunk's terms read, weighed and let go before the next chunk's
-        for table in _reads_by_chunks(db, article_ids, store.terms_for_clustering):
+        for table in _reads_by_chunks(db, article_ids, store.terms_for_clustering, STAGE_DUCKDB_MEMORY):
             days.append(day_numbers_of(table["published_claimed"]))
             yield terms_of_lists(stored_term_lists(table["terms"]))
 
-    x = stacked_static_vectors(terms_by_chunks())
-    ordinals = np.concatenate(days)
-    forget_frequencies()  # wordfreq's tables (~70 MB) served the static weights; the groups need none
-    pa.default_memory_pool().release_unused()
-    log.info("stories: %d articles' story terms read and weighed in %.1f s", n, time.perf_counter() - started)
-    with db.cursor() as con, capped_memory(con, STAGE_DUCKDB_MEMORY):
-        store.number_rows(con, article_ids)
-        forced = _copies_of(con, n)
-    log.info("stories: %d near-duplicate pairs found at %.1f s", len(forced), time.perf_counter() - started)
-    with db.cursor() as con, capped_memory(con, STAGE_DUCKDB_MEMORY), \
-            ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
-        store.number_rows(con, article_ids)
-        blocks = (p[start:start + PAIR_BLOCK] for p in store.story_pairs(con, n, hot, KEY_DF_MAX, SHARED_KEYS, ROW_BLOCK)
-                  for start in range(0, len(p), PAIR_BLOCK))
-        pairs, sims = checked_blocks(x, ordinals, blocks, pool)
-    del x
+    with SpilledRows() as x:  # the static vectors go to a scratch file, read back a tile of pairs at a time
+        for part in static_vectors_by_parts(terms_by_chunks()):
+            x.append(part)
+        x.finish()
+        ordinals = np.concatenate(days)
+        forget_frequencies()  # wordfreq's tables (~70 MB) served the static weights; the groups need none
+        pa.default_memory_pool().release_unused()
+        log.info("stories: %d articles' story terms read and weighed in %.1f s", n, time.perf_counter() - started)
+        with db.cursor() as con, capped_memory(con, STAGE_DUCKDB_MEMORY):
+            store.number_rows(con, article_ids)
+            forced = _copies_of(con, n)
+        log.info("stories: %d near-duplicate pairs found at %.1f s", len(forced), time.perf_counter() - started)
+        with db.cursor() as con, capped_memory(con, STAGE_DUCKDB_MEMORY), \
+                ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
+            store.number_rows(con, article_ids)
+            blocks = (tile for p in store.story_pairs(con, n, hot, KEY_DF_MAX, SHARED_KEYS, ROW_BLOCK)
+                      for tile in tiles(p, ROW_BLOCK, PAIR_BLOCK))
+            pairs, sims = checked_blocks(x, ordinals, blocks, pool)
     log.info("stories: %d story candidate pairs kept at %.1f s", len(pairs), time.perf_counter() - started)
     groups = candidate_groups(n, pairs, sims, forced)
     roots = component_roots(n, pairs, forced)
     del pairs, sims
-    parts = []
+    out = SpilledTables([arrow_schema(m) for m in (NearDuplicate, StoryMember, Story, DateEvidence)])
     # one worker for every batch (it imports once), when there is enough to share (``clusters.cluster``)
     with GroupWorker() if n >= GROUP_WORKER_MIN and (os.cpu_count() or 1) > 1 else contextlib.nullcontext() as worker:
         for rows, batch_groups in _batches(groups):
-            parts.append(_tables_of_batch(db, article_ids, rows, batch_groups, forced, roots, worker, previous,
-                                          previous_copies, run_id))
-            log.info("stories: %d of %d articles grouped into stories at %.1f s", sum(len(p.members) for p in parts),
-                     n, time.perf_counter() - started)
-    return StoryTables.concat(parts)
+            part = _tables_of_batch(db, article_ids, rows, batch_groups, forced, roots, worker, previous,
+                                    previous_copies, run_id)
+            out.add(part, to_arrow(DateEvidence, part.evidence))
+            log.info("stories: %d of %d articles grouped into stories at %.1f s", out.members.num_rows, n,
+                     time.perf_counter() - started)
+    return out
 
 
 def _tables_of_batch(db: Database, article_ids: list[str], rows: np.ndarray, groups: list[list[int]], forced: np.ndarray,
@@ -196,13 +205,14 @@ def _tables_of_batch(db: Database, article_ids: list[str], rows: np.ndarray, gro
                      run_id: str) -> StoryTables:
     """The tables of one batch of candidate groups (``rows`` of ``article_ids``, ``groups`` as positions
     among them), its features read for it and let go after."""
-    articles, info = _articles_read(db, [article_ids[r] for r in rows.tolist()])
+    articles, info = _articles_read(db, [article_ids[r] for r in rows.tolist()], STAGE_DUCKDB_MEMORY)
     inside = np.zeros(len(article_ids), bool)
     inside[rows] = True  # a near-duplicate pair lies in one group: one end inside is both
     result = stories_of_groups(articles, groups, np.searchsorted(rows, forced[inside[forced[:, 0]]]).reshape(-1, 2),
                                worker or False)
     result.components = {article_ids[r]: article_ids[roots[r]] for r in rows.tolist()}
-    tables = tables_of(result, articles, info, previous, previous_copies, run_id, lambda ids: _member_dates(db, ids))
+    tables = tables_of(result, articles, info, previous, previous_copies, run_id,
+                       lambda ids: _member_dates(db, ids, STAGE_DUCKDB_MEMORY))
     del articles, info, result
     pa.default_memory_pool().release_unused()  # the batch's columns are Arrow's memory, which mimalloc keeps
     return tables
@@ -239,9 +249,9 @@ def _batches(groups: list[list[int]]):
             batch, size = [], 0
 
 
-def _member_dates(db: Database, article_ids: list[str]) -> dict:
-    """``store.member_dates`` a hold per READ_CHUNK of the ids."""
-    return {a: d for part in _reads_by_chunks(db, article_ids, store.member_dates) for a, d in part.items()}
+def _member_dates(db: Database, article_ids: list[str], memory: str | None = None) -> dict:
+    """``store.member_dates`` a hold per READ_CHUNK of the ids (``memory``: as ``_reads_by_chunks``)."""
+    return {a: d for part in _reads_by_chunks(db, article_ids, store.member_dates, memory) for a, d in part.items()}
 
 
 def update_stories(db: Database, run_id: str, *, rebuild: bool = False, memory: int | None = None) -> dict[str, int]:
@@ -276,9 +286,13 @@ def update_stories(db: Database, run_id: str, *, rebuild: bool = False, memory: 
         else cluster_in_memory
     tables = cluster_these(db, affected, hot, previous, copies, run_id)
     reclustered = len(affected)
-    with db.cursor() as con:
-        totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
-                                        tables.evidence)
+    try:
+        with db.cursor() as con:
+            totals = store.replace_affected(con, touched, tables.near_duplicates, tables.stories, tables.members,
+                                            tables.evidence)
+    finally:
+        if isinstance(tables, SpilledTables):
+            tables.close()
     counts = {"signed": signed, "reclustered": reclustered, **totals,
               "new_stories": tables.counts["new_stories"], "grown_stories": tables.counts["grown_stories"],
               "new_near_duplicates": tables.counts["new_near_duplicates"], "skipped": 0}
