@@ -779,7 +779,7 @@ def test_static_vectors_made_a_part_at_a_time_and_spilled_give_the_cosines_made_
     lists = pa.array([[articles.terms.vocab[t] for t in articles.terms.of(np.array([k]))[0]]
                       for k in range(len(articles))], pa.list_(pa.string()))
     whole = static_vectors(terms_of_lists(lists))
-    with SpilledRows() as spilled:
+    with SpilledRows(block=5) as spilled:
         for x in static_vectors_by_parts(terms_of_lists(lists[k:k + part]) for k in range(0, len(lists), part)):
             spilled.append(x)
         spilled.finish()
@@ -790,7 +790,7 @@ def test_static_vectors_made_a_part_at_a_time_and_spilled_give_the_cosines_made_
         n = len(articles)
         p = np.array([(i, j) for i in range(n) for j in range(i + 1, n)], np.int32)
         # tiles of a few rows: the ranges read are apart, meet, or are one
-        dots = np.concatenate([spilled.row_dots(t) for t in tiles(p, tile_rows=3, block=5)])
-        tiled = np.concatenate(list(tiles(p, tile_rows=3, block=5)))
+        dots = np.concatenate([spilled.row_dots(t) for t in tiles(p, tile_rows=3)])
+        tiled = np.concatenate(list(tiles(p, tile_rows=3)))
         assert sorted(map(tuple, tiled.tolist())) == sorted(map(tuple, p.tolist()))
         assert np.array_equal(dots, _row_dots(whole, tiled)) and (dots > 0).any()

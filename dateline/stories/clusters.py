@@ -486,15 +486,13 @@ def static_vectors_by_parts(parts: Iterable[Terms]) -> Iterator:
         yield x
 
 
-def tiles(p: np.ndarray, tile_rows: int = ROW_BLOCK, block: int = PAIR_BLOCK) -> Iterator[np.ndarray]:
-    """The (i, j) rows of ``p`` (a block of a pair search: i within ROW_BLOCK rows) by ``tile_rows`` of j,
-    ``block`` pairs at most each: the rows a tile's cosines read lie in two ranges of about ``tile_rows``
-    (``spill.SpilledRows.row_dots``), whatever the block's spread of j."""
+def tiles(p: np.ndarray, tile_rows: int = ROW_BLOCK) -> Iterator[np.ndarray]:
+    """The (i, j) rows of ``p`` (a block of a pair search: i within ROW_BLOCK rows) by ``tile_rows`` of j:
+    the rows a tile's cosines read lie in two ranges of about ``tile_rows`` (``spill.SpilledRows.row_dots``),
+    whatever the block's spread of j."""
     p = p[np.argsort(p[:, 1], kind="stable")]
     cuts = np.flatnonzero(np.diff(p[:, 1] // tile_rows)) + 1
-    for tile in np.split(p, cuts) if len(p) else []:
-        for start in range(0, len(tile), block):
-            yield tile[start:start + block]
+    yield from np.split(p, cuts) if len(p) else []
 
 
 def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:

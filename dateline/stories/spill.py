@@ -26,7 +26,8 @@ class SpilledRows:
     """A CSR matrix written a part at a time (``append``: rows in order, columns already numbered across
     the parts, each row's columns ascending), then read back a range of rows at a time (``rows``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, block: int) -> None:
+        self.block = block  # pairs whose rows ``row_dots`` gathers at once (``clusters.PAIR_BLOCK``)
         self._data = tempfile.TemporaryFile(prefix="dateline-stories-")
         self._indices = tempfile.TemporaryFile(prefix="dateline-stories-")
         self._indptr = [np.zeros(1, np.int64)]
@@ -68,8 +69,11 @@ class SpilledRows:
     def row_dots(self, p: np.ndarray) -> np.ndarray:
         """The dot product of rows i and j for each (i, j) row of ``p``, reading only the rows from the
         least to the greatest i and from the least to the greatest j (one range where they meet): the
-        caller gives pairs of a tile (``clusters.tiles``). The products and their sums are those of the
-        whole matrix's rows (the same values, columns and order), so they are the same to the last bit."""
+        caller gives the pairs of a tile (``clusters.tiles``), checked ``block`` at a time. The products
+        and their sums are those of the whole matrix's rows (the same values, columns and order), so they
+        are the same to the last bit."""
+        from scipy import sparse
+
         from dateline.stories.clusters import _row_dots
 
         if not len(p):
@@ -78,12 +82,12 @@ class SpilledRows:
         j_lo, j_hi = int(p[:, 1].min()), int(p[:, 1].max()) + 1
         if j_lo <= i_hi and i_lo <= j_hi:  # the ranges meet: one read covers both
             lo = min(i_lo, j_lo)
-            return _row_dots(self.rows(lo, max(i_hi, j_hi)), p - lo)
-        from scipy import sparse
-
-        both = sparse.vstack([self.rows(i_lo, i_hi), self.rows(j_lo, j_hi)], format="csr")
-        both.has_sorted_indices = True
-        return _row_dots(both, np.stack([p[:, 0] - i_lo, p[:, 1] - j_lo + (i_hi - i_lo)], axis=1))
+            x, local = self.rows(lo, max(i_hi, j_hi)), p - lo
+        else:
+            x = sparse.vstack([self.rows(i_lo, i_hi), self.rows(j_lo, j_hi)], format="csr")
+            x.has_sorted_indices = True
+            local = np.stack([p[:, 0] - i_lo, p[:, 1] - j_lo + (i_hi - i_lo)], axis=1)
+        return np.concatenate([_row_dots(x, local[start:start + self.block]) for start in range(0, len(p), self.block)])
 
     def close(self) -> None:
         self._data.close(), self._indices.close()

@@ -14,7 +14,8 @@ stories are not read at all.
 
 The touched articles are clustered in memory (``cluster_in_memory``, the faster way) while that fits the
 memory the stage may take (``Settings.stories_memory_mb``), in parts past it (``cluster_in_parts``: pairs
-listed in DuckDB, groups a batch at a time). Both give the same tables.
+listed in DuckDB, static vectors and tables in scratch files, groups a batch at a time). Both give the same
+tables.
 """
 
 from __future__ import annotations
@@ -143,19 +144,23 @@ def cluster_in_memory(db: Database, article_ids: list[str], hot: set[str] | None
 def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None, previous: dict[str, int],
                      previous_copies: set[str], run_id: str) -> SpilledTables:
     """``build`` of the articles ``article_ids`` (ascending; whole candidate components), without holding
-    all of their features at once: what still grows with them is the static vectors, the kept pairs, the
-    groups and the tables made (~1.2 KB an article from 30k to 200k, ~3.4 in memory; docs/performance.md).
+    their features at once. What the stage holds of every article is bookkeeping: ids, dates, row
+    pointers, the kept pairs and the groups (the stage alone: ~0.4 KB an article from 100k to 200k, ~3.4
+    in memory; docs/performance.md). Its peak is a pair search's or a batch's, each of a bounded size.
 
-    1. The pairs are listed in SQL, a block at a time (``store.copy_candidates``, ``store.story_pairs``):
+    1. The static vectors are weighed a read chunk at a time and written to a scratch file
+       (``clusters.static_vectors_by_parts``, ``spill.SpilledRows``).
+    2. The pairs are listed in SQL, a block at a time (``store.copy_candidates``, ``store.story_pairs``):
        near-duplicates are checked on the signatures and numbers of each block's own articles, read for
-       it; story candidates on the static vectors (``clusters.stacked_static_vectors``, weighed a read
-       chunk at a time), the one column of every article held here.
-    2. The candidate groups and components are found from the edges kept (``clusters.candidate_groups``).
-    3. The groups are grouped GROUP_BATCH articles at a time, each batch's features read by id and let go
-       after (a group's stories depend on its members only): the tables are the batches' tables together.
+       it; story candidates a tile at a time (``clusters.tiles``), on the static vectors of the tile's
+       rows, read back for it.
+    3. The candidate groups and components are found from the edges kept (``clusters.candidate_groups``).
+    4. The groups are grouped GROUP_BATCH articles at a time, each batch's features read by id and let go
+       after (a group's stories depend on its members only); each batch's tables go to scratch files
+       (``spill.SpilledTables``), which ``store.replace_affected`` streams into the database.
 
     Reads hold the file a chunk at a time (READ_CHUNK), each pair search in a hold of its own: readers
-    get in between (issue 22)."""
+    get in between (issue 22). DuckDB may hold STAGE_DUCKDB_MEMORY in each."""
     n, started = len(article_ids), time.perf_counter()
     if not n:
         return tables_of(Clustering(), Articles.of([]), {}, previous, previous_copies, run_id)  # type: ignore[return-value]
@@ -166,7 +171,7 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
             days.append(day_numbers_of(table["published_claimed"]))
             yield terms_of_lists(stored_term_lists(table["terms"]))
 
-    with SpilledRows() as x:  # the static vectors go to a scratch file, read back a tile of pairs at a time
+    with SpilledRows(PAIR_BLOCK) as x:  # the static vectors in a scratch file, read back a tile of pairs at a time
         for part in static_vectors_by_parts(terms_by_chunks()):
             x.append(part)
         x.finish()
@@ -182,7 +187,7 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
                 ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
             store.number_rows(con, article_ids)
             blocks = (tile for p in store.story_pairs(con, n, hot, KEY_DF_MAX, SHARED_KEYS, ROW_BLOCK)
-                      for tile in tiles(p, ROW_BLOCK, PAIR_BLOCK))
+                      for tile in tiles(p, ROW_BLOCK))
             pairs, sims = checked_blocks(x, ordinals, blocks, pool)
     log.info("stories: %d story candidate pairs kept at %.1f s", len(pairs), time.perf_counter() - started)
     groups = candidate_groups(n, pairs, sims, forced)
