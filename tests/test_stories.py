@@ -770,8 +770,6 @@ def test_static_vectors_made_a_part_at_a_time_and_spilled_give_the_cosines_made_
     # the stage in parts reads its articles' terms a chunk at a time, each chunk's numbered on its own, and
     # keeps the rows in a scratch file: the rows must be the ones made over all of them, columns numbered
     # alike, and the cosines read back a tile at a time the same to the last bit, or the stories move
-    from scipy import sparse
-
     from dateline.stories.clusters import _row_dots, static_vectors, static_vectors_by_parts, terms_of_lists, tiles
     from dateline.stories.spill import SpilledRows
 
@@ -783,7 +781,7 @@ def test_static_vectors_made_a_part_at_a_time_and_spilled_give_the_cosines_made_
         for x in static_vectors_by_parts(terms_of_lists(lists[k:k + part]) for k in range(0, len(lists), part)):
             spilled.append(x)
         spilled.finish()
-        parts = sparse.vstack([spilled.rows(0, len(spilled))], format="csr")
+        parts = spilled.rows((0, len(spilled)))
         assert parts.shape == whole.shape
         assert np.array_equal(parts.indptr, whole.indptr) and np.array_equal(parts.indices, whole.indices)
         assert np.array_equal(parts.data, whole.data)

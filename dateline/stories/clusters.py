@@ -76,6 +76,11 @@ DENSE_CELLS = 1_000_000
 #: Candidate pairs checked at once (their signatures or term rows gathered): small enough to stay in
 #: the CPU's cache. At 100k articles, 2.5 million pairs each: 200,000 -> 3.3 + 4.0 s, 20,000 -> 2.1 + 2.1 s.
 PAIR_BLOCK = 20_000
+#: Pairs a tile of the stage in parts checks at most on the rows it reads (``tiles``): what a tile holds
+#: grows with its pairs (~40 bytes each), and two are checked at once. Unbounded tiles at 30,000 dense
+#: articles (~500,000 pairs each) peaked 444-453 MB against 398; tiles of one PAIR_BLOCK each read their
+#: rows again and took the story pair search at 100k from 6.0 to 9.5 s.
+TILE_PAIRS = 5 * PAIR_BLOCK
 #: Items whose key terms are ranked at once (``item_keys``).
 ROW_BLOCK = 10_000
 #: A clustering of this many articles or more groups half its candidate groups' stories in a second
@@ -486,13 +491,15 @@ def static_vectors_by_parts(parts: Iterable[Terms]) -> Iterator:
         yield x
 
 
-def tiles(p: np.ndarray, tile_rows: int = ROW_BLOCK) -> Iterator[np.ndarray]:
-    """The (i, j) rows of ``p`` (a block of a pair search: i within ROW_BLOCK rows) by ``tile_rows`` of j:
-    the rows a tile's cosines read lie in two ranges of about ``tile_rows`` (``spill.SpilledRows.row_dots``),
-    whatever the block's spread of j."""
+def tiles(p: np.ndarray, tile_rows: int = ROW_BLOCK, most: int = TILE_PAIRS) -> Iterator[np.ndarray]:
+    """The (i, j) rows of ``p`` (a block of a pair search: i within ROW_BLOCK rows) by ``tile_rows`` of j,
+    ``most`` pairs at most each: the rows a tile's cosines read lie in two ranges of about ``tile_rows``
+    (``spill.SpilledRows.row_dots``), whatever the block's spread of j."""
     p = p[np.argsort(p[:, 1], kind="stable")]
     cuts = np.flatnonzero(np.diff(p[:, 1] // tile_rows)) + 1
-    yield from np.split(p, cuts) if len(p) else []
+    for tile in np.split(p, cuts) if len(p) else []:
+        for start in range(0, len(tile), most):
+            yield tile[start:start + most]
 
 
 def item_keys(terms: Terms) -> tuple[np.ndarray, np.ndarray, list[str]]:

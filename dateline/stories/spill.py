@@ -53,16 +53,25 @@ class SpilledRows:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
-    def rows(self, start: int, stop: int):
-        """Rows ``start`` to ``stop`` (exclusive) as a CSR matrix of their own, ``width`` columns wide."""
+    def rows(self, *ranges: tuple[int, int]):
+        """The rows of the ``(start, stop)`` ranges (stop exclusive), one after the other, as a CSR matrix of
+        their own, ``width`` columns wide: read straight into its arrays (no copy to stack them)."""
         from scipy import sparse
 
-        lo, hi = int(self.indptr[start]), int(self.indptr[stop])
-        data, indices = np.empty(hi - lo, np.float32), np.empty(hi - lo, np.int32)
-        for out, file in ((data, self._data), (indices, self._indices)):
-            if len(out) and os.preadv(file.fileno(), [out], lo * 4) != out.nbytes:
-                raise OSError(f"short read of the stories' scratch file {file.name}")
-        x = sparse.csr_matrix((data, indices, self.indptr[start:stop + 1] - lo), shape=(stop - start, self.width))
+        spans = [(int(self.indptr[a]), int(self.indptr[b])) for a, b in ranges]
+        total = sum(hi - lo for lo, hi in spans)
+        data, indices = np.empty(total, np.float32), np.empty(total, np.int32)
+        at = 0
+        for lo, hi in spans:
+            for out, file in ((data, self._data), (indices, self._indices)):
+                part = out[at:at + hi - lo]
+                if len(part) and os.preadv(file.fileno(), [part], lo * 4) != part.nbytes:
+                    raise OSError(f"short read of the stories' scratch file {file.name}")
+            at += hi - lo
+        starts = np.cumsum([0] + [hi - lo for lo, hi in spans])
+        indptr = np.concatenate([[0]] + [self.indptr[a + 1:b + 1] - lo + s
+                                         for (a, b), (lo, _), s in zip(ranges, spans, starts.tolist())])
+        x = sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, self.width))
         x.has_sorted_indices = True  # as written (``append``): scipy would otherwise check, or sort again
         return x
 
@@ -72,8 +81,6 @@ class SpilledRows:
         caller gives the pairs of a tile (``clusters.tiles``), checked ``block`` at a time. The products
         and their sums are those of the whole matrix's rows (the same values, columns and order), so they
         are the same to the last bit."""
-        from scipy import sparse
-
         from dateline.stories.clusters import _row_dots
 
         if not len(p):
@@ -82,10 +89,9 @@ class SpilledRows:
         j_lo, j_hi = int(p[:, 1].min()), int(p[:, 1].max()) + 1
         if j_lo <= i_hi and i_lo <= j_hi:  # the ranges meet: one read covers both
             lo = min(i_lo, j_lo)
-            x, local = self.rows(lo, max(i_hi, j_hi)), p - lo
+            x, local = self.rows((lo, max(i_hi, j_hi))), p - lo
         else:
-            x = sparse.vstack([self.rows(i_lo, i_hi), self.rows(j_lo, j_hi)], format="csr")
-            x.has_sorted_indices = True
+            x = self.rows((i_lo, i_hi), (j_lo, j_hi))
             local = np.stack([p[:, 0] - i_lo, p[:, 1] - j_lo + (i_hi - i_lo)], axis=1)
         return np.concatenate([_row_dots(x, local[start:start + self.block]) for start in range(0, len(p), self.block)])
 

@@ -187,7 +187,7 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
                 ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
             store.number_rows(con, article_ids)
             blocks = (tile for p in store.story_pairs(con, n, hot, KEY_DF_MAX, SHARED_KEYS, ROW_BLOCK)
-                      for tile in tiles(p, ROW_BLOCK))
+                      for tile in tiles(p, ROW_BLOCK, 5 * PAIR_BLOCK))
             pairs, sims = checked_blocks(x, ordinals, blocks, pool)
     log.info("stories: %d story candidate pairs kept at %.1f s", len(pairs), time.perf_counter() - started)
     groups = candidate_groups(n, pairs, sims, forced)
