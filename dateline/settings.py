@@ -51,8 +51,9 @@ class Settings(BaseSettings):
     stories: bool = Field(True, description="Sign articles as they are parsed and build near-duplicates, "
                           "stories and the corpus date check at the end of each run.")
     # Clustering every affected article in memory is the faster way and takes ~4.3 KB an article; past this
-    # the stage clusters in parts, its pairs listed in DuckDB and its groups a batch at a time (1.2-1.7x
-    # slower, ~1.2 KB an article; docs/performance.md). An increment that touches a wire corpus's giant
+    # the stage clusters in parts, its pairs listed in DuckDB, its static vectors and tables in scratch
+    # files and its groups a batch at a time (1.2-1.7x slower; its peak a batch's, ~0.2 KB an article
+    # more; docs/performance.md, stop 33). An increment that touches a wire corpus's giant
     # component re-clusters most of the database. 480 MB (~111,000 articles): about where the stage in
     # memory starts to set the run's peak (at 100k it peaked 25 MB under the load's; at 200k it raised the
     # run's peak by 203 MB, in parts it stayed under it; docs/performance.md, stop 32).
