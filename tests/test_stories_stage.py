@@ -231,15 +231,17 @@ def test_reading_what_to_cluster_in_small_chunks_gives_the_same_tables(at_once, 
 
 
 def test_a_rebuild_in_parts_gives_the_tables_of_one_in_memory(at_once, tmp_path, monkeypatch):
-    # past the memory it may take, the stage lists the pairs in DuckDB a few rows at a time and groups a
-    # few articles at a time, one worker process taking each batch's share: the same tables
+    # past the memory it may take, the stage lists the pairs in DuckDB a few rows at a time, checks them a
+    # tile of a few pairs at a time on rows read back from its scratch file, and groups a few articles at a
+    # time, one worker process taking each batch's share: the same tables
     from dateline.stories import stage
     from dateline.store.database import Database
 
     parts = []
     real = stage.cluster_in_parts
     monkeypatch.setattr(stage, "cluster_in_parts", lambda *a, **k: parts.append(len(a[1])) or real(*a, **k))
-    for name, value in (("GROUP_BATCH", 4), ("ROW_BLOCK", 3), ("PAIR_BLOCK", 2), ("GROUP_WORKER_MIN", 0)):
+    for name, value in (("GROUP_BATCH", 4), ("ROW_BLOCK", 3), ("PAIR_BLOCK", 2), ("TILE_PAIRS", 5),
+                        ("GROUP_WORKER_MIN", 0)):
         monkeypatch.setattr(stage, name, value)
     copy = tmp_path / "parts.duckdb"
     shutil.copy(at_once["db"], copy)

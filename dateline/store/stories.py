@@ -356,7 +356,8 @@ def touched_articles(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def replace_affected(con: duckdb.DuckDBPyConnection, touched_ids: list[str],
                      near_duplicates: "pa.Table | list[NearDuplicate] | SpilledTable",
-                     stories: "pa.Table | list[Story] | SpilledTable", members: "pa.Table | list[StoryMember] | SpilledTable",
+                     stories: "pa.Table | list[Story] | SpilledTable",
+                     members: "pa.Table | list[StoryMember] | SpilledTable",
                      evidence: "list[DateEvidence] | SpilledTable") -> dict[str, int]:
     """Replace the rows of the touched articles (``touched_articles``) and their old stories in one
     transaction; return the tables' totals after it. It needs no scratch table, so it runs on a cursor of

@@ -4,12 +4,14 @@ grow the stage's peak with the corpus:
 - ``SpilledRows``: every article's static vector (~400 bytes an article), written as the terms are weighed
   and read back for the rows a tile of pairs needs (``SpilledRows.row_dots``); a row pointer an article
   (8 bytes) stays in the process.
-- ``SpilledTables``: the rows each batch of groups gives (~350 bytes an article in Arrow, with the story
-  evidence), written as each batch is done and streamed into DuckDB by ``store.replace_affected``.
+- ``SpilledTables``: the rows each batch of groups gives (a ``story_members`` row for every touched
+  article, and its story's and copies' rows), written as each batch is done and streamed into DuckDB by
+  ``store.replace_affected``.
 
-The files are deleted from the directory as they are made (``tempfile.TemporaryFile``): a killed run
-leaves nothing behind. They are read into memory the process owns, not mapped, so the pages the kernel
-caches for them are its page cache, which it can drop, not the process's memory.
+The files are made in the temp directory (``TMPDIR``) and deleted from it as they are made
+(``tempfile.TemporaryFile``): a killed run leaves nothing behind. They are read into memory the process
+owns, not mapped, so the pages the kernel caches for them are its page cache, which it can drop, not the
+process's memory.
 """
 
 from __future__ import annotations
@@ -30,25 +32,23 @@ class SpilledRows:
         self.block = block  # pairs whose rows ``row_dots`` gathers at once (``clusters.PAIR_BLOCK``)
         self._data = tempfile.TemporaryFile(prefix="dateline-stories-")
         self._indices = tempfile.TemporaryFile(prefix="dateline-stories-")
-        self._indptr = [np.zeros(1, np.int64)]
+        self._pointers = [np.zeros(1, np.int64)]  # each part's row ends, while it is written
+        self.indptr = self._pointers[0]
         self.width = 1
 
     def append(self, x) -> None:
         """Write the rows of ``x`` (scipy CSR, float32 values, sorted column numbers) after the others."""
         self._data.write(np.ascontiguousarray(x.data, np.float32).data)
         self._indices.write(np.ascontiguousarray(x.indices, np.int32).data)
-        self._indptr.append(x.indptr[1:].astype(np.int64) + self._indptr[-1][-1])
+        self._pointers.append(x.indptr[1:].astype(np.int64) + self._pointers[-1][-1])
         self.width = max(self.width, x.shape[1])
 
     def finish(self) -> SpilledRows:
         """Done writing: the row pointers as one array, the files flushed for ``rows`` to read."""
         self._data.flush(), self._indices.flush()
-        self._indptr = [np.concatenate(self._indptr)]
+        self.indptr = np.concatenate(self._pointers)
+        self._pointers = []
         return self
-
-    @property
-    def indptr(self) -> np.ndarray:
-        return self._indptr[0]
 
     def __len__(self) -> int:
         return len(self.indptr) - 1

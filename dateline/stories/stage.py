@@ -34,10 +34,10 @@ import pyarrow.compute as pc
 from dateline.store import stories as store
 from dateline.store.database import Database, capped_memory
 from dateline.stories.build import ArticleInfo, StoryTables, build, tables_of
-from dateline.stories.clusters import (GROUP_WORKER_MIN, KEY_DF_MAX, PAIR_BLOCK, ROW_BLOCK, SHARED_KEYS, Articles, Clustering,
-                                       candidate_groups, check_copies, checked_blocks, component_roots, day_numbers_of,
-                                       forget_frequencies, linked, number_vectors, static_vectors_by_parts,
-                                       stories_of_groups, terms_of_lists, tiles)
+from dateline.stories.clusters import (GROUP_WORKER_MIN, KEY_DF_MAX, PAIR_BLOCK, ROW_BLOCK, SHARED_KEYS, TILE_PAIRS,
+                                       Articles, Clustering, candidate_groups, check_copies, checked_blocks,
+                                       component_roots, day_numbers_of, forget_frequencies, linked, number_vectors,
+                                       static_vectors_by_parts, stories_of_groups, terms_of_lists, tiles)
 from dateline.stories.group_worker import GroupWorker
 from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
 from dateline.stories.spill import SpilledRows, SpilledTables
@@ -187,7 +187,7 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
                 ThreadPoolExecutor(2, thread_name_prefix="stories-pairs") as pool:
             store.number_rows(con, article_ids)
             blocks = (tile for p in store.story_pairs(con, n, hot, KEY_DF_MAX, SHARED_KEYS, ROW_BLOCK)
-                      for tile in tiles(p, ROW_BLOCK, 5 * PAIR_BLOCK))
+                      for tile in tiles(p, ROW_BLOCK, TILE_PAIRS))
             pairs, sims = checked_blocks(x, ordinals, blocks, pool)
     log.info("stories: %d story candidate pairs kept at %.1f s", len(pairs), time.perf_counter() - started)
     groups = candidate_groups(n, pairs, sims, forced)
