@@ -323,18 +323,16 @@ def test_the_tables_of_batches_kept_in_scratch_files_stream_back_whole_as_often_
     from schemas import DateEvidence, NearDuplicate, Story, StoryMember
     from schemas.ddl import arrow_schema
 
-    schemas = [arrow_schema(m) for m in (NearDuplicate, StoryMember, Story, DateEvidence)]
-    empty = [s.empty_table() for s in schemas]
-
     def batch(ids: list[str], counts: dict) -> StoryTables:
         members = pa.table({"article_id": ids, "story_id": ids, "similarity": [1.0] * len(ids), "component_id": ids,
-                            "run_id": ["r"] * len(ids)}, schema=schemas[1])
-        return StoryTables(empty[0], members, empty[2], [], counts)
+                            "run_id": ["r"] * len(ids)}, schema=arrow_schema(StoryMember))
+        return StoryTables(arrow_schema(NearDuplicate).empty_table(), members, arrow_schema(Story).empty_table(), [],
+                           counts)
 
-    with SpilledTables(schemas) as out:
-        out.add(batch(["a", "c"], {"stories": 2, "new_stories": 1}), empty[3])
-        out.add(batch(["b"], {"stories": 1, "new_stories": 0}), empty[3])
+    with SpilledTables() as out:
+        out.add(batch(["a", "c"], {"stories": 2, "new_stories": 1}))
+        out.add(batch(["b"], {"stories": 1, "new_stories": 0}))
         assert out.counts == {"stories": 3, "new_stories": 1} and out.members.num_rows == 3
         for _ in range(2):
             assert out.members.reader().read_all()["article_id"].to_pylist() == ["a", "c", "b"]
-        assert out.evidence.reader().read_all().num_rows == 0 and out.evidence.schema == schemas[3]
+        assert out.evidence.reader().read_all().num_rows == 0 and out.evidence.schema == arrow_schema(DateEvidence)

@@ -77,9 +77,10 @@ DENSE_CELLS = 1_000_000
 #: the CPU's cache. At 100k articles, 2.5 million pairs each: 200,000 -> 3.3 + 4.0 s, 20,000 -> 2.1 + 2.1 s.
 PAIR_BLOCK = 20_000
 #: Pairs a tile of the stage in parts checks at most on the rows it reads (``tiles``): what a tile holds
-#: grows with its pairs (~40 bytes each), and two are checked at once. Unbounded tiles at 30,000 dense
-#: articles (~500,000 pairs each) peaked 444-453 MB against 398; tiles of one PAIR_BLOCK each read their
-#: rows again and took the story pair search at 100k from 6.0 to 9.5 s.
+#: grows with its pairs (their arrays: ~40 bytes a pair), and two are checked at once. Unbounded, 30,000
+#: distinct wire reports made 6 tiles of 391,000 pairs at the median, 524,000 at most, and the stage alone
+#: peaked 444-453 MB against 398; tiles of one PAIR_BLOCK each read their rows again and took the story
+#: pair search at 100k from 6.0 to 9.5 s.
 TILE_PAIRS = 5 * PAIR_BLOCK
 #: Items whose key terms are ranked at once (``item_keys``).
 ROW_BLOCK = 10_000

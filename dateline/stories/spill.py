@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
+
+from schemas import DateEvidence, NearDuplicate, Story, StoryMember
+from schemas.ddl import arrow_schema, to_arrow
 
 
 class SpilledRows:
@@ -133,24 +135,26 @@ class SpilledTable:
 
 class SpilledTables:
     """``build.StoryTables`` of batches of whole stories (``add``), kept in scratch files: the rows of
-    ``near_duplicates``, ``members``, ``stories`` and the story ``evidence`` as ``SpilledTable``s, the
-    counts added up (each counts stories or copies, which lie within one batch)."""
+    ``near_duplicates``, ``members``, ``stories`` and the story ``evidence`` as ``SpilledTable``s in their
+    models' schemas, the counts added up (each counts stories or copies, which lie within one batch)."""
 
-    NAMES = ("near_duplicates", "members", "stories", "evidence")
+    MODELS = {"near_duplicates": NearDuplicate, "members": StoryMember, "stories": Story, "evidence": DateEvidence}
 
-    def __init__(self, schemas: Sequence[pa.Schema]) -> None:
-        self.near_duplicates, self.members, self.stories, self.evidence = (SpilledTable(s) for s in schemas)
+    def __init__(self) -> None:
+        for name, model in self.MODELS.items():
+            setattr(self, name, SpilledTable(arrow_schema(model)))
         self.counts: dict[str, int] = {}
 
-    def add(self, part, evidence: pa.Table) -> None:
-        """Write one batch's tables (``part``: ``build.StoryTables``; ``evidence``: its evidence as Arrow)."""
-        for name, rows in zip(self.NAMES, (part.near_duplicates, part.members, part.stories, evidence)):
-            getattr(self, name).write(rows)
+    def add(self, part) -> None:
+        """Write one batch's tables (``part``: ``build.StoryTables``; its evidence, a list of rows, as Arrow)."""
+        for name in self.MODELS:
+            rows = getattr(part, name)
+            getattr(self, name).write(to_arrow(DateEvidence, rows) if name == "evidence" else rows)
         for name, count in part.counts.items():
             self.counts[name] = self.counts.get(name, 0) + count
 
     def close(self) -> None:
-        for name in self.NAMES:
+        for name in self.MODELS:
             getattr(self, name).close()
 
     def __enter__(self) -> SpilledTables:

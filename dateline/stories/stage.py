@@ -41,8 +41,6 @@ from dateline.stories.clusters import (GROUP_WORKER_MIN, KEY_DF_MAX, PAIR_BLOCK,
 from dateline.stories.group_worker import GroupWorker
 from dateline.stories.signing import Signer, signatures_of_blobs, stored_number_lists, stored_term_lists
 from dateline.stories.spill import SpilledRows, SpilledTables
-from schemas import DateEvidence, NearDuplicate, Story, StoryMember
-from schemas.ddl import arrow_schema, to_arrow
 
 
 log = logging.getLogger(__name__)
@@ -145,7 +143,7 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
                      previous_copies: set[str], run_id: str) -> SpilledTables:
     """``build`` of the articles ``article_ids`` (ascending; whole candidate components), without holding
     their features at once. What the stage holds of every article is bookkeeping: ids, dates, row
-    pointers, the kept pairs and the groups (the stage alone: ~0.4 KB an article from 100k to 200k, ~3.4
+    pointers, the kept pairs and the groups (the stage alone: ~0.2 KB an article from 100k to 200k, ~3.4
     in memory; docs/performance.md). Its peak is a pair search's or a batch's, each of a bounded size.
 
     1. The static vectors are weighed a read chunk at a time and written to a scratch file
@@ -193,13 +191,13 @@ def cluster_in_parts(db: Database, article_ids: list[str], hot: set[str] | None,
     groups = candidate_groups(n, pairs, sims, forced)
     roots = component_roots(n, pairs, forced)
     del pairs, sims
-    out = SpilledTables([arrow_schema(m) for m in (NearDuplicate, StoryMember, Story, DateEvidence)])
+    out = SpilledTables()
     # one worker for every batch (it imports once), when there is enough to share (``clusters.cluster``)
     with GroupWorker() if n >= GROUP_WORKER_MIN and (os.cpu_count() or 1) > 1 else contextlib.nullcontext() as worker:
         for rows, batch_groups in _batches(groups):
             part = _tables_of_batch(db, article_ids, rows, batch_groups, forced, roots, worker, previous,
                                     previous_copies, run_id)
-            out.add(part, to_arrow(DateEvidence, part.evidence))
+            out.add(part)
             log.info("stories: %d of %d articles grouped into stories at %.1f s", out.members.num_rows, n,
                      time.perf_counter() - started)
     return out
